@@ -1,0 +1,146 @@
+"""The domain's value objects. Frozen, and every datetime in them is timezone-aware."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+
+class PartStat(StrEnum):
+    NEEDS_ACTION = "NEEDS-ACTION"
+    ACCEPTED = "ACCEPTED"
+    DECLINED = "DECLINED"
+    TENTATIVE = "TENTATIVE"
+    DELEGATED = "DELEGATED"
+
+
+class EventStatus(StrEnum):
+    CONFIRMED = "CONFIRMED"
+    TENTATIVE = "TENTATIVE"
+    CANCELLED = "CANCELLED"
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    email: str  # lower-cased, without "mailto:"; "" when the iCalendar value had none
+    name: str = ""
+    partstat: PartStat = PartStat.NEEDS_ACTION
+    role: str = ""  # REQ-PARTICIPANT, OPT-PARTICIPANT, CHAIR, NON-PARTICIPANT
+
+    @property
+    def label(self) -> str:
+        return self.name or self.email
+
+
+@dataclass(frozen=True, slots=True)
+class OccurrenceKey:
+    """One meeting: a recurring series is many of them.
+
+    `recurrence_id` is "" for a non-recurring event, otherwise the original start of the
+    instance in UTC as `YYYYMMDDTHHMMSSZ` (all-day instances: `YYYYMMDD`).
+    """
+
+    calendar_href: str
+    uid: str
+    recurrence_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    calendar_href: str
+    uid: str
+    recurrence_id: str
+    title: str
+    start: datetime  # aware; for all-day events midnight UTC of the first day
+    end: datetime  # aware, exclusive; for all-day events midnight UTC after the last day
+    all_day: bool = False
+    status: EventStatus = EventStatus.CONFIRMED
+    organizer: Attendee | None = None
+    attendees: tuple[Attendee, ...] = ()
+    my_partstat: PartStat | None = None  # None: the user is not among the attendees
+    location: str = ""
+    description: str = ""  # already cleaned for chat (no escapes, no HTML)
+    join_url: str | None = None
+    alarm_minutes: tuple[int, ...] = ()  # the event's own VALARM leads, minutes before start
+    recurring: bool = False  # part of a series (RRULE/RDATE or an override)
+    sequence: int = 0
+    event_href: str = ""  # the resource that holds this event on the server
+    i_am_organizer: bool = False
+
+    @property
+    def key(self) -> OccurrenceKey:
+        return OccurrenceKey(self.calendar_href, self.uid, self.recurrence_id)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status is EventStatus.CANCELLED
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+    @property
+    def start_date(self) -> date:
+        """The first day of an all-day event (meaningless for timed ones: use start)."""
+        return self.start.date()
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarRef:
+    href: str
+    name: str
+    color: str = ""
+    writable: bool = True
+    ctag: str = ""
+    sync_token: str = ""
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class UserSettings:
+    locale: str = "ru"  # "ru" or "en"
+    timezone: str = "Europe/Moscow"  # an IANA name
+    reminder_minutes: tuple[int, ...] = (15, 0)  # leads before start; 0 is "at the start"
+    digest_enabled: bool = True
+    digest_hour: int = 9
+    digest_when_empty: bool = False
+    remind_all_day: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """What the create-meeting wizard produces, ready for the calendar adapter."""
+
+    title: str
+    start: datetime  # aware
+    end: datetime  # aware
+    attendees: tuple[Attendee, ...] = ()
+    description: str = ""
+    location: str = ""
+    organizer_email: str = ""
+    organizer_name: str = ""
+    reminder_minutes: int | None = 15
+    uid: str = ""  # the adapter generates one when empty
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    start: datetime
+    end: datetime
+
+    def contains(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return start < self.end and end > self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """A user's CalDAV login. Never logged: repr hides the password."""
+
+    base_url: str
+    username: str
+    password: str = field(repr=False)
+    principal_url: str = ""

@@ -1,0 +1,1 @@
+"""Domain objects -> transport-neutral messages, through the i18n catalogs."""
