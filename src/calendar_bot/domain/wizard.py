@@ -1,0 +1,600 @@
+"""The create-meeting wizard as a pure state machine.
+
+`step(state, input, now=..., tz=...) -> (state, effects)`. The state is a frozen dataclass
+persisted per user between messages (`to_dict`/`from_dict`); effects are plain dataclasses
+the service layer performs and renders through views. No texts here: errors are codes.
+
+Flow: TITLE -> DATE -> TIME -> DURATION -> ATTENDEES -> DESCRIPTION -> LOCATION -> CONFIRM,
+then DONE (after Create) or CANCELLED. Cancel works on every step, Back goes one step back
+(from an edited field, back to the summary). A wrong input keeps the step and answers
+`Prompt(step, error)`. A start in the past is refused at TIME (and at DATE when the time is
+already known) and re-checked at Create, since time passes while the summary is read.
+
+Attendees: typed `@username`s need the chat to resolve them, so the machine answers
+`ResolveUsernames(...)` and waits (the step stays ATTENDEES) for a `UsernamesResolved`
+input. Unknown names are reported and nothing of that attempt is kept: the user retypes the
+list, which is simpler to reason about than a half-accepted one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from calendar_bot.domain import parsing
+from calendar_bot.domain.model import Attendee, NewEvent, PartStat
+
+MAX_TITLE = 200
+MAX_DESCRIPTION = 4000
+MAX_LOCATION = 500
+QUICK_DURATIONS = (15, 30, 45, 60, 90)
+STATE_VERSION = 1
+
+
+class Step(StrEnum):
+    TITLE = "title"
+    DATE = "date"
+    TIME = "time"
+    DURATION = "duration"
+    ATTENDEES = "attendees"
+    DESCRIPTION = "description"
+    LOCATION = "location"
+    CONFIRM = "confirm"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+FLOW: tuple[Step, ...] = (
+    Step.TITLE,
+    Step.DATE,
+    Step.TIME,
+    Step.DURATION,
+    Step.ATTENDEES,
+    Step.DESCRIPTION,
+    Step.LOCATION,
+    Step.CONFIRM,
+)
+EDITABLE: tuple[Step, ...] = FLOW[:-1]
+
+
+class WizardError(StrEnum):
+    # The parsing codes, one to one, so a view needs one table.
+    EMPTY = parsing.ParseErrorCode.EMPTY.value
+    DATE_FORMAT = parsing.ParseErrorCode.DATE_FORMAT.value
+    DATE_INVALID = parsing.ParseErrorCode.DATE_INVALID.value
+    TIME_FORMAT = parsing.ParseErrorCode.TIME_FORMAT.value
+    TIME_OUT_OF_RANGE = parsing.ParseErrorCode.TIME_OUT_OF_RANGE.value
+    DURATION_FORMAT = parsing.ParseErrorCode.DURATION_FORMAT.value
+    DURATION_OUT_OF_RANGE = parsing.ParseErrorCode.DURATION_OUT_OF_RANGE.value
+    # The wizard's own.
+    TITLE_TOO_LONG = "title_too_long"
+    DATE_IN_PAST = "date_in_past"
+    START_IN_PAST = "start_in_past"
+    ATTENDEES_INVALID = "attendees_invalid"  # detail: the tokens that are neither
+    ATTENDEES_UNKNOWN = "attendees_unknown"  # detail: the usernames nobody has
+    DESCRIPTION_TOO_LONG = "description_too_long"
+    LOCATION_TOO_LONG = "location_too_long"
+    UNEXPECTED_INPUT = "unexpected_input"  # a button or text this step does not take
+
+
+# ---- inputs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Back:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """ "Invite nobody" on ATTENDEES, "Skip" on DESCRIPTION and LOCATION."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuickDate:
+    days_ahead: int  # 0 today, 1 tomorrow, 2 the day after
+
+
+class QuickTimeKind(StrEnum):
+    NEXT_FULL_HOUR = "next_full_hour"
+    IN_ONE_HOUR = "in_one_hour"
+
+
+@dataclass(frozen=True, slots=True)
+class QuickTime:
+    kind: QuickTimeKind
+
+
+@dataclass(frozen=True, slots=True)
+class QuickDuration:
+    minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Create:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    field: Step
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedUser:
+    username: str
+    email: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UsernamesResolved:
+    found: tuple[ResolvedUser, ...] = ()
+    unknown: tuple[str, ...] = ()
+
+
+WizardInput = (
+    Text
+    | Cancel
+    | Back
+    | Skip
+    | QuickDate
+    | QuickTime
+    | QuickDuration
+    | Create
+    | Edit
+    | UsernamesResolved
+)
+
+
+# ---- effects ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    """Ask for `step` (CONFIRM: show the summary), after an error when `error` is set."""
+
+    step: Step
+    error: WizardError | None = None
+    detail: tuple[str, ...] = ()  # e.g. the invalid tokens or unknown usernames
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveUsernames:
+    usernames: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CreateEvent:
+    """Create it. The service adds the organizer (e-mail, name) from the user's account."""
+
+    event: NewEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    pass
+
+
+Effect = Prompt | ResolveUsernames | CreateEvent | Cancelled
+
+
+# ---- state --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WizardState:
+    step: Step
+    started_at: datetime
+    title: str = ""
+    date: date | None = None
+    time: time | None = None
+    duration: int | None = None  # minutes
+    attendees: tuple[tuple[str, str], ...] = ()  # (email, display name)
+    description: str = ""
+    location: str = ""
+    editing: bool = False  # the current step was picked from the summary: return there
+    pending_usernames: tuple[str, ...] = ()  # asked to resolve, answer not in yet
+    pending_emails: tuple[str, ...] = ()  # typed with them, kept until the answer
+
+    @classmethod
+    def new(cls, now: datetime) -> WizardState:
+        return cls(step=Step.TITLE, started_at=now)
+
+    @property
+    def active(self) -> bool:
+        return self.step not in (Step.DONE, Step.CANCELLED)
+
+    @property
+    def awaiting_resolution(self) -> bool:
+        return bool(self.pending_usernames)
+
+    def start_at(self, tz: ZoneInfo | str) -> datetime | None:
+        if self.date is None or self.time is None:
+            return None
+        return _local(self.date, self.time, tz)
+
+    def end_at(self, tz: ZoneInfo | str) -> datetime | None:
+        start = self.start_at(tz)
+        if start is None or self.duration is None:
+            return None
+        # In UTC: wall-clock arithmetic would make a meeting across a DST change too long.
+        end = start.astimezone(UTC) + timedelta(minutes=self.duration)
+        return end.astimezone(start.tzinfo)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "v": STATE_VERSION,
+            "step": self.step.value,
+            "started_at": self.started_at.isoformat(),
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "time": self.time.strftime("%H:%M") if self.time else None,
+            "duration": self.duration,
+            "attendees": [[email, name] for email, name in self.attendees],
+            "description": self.description,
+            "location": self.location,
+            "editing": self.editing,
+            "pending_usernames": list(self.pending_usernames),
+            "pending_emails": list(self.pending_emails),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WizardState:
+        """Raises ValueError on anything unexpected (the caller then starts afresh)."""
+        try:
+            if data.get("v") != STATE_VERSION:
+                raise ValueError("unknown wizard state version")
+            started_at = datetime.fromisoformat(str(data["started_at"]))
+            if started_at.tzinfo is None:
+                raise ValueError("naive started_at")
+            duration = data.get("duration")
+            if duration is not None and (not isinstance(duration, int) or duration <= 0):
+                raise ValueError("bad duration")
+            return cls(
+                step=Step(data["step"]),
+                started_at=started_at,
+                title=str(data.get("title", "")),
+                date=date.fromisoformat(data["date"]) if data.get("date") else None,
+                time=time.fromisoformat(data["time"]) if data.get("time") else None,
+                duration=duration,
+                attendees=tuple((str(e), str(n)) for e, n in data.get("attendees", [])),
+                description=str(data.get("description", "")),
+                location=str(data.get("location", "")),
+                editing=bool(data.get("editing", False)),
+                pending_usernames=tuple(str(u) for u in data.get("pending_usernames", [])),
+                pending_emails=tuple(str(e) for e in data.get("pending_emails", [])),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError("malformed wizard state") from exc
+
+
+def start(now: datetime) -> tuple[WizardState, list[Effect]]:
+    """A fresh wizard; it replaces whatever the user had (a stale one is simply dropped)."""
+    return WizardState.new(now), [Prompt(Step.TITLE)]
+
+
+def is_stale(
+    state: WizardState, now: datetime, *, max_age: timedelta = timedelta(hours=24)
+) -> bool:
+    return now - state.started_at > max_age
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+
+def _zone(tz: ZoneInfo | str) -> ZoneInfo:
+    return tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+
+
+def _local(day: date, at: time, tz: ZoneInfo | str) -> datetime:
+    # Through UTC and back so a wall time skipped by DST lands on a real instant.
+    return datetime.combine(day, at, _zone(tz)).astimezone(UTC).astimezone(_zone(tz))
+
+
+def local_today(now: datetime, tz: ZoneInfo | str) -> date:
+    return now.astimezone(_zone(tz)).date()
+
+
+def quick_time(kind: QuickTimeKind, now: datetime, tz: ZoneInfo | str) -> datetime:
+    """The local moment a quick-pick time button stands for (the views show the same)."""
+    local = now.astimezone(_zone(tz)).replace(second=0, microsecond=0)
+    if kind is QuickTimeKind.NEXT_FULL_HOUR:
+        return _normal(local.replace(minute=0) + timedelta(hours=1), tz)
+    return _normal(local + timedelta(hours=1), tz)
+
+
+def _normal(moment: datetime, tz: ZoneInfo | str) -> datetime:
+    return moment.astimezone(UTC).astimezone(_zone(tz))
+
+
+def quick_dates(now: datetime, tz: ZoneInfo | str) -> tuple[date, date, date]:
+    today = local_today(now, tz)
+    return today, today + timedelta(days=1), today + timedelta(days=2)
+
+
+def _next_step(state: WizardState, current: Step) -> Step:
+    if state.editing:
+        return Step.CONFIRM
+    return FLOW[FLOW.index(current) + 1]
+
+
+def _advance(state: WizardState, current: Step, **changes: Any) -> tuple[WizardState, list[Effect]]:
+    following = _next_step(state, current)
+    new_state = replace(
+        state,
+        step=following,
+        editing=state.editing and following is not Step.CONFIRM,
+        pending_usernames=(),
+        pending_emails=(),
+        **changes,
+    )
+    return new_state, [Prompt(following)]
+
+
+def _error(
+    state: WizardState, error: WizardError, detail: tuple[str, ...] = ()
+) -> tuple[WizardState, list[Effect]]:
+    return state, [Prompt(state.step, error, detail)]
+
+
+def _parse_error(state: WizardState, exc: parsing.ParseError) -> tuple[WizardState, list[Effect]]:
+    return _error(state, WizardError(exc.code.value))
+
+
+# ---- the machine --------------------------------------------------------------------------
+
+
+def step(
+    state: WizardState, event: WizardInput, *, now: datetime, tz: ZoneInfo | str
+) -> tuple[WizardState, list[Effect]]:
+    """One input in, the next state and what to do out. A finished wizard ignores input."""
+    if not state.active:
+        return state, []
+    if isinstance(event, Cancel):
+        cancelled = replace(state, step=Step.CANCELLED, pending_usernames=(), pending_emails=())
+        return cancelled, [Cancelled()]
+    if isinstance(event, Back):
+        return _back(state)
+    if isinstance(event, UsernamesResolved) and not (
+        state.step is Step.ATTENDEES and state.pending_usernames
+    ):
+        return state, []  # an answer nobody waits for any more (the user went on): not input
+    if isinstance(event, Edit):
+        if state.step is not Step.CONFIRM or event.field not in EDITABLE:
+            return _error(state, WizardError.UNEXPECTED_INPUT)
+        return replace(state, step=event.field, editing=True), [Prompt(event.field)]
+
+    handler = _HANDLERS[state.step]
+    return handler(state, event, now, tz)
+
+
+def _back(state: WizardState) -> tuple[WizardState, list[Effect]]:
+    cleared = replace(state, pending_usernames=(), pending_emails=())
+    if state.editing:
+        return replace(cleared, step=Step.CONFIRM, editing=False), [Prompt(Step.CONFIRM)]
+    if state.step is Step.TITLE:
+        return cleared, [Prompt(Step.TITLE)]
+    previous = FLOW[FLOW.index(state.step) - 1]
+    return replace(cleared, step=previous), [Prompt(previous)]
+
+
+def _on_title(
+    state: WizardState, event: WizardInput, now: datetime, tz: ZoneInfo | str
+) -> tuple[WizardState, list[Effect]]:
+    if not isinstance(event, Text):
+        return _error(state, WizardError.UNEXPECTED_INPUT)
+    title = " ".join(event.text.split())
+    if not title:
+        return _error(state, WizardError.EMPTY)
+    if len(title) > MAX_TITLE:
+        return _error(state, WizardError.TITLE_TOO_LONG)
+    return _advance(state, Step.TITLE, title=title)
+
+
+def _on_date(
+    state: WizardState, event: WizardInput, now: datetime, tz: ZoneInfo | str
+) -> tuple[WizardState, list[Effect]]:
+    today = local_today(now, tz)
+    if isinstance(event, QuickDate) and 0 <= event.days_ahead <= 31:
+        chosen = today + timedelta(days=event.days_ahead)
+    elif isinstance(event, Text):
+        try:
+            chosen = parsing.parse_date(event.text, today=today)
+        except parsing.ParseError as exc:
+            return _parse_error(state, exc)
+    else:
+        return _error(state, WizardError.UNEXPECTED_INPUT)
+    if chosen < today:
+        return _error(state, WizardError.DATE_IN_PAST)
+    if state.time is not None and _local(chosen, state.time, tz) <= now:
+        # The known time is over on that day: ask for a new one, then carry on as before.
+        return replace(state, date=chosen, step=Step.TIME), [
+            Prompt(Step.TIME, WizardError.START_IN_PAST)
+        ]
+    return _advance(state, Step.DATE, date=chosen)
+
+
+def _on_time(
+    state: WizardState, event: WizardInput, now: datetime, tz: ZoneInfo | str
+) -> tuple[WizardState, list[Effect]]:
+    day = state.date if state.date is not None else local_today(now, tz)
+    if isinstance(event, QuickTime):
+        moment = quick_time(event.kind, now, tz)
+        chosen = moment.time()
+        if day == local_today(now, tz):
+            day = moment.date()  # "in one hour" at 23:30 is tomorrow
+    elif isinstance(event, Text):
+        try:
+            chosen = parsing.parse_time(event.text)
+        except parsing.ParseError as exc:
+            return _parse_error(state, exc)
+    else:
+        return _error(state, WizardError.UNEXPECTED_INPUT)
+    if _local(day, chosen, tz) <= now:
+        return _error(state, WizardError.START_IN_PAST)
+    return _advance(state, Step.TIME, date=day, time=chosen)
+
+
+def _on_duration(
+    state: WizardState, event: WizardInput, now: datetime, tz: ZoneInfo | str
+) -> tuple[WizardState, list[Effect]]:
+    if isinstance(event, QuickDuration):
+        minutes = event.minutes
+        if not 1 <= minutes <= parsing.MAX_DURATION_MINUTES:
+            return _error(state, WizardError.DURATION_OUT_OF_RANGE)
+    elif isinstance(event, Text):
+        try:
+            minutes = parsing.parse_duration(event.text)
+        except parsing.ParseError as exc:
+            return _parse_error(state, exc)
+    else:
+        return _error(state, WizardError.UNEXPECTED_INPUT)
+    return _advance(state, Step.DURATION, duration=minutes)
+
+
+def _on_attendees(
+    state: WizardState, event: WizardInput, now: datetime, tz: ZoneInfo | str
+) -> tuple[WizardState, list[Effect]]:
+    if isinstance(event, Skip):
+        return _advance(state, Step.ATTENDEES, attendees=())
+    if isinstance(event, UsernamesResolved):
+        return _on_resolved(state, event)
+    if not isinstance(event, Text):
+        return _error(state, WizardError.UNEXPECTED_INPUT)
+    if parsing.is_skip_word(event.text):
+        return _advance(state, Step.ATTENDEES, attendees=())
+    tokens = parsing.parse_attendees(event.text)
+    if tokens.invalid:
+        return _error(state, WizardError.ATTENDEES_INVALID, tokens.invalid)
+    if tokens.empty:
+        return _error(state, WizardError.EMPTY)
+    if tokens.usernames:
+        asking = replace(state, pending_usernames=tokens.usernames, pending_emails=tokens.emails)
+        return asking, [ResolveUsernames(tokens.usernames)]
+    return _advance(state, Step.ATTENDEES, attendees=tuple((e, "") for e in tokens.emails))
+
+
+def _on_resolved(state: WizardState, event: UsernamesResolved) -> tuple[WizardState, list[Effect]]:
+    found = {user.username.lower(): user for user in event.found}
+    answered = set(found) | {u.lower() for u in event.unknown}
+    if not answered & set(state.pending_usernames):
+        return state, []  # an answer to an earlier question: the current one is pending
+    cleared = replace(state, pending_usernames=(), pending_emails=())
+    unknown = [u for u in state.pending_usernames if u not in found or not found[u].email]
+    if unknown:
+        return _error(cleared, WizardError.ATTENDEES_UNKNOWN, tuple(dict.fromkeys(unknown)))
+    attendees: list[tuple[str, str]] = [(e, "") for e in state.pending_emails]
+    for username in state.pending_usernames:
+        user = found[username]
+        email = user.email.strip().lower()
+        if all(existing != email for existing, _ in attendees):
+            attendees.append((email, user.name))
+    return _advance(state, Step.ATTENDEES, attendees=tuple(attendees))
+
+
+def _optional_text(
+    state: WizardState,
+    event: WizardInput,
+    current: Step,
+    attribute: str,
+    limit: int,
+    too_long: WizardError,
+    one_line: bool,
+) -> tuple[WizardState, list[Effect]]:
+    if isinstance(event, Skip):
+        return _advance(state, current, **{attribute: ""})
+    if not isinstance(event, Text):
+        return _error(state, WizardError.UNEXPECTED_INPUT)
+    value = " ".join(event.text.split()) if one_line else event.text.strip()
+    if parsing.is_skip_word(value):
+        value = ""
+    if len(value) > limit:
+        return _error(state, too_long)
+    return _advance(state, current, **{attribute: value})
+
+
+def _on_description(
+    state: WizardState, event: WizardInput, now: datetime, tz: ZoneInfo | str
+) -> tuple[WizardState, list[Effect]]:
+    return _optional_text(
+        state,
+        event,
+        Step.DESCRIPTION,
+        "description",
+        MAX_DESCRIPTION,
+        WizardError.DESCRIPTION_TOO_LONG,
+        one_line=False,
+    )
+
+
+def _on_location(
+    state: WizardState, event: WizardInput, now: datetime, tz: ZoneInfo | str
+) -> tuple[WizardState, list[Effect]]:
+    return _optional_text(
+        state,
+        event,
+        Step.LOCATION,
+        "location",
+        MAX_LOCATION,
+        WizardError.LOCATION_TOO_LONG,
+        one_line=True,
+    )
+
+
+def _on_confirm(
+    state: WizardState, event: WizardInput, now: datetime, tz: ZoneInfo | str
+) -> tuple[WizardState, list[Effect]]:
+    if not isinstance(event, Create):
+        return _error(state, WizardError.UNEXPECTED_INPUT)
+    start_at, end_at = state.start_at(tz), state.end_at(tz)
+    if start_at is None or end_at is None or not state.title:
+        # Cannot happen through step(); a hand-made state gets sent back to the start.
+        return replace(state, step=Step.TITLE, editing=False), [
+            Prompt(Step.TITLE, WizardError.UNEXPECTED_INPUT)
+        ]
+    if start_at <= now:
+        return replace(state, step=Step.TIME, editing=True), [
+            Prompt(Step.TIME, WizardError.START_IN_PAST)
+        ]
+    event_out = NewEvent(
+        title=state.title,
+        start=start_at,
+        end=end_at,
+        attendees=tuple(
+            Attendee(email=email, name=name, partstat=PartStat.NEEDS_ACTION, role="REQ-PARTICIPANT")
+            for email, name in state.attendees
+        ),
+        description=state.description,
+        location=state.location,
+    )
+    return replace(state, step=Step.DONE, editing=False), [CreateEvent(event_out)]
+
+
+_Handler = Callable[
+    [WizardState, WizardInput, datetime, ZoneInfo | str], tuple[WizardState, list[Effect]]
+]
+_HANDLERS: dict[Step, _Handler] = {
+    Step.TITLE: _on_title,
+    Step.DATE: _on_date,
+    Step.TIME: _on_time,
+    Step.DURATION: _on_duration,
+    Step.ATTENDEES: _on_attendees,
+    Step.DESCRIPTION: _on_description,
+    Step.LOCATION: _on_location,
+    Step.CONFIRM: _on_confirm,
+}
