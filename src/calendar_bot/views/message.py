@@ -4,7 +4,7 @@ them as posts with attachments and signs every action."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 ButtonStyle = Literal["default", "primary", "success", "good", "warning", "danger"]
 
@@ -54,3 +54,69 @@ class OutMessage:
             self.text,
             tuple(Block(b.text, b.title, b.color) for b in self.blocks if b.text or b.title),
         )
+
+
+def message_to_dict(message: OutMessage) -> dict[str, object]:
+    """A JSON-able form, for messages queued in the outbox."""
+    return {
+        "text": message.text,
+        "blocks": [
+            {
+                "text": b.text,
+                "title": b.title,
+                "color": b.color,
+                "buttons": [
+                    {
+                        "label": x.label,
+                        "action": x.action,
+                        "payload": x.payload,
+                        "style": x.style,
+                        "url": x.url,
+                    }
+                    for x in b.buttons
+                ],
+                "menus": [
+                    {
+                        "placeholder": m.placeholder,
+                        "action": m.action,
+                        "options": [[o.text, o.value] for o in m.options],
+                        "payload": m.payload,
+                    }
+                    for m in b.menus
+                ],
+            }
+            for b in message.blocks
+        ],
+    }
+
+
+def message_from_dict(data: dict[str, Any]) -> OutMessage:
+    blocks = []
+    for b in data.get("blocks") or []:
+        blocks.append(
+            Block(
+                text=str(b.get("text", "")),
+                title=str(b.get("title", "")),
+                color=str(b.get("color", "")),
+                buttons=tuple(
+                    Button(
+                        label=x["label"],
+                        action=x["action"],
+                        payload=dict(x.get("payload") or {}),
+                        style=x.get("style", "default"),
+                        url=x.get("url", ""),
+                    )
+                    for x in b.get("buttons", []) or []
+                ),
+                menus=tuple(
+                    Menu(
+                        placeholder=m["placeholder"],
+                        action=m["action"],
+                        options=tuple(MenuOption(t, v) for t, v in m.get("options", [])),
+                        payload=dict(m.get("payload") or {}),
+                    )
+                    for m in b.get("menus", []) or []
+                ),
+            )
+        )
+    return OutMessage(text=str(data.get("text", "")), blocks=tuple(blocks))

@@ -1,0 +1,96 @@
+"""Typed inbound events: the contract between the transports (WebSocket, HTTP callbacks) and
+the dispatcher. Transports only parse and verify; the dispatcher decides what to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from calendar_bot.views.message import OutMessage
+
+RefusalReason = Literal["forged", "expired", "cross_user"]
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """A post somebody else wrote in a channel the bot is in (the bot's own posts never arrive)."""
+
+    user_id: str
+    channel_id: str
+    post_id: str
+    text: str
+    is_dm: bool
+    mentions_bot: bool
+    root_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ActionClick:
+    """A verified button click or menu choice: the signed context matched the acting user."""
+
+    user_id: str
+    channel_id: str
+    post_id: str
+    action: str
+    payload: dict[str, str]
+    selected_option: str | None
+    trigger_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DialogSubmission:
+    """A verified dialog submission (or cancellation when `cancelled`)."""
+
+    user_id: str
+    channel_id: str
+    action: str
+    payload: dict[str, str]
+    submission: dict[str, object]
+    cancelled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SlashCommand:
+    user_id: str
+    channel_id: str
+    text: str
+    trigger_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedAction:
+    """A callback whose signed context was forged, expired or signed for somebody else.
+
+    The dispatcher answers it with a localized "no longer valid" text and changes nothing.
+    """
+
+    user_id: str
+    reason: RefusalReason
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    update: OutMessage | None = None  # replaces the clicked post
+    ephemeral: str | None = None  # shown only to the clicking user
+
+
+@dataclass(frozen=True, slots=True)
+class DialogResult:
+    errors: dict[str, str] | None = None  # per-field errors keep the dialog open
+    error: str | None = None  # a general error keeps the dialog open
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    text: str = ""
+    message: OutMessage | None = None
+
+
+class Dispatcher(Protocol):
+    async def on_message(self, event: IncomingMessage) -> None: ...
+
+    async def on_action(self, event: ActionClick | RefusedAction) -> ActionResult: ...
+
+    async def on_dialog(self, event: DialogSubmission) -> DialogResult: ...
+
+    async def on_command(self, event: SlashCommand) -> CommandResult: ...

@@ -1,0 +1,78 @@
+"""The Chat port over Mattermost: DMs, post updates and dialogs, rendered and signed."""
+
+from __future__ import annotations
+
+import logging
+
+from calendar_bot.mattermost.errors import MattermostBadRequest, MattermostNotFound
+from calendar_bot.mattermost.render import POST_MESSAGE_LIMIT, Renderer, split_message
+from calendar_bot.mattermost.rest import MattermostClient, chat_user_from_profile, pending_post_id
+from calendar_bot.ports import ChatUser, PostRef
+from calendar_bot.views.dialog import Dialog
+from calendar_bot.views.message import OutMessage
+
+log = logging.getLogger(__name__)
+
+
+class MattermostChat:
+    """Implements ports.Chat."""
+
+    def __init__(self, client: MattermostClient, renderer: Renderer) -> None:
+        self.client = client
+        self.renderer = renderer
+
+    async def bot_id(self) -> str:
+        return str((await self.client.get_me())["id"])
+
+    async def get_user(self, user_id: str) -> ChatUser:
+        return chat_user_from_profile(await self.client.get_user(user_id))
+
+    async def get_user_by_username(self, username: str) -> ChatUser | None:
+        profile = await self.client.get_user_by_username(username)
+        return chat_user_from_profile(profile) if profile is not None else None
+
+    async def dm_channel(self, user_id: str) -> str:
+        return await self.client.create_direct_channel(await self.bot_id(), user_id)
+
+    async def send_dm(
+        self, user_id: str, message: OutMessage, *, idempotency_key: str = ""
+    ) -> PostRef:
+        """Post `message` in the user's DM. Text over the post limit goes out as several
+        posts; the buttons ride on the last one, whose reference is returned."""
+        bot_id = await self.bot_id()
+        channel_id = await self.client.create_direct_channel(bot_id, user_id)
+        text, props = self.renderer.post(message, user_id)
+        chunks = split_message(text) if text else [""]
+        post: dict[str, object] = {}
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            pending = (
+                pending_post_id(bot_id, f"{idempotency_key}#{index}") if idempotency_key else ""
+            )
+            post = await self.client.create_post(
+                channel_id, chunk, props=props if last else None, pending_post_id=pending
+            )
+        return PostRef(post_id=str(post["id"]), channel_id=channel_id)
+
+    async def update_post(self, post_id: str, message: OutMessage, user_id: str) -> None:
+        text, props = self.renderer.post(message, user_id)
+        if len(text) > POST_MESSAGE_LIMIT:
+            text = split_message(text)[0]
+        # A patch, not a PUT: it leaves what we do not own (pinning, files) alone. Empty props
+        # clear the old buttons.
+        await self.client.patch_post(post_id, message=text, props=props)
+
+    async def delete_post(self, post_id: str) -> bool:
+        return await self.client.delete_post(post_id)
+
+    async def open_dialog(self, trigger_id: str, dialog: object, user_id: str) -> bool:
+        """False when Mattermost refuses the trigger (expired after ~30 s, or unknown)."""
+        if not isinstance(dialog, Dialog):
+            raise TypeError("open_dialog expects a views.dialog.Dialog")
+        rendered = self.renderer.dialog(dialog, user_id)
+        try:
+            await self.client.open_dialog(trigger_id, self.renderer.dialogs_url, rendered)
+        except (MattermostBadRequest, MattermostNotFound) as exc:
+            log.info("dialog not opened: %s", exc)
+            return False
+        return True

@@ -1,0 +1,245 @@
+"""HTTP endpoints Mattermost calls back (buttons, dialogs, slash commands), plus /healthz and
+/metrics. They only parse and verify; every decision is the dispatcher's."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+
+from calendar_bot.inbound import (
+    ActionClick,
+    ActionResult,
+    CommandResult,
+    DialogSubmission,
+    Dispatcher,
+    RefusedAction,
+    SlashCommand,
+)
+from calendar_bot.mattermost.metrics import CALLBACKS
+from calendar_bot.mattermost.render import POST_MESSAGE_LIMIT, Renderer, split_message
+from calendar_bot.mattermost.signing import InvalidContext
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+
+HealthCheck = Callable[[], Awaitable[bool] | bool]
+TokenSource = Callable[[], str | None]
+
+_DISPATCHER: web.AppKey[Dispatcher] = web.AppKey("dispatcher", Dispatcher)
+_RENDERER = web.AppKey("renderer", Renderer)
+
+
+def _json_error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+@web.middleware
+async def _no_stack_traces(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("%s %s failed", request.method, request.path)
+        return _json_error(500, "internal error")
+
+
+async def _read_json(request: web.Request) -> dict[str, Any] | None:
+    try:
+        data = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _update_body(renderer: Renderer, result: ActionResult, user_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if result.update is not None:
+        text, props = renderer.post(result.update, user_id)
+        if len(text) > POST_MESSAGE_LIMIT:
+            text = split_message(text)[0]
+        # An empty props object clears the old buttons; attachments replace them.
+        body["update"] = {"message": text, "props": props}
+    if result.ephemeral:
+        body["ephemeral_text"] = result.ephemeral
+    return body
+
+
+async def _actions(request: web.Request) -> web.Response:
+    dispatcher = request.app[_DISPATCHER]
+    renderer = request.app[_RENDERER]
+    data = await _read_json(request)
+    if data is None or not _text(data.get("user_id")):
+        CALLBACKS.labels("action", "malformed").inc()
+        return _json_error(400, "malformed action")
+    user_id = _text(data["user_id"])
+    context = data.get("context")
+    try:
+        signed = renderer.signer.verify(context, user_id)
+    except InvalidContext as refused:
+        CALLBACKS.labels("action", refused.reason).inc()
+        result = await dispatcher.on_action(RefusedAction(user_id, refused.reason))
+        # Never an update here: a refused click changes nothing, not even the post.
+        return web.json_response({"ephemeral_text": result.ephemeral} if result.ephemeral else {})
+    selected = context.get("selected_option") if isinstance(context, dict) else None
+    click = ActionClick(
+        user_id=user_id,
+        channel_id=_text(data.get("channel_id")),
+        post_id=_text(data.get("post_id")),
+        action=signed.action,
+        payload=signed.payload,
+        selected_option=selected if isinstance(selected, str) else None,
+        trigger_id=_text(data.get("trigger_id")),
+    )
+    result = await dispatcher.on_action(click)
+    CALLBACKS.labels("action", "ok").inc()
+    return web.json_response(_update_body(renderer, result, user_id))
+
+
+async def _dialogs(request: web.Request) -> web.Response:
+    dispatcher = request.app[_DISPATCHER]
+    renderer = request.app[_RENDERER]
+    data = await _read_json(request)
+    if data is None or not _text(data.get("user_id")):
+        CALLBACKS.labels("dialog", "malformed").inc()
+        return _json_error(400, "malformed dialog submission")
+    user_id = _text(data["user_id"])
+    try:
+        signed = renderer.signer.verify_state(data.get("state"), user_id)
+    except InvalidContext as refused:
+        CALLBACKS.labels("dialog", refused.reason).inc()
+        refusal = await dispatcher.on_action(RefusedAction(user_id, refused.reason))
+        return web.json_response({"error": refusal.ephemeral or "This form is no longer valid."})
+    if _text(data.get("callback_id")) not in ("", signed.action):
+        CALLBACKS.labels("dialog", "forged").inc()
+        refusal = await dispatcher.on_action(RefusedAction(user_id, "forged"))
+        return web.json_response({"error": refusal.ephemeral or "This form is no longer valid."})
+    submission = data.get("submission")
+    cancelled = data.get("cancelled") is True
+    result = await dispatcher.on_dialog(
+        DialogSubmission(
+            user_id=user_id,
+            channel_id=_text(data.get("channel_id")),
+            action=signed.action,
+            payload=signed.payload,
+            submission=dict(submission) if isinstance(submission, dict) else {},
+            cancelled=cancelled,
+        )
+    )
+    CALLBACKS.labels("dialog", "cancelled" if cancelled else "ok").inc()
+    body: dict[str, Any] = {}
+    if result.errors:
+        body["errors"] = dict(result.errors)
+    if result.error:
+        body["error"] = result.error
+    if cancelled or not body:
+        return web.Response(status=200)  # an empty 200 closes the dialog
+    return web.json_response(body)
+
+
+def _command_body(renderer: Renderer, result: CommandResult, user_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"response_type": "ephemeral", "text": result.text}
+    if result.message is not None:
+        text, props = renderer.post(result.message, user_id)
+        body["text"] = "\n\n".join(t for t in (result.text, text) if t)
+        if props.get("attachments"):
+            body["attachments"] = props["attachments"]
+    return body
+
+
+def _make_commands(token_source: TokenSource | None) -> Callable[[Any], Awaitable[Any]]:
+    async def _commands(request: web.Request) -> web.Response:
+        dispatcher = request.app[_DISPATCHER]
+        renderer = request.app[_RENDERER]
+        expected = token_source() if token_source is not None else None
+        if not expected:
+            CALLBACKS.labels("command", "unconfigured").inc()
+            return _json_error(404, "slash commands are not configured")
+        form = await request.post()
+        header = request.headers.get("Authorization", "")
+        offered = header[6:].strip() if header.startswith("Token ") else ""
+        offered = offered or str(form.get("token") or "")
+        if not hmac.compare_digest(offered.encode("utf-8"), expected.encode("utf-8")):
+            CALLBACKS.labels("command", "bad_token").inc()
+            return _json_error(401, "invalid command token")
+        user_id = str(form.get("user_id") or "")
+        if not user_id:
+            CALLBACKS.labels("command", "malformed").inc()
+            return _json_error(400, "malformed command")
+        result = await dispatcher.on_command(
+            SlashCommand(
+                user_id=user_id,
+                channel_id=str(form.get("channel_id") or ""),
+                text=str(form.get("text") or ""),
+                trigger_id=str(form.get("trigger_id") or ""),
+            )
+        )
+        CALLBACKS.labels("command", "ok").inc()
+        return web.json_response(_command_body(renderer, result, user_id))
+
+    return _commands
+
+
+def _make_healthz(checks: Mapping[str, HealthCheck]) -> Callable[[Any], Awaitable[Any]]:
+    async def _healthz(request: web.Request) -> web.Response:
+        results: dict[str, bool] = {}
+        for name, check in checks.items():
+            try:
+                outcome = check()
+                if not isinstance(outcome, bool):
+                    outcome = await outcome
+                results[name] = bool(outcome)
+            except Exception:
+                log.warning("health check %s raised", name, exc_info=True)
+                results[name] = False
+        ready = all(results.values())
+        body = {"live": True, "ready": ready, "checks": results}
+        return web.json_response(body, status=200 if ready else 503)
+
+    return _healthz
+
+
+def _make_metrics(registry: CollectorRegistry) -> Callable[[Any], Awaitable[Any]]:
+    async def _metrics(request: web.Request) -> web.Response:
+        payload = generate_latest(registry)
+        response = web.Response(body=payload)
+        response.headers["Content-Type"] = CONTENT_TYPE_LATEST
+        return response
+
+    return _metrics
+
+
+def create_app(
+    dispatcher: Dispatcher,
+    renderer: Renderer,
+    *,
+    command_token: TokenSource | None = None,
+    health_checks: Mapping[str, HealthCheck] | None = None,
+    registry: CollectorRegistry = REGISTRY,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> web.Application:
+    """The bot's HTTP app. `command_token` returns the slash command's token (configured or
+    returned when the command was registered); None or "" turns /commands off."""
+    app = web.Application(client_max_size=max_body_bytes, middlewares=[_no_stack_traces])
+    app[_DISPATCHER] = dispatcher
+    app[_RENDERER] = renderer
+    commands = _make_commands(command_token)
+    for prefix in ("", "/mattermost"):
+        app.router.add_post(f"{prefix}/actions", _actions)
+        app.router.add_post(f"{prefix}/dialogs", _dialogs)
+        app.router.add_post(f"{prefix}/commands", commands)
+    app.router.add_get("/healthz", _make_healthz(dict(health_checks or {})))
+    app.router.add_get("/metrics", _make_metrics(registry))
+    return app

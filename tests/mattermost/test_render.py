@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from calendar_bot.mattermost.render import Renderer, split_message
+from calendar_bot.mattermost.signing import ContextSigner
+from calendar_bot.views.dialog import Dialog, DialogElement
+from calendar_bot.views.message import Block, Button, Menu, MenuOption, OutMessage
+
+USER = "u" * 26
+FENCE = re.compile(r"^\s*```")
+
+
+def renderer() -> Renderer:
+    return Renderer(ContextSigner("k"), "https://bot.example/mm/")
+
+
+def test_buttons_menus_and_links_render_as_attachments() -> None:
+    r = renderer()
+    message = OutMessage(
+        "Today",
+        (
+            Block(
+                text="Standup",
+                title="10:00",
+                buttons=(
+                    Button("Open", "event.open", {"id": "1"}, style="primary"),
+                    Button("Join", "join", url="https://meet.example/x"),
+                ),
+                menus=(Menu("Pick", "event.pick", (MenuOption("A", "a"),)),),
+            ),
+        ),
+    )
+    text, props = r.post(message, USER)
+    assert text == "Today"
+    [attachment] = props["attachments"]
+    assert "[Join](https://meet.example/x)" in attachment["text"]
+    button, menu = attachment["actions"]
+    assert all(re.fullmatch(r"[A-Za-z0-9]+", a["id"]) for a in (button, menu))
+    assert button["integration"]["url"] == "https://bot.example/mm/actions"
+    assert r.signer.verify(button["integration"]["context"], USER).payload == {"id": "1"}
+    assert menu["type"] == "select" and menu["options"] == [{"text": "A", "value": "a"}]
+    assert r.signer.verify(menu["integration"]["context"], USER).action == "event.pick"
+
+
+def test_link_labels_and_urls_are_escaped() -> None:
+    block = Block(buttons=(Button("Join [Zoom]", "join", url="https://x.example/a b(1)"),))
+    _, props = renderer().post(OutMessage("", (block,)), USER)
+    [attachment] = props["attachments"]
+    assert attachment["text"] == r"[Join \[Zoom\]](https://x.example/a%20b%281%29)"
+    assert "actions" not in attachment
+
+
+def test_message_without_blocks_has_empty_props() -> None:
+    assert renderer().post(OutMessage("hi"), USER) == ("hi", {})
+
+
+def test_dialog_respects_mattermost_limits() -> None:
+    r = renderer()
+    dialog = Dialog(
+        title="A title that is far longer than allowed",
+        action="connect.submit",
+        elements=(
+            DialogElement("email", "E-mail address of the calendar account", "text", "email"),
+            DialogElement("password", "App password", "text", "password", help_text="h" * 300),
+            DialogElement("notes", "Notes", "textarea", max_length=10000),
+            DialogElement("remind", "Remind", "bool", default="true"),
+            DialogElement("srv", "Server", "select", options=(MenuOption("Mail.ru", "mailru"),)),
+        ),
+        submit_label="Connect",
+        payload={"k": "v"},
+    )
+    out = r.dialog(dialog, USER)
+    assert len(out["title"]) <= 24 and out["callback_id"] == "connect.submit"
+    assert all(len(e["display_name"]) <= 24 for e in out["elements"])
+    email, password, notes, remind, srv = out["elements"]
+    assert email["subtype"] == "email" and email["max_length"] == 150
+    assert len(password["help_text"]) <= 150
+    assert notes["max_length"] == 3000
+    assert remind["default"] == "true"
+    assert srv["options"] == [{"text": "Mail.ru", "value": "mailru"}]
+    assert r.signer.verify_state(out["state"], USER).payload == {"k": "v"}
+    assert r.dialogs_url == "https://bot.example/mm/dialogs"
+
+
+def test_short_text_is_one_part() -> None:
+    assert split_message("hello\nworld", 100) == ["hello\nworld"]
+
+
+def test_split_cuts_at_line_boundaries() -> None:
+    text = "\n".join(f"line {i:03}" for i in range(100))
+    parts = split_message(text, 100)
+    assert len(parts) > 1 and all(len(p) <= 100 for p in parts)
+    assert "\n".join(parts) == text
+
+
+def test_split_closes_and_reopens_code_blocks() -> None:
+    text = "intro\n```python\n" + "\n".join(f"x = {i}" for i in range(60)) + "\n```\nend"
+    parts = split_message(text, 120)
+    assert len(parts) > 2
+    for part in parts:
+        fences = [line for line in part.split("\n") if FENCE.match(line)]
+        assert len(fences) % 2 == 0, part
+        assert len(part) <= 120
+    assert parts[1].startswith("```python\n")
+
+
+def test_split_cuts_a_huge_line_hard() -> None:
+    parts = split_message("y" * 250, 100)
+    assert "".join(parts) == "y" * 250 and all(len(p) <= 100 for p in parts)
+
+
+lines = st.one_of(
+    st.just("```"),
+    st.just("```sql"),
+    st.text(alphabet="abc `", max_size=60).filter(lambda s: not FENCE.match(s)),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(lines, max_size=80), st.integers(min_value=64, max_value=400))
+def test_split_properties(body: list[str], limit: int) -> None:
+    text = "\n".join(body)
+    parts = split_message(text, limit)
+    assert all(len(p) <= limit for p in parts)
+    content = [line for p in parts for line in p.split("\n") if not FENCE.match(line)]
+    assert "".join(content) == "".join(line for line in body if not FENCE.match(line))
+    if sum(1 for line in body if FENCE.match(line)) % 2 == 0:
+        for part in parts:
+            assert sum(1 for line in part.split("\n") if FENCE.match(line)) % 2 == 0
