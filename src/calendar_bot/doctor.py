@@ -1,0 +1,145 @@
+"""`calendar-bot doctor`: one line per check, OK or FAIL with a hint; exit 1 if any fails."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from calendar_bot.config import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+
+
+TIMEOUT = aiohttp.ClientTimeout(total=10)
+
+
+async def check_encryption_key(settings: Settings) -> CheckResult:
+    from calendar_bot.vault import InvalidKeyError, parse_keys
+
+    raw = settings.ENCRYPTION_KEY.get_secret_value()
+    if not raw.strip():
+        return CheckResult(
+            "encryption key", False, "ENCRYPTION_KEY is empty: run `calendar-bot generate-key`"
+        )
+    try:
+        keys = parse_keys(raw)
+    except InvalidKeyError as exc:
+        return CheckResult("encryption key", False, f"ENCRYPTION_KEY: {exc}")
+    return CheckResult("encryption key", True, f"{len(keys)} key(s)")
+
+
+async def check_database(settings: Settings) -> CheckResult:
+    from calendar_bot.storage.db import check, create_engine
+
+    url = settings.database_url
+    engine = create_engine(url)
+    try:
+        await check(engine)
+    except Exception as exc:  # noqa: BLE001 - any failure is reported as a FAIL line
+        return CheckResult(
+            "database", False, f"{type(exc).__name__}: cannot reach {_safe_url(url)}"
+        )
+    finally:
+        await engine.dispose()
+    return CheckResult("database", True, _safe_url(url))
+
+
+async def check_mattermost(settings: Settings) -> CheckResult:
+    if not settings.MATTERMOST_BASE_URL:
+        return CheckResult("mattermost", False, "MATTERMOST_BASE_URL is not set")
+    token = settings.MATTERMOST_BOT_TOKEN.get_secret_value()
+    if not token:
+        return CheckResult("mattermost", False, "MATTERMOST_BOT_TOKEN is not set")
+    url = f"{settings.MATTERMOST_BASE_URL}/api/v4/users/me"
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=TIMEOUT) as http,
+            http.get(url, headers={"Authorization": f"Bearer {token}"}) as response,
+        ):
+            if response.status == 401:
+                return CheckResult(
+                    "mattermost", False, "the bot token was refused (401): create a new one"
+                )
+            if response.status != 200:
+                return CheckResult(
+                    "mattermost", False, f"/users/me answered HTTP {response.status}"
+                )
+            me = await response.json()
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return CheckResult(
+            "mattermost",
+            False,
+            f"cannot reach {settings.MATTERMOST_BASE_URL}: {type(exc).__name__}",
+        )
+    if not me.get("is_bot"):
+        return CheckResult(
+            "mattermost", False, f"@{me.get('username')} is not a bot account: use a bot's token"
+        )
+    return CheckResult("mattermost", True, f"bot @{me.get('username')}")
+
+
+async def check_actions_url(settings: Settings) -> CheckResult:
+    value = settings.MM_ACTIONS_URL
+    parts = urlsplit(value)
+    if not value or parts.scheme not in ("http", "https") or not parts.netloc:
+        return CheckResult(
+            "actions url",
+            False,
+            "MM_ACTIONS_URL must be the bot's URL as Mattermost sees it, e.g. http://calendar-bot:8080",
+        )
+    if parts.query or parts.fragment:
+        return CheckResult("actions url", False, "MM_ACTIONS_URL must have no query or fragment")
+    return CheckResult("actions url", True, value)
+
+
+async def check_caldav(settings: Settings) -> CheckResult:
+    url = f"{settings.CALDAV_BASE_URL}/.well-known/caldav"
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=TIMEOUT) as http,
+            http.request(
+                "PROPFIND", url, headers={"Depth": "0"}, allow_redirects=False
+            ) as response,
+        ):
+            status = response.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return CheckResult(
+            "caldav", False, f"cannot reach {settings.CALDAV_BASE_URL}: {type(exc).__name__}"
+        )
+    if status >= 500:
+        return CheckResult("caldav", False, f"{settings.CALDAV_BASE_URL} answered HTTP {status}")
+    return CheckResult("caldav", True, f"{settings.CALDAV_BASE_URL} answers (HTTP {status})")
+
+
+def _safe_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return parts._replace(netloc=netloc).geturl()
+    return url
+
+
+CHECKS: list[Callable[[Settings], Awaitable[CheckResult]]] = [
+    check_encryption_key,
+    check_database,
+    check_mattermost,
+    check_actions_url,
+    check_caldav,
+]
+
+
+async def run_doctor(settings: Settings, out: Callable[[str], None] = print) -> int:
+    out("OK   configuration")
+    results = await asyncio.gather(*(check(settings) for check in CHECKS))
+    for result in results:
+        out(f"{'OK  ' if result.ok else 'FAIL'} {result.name}: {result.detail}")
+    return 0 if all(r.ok for r in results) else 1
