@@ -1,0 +1,62 @@
+"""Action names: what a button, menu or dialog calls back with. The dispatcher routes on them.
+
+Payload keys used with them (all values are short strings):
+- `ref`: an occurrence reference from `views.refs.occurrence_ref`
+- `partstat`: a `PartStat` value (RSVP)
+- `step`: the wizard step the button belongs to (a stale button is detectable)
+- `value`: a quick-pick value in the wizard's typed form (ISO date, `HH:MM`, minutes)
+- `field`: a wizard field to edit
+- `on`: "1" or "0" for settings toggles
+A menu's chosen value arrives as the click's `selected_option`.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Connecting
+CONNECT: Final = "connect"  # button: open the connect dialog
+CONNECT_SUBMIT: Final = "connect.submit"  # the connect dialog's submission
+CONNECT_BY_MESSAGE: Final = "connect.message"  # fallback: type the password as a message
+CONNECT_CANCEL: Final = "connect.cancel"
+RECONNECT: Final = "reconnect"  # the password stopped working: open the dialog again
+
+# Main menu
+MENU: Final = "menu"  # show the main menu
+MENU_TODAY: Final = "menu.today"
+MENU_NOW: Final = "menu.now"
+MENU_TOMORROW: Final = "menu.tomorrow"
+MENU_WEEK: Final = "menu.week"
+MENU_CREATE: Final = "menu.create"
+HELP: Final = "help"
+
+# Meetings
+OPEN_MEETING: Final = "meeting.open"  # menu: selected_option is an occurrence ref
+RSVP: Final = "meeting.rsvp"  # payload: ref, partstat
+JOIN: Final = "meeting.join"  # a link button (url); never called back
+
+# The create-meeting wizard
+WIZARD_PICK: Final = "wizard.pick"  # payload: step, value
+WIZARD_SKIP: Final = "wizard.skip"  # payload: step ("Skip", "Invite nobody")
+WIZARD_CANCEL: Final = "wizard.cancel"
+WIZARD_CREATE: Final = "wizard.create"
+WIZARD_EDIT: Final = "wizard.edit"  # show the field picker
+WIZARD_EDIT_FIELD: Final = "wizard.edit_field"  # payload: field
+WIZARD_SUMMARY: Final = "wizard.summary"  # back from the field picker to the summary
+
+# Settings
+SETTINGS: Final = "settings"
+SETTINGS_REMINDER: Final = "settings.reminder"  # menu: minutes, or "off"
+SETTINGS_AT_START: Final = "settings.at_start"  # payload: on
+SETTINGS_DIGEST: Final = "settings.digest"  # payload: on
+SETTINGS_DIGEST_HOUR: Final = "settings.digest_hour"  # menu: hour 0..23
+SETTINGS_DIGEST_EMPTY: Final = "settings.digest_empty"  # payload: on
+
+# Log out
+LOGOUT: Final = "logout"  # ask for confirmation
+LOGOUT_CONFIRM: Final = "logout.confirm"
+LOGOUT_CANCEL: Final = "logout.cancel"
+
+# Diagnostics
+RAW: Final = "raw"  # show the calendar picker
+RAW_CALENDAR: Final = "raw.calendar"  # menu: selected_option is a calendar ref

@@ -1,0 +1,386 @@
+"""Meeting lists (a day, now-and-next, the week), one meeting's details, RSVP results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from calendar_bot.domain.model import Occurrence, PartStat
+from calendar_bot.i18n import t, tn
+from calendar_bot.views import actions
+from calendar_bot.views.formatting import (
+    all_day_dates,
+    format_date,
+    format_span,
+    format_time,
+    format_when,
+    local,
+    md_cell,
+    md_inline,
+    md_quote,
+    my_status,
+    partstat_label,
+    person,
+    title_of,
+    touches_day,
+    weekday_short,
+)
+from calendar_bot.views.message import Block, Button, ButtonStyle, Menu, MenuOption, OutMessage
+from calendar_bot.views.refs import occurrence_ref
+from calendar_bot.views.split import POST_LIMIT, Line, split_lines_indexed
+
+MAX_MENU_OPTIONS = 100
+MAX_OPTION_TEXT = 70
+MAX_ATTENDEES_SHOWN = 40
+MAX_DESCRIPTION = 4000
+
+
+# ---- lists ------------------------------------------------------------------------------
+
+
+def _visible(occurrences: Iterable[Occurrence]) -> list[Occurrence]:
+    return [o for o in occurrences if not o.cancelled]
+
+
+def _order(occurrence: Occurrence) -> tuple[int, datetime, str]:
+    return (0 if occurrence.all_day else 1, occurrence.start, occurrence.title)
+
+
+def on_day(occurrences: Iterable[Occurrence], day: date, tz: ZoneInfo) -> list[Occurrence]:
+    """The meetings that touch local `day` (all-day ones by date), cancelled ones left out."""
+    return sorted((o for o in _visible(occurrences) if touches_day(o, day, tz)), key=_order)
+
+
+def _table_header(locale: str) -> str:
+    columns = (t(locale, "table.time"), t(locale, "table.title"), t(locale, "table.status"))
+    return "| " + " | ".join(columns) + " |\n|:--|:--|:--|"
+
+
+def _row(occurrence: Occurrence, locale: str, tz: ZoneInfo, day: date | None) -> str:
+    title = md_cell(title_of(occurrence.title, locale))
+    if occurrence.join_url:
+        title += f" {t(locale, 'list.join_marker')}"
+    if occurrence.recurring:
+        title += f" {t(locale, 'list.recurring_marker')}"
+    span = format_span(occurrence, locale, tz, day=day)
+    return f"| {span} | {title} | {my_status(occurrence, locale)} |"
+
+
+def _option(occurrence: Occurrence, locale: str, tz: ZoneInfo, *, with_weekday: bool) -> MenuOption:
+    if occurrence.all_day:
+        when = t(locale, "time.all_day")
+        first, last = all_day_dates(occurrence)
+        if with_weekday and first == last:
+            when = f"{weekday_short(occurrence.start_date, locale)} {when}"
+    else:
+        start = local(occurrence.start, tz)
+        when = format_time(start)
+        if with_weekday:
+            when = f"{weekday_short(start.date(), locale)} {when}"
+    text = f"{when} · {' '.join(title_of(occurrence.title, locale).split())}"
+    if len(text) > MAX_OPTION_TEXT:
+        text = text[: MAX_OPTION_TEXT - 1].rstrip() + "…"
+    return MenuOption(text, occurrence_ref(occurrence))
+
+
+_Section = tuple[str, Sequence[Occurrence], date | None, str]  # heading, rows, day, empty text
+
+
+def _render_sections(
+    head: str,
+    sections: Sequence[_Section],
+    locale: str,
+    tz: ZoneInfo,
+    *,
+    with_weekday: bool,
+    limit: int,
+) -> list[OutMessage]:
+    """Headed tables, split under `limit` with headings repeated; each part gets a menu to
+    open the meetings shown in it."""
+    lines: list[Line] = []
+    owners: list[Occurrence | None] = []
+    header = _table_header(locale)
+    for heading, rows, day, empty in sections:
+        if lines:
+            lines.append(Line(""))
+            owners.append(None)
+        if not rows:
+            lines.append(Line(f"{heading}\n{empty}" if heading else empty))
+            owners.append(None)
+            continue
+        # A heading travels with the table header and the first row, so no part ends on a
+        # dangling heading; Markdown needs the blank line before a table.
+        opening = f"{heading}\n\n{header}" if heading else header
+        context = f"{heading} {t(locale, 'list.continued')}\n\n{header}" if heading else header
+        for index, occurrence in enumerate(rows):
+            row = _row(occurrence, locale, tz, day)
+            if index == 0:
+                lines.append(Line(f"{opening}\n{row}"))  # carries its own heading
+            else:
+                lines.append(Line(row, context=context))
+            owners.append(occurrence)
+    # The head and a blank line, so the first table is not glued to the title.
+    parts = split_lines_indexed(lines, limit, head=f"{head}\n" if head else "")
+    messages: list[OutMessage] = []
+    for text, indices in parts:
+        options: list[MenuOption] = []
+        seen: set[str] = set()
+        for index in indices:
+            owner = owners[index]
+            if owner is None:
+                continue
+            option = _option(owner, locale, tz, with_weekday=with_weekday)
+            if option.value not in seen and len(options) < MAX_MENU_OPTIONS:
+                seen.add(option.value)
+                options.append(option)
+        blocks: tuple[Block, ...] = ()
+        if options:
+            menu = Menu(t(locale, "list.open_placeholder"), actions.OPEN_MEETING, tuple(options))
+            blocks = (Block(menus=(menu,)),)
+        messages.append(OutMessage(text.rstrip("\n"), blocks))
+    return messages
+
+
+def _day_heading(day: date, locale: str, now: datetime, tz: ZoneInfo) -> tuple[str, str]:
+    today = local(now, tz).date()
+    label = format_date(day, locale, today=today)
+    if day == today:
+        return t(locale, "list.today_title", date=label), t(locale, "list.empty_today")
+    if day == today + timedelta(days=1):
+        return t(locale, "list.tomorrow_title", date=label), t(locale, "list.empty_tomorrow")
+    return t(locale, "list.day_title", date=label), t(locale, "list.empty_day")
+
+
+def day_view(
+    occurrences: Iterable[Occurrence],
+    day: date,
+    locale: str,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    limit: int = POST_LIMIT,
+) -> list[OutMessage]:
+    """Today / Tomorrow / any day: a table of that day's meetings (give any superset)."""
+    rows = on_day(occurrences, day, tz)
+    heading, empty = _day_heading(day, locale, now, tz)
+    if not rows:
+        return [OutMessage(f"{heading}\n\n{empty}")]
+    head = f"{heading} · {tn(locale, 'plural.meetings', len(rows))}"
+    return _render_sections(
+        head, [("", rows, day, empty)], locale, tz, with_weekday=False, limit=limit
+    )
+
+
+def daily_digest(
+    occurrences: Iterable[Occurrence],
+    day: date,
+    locale: str,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    limit: int = POST_LIMIT,
+) -> list[OutMessage]:
+    """The morning digest: a greeting line, then the same table as Today."""
+    rows = on_day(occurrences, day, tz)
+    hour = local(now, tz).hour
+    greeting_key = (
+        "digest.morning" if hour < 12 else "digest.day" if hour < 18 else "digest.evening"
+    )
+    label = format_date(day, locale, today=local(now, tz).date())
+    greeting = t(locale, greeting_key)
+    if not rows:
+        return [OutMessage(f"{greeting}\n{t(locale, 'digest.empty', date=label)}")]
+    count = tn(locale, "plural.meetings", len(rows))
+    head = f"{greeting}\n{t(locale, 'digest.intro', date=label, meetings=count)}"
+    return _render_sections(
+        head, [("", rows, day, "")], locale, tz, with_weekday=False, limit=limit
+    )
+
+
+def now_and_next_view(
+    occurrences: Iterable[Occurrence],
+    locale: str,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    limit: int = POST_LIMIT,
+) -> list[OutMessage]:
+    """What is on now, then what is left of today (give today's meetings or any superset)."""
+    today = local(now, tz).date()
+    end_of_day = datetime.combine(today + timedelta(days=1), datetime.min.time(), tz)
+    current: list[Occurrence] = []
+    upcoming: list[Occurrence] = []
+    for occurrence in on_day(occurrences, today, tz):
+        if occurrence.all_day:
+            continue  # a day-long event is not "on now" in any useful sense
+        if occurrence.start <= now < occurrence.end:
+            current.append(occurrence)
+        elif now < occurrence.start < end_of_day:
+            upcoming.append(occurrence)
+    title = t(locale, "now.title", time=format_time(local(now, tz)))
+    if not current and not upcoming:
+        return [OutMessage(f"{title}\n\n{t(locale, 'now.empty')}")]
+    sections: list[_Section] = [
+        (t(locale, "now.current"), current, today, t(locale, "now.nothing_now")),
+        (t(locale, "now.next"), upcoming, today, t(locale, "now.nothing_later")),
+    ]
+    return _render_sections(title, sections, locale, tz, with_weekday=False, limit=limit)
+
+
+def week_view(
+    occurrences: Iterable[Occurrence],
+    first_day: date,
+    locale: str,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    days: int = 7,
+    limit: int = POST_LIMIT,
+) -> list[OutMessage]:
+    """`days` days from `first_day`, one table per day; free days say so in one line."""
+    pool = _visible(occurrences)
+    today = local(now, tz).date()
+    last_day = first_day + timedelta(days=days - 1)
+    title = t(
+        locale,
+        "week.title",
+        start=format_date(first_day, locale, today=today),
+        end=format_date(last_day, locale, today=today),
+    )
+    sections: list[_Section] = []
+    total: set[str] = set()
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        rows = on_day(pool, day, tz)
+        total.update(occurrence_ref(o) for o in rows)
+        heading = f"**{format_date(day, locale, today=today)}**"
+        if day == today:
+            heading += f" · {t(locale, 'week.today')}"
+        sections.append((heading, rows, day, t(locale, "week.free_day")))
+    if not total:
+        return [OutMessage(f"{title}\n\n{t(locale, 'week.empty')}")]
+    head = f"{title} · {tn(locale, 'plural.meetings', len(total))}"
+    return _render_sections(head, sections, locale, tz, with_weekday=True, limit=limit)
+
+
+# ---- one meeting ------------------------------------------------------------------------
+
+
+def can_rsvp(occurrence: Occurrence) -> bool:
+    """Answer buttons only where an answer means something: invited by someone else."""
+    return (
+        occurrence.organizer is not None
+        and not occurrence.i_am_organizer
+        and occurrence.my_partstat is not None
+        and not occurrence.cancelled
+    )
+
+
+def rsvp_buttons(occurrence: Occurrence, locale: str) -> tuple[Button, ...]:
+    ref = occurrence_ref(occurrence)
+    choices: tuple[tuple[PartStat, str, ButtonStyle], ...] = (
+        (PartStat.ACCEPTED, "rsvp.accept", "success"),
+        (PartStat.TENTATIVE, "rsvp.tentative", "default"),
+        (PartStat.DECLINED, "rsvp.decline", "danger"),
+    )
+    return tuple(
+        Button(t(locale, key), actions.RSVP, {"ref": ref, "partstat": partstat.value}, style)
+        for partstat, key, style in choices
+    )
+
+
+def join_button(url: str, locale: str) -> Button:
+    return Button(t(locale, "details.join"), actions.JOIN, style="primary", url=url)
+
+
+def meeting_buttons(occurrence: Occurrence, locale: str) -> tuple[Block, ...]:
+    buttons: list[Button] = []
+    if occurrence.join_url and not occurrence.cancelled:
+        buttons.append(join_button(occurrence.join_url, locale))
+    if can_rsvp(occurrence):
+        buttons.extend(rsvp_buttons(occurrence, locale))
+    return (Block(buttons=tuple(buttons)),) if buttons else ()
+
+
+def meeting_lines(occurrence: Occurrence, locale: str, tz: ZoneInfo, now: datetime) -> list[str]:
+    """The facts of a meeting, one per line: when, organizer, location, link."""
+    today = local(now, tz).date()
+    lines = [t(locale, "details.when", when=format_when(occurrence, locale, tz, today=today))]
+    if occurrence.organizer is not None:
+        if occurrence.i_am_organizer:
+            lines.append(t(locale, "details.organizer_me"))
+        else:
+            lines.append(t(locale, "details.organizer", name=person(occurrence.organizer)))
+    if occurrence.location.strip():
+        lines.append(t(locale, "details.location", location=md_inline(occurrence.location)))
+    if occurrence.join_url:
+        lines.append(t(locale, "details.link", url=occurrence.join_url))
+    return lines
+
+
+def meeting_details(occurrence: Occurrence, locale: str, tz: ZoneInfo, now: datetime) -> OutMessage:
+    """Everything about one meeting, with Join and (when invited) Accept / Maybe / Decline."""
+    lines = [t(locale, "details.title", title=md_inline(title_of(occurrence.title, locale)))]
+    if occurrence.cancelled:
+        lines.append(t(locale, "details.cancelled"))
+    if occurrence.recurring:
+        lines.append(t(locale, "details.recurring"))
+    lines.extend(meeting_lines(occurrence, locale, tz, now))
+    if occurrence.attendees:
+        lines.append("")
+        lines.append(t(locale, "details.attendees", count=len(occurrence.attendees)))
+        for attendee in occurrence.attendees[:MAX_ATTENDEES_SHOWN]:
+            status = partstat_label(attendee.partstat, locale)
+            lines.append(f"• {person(attendee)} — {status}")
+        hidden = len(occurrence.attendees) - MAX_ATTENDEES_SHOWN
+        if hidden > 0:
+            lines.append(t(locale, "common.and_more", count=hidden))
+    if occurrence.description.strip():
+        description = occurrence.description.strip()
+        if len(description) > MAX_DESCRIPTION:
+            description = description[: MAX_DESCRIPTION - 1].rstrip() + "…"
+        lines.append("")
+        lines.append(t(locale, "details.description"))
+        lines.append(md_quote(description))
+    if occurrence.my_partstat is not None and not occurrence.i_am_organizer:
+        lines.append("")
+        lines.append(
+            t(locale, "details.my_status", status=partstat_label(occurrence.my_partstat, locale))
+        )
+    return OutMessage("\n".join(lines), meeting_buttons(occurrence, locale))
+
+
+_RSVP_DONE = {
+    PartStat.ACCEPTED: "rsvp.done.accepted",
+    PartStat.TENTATIVE: "rsvp.done.tentative",
+    PartStat.DECLINED: "rsvp.done.declined",
+}
+
+
+def rsvp_done(
+    occurrence: Occurrence, partstat: PartStat, locale: str, tz: ZoneInfo, now: datetime
+) -> OutMessage:
+    """The confirmation after an answer was written to the calendar."""
+    key = _RSVP_DONE.get(partstat, "rsvp.done.other")
+    today = local(now, tz).date()
+    return OutMessage(
+        t(
+            locale,
+            key,
+            title=md_inline(title_of(occurrence.title, locale)),
+            when=format_when(occurrence, locale, tz, today=today),
+            status=partstat_label(partstat, locale),
+        )
+    )
+
+
+MEETING_ERRORS = ("gone", "conflict", "unreachable", "forbidden", "auth")
+
+
+def meeting_error(code: str, locale: str) -> OutMessage:
+    """A failed meeting action: `gone`, `conflict`, `unreachable`, `forbidden`, `auth`;
+    anything else is the generic error."""
+    if code in MEETING_ERRORS:
+        return OutMessage(t(locale, f"meeting.error.{code}"))
+    return OutMessage(t(locale, "error.generic"))

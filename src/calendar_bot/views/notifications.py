@@ -1,0 +1,202 @@
+"""What the bot says on its own: changes, invitations, reminders, and the password alarm."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from calendar_bot.domain.changes import Change, ChangeKind
+from calendar_bot.domain.model import Occurrence
+from calendar_bot.i18n import t, tn
+from calendar_bot.views.formatting import format_when, local, md_inline, title_of, weekday_short
+from calendar_bot.views.meetings import join_button, meeting_buttons, meeting_lines, rsvp_buttons
+from calendar_bot.views.message import Block, OutMessage
+
+_FREQ_KEYS = {
+    "DAILY": ("rrule.daily", "plural.rrule.days"),
+    "WEEKLY": ("rrule.weekly", "plural.rrule.weeks"),
+    "MONTHLY": ("rrule.monthly", "plural.rrule.months"),
+    "YEARLY": ("rrule.yearly", "plural.rrule.years"),
+}
+_BYDAY = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
+
+
+def describe_rrule(rrule: str, locale: str) -> str:
+    """An RRULE in words (`FREQ=WEEKLY;BYDAY=MO,WE` -> "every week on Mon, Wed"); "" if unknown."""
+    parts: dict[str, str] = {}
+    for item in rrule.upper().removeprefix("RRULE:").split(";"):
+        name, _, value = item.partition("=")
+        parts[name.strip()] = value.strip()
+    keys = _FREQ_KEYS.get(parts.get("FREQ", ""))
+    if keys is None:
+        return ""
+    try:
+        interval = max(1, int(parts.get("INTERVAL", "1")))
+    except ValueError:
+        interval = 1
+    text = t(locale, keys[0]) if interval == 1 else tn(locale, keys[1], interval)
+    days = [_BYDAY[code[-2:]] for code in parts.get("BYDAY", "").split(",") if code[-2:] in _BYDAY]
+    if parts.get("FREQ") == "WEEKLY" and days:
+        names = ", ".join(t(locale, f"date.weekday.{d}") for d in sorted(set(days)))
+        text = t(locale, "rrule.on_days", rule=text, days=names)
+    return text
+
+
+def _title(occurrence: Occurrence, locale: str) -> str:
+    return md_inline(title_of(occurrence.title, locale))
+
+
+def _message(
+    headline: str, occurrence: Occurrence, locale: str, tz: ZoneInfo, now: datetime
+) -> OutMessage:
+    lines = [headline, *meeting_lines(occurrence, locale, tz, now)]
+    return OutMessage("\n".join(lines), meeting_buttons(occurrence, locale))
+
+
+def new_meeting(occurrence: Occurrence, locale: str, tz: ZoneInfo, now: datetime) -> OutMessage:
+    return _message(
+        t(locale, "notify.new", title=_title(occurrence, locale)), occurrence, locale, tz, now
+    )
+
+
+def new_series(
+    occurrence: Occurrence, locale: str, tz: ZoneInfo, now: datetime, *, rrule: str = ""
+) -> OutMessage:
+    """A recurring series, announced once through its first upcoming occurrence."""
+    lines = [t(locale, "notify.new_series", title=_title(occurrence, locale))]
+    rule = describe_rrule(rrule, locale) if rrule else ""
+    if rule:
+        lines.append(t(locale, "notify.series_rule", rule=rule))
+    today = local(now, tz).date()
+    lines.append(
+        t(locale, "notify.series_first", when=format_when(occurrence, locale, tz, today=today))
+    )
+    lines += meeting_lines(occurrence, locale, tz, now)[1:]  # the time is already there
+    return OutMessage("\n".join(lines), meeting_buttons(occurrence, locale))
+
+
+def invitation(occurrence: Occurrence, locale: str, tz: ZoneInfo, now: datetime) -> OutMessage:
+    """An invitation awaiting an answer: Accept / Maybe / Decline right here."""
+    key = "notify.invitation_series" if occurrence.recurring else "notify.invitation"
+    lines = [
+        t(locale, key, title=_title(occurrence, locale)),
+        *meeting_lines(occurrence, locale, tz, now),
+    ]
+    buttons = list(rsvp_buttons(occurrence, locale))
+    if occurrence.join_url:
+        buttons.insert(0, join_button(occurrence.join_url, locale))
+    return OutMessage("\n".join(lines), (Block(buttons=tuple(buttons)),))
+
+
+def cancelled(
+    occurrence: Occurrence, locale: str, tz: ZoneInfo, now: datetime, *, series: bool = False
+) -> OutMessage:
+    key = "notify.cancelled_series" if series else "notify.cancelled"
+    today = local(now, tz).date()
+    lines = [
+        t(locale, key, title=_title(occurrence, locale)),
+        t(locale, "details.when", when=format_when(occurrence, locale, tz, today=today)),
+    ]
+    return OutMessage("\n".join(lines))
+
+
+def moved(
+    previous: Occurrence, current: Occurrence, locale: str, tz: ZoneInfo, now: datetime
+) -> OutMessage:
+    today = local(now, tz).date()
+    lines = [
+        t(locale, "notify.moved", title=_title(current, locale)),
+        t(locale, "notify.was", value=f"~~{format_when(previous, locale, tz, today=today)}~~"),
+        t(locale, "notify.now", value=f"**{format_when(current, locale, tz, today=today)}**"),
+    ]
+    lines += meeting_lines(current, locale, tz, now)[1:]
+    return OutMessage("\n".join(lines), meeting_buttons(current, locale))
+
+
+def updated(
+    previous: Occurrence, current: Occurrence, locale: str, tz: ZoneInfo, now: datetime
+) -> OutMessage:
+    """Title or location changed: old -> new for each."""
+    none = t(locale, "common.none")
+    lines = [t(locale, "notify.updated", title=_title(current, locale))]
+    if previous.title != current.title:
+        lines.append(
+            t(
+                locale,
+                "notify.changed_title",
+                old=_title(previous, locale),
+                new=_title(current, locale),
+            )
+        )
+    if previous.location != current.location:
+        lines.append(
+            t(
+                locale,
+                "notify.changed_location",
+                old=md_inline(previous.location) or none,
+                new=md_inline(current.location) or none,
+            )
+        )
+    today = local(now, tz).date()
+    lines.append(t(locale, "details.when", when=format_when(current, locale, tz, today=today)))
+    return OutMessage("\n".join(lines), meeting_buttons(current, locale))
+
+
+def change_notification(
+    change: Change, locale: str, tz: ZoneInfo, now: datetime, *, rrule: str = ""
+) -> OutMessage:
+    """The message for one `domain.changes.Change`."""
+    occurrence = change.occurrence
+    if change.kind is ChangeKind.INVITATION:
+        return invitation(occurrence, locale, tz, now)
+    if change.kind is ChangeKind.CANCELLED:
+        return cancelled(occurrence, locale, tz, now, series=change.series)
+    if change.kind is ChangeKind.MOVED and change.previous is not None:
+        return moved(change.previous, occurrence, locale, tz, now)
+    if change.kind is ChangeKind.UPDATED and change.previous is not None:
+        return updated(change.previous, occurrence, locale, tz, now)
+    if change.series:
+        return new_series(occurrence, locale, tz, now, rrule=rrule)
+    return new_meeting(occurrence, locale, tz, now)
+
+
+def reminder(
+    occurrence: Occurrence,
+    lead_minutes: int,
+    locale: str,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    late: bool = False,
+) -> OutMessage:
+    """ "In N minutes" (lead > 0) or "starting now" (lead 0), with Join when there is a link.
+
+    `late` (the bot was down at the due minute): the real time left is shown, with a marker.
+    """
+    title = _title(occurrence, locale)
+    minutes = lead_minutes
+    if late:
+        minutes = max(0, math.ceil((occurrence.start - now).total_seconds() / 60))
+    if minutes <= 0 or lead_minutes == 0:
+        lines = [t(locale, "remind.now", title=title)]
+    else:
+        lines = [
+            t(
+                locale,
+                "remind.soon",
+                title=title,
+                in_minutes=tn(locale, "plural.in_minutes", minutes),
+            )
+        ]
+    if late:
+        lines[0] += f" {t(locale, 'remind.late')}"
+    start = local(occurrence.start, tz)
+    lines.append(
+        t(locale, "remind.at", weekday=weekday_short(start.date(), locale), time=f"{start:%H:%M}")
+    )
+    lines += meeting_lines(occurrence, locale, tz, now)[1:]
+    blocks = (
+        (Block(buttons=(join_button(occurrence.join_url, locale),)),) if occurrence.join_url else ()
+    )
+    return OutMessage("\n".join(lines), blocks)

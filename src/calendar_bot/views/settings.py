@@ -1,0 +1,157 @@
+"""Settings, log out, and the RAW CalDAV diagnostics view."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from calendar_bot.domain.model import CalendarRef, UserSettings
+from calendar_bot.i18n import t
+from calendar_bot.views import actions
+from calendar_bot.views.common import main_menu_block
+from calendar_bot.views.formatting import format_duration, md_inline
+from calendar_bot.views.message import Block, Button, Menu, MenuOption, OutMessage
+from calendar_bot.views.refs import calendar_ref
+from calendar_bot.views.split import POST_LIMIT, split_code_block
+
+REMINDER_CHOICES: Final = (5, 10, 15, 30, 60)
+REMINDER_OFF: Final = "off"
+DIGEST_HOURS: Final = tuple(range(6, 13))
+
+
+def reminder_lead(settings: UserSettings) -> int | None:
+    """The "N minutes before" lead (the largest non-zero one), or None when off."""
+    leads = [m for m in settings.reminder_minutes if m > 0]
+    return max(leads) if leads else None
+
+
+def _on_off(value: bool, locale: str) -> str:
+    return t(locale, "common.enabled" if value else "common.disabled")
+
+
+def _toggle(value: bool, action: str, on_key: str, off_key: str, locale: str) -> Button:
+    """A button that flips a setting; its label says what pressing it does."""
+    if value:
+        return Button(t(locale, off_key), action, {"on": "0"})
+    return Button(t(locale, on_key), action, {"on": "1"}, style="primary")
+
+
+def settings_view(settings: UserSettings, locale: str, *, saved: bool = False) -> OutMessage:
+    lead = reminder_lead(settings)
+    at_start = 0 in settings.reminder_minutes
+    lead_text = (
+        t(locale, "settings.reminder.lead", duration=format_duration(lead, locale))
+        if lead
+        else t(locale, "common.disabled")
+    )
+    digest_text = (
+        t(locale, "settings.digest.at", time=f"{settings.digest_hour:02d}:00")
+        if settings.digest_enabled
+        else t(locale, "common.disabled")
+    )
+    lines = [t(locale, "settings.saved")] if saved else []
+    lines += [
+        t(locale, "settings.title"),
+        "",
+        t(locale, "settings.reminder", value=lead_text),
+        t(locale, "settings.at_start", value=_on_off(at_start, locale)),
+        t(locale, "settings.digest", value=digest_text),
+        t(locale, "settings.digest_empty", value=_on_off(settings.digest_when_empty, locale)),
+        t(locale, "settings.timezone", tz=settings.timezone),
+    ]
+    reminder_options = (
+        *(
+            MenuOption(
+                t(locale, "settings.reminder.option", duration=format_duration(m, locale)), str(m)
+            )
+            for m in REMINDER_CHOICES
+        ),
+        MenuOption(t(locale, "settings.reminder.option_off"), REMINDER_OFF),
+    )
+    hour_options = tuple(MenuOption(f"{h:02d}:00", str(h)) for h in DIGEST_HOURS)
+    menus = (
+        Menu(
+            t(locale, "settings.reminder.placeholder"), actions.SETTINGS_REMINDER, reminder_options
+        ),
+        Menu(
+            t(locale, "settings.digest_hour.placeholder"),
+            actions.SETTINGS_DIGEST_HOUR,
+            hour_options,
+        ),
+    )
+    buttons = (
+        _toggle(
+            at_start,
+            actions.SETTINGS_AT_START,
+            "settings.at_start.on",
+            "settings.at_start.off",
+            locale,
+        ),
+        _toggle(
+            settings.digest_enabled,
+            actions.SETTINGS_DIGEST,
+            "settings.digest.on",
+            "settings.digest.off",
+            locale,
+        ),
+        _toggle(
+            settings.digest_when_empty,
+            actions.SETTINGS_DIGEST_EMPTY,
+            "settings.digest_empty.on",
+            "settings.digest_empty.off",
+            locale,
+        ),
+        Button(t(locale, "settings.raw"), actions.RAW),
+        Button(t(locale, "common.back"), actions.MENU),
+    )
+    return OutMessage("\n".join(lines), (Block(menus=menus), Block(buttons=buttons)))
+
+
+# ---- log out ----------------------------------------------------------------------------
+
+
+def logout_confirm(locale: str) -> OutMessage:
+    buttons = (
+        Button(t(locale, "logout.yes"), actions.LOGOUT_CONFIRM, style="danger"),
+        Button(t(locale, "logout.no"), actions.LOGOUT_CANCEL),
+    )
+    return OutMessage(t(locale, "logout.confirm"), (Block(buttons=buttons),))
+
+
+def logged_out(locale: str) -> OutMessage:
+    return OutMessage(t(locale, "logout.done"))
+
+
+def logout_cancelled(locale: str) -> OutMessage:
+    return OutMessage(t(locale, "logout.cancelled"), (main_menu_block(locale),))
+
+
+# ---- RAW CalDAV -------------------------------------------------------------------------
+
+
+def raw_picker(calendars: Sequence[CalendarRef], locale: str) -> OutMessage:
+    """Pick a calendar to see the server's raw answer for it (values are `calendar_ref`s)."""
+    if not calendars:
+        return OutMessage(t(locale, "raw.no_calendars"))
+    options = tuple(
+        MenuOption(md_inline(c.name, 60) or c.href[-60:], calendar_ref(c.href)) for c in calendars
+    )
+    menu = Menu(t(locale, "raw.placeholder"), actions.RAW_CALENDAR, options)
+    return OutMessage(t(locale, "raw.pick"), (Block(menus=(menu,)),))
+
+
+def raw_xml(
+    calendar_name: str, xml: str, locale: str, *, limit: int = POST_LIMIT
+) -> list[OutMessage]:
+    """The raw XML as ```xml blocks, each part a closed block under the post limit."""
+    head = t(locale, "raw.header", calendar=md_inline(calendar_name, 100))
+    if not xml.strip():
+        return [OutMessage(f"{head}\n\n{t(locale, 'raw.empty')}")]
+    marker_room = 64  # "part N of M" above every block of a long answer
+    parts = split_code_block(xml.strip(), "xml", limit - marker_room, head=head)
+    if len(parts) == 1:
+        return [OutMessage(parts[0])]
+    return [
+        OutMessage(f"{t(locale, 'raw.part', number=number, total=len(parts))}\n{part}")
+        for number, part in enumerate(parts, start=1)
+    ]

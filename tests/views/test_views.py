@@ -1,0 +1,623 @@
+"""Every view renders in both locales with realistic meetings, and says the right things."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from calendar_bot.domain.changes import Change, ChangeKind
+from calendar_bot.domain.model import Attendee, CalendarRef, NewEvent, PartStat, UserSettings
+from calendar_bot.views import (
+    actions,
+    common,
+    meetings,
+    notifications,
+    onboarding,
+    settings,
+    wizard,
+)
+from calendar_bot.views.dialog import Dialog
+from calendar_bot.views.message import OutMessage
+from calendar_bot.views.refs import calendar_ref, occurrence_ref
+from tests.views.samples import (
+    CAL,
+    MSK,
+    NOW,
+    TODAY,
+    all_samples,
+    cancelled_sync,
+    conference,
+    holiday,
+    late_release,
+    later,
+    monday_meeting,
+    msk,
+    my_review,
+    standup,
+)
+
+LOCALES = ("ru", "en")
+_UNFILLED = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+def _strings(item: OutMessage | Dialog) -> Iterable[str]:
+    if isinstance(item, Dialog):
+        yield from (item.title, item.submit_label, item.introduction_text)
+        for element in item.elements:
+            yield from (element.label, element.help_text, element.placeholder, element.default)
+            yield from (o.text for o in element.options)
+        return
+    yield item.text
+    for block in item.blocks:
+        yield from (block.text, block.title)
+        for button in block.buttons:
+            yield button.label
+            yield from button.payload.values()
+        for menu in block.menus:
+            yield menu.placeholder
+            yield from (o.text for o in menu.options)
+            yield from (o.value for o in menu.options)
+
+
+def _check(item: OutMessage | Dialog) -> None:
+    """Nothing unfilled, nothing empty, payloads small."""
+    for text in _strings(item):
+        assert not _UNFILLED.search(text), text
+    if isinstance(item, OutMessage):
+        assert item.text.strip()
+        for block in item.blocks:
+            for button in block.buttons:
+                assert button.label.strip() and button.action
+                assert all(len(v) <= 64 for v in button.payload.values()), button.payload
+
+
+def _all_views(locale: str) -> list[OutMessage | Dialog]:
+    samples = all_samples()
+    settings_ = UserSettings()
+    calendars = [CalendarRef(CAL, "Работа"), CalendarRef("/cal/h/", "Праздники", writable=False)]
+    made: list[OutMessage | Dialog] = [
+        onboarding.greeting(locale),
+        onboarding.greeting(locale, "Анна"),
+        onboarding.connect_dialog(locale, "anna@mail.ru", "https://calendar.mail.ru"),
+        onboarding.connect_failed("auth", locale),
+        onboarding.typed_email_prompt(locale),
+        onboarding.typed_password_prompt(locale, "anna@mail.ru", "https://calendar.mail.ru"),
+        onboarding.connect_checking(locale),
+        onboarding.password_message_deleted(locale),
+        onboarding.password_message_not_deleted(locale),
+        onboarding.connect_cancelled(locale),
+        onboarding.connected(calendars, locale, "anna@mail.ru"),
+        onboarding.connected([], locale),
+        onboarding.credentials_rejected(locale, "anna@mail.ru"),
+        onboarding.credentials_rejected(locale),
+        common.main_menu(locale),
+        common.help_view(locale),
+        common.help_view(locale, connected=False),
+        common.unknown_input(locale),
+        common.dm_only(locale, "@calendar_bot"),
+        common.button_expired(locale),
+        common.generic_error(locale),
+        common.not_connected(locale),
+        *meetings.day_view(samples, TODAY, locale, MSK, NOW),
+        *meetings.day_view(samples, TODAY + timedelta(days=1), locale, MSK, NOW),
+        *meetings.day_view(samples, TODAY + timedelta(days=5), locale, MSK, NOW),
+        *meetings.day_view([], TODAY, locale, MSK, NOW),
+        *meetings.now_and_next_view(samples, locale, MSK, NOW),
+        *meetings.now_and_next_view([], locale, MSK, NOW),
+        *meetings.week_view(samples, TODAY, locale, MSK, NOW),
+        *meetings.week_view([], TODAY, locale, MSK, NOW),
+        *meetings.daily_digest(samples, TODAY, locale, MSK, NOW),
+        *meetings.daily_digest([], TODAY, locale, MSK, NOW),
+        *(meetings.meeting_details(o, locale, MSK, NOW) for o in samples),
+        *(meetings.rsvp_done(standup(), p, locale, MSK, NOW) for p in PartStat),
+        *(meetings.meeting_error(code, locale) for code in (*meetings.MEETING_ERRORS, "zzz")),
+        *(wizard.wizard_prompt(step, locale, MSK, NOW) for step in wizard.STEPS),
+        *(
+            wizard.wizard_prompt(
+                "title", locale, MSK, NOW, error=code, error_params={"max": 200, "names": ["x"]}
+            )
+            for code in wizard.ERROR_CODES
+        ),
+        wizard.wizard_summary(
+            locale, MSK, NOW, title="Ревью | v2", start=msk(28, 11), duration_minutes=45
+        ),
+        wizard.wizard_edit_picker(locale),
+        wizard.wizard_cancelled(locale),
+        wizard.wizard_created(
+            NewEvent("Ревью", msk(28, 11), msk(28, 12), (Attendee("oleg@example.com"),)),
+            locale,
+            MSK,
+            NOW,
+        ),
+        *(notifications.new_meeting(o, locale, MSK, NOW) for o in samples),
+        notifications.new_series(standup(), locale, MSK, NOW, rrule="FREQ=WEEKLY"),
+        notifications.invitation(standup(), locale, MSK, NOW),
+        notifications.cancelled(standup(), locale, MSK, NOW, series=True),
+        notifications.moved(standup(), later(standup(), 60), locale, MSK, NOW),
+        notifications.updated(my_review(), replace(my_review(), title="Ревью 2"), locale, MSK, NOW),
+        notifications.reminder(standup(), 15, locale, MSK, NOW),
+        notifications.reminder(standup(), 0, locale, MSK, NOW, late=True),
+        settings.settings_view(settings_, locale),
+        settings.settings_view(
+            UserSettings(reminder_minutes=(), digest_enabled=False), locale, saved=True
+        ),
+        settings.logout_confirm(locale),
+        settings.logged_out(locale),
+        settings.logout_cancelled(locale),
+        settings.raw_picker(calendars, locale),
+        settings.raw_picker([], locale),
+        *settings.raw_xml("Работа", "<multistatus/>", locale),
+        *settings.raw_xml("Работа", "", locale),
+    ]
+    return made
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_view_renders_fully(locale: str) -> None:
+    views = _all_views(locale)
+    assert len(views) > 80
+    for view in views:
+        _check(view)
+
+
+def test_locales_really_differ() -> None:
+    ru = [v.text for v in _all_views("ru") if isinstance(v, OutMessage)]
+    en = [v.text for v in _all_views("en") if isinstance(v, OutMessage)]
+    assert len(ru) == len(en)
+    same = [a for a, b in zip(ru, en, strict=True) if a == b]
+    assert all(a.startswith("🧪 RAW CalDAV") for a in same)  # the raw header has no words
+
+
+# ---- lists -------------------------------------------------------------------------------
+
+
+def test_today_lists_meetings_in_order_without_cancelled_ones() -> None:
+    (message,) = meetings.day_view(all_samples(), TODAY, "ru", MSK, NOW)
+    text = message.text
+    assert text.startswith("📅 **Сегодня, пт, 27 ноября** · 5 встреч")
+    assert cancelled_sync().title not in text
+    assert monday_meeting().title not in text
+    order = [text.index(t) for t in ("HighLoad", "Олега", "Планёрка", "Ревью", "Релиз")]
+    assert order == sorted(order)
+    assert "| весь день | День рождения Олега | — |" in text
+    assert "| 10:00–10:30 | Планёрка \\| команда «Календарь» 🎥 🔁 | ❓ нет ответа |" in text
+    assert "| 14:00–15:30 | Ревью дизайна | 👑 организатор |" in text
+    assert "| пт 23:30 – сб 00:30 | Релиз | ✅ принято |" in text
+    (menu,) = message.blocks[0].menus
+    assert menu.action == actions.OPEN_MEETING
+    assert [o.value for o in menu.options][2] == occurrence_ref(standup())
+    assert len(menu.options) == 5
+
+
+def test_tomorrow_shows_the_meeting_that_crossed_midnight() -> None:
+    (message,) = meetings.day_view(all_samples(), TODAY + timedelta(days=1), "en", MSK, NOW)
+    assert message.text.startswith("🌅 **Tomorrow, Sat, 28 Nov** · 2 meetings")
+    assert "| Fri 23:30 – Sat 00:30 | Релиз | ✅ accepted |" in message.text
+    assert "Конференция" in message.text
+
+
+def test_an_empty_day_says_so() -> None:
+    (message,) = meetings.day_view([cancelled_sync()], TODAY, "ru", MSK, NOW)
+    assert "Сегодня встреч нет" in message.text
+    assert message.blocks == ()
+    (message,) = meetings.day_view([], TODAY + timedelta(days=1), "en", MSK, NOW)
+    assert "No meetings tomorrow" in message.text
+
+
+def test_the_week_groups_by_day() -> None:
+    (message,) = meetings.week_view(all_samples(), TODAY, "ru", MSK, NOW)
+    text = message.text
+    assert text.startswith("🗓 **Неделя: пт, 27 ноября — чт, 3 декабря** · 6 встреч")
+    friday = text.index("**пт, 27 ноября** · сегодня")
+    saturday = text.index("**сб, 28 ноября**")
+    sunday = text.index("**вс, 29 ноября**")
+    monday = text.index("**пн, 30 ноября**")
+    assert friday < saturday < sunday < monday
+    assert "_свободно_" in text[sunday:monday]
+    assert "Планирование спринта" in text[monday:]
+    # The midnight-crossing meeting is on both days it touches.
+    assert text.count("Релиз") == 2
+    (menu,) = message.blocks[0].menus
+    assert len(menu.options) == 6  # unique meetings
+    assert menu.options[0].text == "весь день · Конференция HighLoad++"
+    assert menu.options[1].text == "пт весь день · День рождения Олега"
+    assert menu.options[2].text.startswith("пт 10:00 · Планёрка")
+
+
+def test_now_and_next_splits_current_from_later() -> None:
+    during = NOW + timedelta(minutes=40)  # 10:10 Moscow, the stand-up is on
+    (message,) = meetings.now_and_next_view(all_samples(), "en", MSK, during)
+    text = message.text
+    now_part, later_part = text.split("⏭ **Later today**")
+    assert "Планёрка" in now_part and "Ревью" not in now_part
+    assert "Ревью" in later_part and "Релиз" in later_part and "Планёрка" not in later_part
+    assert "Конференция" not in text  # all-day events are not "now"
+
+
+def test_now_and_next_when_the_day_is_done() -> None:
+    evening = msk(27, 23, 59)
+    (message,) = meetings.now_and_next_view([standup(), my_review()], "ru", MSK, evening)
+    assert "Больше встреч сегодня нет" in message.text
+
+
+def test_the_digest_is_the_today_table_with_a_greeting() -> None:
+    (digest,) = meetings.daily_digest(all_samples(), TODAY, "ru", MSK, NOW)
+    (today,) = meetings.day_view(all_samples(), TODAY, "ru", MSK, NOW)
+    assert digest.text.startswith("☀️ Доброе утро!")
+    table = today.text[today.text.index("| Время") :]
+    assert digest.text.endswith(table)
+    (empty,) = meetings.daily_digest([], TODAY, "en", MSK, NOW)
+    assert "no meetings" in empty.text
+
+
+# ---- one meeting -------------------------------------------------------------------------
+
+
+def test_details_of_an_invitation() -> None:
+    message = meetings.meeting_details(standup(), "ru", MSK, NOW)
+    text = message.text
+    assert "🕒 пт, 27 ноября, 10:00–10:30" in text
+    assert "Организатор: Иван Петров (ivan.petrov@mail.ru)" in text
+    assert "• Мария (maria@example.com) — ❌ отклонено" in text
+    assert "• oleg@example.com — 🤔 возможно" in text
+    assert "📍 Переговорка «Луна», 3 этаж" in text
+    assert "> 1. Итоги недели" in text
+    assert "Ваш ответ: ❓ нет ответа" in text
+    (block,) = message.blocks
+    join, *rsvp = block.buttons
+    assert join.url == "https://telemost.yandex.ru/j/12345"
+    assert [b.payload["partstat"] for b in rsvp] == ["ACCEPTED", "TENTATIVE", "DECLINED"]
+    assert all(b.action == actions.RSVP for b in rsvp)
+    assert {b.payload["ref"] for b in rsvp} == {occurrence_ref(standup())}
+
+
+def test_no_rsvp_buttons_for_my_own_meeting_or_when_not_invited() -> None:
+    assert meetings.meeting_details(my_review(), "en", MSK, NOW).blocks == ()
+    assert "Organizer: you" in meetings.meeting_details(my_review(), "en", MSK, NOW).text
+    assert meetings.meeting_details(late_release(), "en", MSK, NOW).blocks == ()
+    not_invited = replace(standup(), my_partstat=None)
+    (block,) = meetings.meeting_details(not_invited, "en", MSK, NOW).blocks
+    assert [b.url for b in block.buttons] == ["https://telemost.yandex.ru/j/12345"]
+
+
+def test_details_of_a_cancelled_meeting_offer_no_actions() -> None:
+    message = meetings.meeting_details(
+        replace(standup(), status=cancelled_sync().status), "ru", MSK, NOW
+    )
+    assert "Встреча отменена" in message.text
+    assert message.blocks == ()
+
+
+def test_rsvp_confirmation_and_errors() -> None:
+    done = meetings.rsvp_done(standup(), PartStat.ACCEPTED, "en", MSK, NOW)
+    assert done.text.startswith(
+        "✅ You accepted: **Планёрка \\| команда «Календарь»**, Fri, 27 Nov"
+    )
+    assert "нет в календаре" in meetings.meeting_error("gone", "ru").text
+    assert "changed on the server" in meetings.meeting_error("conflict", "en").text
+    assert "не отвечает" in meetings.meeting_error("unreachable", "ru").text
+    assert meetings.meeting_error("weird", "en").text == common.generic_error("en").text
+
+
+def test_all_day_multi_day_details() -> None:
+    text = meetings.meeting_details(conference(), "ru", MSK, NOW).text
+    assert "🕒 чт, 26 ноября – сб, 28 ноября, весь день" in text
+    text = meetings.meeting_details(holiday(), "en", MSK, NOW).text
+    assert "🕒 Fri, 27 Nov, all day" in text
+
+
+# ---- connecting --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_connect_dialog_fits_mattermost_limits(locale: str) -> None:
+    long_url = "https://calendar.example.com/" + "x" * 200
+    dialog = onboarding.connect_dialog(locale, "anna@mail.ru", long_url)
+    assert len(dialog.title) <= 24
+    assert dialog.action == actions.CONNECT_SUBMIT
+    assert "https://account.mail.ru/user/2-step-auth/passwords/" in dialog.introduction_text
+    by_name = {e.name: e for e in dialog.elements}
+    assert by_name["email"].default == "anna@mail.ru" and by_name["email"].subtype == "email"
+    assert by_name["password"].subtype == "password" and by_name["password"].default == ""
+    assert [o.value for o in by_name["server"].options] == ["mailru", "other"]
+    assert by_name["url"].optional
+    for element in dialog.elements:
+        assert len(element.label) <= 24, element.label
+        assert len(element.help_text) <= 150, element.help_text
+        assert element.max_length is None or element.max_length <= 150
+
+
+def test_connect_errors_land_on_their_fields() -> None:
+    assert set(onboarding.connect_field_errors("auth", "ru")) == {"password"}
+    assert set(onboarding.connect_field_errors("unreachable", "ru")) == {"url"}
+    assert set(onboarding.connect_field_errors("not_caldav", "en")) == {"url"}
+    assert set(onboarding.connect_field_errors("email", "en")) == {"email"}
+    assert set(onboarding.connect_field_errors("url", "en")) == {"url"}
+    assert "пароль приложения" in onboarding.connect_field_errors("auth", "ru")["password"]
+    assert onboarding.connect_error_text("???", "en") == common.generic_error("en").text
+
+
+def test_greeting_has_the_connect_button_and_the_link() -> None:
+    message = onboarding.greeting("ru", "Анна *Смирнова*")
+    assert message.text.startswith("👋 Привет, Анна \\*Смирнова\\*!")
+    assert "https://account.mail.ru/user/2-step-auth/passwords/" in message.text
+    assert message.blocks[0].buttons[0].action == actions.CONNECT
+
+
+def test_connected_lists_calendars_and_the_menu() -> None:
+    message = onboarding.connected(
+        [CalendarRef(CAL, "Работа"), CalendarRef("/h/", "Праздники", writable=False)], "ru"
+    )
+    assert "• Работа\n• Праздники — только чтение" in message.text
+    labels = [b.action for b in message.blocks[0].buttons]
+    assert labels == [
+        actions.MENU_TODAY,
+        actions.MENU_NOW,
+        actions.MENU_TOMORROW,
+        actions.MENU_WEEK,
+        actions.MENU_CREATE,
+        actions.SETTINGS,
+        actions.LOGOUT,
+    ]
+
+
+def test_help_lists_every_command() -> None:
+    for locale in LOCALES:
+        text = common.help_view(locale).text
+        for word in ("today", "сегодня", "now", "сейчас", "tomorrow", "завтра", "week", "неделя"):
+            assert f"`{word}`" in text
+        for word in ("new", "создать", "help", "помощь", "logout", "выйти", "/calendar"):
+            assert f"`{word}" in text
+
+
+def test_reconnect_message() -> None:
+    message = onboarding.credentials_rejected("en", "anna@mail.ru")
+    assert "anna@mail.ru" in message.text
+    assert message.blocks[0].buttons[0].action == actions.RECONNECT
+
+
+# ---- the wizard --------------------------------------------------------------------------
+
+
+def _buttons(message: OutMessage) -> list[tuple[str, str, dict[str, str]]]:
+    return [(b.label, b.action, b.payload) for block in message.blocks for b in block.buttons]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("step", wizard.STEPS)
+def test_every_step_has_cancel(locale: str, step: str) -> None:
+    message = wizard.wizard_prompt(step, locale, MSK, NOW)
+    assert _buttons(message)[-1][1] == actions.WIZARD_CANCEL
+    number = wizard.STEPS.index(step) + 1
+    assert f" {number} " in message.text.splitlines()[0]
+
+
+def test_date_picks_show_their_dates() -> None:
+    buttons = _buttons(wizard.wizard_prompt("date", "ru", MSK, NOW))
+    assert [b[0] for b in buttons[:3]] == [
+        "Сегодня, пт, 27 ноября",
+        "Завтра, сб, 28 ноября",
+        "Послезавтра, вс, 29 ноября",
+    ]
+    assert [b[2]["value"] for b in buttons[:3]] == ["2026-11-27", "2026-11-28", "2026-11-29"]
+    assert all(b[2]["step"] == "date" for b in buttons[:3])
+
+
+def test_time_picks_come_from_now_in_the_users_zone() -> None:
+    assert wizard.time_picks(NOW, MSK) == ["10:00", "10:30"]  # 09:30 in Moscow
+    assert wizard.time_picks(NOW, ZoneInfo("UTC")) == ["07:00", "07:30"]
+    assert wizard.time_picks(msk(27, 9, 0), MSK) == ["10:00"]  # both picks agree
+    assert wizard.time_picks(msk(27, 9, 41), MSK) == ["10:00", "10:45"]
+    assert wizard.time_picks(msk(27, 23, 20), MSK) == []  # no time left today
+    assert wizard.time_picks(msk(27, 23, 20), MSK, TODAY + timedelta(days=1)) == ["00:00", "10:00"]
+    buttons = _buttons(wizard.wizard_prompt("time", "en", MSK, NOW))
+    assert [b[2].get("value") for b in buttons] == ["10:00", "10:30", None]
+
+
+def test_duration_and_skip_picks() -> None:
+    durations = _buttons(wizard.wizard_prompt("duration", "ru", MSK, NOW))
+    assert [b[2].get("value") for b in durations[:-1]] == ["15", "30", "45", "60", "90"]
+    assert [b[0] for b in durations[:-1]] == ["15 мин", "30 мин", "45 мин", "1 ч", "1 ч 30 мин"]
+    for step, label in (
+        ("attendees", "Invite nobody"),
+        ("description", "Skip"),
+        ("location", "Skip"),
+    ):
+        first = _buttons(wizard.wizard_prompt(step, "en", MSK, NOW))[0]
+        assert label in first[0] and first[1] == actions.WIZARD_SKIP and first[2] == {"step": step}
+
+
+def test_unknown_step_is_a_bug() -> None:
+    with pytest.raises(ValueError, match="unknown wizard step"):
+        wizard.wizard_prompt("colour", "ru", MSK, NOW)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_error_code_has_its_own_text(locale: str) -> None:
+    generic = wizard.wizard_error_text("nope", locale, MSK, NOW)
+    texts = {
+        code: wizard.wizard_error_text(code, locale, MSK, NOW, params={"max": 200, "names": "x"})
+        for code in wizard.ERROR_CODES
+    }
+    assert generic not in texts.values()
+    assert len(set(texts.values())) == len(texts)
+
+
+def test_error_texts_explain_the_expected_form() -> None:
+    def err(code: str, **params: object) -> str:
+        return wizard.wizard_error_text(code, "ru", MSK, NOW, params=params)
+
+    assert "`ДД.ММ.ГГГГ`" in err("date.invalid")
+    assert "`ЧЧ:ММ`" in err("time.invalid")
+    assert "позже 09:30" in err("time.past")
+    assert "24 часов" in err("duration.range")
+    assert "`vasya`, `petya`" in err("attendees.unknown", names=["vasya", "petya"])
+    assert "200" in err("title.too_long", max=200)
+    # A parser code maps to the step's text; a missing parameter falls back safely.
+    assert wizard.wizard_error_text("date_format", "en", MSK, NOW, step="date") == (
+        wizard.wizard_error_text("date.invalid", "en", MSK, NOW)
+    )
+    assert err("title.too_long") == err("unknown.code")
+
+
+def test_an_error_keeps_the_step() -> None:
+    message = wizard.wizard_prompt("time", "en", MSK, NOW, error="time.past")
+    assert message.text.startswith("⚠️ That time has passed. Pick a time after 09:30.")
+    assert "What time does it start?" in message.text
+    assert _buttons(message)[-1][1] == actions.WIZARD_CANCEL
+
+
+def test_summary_and_created() -> None:
+    summary = wizard.wizard_summary(
+        "ru",
+        MSK,
+        NOW,
+        title="Ревью | v2",
+        start=msk(28, 11),
+        duration_minutes=90,
+        attendees=["@ivan", "anna@mail.ru"],
+        description="Обсудим макеты",
+        location="",
+    )
+    assert "**Название:** Ревью \\| v2" in summary.text
+    assert "**Дата:** сб, 28 ноября" in summary.text
+    assert "**Время:** 11:00–12:30" in summary.text
+    assert "**Участники:** @ivan, anna@mail.ru" in summary.text
+    assert "**Место:** —" in summary.text
+    assert [b[1] for b in _buttons(summary)] == [
+        actions.WIZARD_CREATE,
+        actions.WIZARD_EDIT,
+        actions.WIZARD_CANCEL,
+    ]
+    picker = wizard.wizard_edit_picker("en")
+    assert [b[2].get("field") for b in _buttons(picker)][:7] == list(wizard.FIELDS)
+    created = wizard.wizard_created(
+        NewEvent("Ревью", msk(28, 11), msk(28, 12), (Attendee("oleg@example.com", "Олег"),)),
+        "en",
+        MSK,
+        NOW,
+    )
+    assert created.text.startswith("🎉 **Meeting created!**")
+    assert "**Time:** 11:00–12:00" in created.text and "Олег" in created.text
+    assert created.blocks == ()
+
+
+# ---- notifications -----------------------------------------------------------------------
+
+
+def test_change_notifications_by_kind() -> None:
+    meeting = standup()
+    moved_to = later(meeting, 60)
+
+    def render(change: Change) -> str:
+        return notifications.change_notification(change, "ru", MSK, NOW, rrule="FREQ=DAILY").text
+
+    assert render(Change(ChangeKind.NEW, my_review())).startswith("🆕 **Новая встреча:** Ревью")
+    assert "Повторяется каждый день" in render(Change(ChangeKind.NEW, meeting, series=True))
+    assert render(Change(ChangeKind.INVITATION, meeting)).startswith("📨")
+    assert render(Change(ChangeKind.CANCELLED, meeting)).startswith("🚫 **Встреча отменена:**")
+    assert render(Change(ChangeKind.CANCELLED, meeting, series=True)).startswith(
+        "🚫 **Серия встреч отменена:**"
+    )
+    moved = render(Change(ChangeKind.MOVED, moved_to, previous=meeting))
+    assert "Было: ~~пт, 27 ноября, 10:00–10:30~~" in moved
+    assert "Стало: **пт, 27 ноября, 11:00–11:30**" in moved
+    renamed = replace(meeting, title="Стендап", location="Zoom")
+    updated = render(Change(ChangeKind.UPDATED, renamed, previous=meeting))
+    assert "Название: ~~Планёрка \\| команда «Календарь»~~ → Стендап" in updated
+    assert "Место: ~~Переговорка «Луна», 3 этаж~~ → Zoom" in updated
+
+
+def test_invitation_has_answer_buttons() -> None:
+    message = notifications.invitation(standup(), "en", MSK, NOW)
+    actions_ = [b.action for b in message.blocks[0].buttons]
+    assert actions_ == [actions.JOIN, actions.RSVP, actions.RSVP, actions.RSVP]
+
+
+@pytest.mark.parametrize(
+    ("rrule", "ru", "en"),
+    [
+        ("FREQ=WEEKLY", "каждую неделю", "every week"),
+        ("RRULE:FREQ=WEEKLY;BYDAY=MO,WE", "каждую неделю: пн, ср", "every week on Mon, Wed"),
+        ("FREQ=DAILY;INTERVAL=2", "раз в 2 дня", "every 2 days"),
+        ("FREQ=MONTHLY;INTERVAL=5", "раз в 5 месяцев", "every 5 months"),
+        ("FREQ=YEARLY", "каждый год", "every year"),
+        ("FREQ=SECONDLY", "", ""),
+    ],
+)
+def test_describe_rrule(rrule: str, ru: str, en: str) -> None:
+    assert notifications.describe_rrule(rrule, "ru") == ru
+    assert notifications.describe_rrule(rrule, "en") == en
+
+
+def test_reminders() -> None:
+    soon = notifications.reminder(standup(), 15, "ru", MSK, msk(27, 9, 45))
+    assert soon.text.startswith("⏰ **Планёрка \\| команда «Календарь»** — через 15 минут")
+    assert soon.blocks[0].buttons[0].url == "https://telemost.yandex.ru/j/12345"
+    start = notifications.reminder(standup(), 0, "en", MSK, msk(27, 10))
+    assert start.text.startswith("🔔 **Планёрка \\| команда «Календарь»** — starting now!")
+    late = notifications.reminder(standup(), 15, "en", MSK, msk(27, 9, 53), late=True)
+    assert "in 7 minutes" in late.text and "late" in late.text
+    no_link = notifications.reminder(my_review(), 15, "ru", MSK, msk(27, 13, 45))
+    assert no_link.blocks == ()
+    assert "через 1 минуту" in notifications.reminder(my_review(), 1, "ru", MSK, NOW).text
+
+
+# ---- settings, log out, raw, odd cases ---------------------------------------------------
+
+
+def test_settings_view_reflects_and_flips_the_settings() -> None:
+    message = settings.settings_view(UserSettings(), "ru")
+    assert "⏰ Напоминание до встречи: за 15 мин" in message.text
+    assert "🔔 Напоминание в момент начала: включено" in message.text
+    assert "☀️ Утренняя сводка: в 09:00" in message.text
+    menus, buttons = message.blocks
+    reminder_menu = menus.menus[0]
+    assert reminder_menu.action == actions.SETTINGS_REMINDER
+    assert [o.value for o in reminder_menu.options] == ["5", "10", "15", "30", "60", "off"]
+    flips = {b.action: b.payload for b in buttons.buttons}
+    assert flips[actions.SETTINGS_AT_START] == {"on": "0"}
+    assert flips[actions.SETTINGS_DIGEST] == {"on": "0"}
+    assert flips[actions.SETTINGS_DIGEST_EMPTY] == {"on": "1"}
+    off = settings.settings_view(UserSettings(reminder_minutes=(), digest_enabled=False), "en")
+    assert "Reminder before a meeting: off" in off.text
+    assert {b.action: b.payload for b in off.blocks[1].buttons}[actions.SETTINGS_AT_START] == {
+        "on": "1"
+    }
+
+
+def test_logout_flow() -> None:
+    confirm = settings.logout_confirm("ru")
+    assert [b.action for b in confirm.blocks[0].buttons] == [
+        actions.LOGOUT_CONFIRM,
+        actions.LOGOUT_CANCEL,
+    ]
+    assert "данные удалены" in settings.logged_out("ru").text
+
+
+def test_raw_picker_uses_short_calendar_refs() -> None:
+    message = settings.raw_picker([CalendarRef(CAL, "Работа")], "ru")
+    (menu,) = message.blocks[0].menus
+    assert menu.action == actions.RAW_CALENDAR
+    assert menu.options[0].value == calendar_ref(CAL)
+    assert len(calendar_ref(CAL)) == 16
+
+
+def test_odd_situations() -> None:
+    assert "@calendar_bot" in common.dm_only("ru", "calendar_bot").text
+    assert "личных сообщениях" in common.dm_only("ru", "@calendar_bot").text
+    assert "no longer valid" in common.button_expired("en").text
+    assert "Traceback" not in common.generic_error("en").text
+    assert "помощь" in common.unknown_input("ru").text
+
+
+def test_refs_are_stable_and_distinct() -> None:
+    ref: Callable[..., str] = occurrence_ref
+    assert ref(standup()) == ref(replace(standup(), title="other"))
+    assert ref(standup()) != ref(replace(standup(), recurrence_id="20261204T070000Z"))
+    assert ref(standup()) == ref(standup().key)
