@@ -1,0 +1,93 @@
+"""The calendars found in each user's calendar home, with their change-detection tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calendar_bot.domain.model import CalendarRef
+from calendar_bot.storage.repositories._dialect import insert, rowcount
+from calendar_bot.storage.tables import calendars
+
+
+class CalendarRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def list_for(self, mm_user_id: str) -> list[CalendarRef]:
+        """The user's calendars in discovery order."""
+        rows = (
+            await self._session.execute(
+                select(calendars)
+                .where(calendars.c.mm_user_id == mm_user_id)
+                .order_by(calendars.c.id)
+            )
+        ).mappings()
+        return [
+            CalendarRef(
+                href=r["href"],
+                name=r["name"],
+                color=r["color"],
+                writable=bool(r["writable"]),
+                ctag=r["ctag"],
+                sync_token=r["sync_token"],
+                enabled=bool(r["enabled"]),
+            )
+            for r in rows
+        ]
+
+    async def replace(self, mm_user_id: str, refs: Sequence[CalendarRef]) -> None:
+        """Make the stored list exactly `refs` (by href).
+
+        Name, color, writability and tokens come from `refs`; a calendar already known keeps
+        its `enabled` flag (the user's choice survives re-discovery). Calendars not in `refs`
+        are removed; their snapshot rows are the caller's to drop (SnapshotRepository).
+        """
+        hrefs = [ref.href for ref in refs]
+        await self._session.execute(
+            delete(calendars).where(
+                calendars.c.mm_user_id == mm_user_id, calendars.c.href.not_in(hrefs)
+            )
+        )
+        for ref in refs:
+            stmt = insert(self._session, calendars).values(
+                mm_user_id=mm_user_id,
+                href=ref.href,
+                name=ref.name,
+                color=ref.color,
+                ctag=ref.ctag,
+                sync_token=ref.sync_token,
+                enabled=ref.enabled,
+                writable=ref.writable,
+            )
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[calendars.c.mm_user_id, calendars.c.href],
+                set_={
+                    "name": stmt.excluded.name,
+                    "color": stmt.excluded.color,
+                    "ctag": stmt.excluded.ctag,
+                    "sync_token": stmt.excluded.sync_token,
+                    "writable": stmt.excluded.writable,
+                },
+            )
+            await self._session.execute(stmt)
+
+    async def update_tokens(
+        self, mm_user_id: str, href: str, *, ctag: str, sync_token: str
+    ) -> bool:
+        result = await self._session.execute(
+            update(calendars)
+            .where(calendars.c.mm_user_id == mm_user_id, calendars.c.href == href)
+            .values(ctag=ctag, sync_token=sync_token)
+        )
+        return rowcount(result) > 0
+
+    async def set_enabled(self, mm_user_id: str, href: str, enabled: bool) -> bool:
+        result = await self._session.execute(
+            update(calendars)
+            .where(calendars.c.mm_user_id == mm_user_id, calendars.c.href == href)
+            .values(enabled=enabled)
+        )
+        return rowcount(result) > 0

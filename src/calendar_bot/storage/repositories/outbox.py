@@ -1,0 +1,231 @@
+"""The outbox: every message the bot will post, exactly once, across restarts and replicas."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import RowMapping, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calendar_bot.storage.repositories._dialect import claim_filter, insert, rowcount
+from calendar_bot.storage.tables import OUTBOX_FAILED, OUTBOX_PENDING, OUTBOX_SENT, outbox
+
+MAX_ERROR_CHARS = 1000
+_BATCH = 200  # rows per multi-VALUES INSERT: well under SQLite's bound-parameter limit
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """A message to enqueue. `idempotency_key` is unique forever: the same key twice is
+    one message (e.g. f"remind:{user}:{uid}:{recurrence_id}:{lead}")."""
+
+    mm_user_id: str
+    idempotency_key: str
+    kind: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    due_at: datetime | None = None  # None: due at once (the `now` given to enqueue)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    mm_user_id: str
+    idempotency_key: str
+    kind: str
+    payload: dict[str, Any]
+    due_at: datetime
+    created_at: datetime
+    attempts: int
+    next_attempt_at: datetime
+    status: str
+    post_id: str | None
+    sent_at: datetime | None
+    claimed_by: str | None
+    claimed_until: datetime | None
+    last_error: str | None
+
+
+def _row(r: RowMapping) -> OutboxRow:
+    return OutboxRow(
+        id=int(r["id"]),
+        mm_user_id=r["mm_user_id"],
+        idempotency_key=r["idempotency_key"],
+        kind=r["kind"],
+        payload=dict(r["payload"] or {}),
+        due_at=r["due_at"],
+        created_at=r["created_at"],
+        attempts=int(r["attempts"]),
+        next_attempt_at=r["next_attempt_at"],
+        status=r["status"],
+        post_id=r["post_id"],
+        sent_at=r["sent_at"],
+        claimed_by=r["claimed_by"],
+        claimed_until=r["claimed_until"],
+        last_error=r["last_error"],
+    )
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def enqueue(self, items: Sequence[OutboxItem], *, now: datetime) -> int:
+        """Insert the items whose key is new (INSERT ... ON CONFLICT DO NOTHING).
+
+        Returns how many rows were new. Safe to repeat: a key already queued or sent is
+        left untouched.
+        """
+        seen: set[str] = set()
+        rows: list[dict[str, Any]] = []
+        for item in items:
+            if item.idempotency_key in seen:
+                continue
+            seen.add(item.idempotency_key)
+            due = item.due_at or now
+            rows.append(
+                {
+                    "mm_user_id": item.mm_user_id,
+                    "idempotency_key": item.idempotency_key,
+                    "kind": item.kind,
+                    "payload": item.payload,
+                    "due_at": due,
+                    "created_at": now,
+                    "attempts": 0,
+                    "next_attempt_at": due,
+                    "status": OUTBOX_PENDING,
+                }
+            )
+        added = 0
+        for start in range(0, len(rows), _BATCH):
+            stmt = (
+                insert(self._session, outbox)
+                .values(rows[start : start + _BATCH])
+                .on_conflict_do_nothing(index_elements=[outbox.c.idempotency_key])
+                .returning(outbox.c.id)
+            )
+            added += len((await self._session.execute(stmt)).all())
+        return added
+
+    async def claim_due(
+        self, now: datetime, worker_id: str, lease: timedelta, limit: int
+    ) -> list[OutboxRow]:
+        """Lease up to `limit` pending rows due by `now` to `worker_id` until now + lease.
+
+        One atomic UPDATE (SKIP LOCKED on PostgreSQL; SQLite serializes writers), re-checked
+        row by row, so two claimers never hold the same row. Each claim counts as an attempt.
+        Rows come back by due_at then id, which keeps each user's messages in order.
+        A row whose lease ran out (its worker died) can be claimed again.
+        """
+        claimable = (
+            (outbox.c.status == OUTBOX_PENDING)
+            & (outbox.c.next_attempt_at <= now)
+            & or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now)
+        )
+        candidates = (
+            select(outbox.c.id).where(claimable).order_by(outbox.c.due_at, outbox.c.id).limit(limit)
+        )
+        stmt = (
+            update(outbox)
+            .where(claim_filter(self._session, candidates, outbox.c.id), claimable)
+            .values(
+                claimed_by=worker_id,
+                claimed_until=now + lease,
+                attempts=outbox.c.attempts + 1,
+            )
+            .returning(*outbox.c)
+        )
+        rows = (await self._session.execute(stmt)).mappings().all()
+        return sorted((_row(r) for r in rows), key=lambda r: (r.due_at, r.id))
+
+    async def mark_sent(self, row_id: int, post_id: str, now: datetime) -> bool:
+        result = await self._session.execute(
+            update(outbox)
+            .where(outbox.c.id == row_id, outbox.c.status == OUTBOX_PENDING)
+            .values(
+                status=OUTBOX_SENT,
+                post_id=post_id,
+                sent_at=now,
+                claimed_by=None,
+                claimed_until=None,
+                last_error=None,
+            )
+        )
+        return rowcount(result) > 0
+
+    async def mark_retry(self, row_id: int, error: str, next_attempt_at: datetime) -> bool:
+        """Release the claim and try again at `next_attempt_at`. `error` must be secret-free."""
+        result = await self._session.execute(
+            update(outbox)
+            .where(outbox.c.id == row_id, outbox.c.status == OUTBOX_PENDING)
+            .values(
+                next_attempt_at=next_attempt_at,
+                last_error=error[:MAX_ERROR_CHARS],
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
+        return rowcount(result) > 0
+
+    async def mark_failed(self, row_id: int, error: str) -> bool:
+        """Give up on a row (permanent error or too many attempts)."""
+        result = await self._session.execute(
+            update(outbox)
+            .where(outbox.c.id == row_id, outbox.c.status == OUTBOX_PENDING)
+            .values(
+                status=OUTBOX_FAILED,
+                last_error=error[:MAX_ERROR_CHARS],
+                claimed_by=None,
+                claimed_until=None,
+            )
+        )
+        return rowcount(result) > 0
+
+    async def delete_pending_for(self, mm_user_id: str) -> int:
+        result = await self._session.execute(
+            delete(outbox).where(
+                outbox.c.mm_user_id == mm_user_id, outbox.c.status == OUTBOX_PENDING
+            )
+        )
+        return rowcount(result)
+
+    async def get_by_key(self, idempotency_key: str) -> OutboxRow | None:
+        row = (
+            (
+                await self._session.execute(
+                    select(outbox).where(outbox.c.idempotency_key == idempotency_key)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return _row(row) if row is not None else None
+
+    async def list_for(self, mm_user_id: str) -> list[OutboxRow]:
+        rows = (
+            (
+                await self._session.execute(
+                    select(outbox)
+                    .where(outbox.c.mm_user_id == mm_user_id)
+                    .order_by(outbox.c.due_at, outbox.c.id)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        return [_row(r) for r in rows]
+
+    async def pending_count(self) -> int:
+        query = select(func.count()).select_from(outbox).where(outbox.c.status == OUTBOX_PENDING)
+        return int((await self._session.execute(query)).scalar_one())
+
+    async def prune(self, before: datetime) -> int:
+        """Drop sent and failed rows created before `before` (their keys may then recur)."""
+        result = await self._session.execute(
+            delete(outbox).where(
+                outbox.c.status.in_((OUTBOX_SENT, OUTBOX_FAILED)), outbox.c.created_at < before
+            )
+        )
+        return rowcount(result)

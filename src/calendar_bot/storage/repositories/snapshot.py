@@ -1,0 +1,184 @@
+"""The snapshot: every occurrence last seen in each user's calendars, over the horizon."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import RowMapping, and_, delete, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from calendar_bot.domain.model import EventStatus, Occurrence, OccurrenceKey, UserSettings
+from calendar_bot.storage.codec import (
+    occurrence_from_json,
+    occurrence_to_json,
+    settings_from_json,
+)
+from calendar_bot.storage.repositories._dialect import rowcount
+from calendar_bot.storage.tables import AUTH_ACTIVE, occurrences, users
+
+# UTC offsets run from -12:00 to +14:00: a local midnight is within 14 hours of UTC's.
+ALL_DAY_MARGIN = timedelta(hours=14)
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderCandidate:
+    mm_user_id: str
+    occurrence: Occurrence
+    settings: UserSettings
+    auth_active: bool  # False: the user's login needs a reconnect (snapshot may be stale)
+
+
+def _row_values(mm_user_id: str, o: Occurrence, now: datetime) -> dict[str, Any]:
+    return {
+        "mm_user_id": mm_user_id,
+        "calendar_href": o.calendar_href,
+        "uid": o.uid,
+        "recurrence_id": o.recurrence_id,
+        "start_at": o.start,
+        "end_at": o.end,
+        "all_day": o.all_day,
+        "status": o.status.value,
+        "my_partstat": o.my_partstat.value if o.my_partstat is not None else None,
+        "title": o.title,
+        "payload": occurrence_to_json(o),
+        "updated_at": now,
+    }
+
+
+def _occurrence(row: RowMapping) -> Occurrence:
+    return occurrence_from_json(row["payload"])
+
+
+class SnapshotRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def load(self, mm_user_id: str) -> list[Occurrence]:
+        """Every stored occurrence of the user, by start."""
+        return await self._select(occurrences.c.mm_user_id == mm_user_id)
+
+    async def load_calendar(self, mm_user_id: str, calendar_href: str) -> list[Occurrence]:
+        return await self._select(
+            occurrences.c.mm_user_id == mm_user_id,
+            occurrences.c.calendar_href == calendar_href,
+        )
+
+    async def between(self, mm_user_id: str, start: datetime, end: datetime) -> list[Occurrence]:
+        """Occurrences overlapping [start, end) (today, the week...), cancelled included."""
+        return await self._select(
+            occurrences.c.mm_user_id == mm_user_id,
+            occurrences.c.start_at < end,
+            occurrences.c.end_at > start,
+        )
+
+    async def get(self, mm_user_id: str, key: OccurrenceKey) -> Occurrence | None:
+        found = await self._select(
+            occurrences.c.mm_user_id == mm_user_id,
+            occurrences.c.calendar_href == key.calendar_href,
+            occurrences.c.uid == key.uid,
+            occurrences.c.recurrence_id == key.recurrence_id,
+        )
+        return found[0] if found else None
+
+    async def replace_calendar(
+        self,
+        mm_user_id: str,
+        calendar_href: str,
+        items: Iterable[Occurrence],
+        *,
+        now: datetime,
+    ) -> int:
+        """Make the stored occurrences of one calendar exactly `items`, in the caller's
+        transaction (so the outbox rows of the same sync commit, or not, with it).
+
+        Items with a duplicate key keep the last one. Returns how many rows are stored.
+        """
+        by_key: dict[OccurrenceKey, Occurrence] = {}
+        for item in items:
+            if item.calendar_href != calendar_href:
+                raise ValueError("an occurrence of another calendar was given to replace_calendar")
+            by_key[item.key] = item
+        await self.delete_calendar(mm_user_id, calendar_href)
+        if by_key:
+            await self._session.execute(
+                insert(occurrences), [_row_values(mm_user_id, o, now) for o in by_key.values()]
+            )
+        return len(by_key)
+
+    async def delete_calendar(self, mm_user_id: str, calendar_href: str) -> int:
+        result = await self._session.execute(
+            delete(occurrences).where(
+                occurrences.c.mm_user_id == mm_user_id,
+                occurrences.c.calendar_href == calendar_href,
+            )
+        )
+        return rowcount(result)
+
+    async def due_reminder_candidates(
+        self, window_start: datetime, window_end: datetime
+    ) -> list[ReminderCandidate]:
+        """Occurrences starting in [window_start, window_end], both ends inclusive, of
+        every user, with that user's settings; cancelled ones excluded.
+
+        The window is deliberately a superset: the domain decides exactly which reminder
+        (lead) is due in (last_tick, now] and skips declined or all-day meetings. Callers
+        pass window_end = now + the largest lead (settings and VALARM). All-day rows are
+        stored at midnight UTC but remind from the user's local midnight, so they match
+        with ALL_DAY_MARGIN more on each side.
+        """
+        margin = ALL_DAY_MARGIN
+        timed = and_(
+            occurrences.c.all_day.is_(False),
+            occurrences.c.start_at >= window_start,
+            occurrences.c.start_at <= window_end,
+        )
+        all_day = and_(
+            occurrences.c.all_day.is_(True),
+            occurrences.c.start_at >= window_start - margin,
+            occurrences.c.start_at <= window_end + margin,
+        )
+        query = (
+            select(
+                occurrences.c.mm_user_id,
+                occurrences.c.payload,
+                users.c.settings,
+                users.c.locale,
+                users.c.timezone,
+                users.c.auth_state,
+            )
+            .join(users, users.c.mm_user_id == occurrences.c.mm_user_id)
+            .where(
+                or_(timed, all_day),
+                occurrences.c.status != EventStatus.CANCELLED.value,
+            )
+            .order_by(occurrences.c.start_at, occurrences.c.mm_user_id, occurrences.c.uid)
+        )
+        rows = (await self._session.execute(query)).mappings().all()
+        return [
+            ReminderCandidate(
+                mm_user_id=r["mm_user_id"],
+                occurrence=occurrence_from_json(r["payload"]),
+                settings=settings_from_json(
+                    r["settings"] or {}, locale=r["locale"], timezone=r["timezone"]
+                ),
+                auth_active=r["auth_state"] == AUTH_ACTIVE,
+            )
+            for r in rows
+        ]
+
+    async def _select(self, *where: Any) -> list[Occurrence]:
+        query = (
+            select(occurrences.c.payload)
+            .where(*where)
+            .order_by(
+                occurrences.c.start_at,
+                occurrences.c.calendar_href,
+                occurrences.c.uid,
+                occurrences.c.recurrence_id,
+            )
+        )
+        rows = (await self._session.execute(query)).mappings().all()
+        return [_occurrence(r) for r in rows]

@@ -1,0 +1,102 @@
+"""The Alembic migrations build exactly the schema the code declares, on both databases."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+
+from calendar_bot.storage.db import (
+    create_engine,
+    downgrade,
+    migrate,
+    run_migrations,
+    run_migrations_async,
+)
+from calendar_bot.storage.tables import metadata
+
+
+def _diff(connection: Connection) -> list[Any]:
+    opts: dict[str, Any] = {"compare_type": True}
+    # Alembic reads SQLite's reflected defaults ('' and booleans) too loosely to compare.
+    if connection.dialect.name == "postgresql":
+        opts["compare_server_default"] = True
+    return list(compare_metadata(MigrationContext.configure(connection, opts=opts), metadata))
+
+
+def _revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def test_migrated_schema_matches_the_metadata(empty_database_url: str) -> None:
+    await run_migrations_async(empty_database_url)
+    engine = create_engine(empty_database_url)
+    try:
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_diff) == []
+            assert await connection.run_sync(_revision) == "0001"
+            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+        assert set(metadata.tables) <= tables
+    finally:
+        await engine.dispose()
+
+
+async def test_migrating_twice_is_a_no_op(empty_database_url: str) -> None:
+    engine = create_engine(empty_database_url)
+    try:
+        await migrate(engine)
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO scheduler_state (name, value, updated_at) "
+                    "VALUES ('probe', 'kept', CURRENT_TIMESTAMP)"
+                )
+            )
+        await migrate(engine)
+        async with engine.connect() as connection:
+            value = (
+                await connection.execute(
+                    text("SELECT value FROM scheduler_state WHERE name = 'probe'")
+                )
+            ).scalar_one()
+            assert value == "kept"
+            assert await connection.run_sync(_revision) == "0001"
+    finally:
+        await engine.dispose()
+
+
+async def test_downgrade_to_base_drops_every_table(empty_database_url: str) -> None:
+    engine = create_engine(empty_database_url)
+    try:
+        await migrate(engine)
+        await downgrade(engine, "base")
+        async with engine.connect() as connection:
+            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+            assert tables & set(metadata.tables) == set()
+            assert await connection.run_sync(_revision) is None
+        await migrate(engine)
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_diff) == []
+    finally:
+        await engine.dispose()
+
+
+def test_run_migrations_blocks_until_done_for_the_cli(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    run_migrations(url)
+    run_migrations(url)  # idempotent
+
+    async def revision() -> str | None:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(_revision)
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(revision()) == "0001"

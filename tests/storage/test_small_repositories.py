@@ -1,0 +1,126 @@
+"""Conversation state, calendars, digest log, own events, scheduler marks: both databases."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from calendar_bot.domain.model import CalendarRef
+from calendar_bot.storage.repositories import transaction
+from calendar_bot.vault import Vault
+from tests.storage.helpers import NOW, add_user
+
+Factory = async_sessionmaker[AsyncSession]
+
+
+async def test_conversation_state_without_a_user_row(session_factory: Factory) -> None:
+    async with transaction(session_factory) as store:
+        assert await store.conversation.get("stranger") is None
+        await store.conversation.set("stranger", "connect:email", {"email": "x@y"}, now=NOW)
+    async with transaction(session_factory) as store:
+        state = await store.conversation.get("stranger")
+        assert state is not None
+        assert (state.state, state.data, state.message_id, state.updated_at) == (
+            "connect:email",
+            {"email": "x@y"},
+            "",
+            NOW,
+        )
+        later = NOW + timedelta(minutes=1)
+        await store.conversation.set(
+            "stranger", "wizard:title", {"n": [1, 2]}, now=later, message_id="post9"
+        )
+        state = await store.conversation.get("stranger")
+        assert state is not None
+        assert (state.state, state.data, state.message_id, state.updated_at) == (
+            "wizard:title",
+            {"n": [1, 2]},
+            "post9",
+            later,
+        )
+        assert await store.conversation.clear("stranger") is True
+        assert await store.conversation.clear("stranger") is False
+        assert await store.conversation.get("stranger") is None
+
+
+async def test_calendars_replace_keeps_the_users_enabled_choice(
+    session_factory: Factory, vault: Vault
+) -> None:
+    await add_user(session_factory, vault)
+    work = CalendarRef("/c/work/", "Work", "#ff0000", True, "ctag1", "tok1")
+    home = CalendarRef("/c/home/", "Home", writable=False)
+    async with transaction(session_factory) as store:
+        await store.calendars.replace("alice", [work, home])
+        assert await store.calendars.list_for("alice") == [work, home]
+        assert await store.calendars.set_enabled("alice", "/c/home/", False)
+        assert await store.calendars.update_tokens("alice", "/c/work/", ctag="c2", sync_token="t2")
+        assert not await store.calendars.update_tokens("alice", "/nope/", ctag="", sync_token="")
+    shared = CalendarRef("/c/shared/", "Shared")
+    renamed_home = CalendarRef("/c/home/", "Home (renamed)", writable=True)
+    async with transaction(session_factory) as store:
+        await store.calendars.replace("alice", [renamed_home, shared])
+        listed = await store.calendars.list_for("alice")
+    assert listed == [
+        CalendarRef("/c/home/", "Home (renamed)", writable=True, enabled=False),
+        shared,
+    ]
+    async with transaction(session_factory) as store:
+        await store.calendars.replace("alice", [])
+        assert await store.calendars.list_for("alice") == []
+
+
+async def test_calendars_need_a_user(session_factory: Factory) -> None:
+    with pytest.raises(IntegrityError):
+        async with transaction(session_factory) as store:
+            await store.calendars.replace("ghost", [CalendarRef("/c/", "C")])
+
+
+async def test_digest_log_marks_exactly_once(session_factory: Factory, vault: Vault) -> None:
+    await add_user(session_factory, vault)
+    day = date(2026, 11, 30)
+    async with transaction(session_factory) as store:
+        assert await store.digest_log.try_mark("alice", day, now=NOW) is True
+        assert await store.digest_log.try_mark("alice", day, now=NOW) is False
+        assert await store.digest_log.try_mark("alice", day + timedelta(days=1), now=NOW) is True
+    async with transaction(session_factory) as store:
+        assert await store.digest_log.try_mark("alice", day, now=NOW) is False
+        assert await store.digest_log.unmark("alice", day) is True
+        assert await store.digest_log.try_mark("alice", day, now=NOW) is True
+
+
+async def test_own_events(session_factory: Factory, vault: Vault) -> None:
+    await add_user(session_factory, vault)
+    async with transaction(session_factory) as store:
+        assert not await store.own_events.contains("alice", "uid-1")
+        await store.own_events.add("alice", "uid-1", now=NOW)
+        await store.own_events.add("alice", "uid-1", now=NOW)  # idempotent
+        await store.own_events.add("alice", "uid-2", now=NOW)
+        assert await store.own_events.contains("alice", "uid-1")
+        assert not await store.own_events.contains("bob", "uid-1")
+        assert await store.own_events.uids("alice") == {"uid-1", "uid-2"}
+
+
+async def test_scheduler_state_values_and_ticks(session_factory: Factory) -> None:
+    t1, t2, t3 = NOW, NOW + timedelta(minutes=1), NOW + timedelta(minutes=2)
+    async with transaction(session_factory) as store:
+        assert await store.scheduler.get("reminders") is None
+        await store.scheduler.set_value("version", "1", now=NOW)
+        await store.scheduler.set_value("version", "2", now=t2)
+        await store.scheduler.set_tick("digest", t1, now=t1)
+        await store.scheduler.set_tick("digest", t2, now=t2)
+        version = await store.scheduler.get("version")
+        digest = await store.scheduler.get("digest")
+    assert version is not None and (version.value, version.last_tick_at) == ("2", None)
+    assert digest is not None and (digest.last_tick_at, digest.updated_at) == (t2, t2)
+    async with transaction(session_factory) as store:
+        assert await store.scheduler.advance_tick("reminders", expected=None, new=t1, now=t1)
+        assert not await store.scheduler.advance_tick("reminders", expected=None, new=t2, now=t2)
+        assert await store.scheduler.advance_tick("reminders", expected=t1, new=t2, now=t2)
+        assert not await store.scheduler.advance_tick("reminders", expected=t1, new=t3, now=t3)
+        # A value-only entry has no tick yet: expected=None claims it.
+        assert await store.scheduler.advance_tick("version", expected=None, new=t3, now=t3)
+        reminders = await store.scheduler.get("reminders")
+    assert reminders is not None and reminders.last_tick_at == t2
