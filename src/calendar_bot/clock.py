@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -69,9 +70,7 @@ class ManualClock:
             self._waiters.add(event)
             try:
                 timeout = (moment - self.now()).total_seconds() if self._running else 3600.0
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(event.wait(), timeout=max(timeout, 0.0))
-                except TimeoutError:
-                    pass
             finally:
                 self._waiters.discard(event)

@@ -111,7 +111,9 @@ class CalendarGateway(Protocol):
         """Cancel (STATUS:CANCELLED) an event the user organizes."""
         ...
 
-    async def raw_report(self, credentials: Credentials, calendar_href: str, window: TimeWindow) -> str:
+    async def raw_report(
+        self, credentials: Credentials, calendar_href: str, window: TimeWindow
+    ) -> str:
         """The raw multistatus XML of a time-range REPORT, with no credential in it."""
         ...
 
@@ -156,6 +158,10 @@ class Chat(Protocol):
     async def send_dm(
         self, user_id: str, message: OutMessage, *, idempotency_key: str = ""
     ) -> PostRef: ...
+
+    async def find_sent(
+        self, user_id: str, idempotency_key: str, since_ms: int
+    ) -> PostRef | None: ...
 
     async def update_post(self, post_id: str, message: OutMessage, user_id: str) -> None: ...
 

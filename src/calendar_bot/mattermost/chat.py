@@ -13,6 +13,8 @@ from calendar_bot.views.message import OutMessage
 
 log = logging.getLogger(__name__)
 
+KEY_PROP = "calendar_bot_key"
+
 
 class MattermostChat:
     """Implements ports.Chat."""
@@ -20,9 +22,12 @@ class MattermostChat:
     def __init__(self, client: MattermostClient, renderer: Renderer) -> None:
         self.client = client
         self.renderer = renderer
+        self._bot_id = ""
 
     async def bot_id(self) -> str:
-        return str((await self.client.get_me())["id"])
+        if not self._bot_id:
+            self._bot_id = str((await self.client.get_me())["id"])
+        return self._bot_id
 
     async def get_user(self, user_id: str) -> ChatUser:
         return chat_user_from_profile(await self.client.get_user(user_id))
@@ -49,10 +54,24 @@ class MattermostChat:
             pending = (
                 pending_post_id(bot_id, f"{idempotency_key}#{index}") if idempotency_key else ""
             )
+            chunk_props = props if last else None
+            if last and idempotency_key:
+                # Lets a later retry find this post (find_sent) after a crash between
+                # posting and recording it: Mattermost forgets pending_post_id after 30 s.
+                chunk_props = {**(props or {}), KEY_PROP: idempotency_key}
             post = await self.client.create_post(
-                channel_id, chunk, props=props if last else None, pending_post_id=pending
+                channel_id, chunk, props=chunk_props, pending_post_id=pending
             )
         return PostRef(post_id=str(post["id"]), channel_id=channel_id)
+
+    async def find_sent(self, user_id: str, idempotency_key: str, since_ms: int) -> PostRef | None:
+        """The post sent earlier with this key, if any (looked up in the DM since `since_ms`)."""
+        channel_id = await self.client.create_direct_channel(await self.bot_id(), user_id)
+        for post in await self.client.get_channel_posts(channel_id, since=since_ms):
+            props = post.get("props") or {}
+            if isinstance(props, dict) and props.get(KEY_PROP) == idempotency_key:
+                return PostRef(post_id=str(post["id"]), channel_id=channel_id)
+        return None
 
     async def update_post(self, post_id: str, message: OutMessage, user_id: str) -> None:
         text, props = self.renderer.post(message, user_id)

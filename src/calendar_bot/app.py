@@ -1,0 +1,205 @@
+"""Assembly: builds the adapters and services from Settings and runs them together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from calendar_bot.caldav.gateway import CalDAVGateway
+from calendar_bot.clock import Clock, SystemClock
+from calendar_bot.config import Settings
+from calendar_bot.dispatcher import BotDispatcher
+from calendar_bot.logging_setup import secrets
+from calendar_bot.mattermost.chat import MattermostChat
+from calendar_bot.mattermost.ratelimit import TokenBucket
+from calendar_bot.mattermost.render import Renderer
+from calendar_bot.mattermost.rest import MattermostClient
+from calendar_bot.mattermost.signing import ContextSigner
+from calendar_bot.mattermost.websocket import WebSocketListener
+from calendar_bot.scheduler import MinuteScheduler, NamedJob
+from calendar_bot.services.context import Context
+from calendar_bot.services.delivery import DeliveryService
+from calendar_bot.services.digest import DigestService
+from calendar_bot.services.reminders import ReminderService
+from calendar_bot.storage.db import check, create_engine, migrate, session_factory
+from calendar_bot.vault import Vault
+from calendar_bot.web import create_app
+
+log = logging.getLogger(__name__)
+
+POLL_LOOP_SECONDS = 5.0  # how often due users are looked for (each is polled every CHECK_INTERVAL)
+
+
+class BotApp:
+    """The whole bot in one process. `start()` returns once everything is up."""
+
+    def __init__(self, settings: Settings, vault: Vault, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.vault = vault
+        self.clock: Clock = clock or SystemClock()
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._runner: web.AppRunner | None = None
+        self.http_port = 0
+        self.slash_token = settings.MM_SLASH_COMMAND_TOKEN.get_secret_value()
+
+    async def start(self) -> None:
+        s = self.settings
+        self.engine = create_engine(s.database_url)
+        await migrate(self.engine)
+        self.sessions = session_factory(self.engine)
+        self.gateway = CalDAVGateway(s.CALDAV_WORKERS, s.CALDAV_TIMEOUT, now=self.clock.now)
+        self.client = MattermostClient(
+            s.MATTERMOST_BASE_URL,
+            s.MATTERMOST_BOT_TOKEN.get_secret_value(),
+            limiter=TokenBucket(s.MM_RATE_LIMIT_PER_SEC, s.MM_RATE_LIMIT_BURST),
+        )
+        self.renderer = Renderer(
+            ContextSigner(s.actions_secret(), clock=self.clock), s.MM_ACTIONS_URL
+        )
+        self.chat = MattermostChat(self.client, self.renderer)
+        me = await self.client.get_me()
+        self.bot_username = str(me.get("username", ""))
+        self.ctx = Context(
+            clock=self.clock,
+            vault=self.vault,
+            sessions=self.sessions,
+            calendars=self.gateway,
+            chat=self.chat,
+            caldav_base_url=s.CALDAV_BASE_URL,
+            default_tz=s.TZ,
+            check_interval=timedelta(seconds=s.CHECK_INTERVAL),
+            default_reminder_minutes=s.REMINDER_MINUTES,
+            default_digest_hour=s.DAILY_DIGEST_HOUR,
+            poll_concurrency=s.POLL_CONCURRENCY,
+        )
+
+        async def bot_username() -> str:
+            return self.bot_username
+
+        self.dispatcher = BotDispatcher(self.ctx, bot_username=bot_username)
+        self.delivery = DeliveryService(self.ctx)
+        self.reminders = ReminderService(self.ctx)
+        self.digest = DigestService(self.ctx)
+        self.listener = WebSocketListener(self.client, self.dispatcher)
+
+        await self._register_slash_command()
+        app = create_app(
+            self.dispatcher,
+            self.renderer,
+            command_token=lambda: self.slash_token or None,
+            health_checks={
+                "database": self._database_ok,
+                "websocket": self.listener.is_healthy,
+            },
+        )
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, s.HTTP_HOST, s.HTTP_PORT)
+        await site.start()
+        server = getattr(site, "_server", None)
+        sockets = getattr(server, "sockets", None) or []
+        self.http_port = sockets[0].getsockname()[1] if sockets else s.HTTP_PORT
+
+        await self.listener.start()
+        self.scheduler = MinuteScheduler(
+            self.clock,
+            [
+                NamedJob("reminders", self._reminder_job),
+                NamedJob("digest", self._digest_job),
+            ],
+        )
+        self._spawn(self.scheduler.run_forever(), "scheduler")
+        self._spawn(self._poll_loop(), "poller")
+        self._spawn(self.delivery.run_forever(), "delivery")
+        log.info(
+            "calendar-bot is up as @%s, listening on %s:%s",
+            self.bot_username,
+            s.HTTP_HOST,
+            self.http_port,
+        )
+
+    async def _database_ok(self) -> bool:
+        try:
+            await check(self.engine)
+        except Exception:
+            return False
+        return True
+
+    async def _register_slash_command(self) -> None:
+        s = self.settings
+        if not s.MM_SLASH_COMMAND_TEAM_ID or self.slash_token:
+            return
+        try:
+            command = await self.client.register_slash_command(
+                s.MM_SLASH_COMMAND_TEAM_ID,
+                "calendar",
+                f"{s.MM_ACTIONS_URL.rstrip('/')}/commands",
+                display_name="Calendar",
+                description="Your calendar: today, week, new meeting",
+                auto_complete_hint="[today|tomorrow|week|new|help]",
+            )
+        except Exception as exc:
+            log.warning("could not register /calendar: %s", type(exc).__name__)
+            return
+        self.slash_token = str(command.get("token", ""))
+        secrets.add(self.slash_token)
+
+    async def _reminder_job(self, _since: datetime, mark: datetime) -> None:
+        if await self.reminders.tick(mark):
+            self.delivery.wakeup.set()
+
+    async def _digest_job(self, _since: datetime, mark: datetime) -> None:
+        if await self.digest.tick(mark):
+            self.delivery.wakeup.set()
+
+    async def _poll_loop(self) -> None:
+        while True:
+            try:
+                await self.dispatcher.sync.poll_due()
+                self.delivery.wakeup.set()
+            except Exception:
+                log.exception("poll cycle failed")
+            await asyncio.sleep(POLL_LOOP_SECONDS)
+
+    def _spawn(self, work: Awaitable[None], name: str) -> None:
+        async def guarded() -> None:
+            await work
+
+        self._tasks.append(asyncio.create_task(guarded(), name=name))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        with contextlib.suppress(Exception):
+            await self.listener.stop(drain_timeout=2.0)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self.client.close()
+        self.gateway.close()
+        await self.engine.dispose()
+
+
+async def run_bot(settings: Settings, vault: Vault) -> int:
+    bot = BotApp(settings, vault)
+    await bot.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await bot.stop()
+    return 0

@@ -1,0 +1,1 @@
+"""Use cases over the ports: connect, list, create, respond, sync, remind, digest, deliver."""

@@ -1,0 +1,101 @@
+"""Connect, reconnect, settings and log out."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+from calendar_bot.domain.model import CalendarRef, Credentials, UserSettings
+from calendar_bot.domain.parsing import is_valid_email
+from calendar_bot.ports import AuthFailed, CalendarError, NotCalDAV, ServerUnreachable
+from calendar_bot.services.context import Context
+from calendar_bot.storage.repositories import StoredUser, transaction
+from calendar_bot.vault import UndecryptableSecret
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectResult:
+    ok: bool
+    error: str = ""  # a views.onboarding error code: auth, unreachable, not_caldav, email, url...
+    calendars: tuple[CalendarRef, ...] = ()
+    user: StoredUser | None = None
+
+
+def error_code(exc: CalendarError) -> str:
+    if isinstance(exc, AuthFailed):
+        return "auth"
+    if isinstance(exc, ServerUnreachable):
+        return "unreachable"
+    if isinstance(exc, NotCalDAV):
+        return "not_caldav"
+    return "unreachable"
+
+
+class Accounts:
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    async def connect(
+        self,
+        user_id: str,
+        *,
+        email: str,
+        password: str,
+        server_url: str,
+        settings: UserSettings,
+    ) -> ConnectResult:
+        """Verify the login against CalDAV (discovering calendars) before storing anything."""
+        email = email.strip().lower()
+        if not is_valid_email(email):
+            return ConnectResult(False, "email")
+        if not password.strip():
+            return ConnectResult(False, "password_required")
+        credentials = Credentials(base_url=server_url, username=email, password=password.strip())
+        try:
+            principal, calendars = await self._ctx.calendars.discover(credentials)
+        except CalendarError as exc:
+            log.info("connect of %s failed: %s", user_id, type(exc).__name__)
+            return ConnectResult(False, error_code(exc))
+        now = self._ctx.clock.now()
+        async with transaction(self._ctx.sessions) as store:
+            existing = await store.users.get(user_id)
+            keep = existing.settings if existing is not None else settings
+            user = await store.users.upsert(
+                mm_user_id=user_id,
+                email=email,
+                caldav_base_url=server_url,
+                caldav_username=email,
+                password_enc=self._ctx.vault.encrypt(credentials.password),
+                principal_url=principal,
+                settings=replace(keep, locale=settings.locale, timezone=settings.timezone),
+                now=now,
+            )
+            await store.calendars.replace(user_id, calendars)
+            await store.conversation.clear(user_id)
+        if existing is not None:
+            _forget(self._ctx, existing)  # a reconnect starts with a fresh client
+        return ConnectResult(True, calendars=tuple(calendars), user=user)
+
+    async def logout(self, user_id: str) -> None:
+        """Delete every trace: credentials, calendars, snapshot, outbox, state, logs."""
+        async with transaction(self._ctx.sessions) as store:
+            user = await store.users.get(user_id)
+            await store.users.delete_everything(user_id)
+            await store.conversation.clear(user_id)
+        if user is not None:
+            _forget(self._ctx, user)
+
+    async def update_settings(self, user_id: str, settings: UserSettings) -> None:
+        async with transaction(self._ctx.sessions) as store:
+            await store.users.update_settings(user_id, settings, now=self._ctx.clock.now())
+
+
+def _forget(ctx: Context, user: StoredUser) -> None:
+    """Drop the adapter's client and cache for this login."""
+    try:
+        credentials = user.credentials(ctx.vault)
+    except UndecryptableSecret:
+        return  # nothing was ever cached under a login nobody can read
+    ctx.calendars.forget(credentials)

@@ -1,0 +1,58 @@
+"""What every service needs, built once by the app (or a test) and passed around."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from calendar_bot.clock import Clock
+from calendar_bot.domain.model import TimeWindow, UserSettings
+from calendar_bot.ports import CalendarGateway, Chat
+from calendar_bot.vault import Vault
+
+HORIZON_DAYS = 14
+
+
+@dataclass
+class Context:
+    clock: Clock
+    vault: Vault
+    sessions: async_sessionmaker[AsyncSession]
+    calendars: CalendarGateway
+    chat: Chat
+    caldav_base_url: str
+    default_tz: str = "Europe/Moscow"
+    check_interval: timedelta = timedelta(seconds=60)
+    default_reminder_minutes: int = 15
+    default_digest_hour: int = 9
+    poll_concurrency: int = 64
+
+    def default_settings(self, locale: str = "ru", timezone: str = "") -> UserSettings:
+        leads = (self.default_reminder_minutes, 0) if self.default_reminder_minutes else (0,)
+        return UserSettings(
+            locale=locale,
+            timezone=timezone or self.default_tz,
+            reminder_minutes=leads,
+            digest_hour=self.default_digest_hour,
+        )
+
+
+def zone(name: str, fallback: str = "Europe/Moscow") -> ZoneInfo:
+    """The user's zone; an unknown name falls back rather than failing a whole cycle."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(fallback)
+
+
+def sync_window(moment: datetime) -> TimeWindow:
+    """The horizon kept in the snapshot: from the start of yesterday (UTC) for HORIZON_DAYS + 1.
+
+    Aligned to UTC days so that it moves once a day: an unchanged calendar is re-expanded
+    once a day, not on every poll.
+    """
+    day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return TimeWindow(day - timedelta(days=1), day + timedelta(days=HORIZON_DAYS + 1))

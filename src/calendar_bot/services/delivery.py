@@ -1,0 +1,152 @@
+"""The outbox worker: posts due rows in order per user, retries with backoff, marks each sent.
+
+Exactly once: every row has a unique idempotency key. A worker leases rows before posting;
+a row that was claimed before (its worker may have posted and died before marking it) is
+first looked up in the DM by its key, so a crash between posting and marking never sends twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import uuid
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from calendar_bot.domain.changes import Change, ChangeKind
+from calendar_bot.services.context import Context, zone
+from calendar_bot.services.digest import KIND_DIGEST
+from calendar_bot.services.reminders import KIND_REMINDER
+from calendar_bot.services.sync import KIND_CHANGE, KIND_RECONNECT
+from calendar_bot.storage.codec import occurrence_from_json
+from calendar_bot.storage.repositories import OutboxRow, StoredUser, transaction
+from calendar_bot.views import meetings, notifications, onboarding
+from calendar_bot.views.message import OutMessage
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+BATCH = 500
+
+
+def render_row(
+    row: OutboxRow, user: StoredUser, now: datetime, default_tz: str
+) -> list[OutMessage]:
+    """The message(s) for one outbox row, in the user's language and zone."""
+    locale = user.settings.locale
+    tz = zone(user.settings.timezone, default_tz)
+    p = row.payload
+    if row.kind == KIND_CHANGE:
+        change = Change(
+            kind=ChangeKind(p["change"]),
+            occurrence=occurrence_from_json(p["occurrence"]),
+            previous=occurrence_from_json(p["previous"]) if p.get("previous") else None,
+            series=bool(p.get("series")),
+        )
+        return [notifications.change_notification(change, locale, tz, now)]
+    if row.kind == KIND_REMINDER:
+        occurrence = occurrence_from_json(p["occurrence"])
+        return [
+            notifications.reminder(
+                occurrence, int(p["lead"]), locale, tz, now, late=bool(p.get("late"))
+            )
+        ]
+    if row.kind == KIND_DIGEST:
+        occurrences = [occurrence_from_json(o) for o in p.get("occurrences", [])]
+        return meetings.daily_digest(occurrences, date.fromisoformat(p["day"]), locale, tz, now)
+    if row.kind == KIND_RECONNECT:
+        return [onboarding.credentials_rejected(locale, user.email)]
+    raise ValueError(f"unknown outbox kind {row.kind!r}")
+
+
+def backoff(attempts: int) -> timedelta:
+    seconds = min(600.0, 5.0 * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=seconds * (0.8 + 0.4 * random.random()))
+
+
+class DeliveryService:
+    def __init__(self, ctx: Context, *, concurrency: int = 32) -> None:
+        self._ctx = ctx
+        self._worker_id = f"worker-{uuid.uuid4().hex[:12]}"
+        self._concurrency = concurrency
+        self.wakeup = asyncio.Event()
+
+    async def run_once(self) -> int:
+        """Post every row due now; returns how many were posted."""
+        ctx = self._ctx
+        now = ctx.clock.now()
+        async with transaction(ctx.sessions) as store:
+            rows = await store.outbox.claim_due(now, self._worker_id, LEASE, BATCH)
+            users = {
+                u.mm_user_id: u
+                for u in [await store.users.get(uid) for uid in {r.mm_user_id for r in rows}]
+                if u is not None
+            }
+        if not rows:
+            return 0
+        per_user: dict[str, list[OutboxRow]] = defaultdict(list)
+        for row in rows:
+            per_user[row.mm_user_id].append(row)
+        gate = asyncio.Semaphore(self._concurrency)
+        posted = 0
+
+        async def user_queue(user_id: str, queue: list[OutboxRow]) -> None:
+            nonlocal posted
+            async with gate:
+                for row in queue:  # in order: a failure stops this user's queue for now
+                    if not await self._deliver(row, users.get(user_id)):
+                        break
+                    posted += 1
+
+        await asyncio.gather(*(user_queue(uid, q) for uid, q in per_user.items()))
+        return posted
+
+    async def _deliver(self, row: OutboxRow, user: StoredUser | None) -> bool:
+        ctx = self._ctx
+        now = ctx.clock.now()
+        if user is None:
+            async with transaction(ctx.sessions) as store:
+                await store.outbox.mark_failed(row.id, "the user is gone")
+            return True
+        try:
+            ref = None
+            if row.attempts > 1:
+                since_ms = int(row.created_at.timestamp() * 1000) - 1
+                ref = await ctx.chat.find_sent(row.mm_user_id, row.idempotency_key, since_ms)
+            if ref is None:
+                messages = render_row(row, user, now, ctx.default_tz)
+                for index, message in enumerate(messages):
+                    key = (
+                        row.idempotency_key
+                        if index == len(messages) - 1
+                        else f"{row.idempotency_key}#{index}"
+                    )
+                    ref = await ctx.chat.send_dm(row.mm_user_id, message, idempotency_key=key)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"[:500]
+            async with transaction(ctx.sessions) as store:
+                if row.attempts >= MAX_ATTEMPTS:
+                    log.warning("giving up on outbox row %s: %s", row.id, error)
+                    await store.outbox.mark_failed(row.id, error)
+                else:
+                    await store.outbox.mark_retry(row.id, error, now + backoff(row.attempts))
+            return False
+        assert ref is not None
+        async with transaction(ctx.sessions) as store:
+            await store.outbox.mark_sent(row.id, ref.post_id, ctx.clock.now())
+        return True
+
+    async def run_forever(self, idle: float = 1.0) -> None:
+        while True:
+            try:
+                posted = await self.run_once()
+            except Exception:
+                log.exception("outbox delivery failed")
+                posted = 0
+            if not posted:
+                self.wakeup.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wakeup.wait(), timeout=idle)

@@ -1,0 +1,63 @@
+"""Reminders come from the stored snapshot, not from the poll: a slow CalDAV server never
+delays one. Each minute mark enqueues what fell due in (last tick, now]; the outbox's unique
+key makes a repeated or overlapping tick harmless."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from calendar_bot.domain.model import Occurrence, UserSettings
+from calendar_bot.domain.reminders import due_reminders
+from calendar_bot.services.context import Context
+from calendar_bot.storage.codec import occurrence_to_json
+from calendar_bot.storage.repositories import OutboxItem, transaction
+
+KIND_REMINDER = "reminder"
+TICK_NAME = "reminders"
+# How far back a restarted bot looks for reminders it missed: a meeting that has not
+# started yet still gets its (late) reminder; older ones are of no use any more.
+MAX_CATCH_UP = timedelta(hours=24)
+MAX_LEAD = timedelta(days=1)  # VALARMs and settings beyond a day are not reminders we send
+
+
+class ReminderService:
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    async def tick(self, now: datetime) -> int:
+        """Enqueue every reminder due in (last recorded tick, now]; returns how many were new."""
+        async with transaction(self._ctx.sessions) as store:
+            entry = await store.scheduler.get(TICK_NAME)
+            last = entry.last_tick_at if entry and entry.last_tick_at else None
+            since = max(last, now - MAX_CATCH_UP) if last else now - timedelta(minutes=1)
+            if since >= now:
+                return 0
+            candidates = await store.snapshot.due_reminder_candidates(since, now + MAX_LEAD)
+            by_user: dict[str, list[Occurrence]] = defaultdict(list)
+            settings: dict[str, UserSettings] = {}
+            for candidate in candidates:
+                if not candidate.auth_active:
+                    continue
+                by_user[candidate.mm_user_id].append(candidate.occurrence)
+                settings[candidate.mm_user_id] = candidate.settings
+            items = [
+                OutboxItem(
+                    mm_user_id=user_id,
+                    idempotency_key=f"rem:{r.idempotency_key}",
+                    kind=KIND_REMINDER,
+                    payload={
+                        "occurrence": occurrence_to_json(r.occurrence),
+                        "lead": r.lead,
+                        "late": r.late,
+                    },
+                    due_at=min(r.fire_at, now) if not r.late else now,
+                )
+                for user_id, occurrences in by_user.items()
+                for r in due_reminders(
+                    occurrences, settings[user_id], last_tick=since, now=now, user_id=user_id
+                )
+            ]
+            new = await store.outbox.enqueue(items, now=now) if items else 0
+            await store.scheduler.set_tick(TICK_NAME, now, now=now)
+        return new

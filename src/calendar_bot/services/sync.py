@@ -1,0 +1,192 @@
+"""Polling: change check -> fetch what changed -> diff with the snapshot -> outbox, atomically."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from calendar_bot.domain.changes import Change, ChangeKind, diff
+from calendar_bot.domain.model import CalendarRef
+from calendar_bot.ports import AuthFailed, CalendarError, SyncResult
+from calendar_bot.services.context import Context, sync_window
+from calendar_bot.storage.codec import occurrence_to_json
+from calendar_bot.storage.repositories import OutboxItem, Store, StoredUser, transaction
+from calendar_bot.vault import UndecryptableSecret
+
+log = logging.getLogger(__name__)
+
+KIND_CHANGE = "change"
+KIND_RECONNECT = "reconnect"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOutcome:
+    ok: bool  # the poll ran (it may still have been partial)
+    complete: bool = False
+    changes: int = 0
+    requests: int = 0
+    needs_reconnect: bool = False
+
+
+def change_key(user_id: str, change: Change) -> str:
+    """One message per real change: a second move of the same meeting is a new key."""
+    o = change.occurrence
+    parts = [
+        change.kind.value,
+        user_id,
+        o.calendar_href,
+        o.uid,
+        o.recurrence_id,
+        o.start.isoformat(),
+        o.end.isoformat(),
+    ]
+    if change.kind is ChangeKind.UPDATED:
+        parts += [o.title, o.location]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+    return f"chg:{digest}"
+
+
+def change_item(user_id: str, change: Change) -> OutboxItem:
+    return OutboxItem(
+        mm_user_id=user_id,
+        idempotency_key=change_key(user_id, change),
+        kind=KIND_CHANGE,
+        payload={
+            "change": change.kind.value,
+            "series": change.series,
+            "occurrence": occurrence_to_json(change.occurrence),
+            "previous": occurrence_to_json(change.previous) if change.previous else None,
+        },
+    )
+
+
+class SyncService:
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    async def poll_due(self, *, limit: int = 1000) -> int:
+        """Claim the users due for a poll and sync them, a bounded number at once."""
+        ctx = self._ctx
+        now = ctx.clock.now()
+        async with transaction(ctx.sessions) as store:
+            users = await store.users.claim_due_for_poll(
+                now, until=now + 5 * ctx.check_interval, limit=limit
+            )
+        if not users:
+            return 0
+        gate = asyncio.Semaphore(ctx.poll_concurrency)
+
+        async def one(user: StoredUser) -> None:
+            async with gate:
+                try:
+                    await self.sync_user(user)
+                except Exception:
+                    log.exception("poll of user %s failed", user.mm_user_id)
+
+        await asyncio.gather(*(one(u) for u in users))
+        return len(users)
+
+    async def sync_user(self, user: StoredUser) -> SyncOutcome:
+        ctx = self._ctx
+        now = ctx.clock.now()
+        next_poll = now + ctx.check_interval
+        try:
+            credentials = user.credentials(ctx.vault)
+        except UndecryptableSecret:
+            await self._needs_reconnect(user, now)
+            return SyncOutcome(ok=False, needs_reconnect=True)
+        async with transaction(ctx.sessions) as store:
+            known = await store.calendars.list_for(user.mm_user_id)
+        window = sync_window(now)
+        try:
+            result = await ctx.calendars.sync(
+                credentials, known, window, user.email, user.settings.timezone or ctx.default_tz
+            )
+        except AuthFailed:
+            await self._needs_reconnect(user, now)
+            return SyncOutcome(ok=False, needs_reconnect=True)
+        except CalendarError as exc:
+            log.info("poll of user %s failed: %s", user.mm_user_id, exc)
+            async with transaction(ctx.sessions) as store:
+                await store.users.mark_polled(
+                    user.mm_user_id, polled_at=now, next_poll_at=next_poll
+                )
+            return SyncOutcome(ok=False)
+        async with transaction(ctx.sessions) as store:
+            changes = await self._apply(store, user, known, result, now)
+            await store.users.mark_polled(user.mm_user_id, polled_at=now, next_poll_at=next_poll)
+        return SyncOutcome(
+            ok=True, complete=result.complete, changes=changes, requests=result.requests
+        )
+
+    async def _apply(
+        self,
+        store: Store,
+        user: StoredUser,
+        known: Sequence[CalendarRef],
+        result: SyncResult,
+        now: datetime,
+    ) -> int:
+        """Store the new snapshot and enqueue the changes, in the caller's transaction."""
+        window = sync_window(now)
+        previous_window = sync_window(user.last_poll_at) if user.last_poll_at else window
+        known_hrefs = {c.href for c in known}
+        announce = user.baseline_done
+        own_uids: set[str] | None = None
+        items: list[OutboxItem] = []
+        for fetch in result.calendars:
+            href = fetch.calendar.href
+            if not fetch.exists:
+                # The calendar is gone from the home: drop it quietly, it is not a
+                # cancellation of every meeting in it.
+                await store.snapshot.delete_calendar(user.mm_user_id, href)
+                continue
+            if not fetch.complete:
+                continue  # keep the previous snapshot and tokens: nothing may be inferred
+            await store.calendars.update_tokens(
+                user.mm_user_id,
+                href,
+                ctag=fetch.calendar.ctag,
+                sync_token=fetch.calendar.sync_token,
+            )
+            if fetch.unchanged and window == previous_window and user.baseline_done:
+                continue  # nothing new and the horizon did not move: the snapshot stands
+            previous = await store.snapshot.load_calendar(user.mm_user_id, href)
+            if announce and href in known_hrefs:
+                if own_uids is None:
+                    own_uids = await store.own_events.uids(user.mm_user_id)
+                for change in diff(
+                    previous,
+                    fetch.occurrences,
+                    complete=True,
+                    previous_window=previous_window,
+                    current_window=window,
+                    now=now,
+                    own_uids=own_uids,
+                ):
+                    items.append(change_item(user.mm_user_id, change))
+            await store.snapshot.replace_calendar(user.mm_user_id, href, fetch.occurrences, now=now)
+        new = await store.outbox.enqueue(items, now=now) if items else 0
+        if not user.baseline_done:
+            await store.users.mark_baseline_done(user.mm_user_id, now=now)
+        return new
+
+    async def _needs_reconnect(self, user: StoredUser, now: datetime) -> None:
+        """One message with a Reconnect button; polling pauses until they reconnect."""
+        async with transaction(self._ctx.sessions) as store:
+            await store.users.mark_needs_reconnect(user.mm_user_id, now=now)
+            if await store.users.mark_reconnect_notified(user.mm_user_id):
+                await store.outbox.enqueue(
+                    [
+                        OutboxItem(
+                            mm_user_id=user.mm_user_id,
+                            idempotency_key=f"reconnect:{user.mm_user_id}:{now.isoformat()}",
+                            kind=KIND_RECONNECT,
+                        )
+                    ],
+                    now=now,
+                )
