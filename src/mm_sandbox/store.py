@@ -1,0 +1,350 @@
+"""The emulator's in-memory state and the JSON shapes the server renders from it."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import AppError
+from .ids import new_id
+
+JSON = dict[str, Any]
+
+# The server keeps pending post IDs for this long to make post creation idempotent.
+PENDING_POST_ID_TTL = 30.0
+
+DEFAULT_TIMEZONE: dict[str, str] = {
+    "automaticTimezone": "",
+    "manualTimezone": "",
+    "useAutomaticTimezone": "true",
+}
+
+
+def timezone_json(timezone: str | dict[str, str] | None) -> dict[str, str]:
+    """A `timezone` object with string booleans, as the server stores and returns it."""
+    if timezone is None:
+        return dict(DEFAULT_TIMEZONE)
+    if isinstance(timezone, str):
+        return {
+            "automaticTimezone": "",
+            "manualTimezone": timezone,
+            "useAutomaticTimezone": "false",
+        }
+    return {**DEFAULT_TIMEZONE, **timezone}
+
+
+@dataclass
+class UserRecord:
+    user: JSON
+    password: str
+
+
+@dataclass
+class Command:
+    data: JSON
+
+    @property
+    def token(self) -> str:
+        return str(self.data["token"])
+
+
+@dataclass
+class Store:
+    """Everything the server would keep in its database, plus the caches that matter to clients."""
+
+    now: Callable[[], float]
+    site_url: str = ""
+    users: dict[str, UserRecord] = field(default_factory=dict)
+    bots: dict[str, JSON] = field(default_factory=dict)
+    sessions: dict[str, str] = field(default_factory=dict)  # token -> user_id
+    access_tokens: dict[str, JSON] = field(default_factory=dict)  # token -> UserAccessToken
+    channels: dict[str, JSON] = field(default_factory=dict)
+    members: dict[str, set[str]] = field(default_factory=dict)  # channel_id -> user ids
+    posts: dict[str, JSON] = field(default_factory=dict)  # full posts, integrations included
+    post_order: dict[str, list[str]] = field(default_factory=dict)  # channel_id -> ids by creation
+    pending_post_ids: dict[str, tuple[str, float]] = field(default_factory=dict)
+    commands: dict[str, Command] = field(default_factory=dict)
+    ephemeral_posts: dict[str, list[JSON]] = field(default_factory=dict)  # user_id -> posts
+    team: JSON = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        millis = self.millis()
+        self.team = {
+            "id": new_id(),
+            "create_at": millis,
+            "update_at": millis,
+            "delete_at": 0,
+            "display_name": "Emulator",
+            "name": "emulator",
+            "description": "",
+            "email": "",
+            "type": "O",
+            "company_name": "",
+            "allowed_domains": "",
+            "invite_id": "",
+            "allow_open_invite": False,
+            "scheme_id": "",
+            "group_constrained": False,
+            "policy_id": None,
+        }
+
+    def millis(self) -> int:
+        return int(self.now() * 1000)
+
+    # --- users -------------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        username: str,
+        *,
+        email: str | None = None,
+        password: str = "pw",  # noqa: S107 - a throwaway test credential
+        locale: str = "ru",
+        timezone: str | dict[str, str] | None = None,
+        first_name: str = "",
+        last_name: str = "",
+        nickname: str = "",
+        is_bot: bool = False,
+        bot_description: str = "",
+    ) -> JSON:
+        username = username.lower()
+        if self.user_by_username(username) is not None:
+            raise AppError(
+                "app.user.save.username_exists.app_error",
+                "An account with that username already exists.",
+                400,
+            )
+        if email is None:
+            email = f"{username}@{'localhost' if is_bot else 'example.com'}"
+        if any(r.user["email"] == email.lower() for r in self.users.values()):
+            raise AppError(
+                "app.user.save.email_exists.app_error",
+                "An account with that email already exists.",
+                400,
+            )
+        millis = self.millis()
+        user: JSON = {
+            "id": new_id(),
+            "create_at": millis,
+            "update_at": millis,
+            "delete_at": 0,
+            "username": username,
+            "auth_data": "",
+            "auth_service": "",
+            "email": email.lower(),
+            "email_verified": is_bot,
+            "nickname": nickname,
+            "first_name": first_name,
+            "last_name": last_name,
+            "position": "",
+            "roles": "system_user",
+            "props": {},
+            "last_password_update": millis,
+            "last_picture_update": 0,
+            "locale": locale,
+            "timezone": timezone_json(timezone),
+            "disable_welcome_email": False,
+        }
+        if is_bot:
+            # Missing from the OpenAPI `User` schema, present (omitempty) in the server's model.
+            user["is_bot"] = True
+            user["bot_description"] = bot_description
+        self.users[user["id"]] = UserRecord(user, password)
+        return copy.deepcopy(user)
+
+    def user(self, user_id: str) -> JSON | None:
+        record = self.users.get(user_id)
+        return record.user if record else None
+
+    def user_by_username(self, username: str) -> JSON | None:
+        username = username.lower()
+        for record in self.users.values():
+            if record.user["username"] == username:
+                return record.user
+        return None
+
+    def user_view(self, user_id: str, viewer_id: str) -> JSON:
+        """The user as `viewer_id` sees it (`Sanitize`/`SanitizeProfile`)."""
+        user = copy.deepcopy(self.users[user_id].user)
+        user.pop("auth_data", None)
+        if viewer_id != user_id:
+            user.pop("last_password_update", None)
+            user.pop("email_verified", None)
+        return user
+
+    def new_session(self, user_id: str) -> str:
+        token = new_id()
+        self.sessions[token] = user_id
+        return token
+
+    def user_for_token(self, token: str) -> str | None:
+        if token in self.sessions:
+            return self.sessions[token]
+        access = self.access_tokens.get(token)
+        if access is not None and access["is_active"]:
+            return str(access["user_id"])
+        return None
+
+    def add_bot(self, username: str, display_name: str, description: str, owner_id: str) -> JSON:
+        user = self.add_user(
+            username,
+            first_name=display_name,
+            password="",
+            locale="en",
+            is_bot=True,
+            bot_description=description,
+        )
+        bot: JSON = {
+            "user_id": user["id"],
+            "username": user["username"],
+            "display_name": display_name,
+            "description": description,
+            "owner_id": owner_id,
+            "create_at": user["create_at"],
+            "update_at": user["update_at"],
+            "delete_at": 0,
+        }
+        self.bots[user["id"]] = bot
+        return dict(bot)
+
+    def add_access_token(self, user_id: str, description: str) -> JSON:
+        token: JSON = {
+            "id": new_id(),
+            "token": new_id(),
+            "user_id": user_id,
+            "description": description,
+            "is_active": True,
+        }
+        self.access_tokens[token["token"]] = token
+        return dict(token)
+
+    # --- channels ----------------------------------------------------------------------------
+
+    def direct_channel(self, user_a: str, user_b: str) -> JSON:
+        """The DM channel of two users, made on first use (`GetOrCreateDirectChannel`)."""
+        first, second = sorted((user_a, user_b))
+        name = f"{first}__{second}"
+        for existing in self.channels.values():
+            if existing["name"] == name:
+                return existing
+        millis = self.millis()
+        channel: JSON = {
+            "id": new_id(),
+            "create_at": millis,
+            "update_at": millis,
+            "delete_at": 0,
+            "team_id": "",
+            "type": "D",
+            "display_name": "",
+            "name": name,
+            "header": "",
+            "purpose": "",
+            "last_post_at": millis,
+            "total_msg_count": 0,
+            "extra_update_at": 0,
+            "creator_id": user_a,
+            "scheme_id": None,
+            "props": None,
+            "group_constrained": None,
+            "shared": None,
+            "total_msg_count_root": 0,
+            "policy_id": None,
+            "last_root_post_at": millis,
+        }
+        self.channels[channel["id"]] = channel
+        self.members[channel["id"]] = {first, second}
+        self.post_order[channel["id"]] = []
+        return channel
+
+    def is_member(self, channel_id: str, user_id: str) -> bool:
+        return user_id in self.members.get(channel_id, set())
+
+    # --- posts -------------------------------------------------------------------------------
+
+    def new_post(self, user_id: str, channel_id: str, message: str, props: JSON | None) -> JSON:
+        millis = self.millis()
+        return {
+            "id": new_id(),
+            "create_at": millis,
+            "update_at": millis,
+            "edit_at": 0,
+            "delete_at": 0,
+            "is_pinned": False,
+            "user_id": user_id,
+            "channel_id": channel_id,
+            "root_id": "",
+            "original_id": "",
+            "message": message,
+            "type": "",
+            "props": props if props is not None else {},
+            "hashtags": "",
+            "file_ids": [],
+            "pending_post_id": "",
+            "remote_id": "",
+            "reply_count": 0,
+            "last_reply_at": 0,
+            "participants": None,
+            "metadata": {},
+        }
+
+    def save_post(self, post: JSON) -> None:
+        self.posts[post["id"]] = post
+        self.post_order[post["channel_id"]].append(post["id"])
+        channel = self.channels[post["channel_id"]]
+        channel["last_post_at"] = post["create_at"]
+        channel["last_root_post_at"] = post["create_at"]
+        channel["total_msg_count"] += 1
+        channel["total_msg_count_root"] += 1
+
+    def live_post(self, post_id: str) -> JSON | None:
+        post = self.posts.get(post_id)
+        if post is None or post["delete_at"]:
+            return None
+        return post
+
+    def remember_pending(self, pending_post_id: str, post_id: str) -> None:
+        self.pending_post_ids[pending_post_id] = (post_id, self.now() + PENDING_POST_ID_TTL)
+
+    def pending(self, pending_post_id: str) -> str | None:
+        entry = self.pending_post_ids.get(pending_post_id)
+        if entry is None or entry[1] < self.now():
+            return None
+        return entry[0]
+
+
+def generate_action_ids(props: JSON) -> None:
+    """`Post.GenerateActionIds`: every attachment action without an ID gets one."""
+    attachments = props.get("attachments")
+    if not isinstance(attachments, list):
+        return
+    for attachment in attachments:
+        if not isinstance(attachment, dict):
+            continue
+        for action in attachment.get("actions") or []:
+            if isinstance(action, dict) and not action.get("id"):
+                action["id"] = new_id()
+
+
+def client_post(post: JSON) -> JSON:
+    """The post as every client sees it: `StripActionIntegrations` drops each action's
+    `integration` (URL and context) — only the integration itself ever gets its context back."""
+    out = copy.deepcopy(post)
+    attachments = out.get("props", {}).get("attachments")
+    if isinstance(attachments, list) and attachments:
+        # `PreparePostForClient` lists message attachments as embeds.
+        out["metadata"] = {**out.get("metadata", {}), "embeds": [{"type": "message_attachment"}]}
+    if isinstance(attachments, list):
+        for attachment in attachments:
+            if isinstance(attachment, dict):
+                for action in attachment.get("actions") or []:
+                    if isinstance(action, dict):
+                        action.pop("integration", None)
+    return out
+
+
+def post_string(post: JSON) -> str:
+    """`data.post` in WebSocket events is the JSON-encoded post, not an object."""
+    return json.dumps(client_post(post), ensure_ascii=False, separators=(",", ":"))
