@@ -1,0 +1,5 @@
+"""The CalDAV adapter: discovery, change detection, fetch, writes; iCalendar <-> domain."""
+
+from calendar_bot.caldav.gateway import CalDAVGateway
+
+__all__ = ["CalDAVGateway"]

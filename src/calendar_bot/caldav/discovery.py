@@ -1,0 +1,125 @@
+"""Find the principal and calendar home, and list the calendars in it (one Depth-1 PROPFIND)."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+
+from calendar_bot.caldav import davxml
+from calendar_bot.caldav.http import DavSession, HttpResult, origin
+from calendar_bot.domain.model import CalendarRef
+from calendar_bot.ports import AuthFailed, CalendarError, NotCalDAV
+
+log = logging.getLogger(__name__)
+
+MAILRU_HOST = "calendar.mail.ru"
+
+
+def normalize_base(base_url: str) -> str:
+    base = base_url.strip()
+    if "://" not in base:
+        base = "https://" + base
+    parts = urlsplit(base)
+    if "@" in parts.netloc:  # never carry a login typed into the URL
+        base = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+    return base
+
+
+def candidate_urls(base_url: str, username: str, principal_url: str = "") -> list[str]:
+    """Where to look for the principal, best guess first."""
+    base = normalize_base(base_url)
+    root = origin(base)
+    host = (urlsplit(base).hostname or "").lower()
+    out: list[str] = []
+    if principal_url:
+        out.append(principal_url)
+    if host == MAILRU_HOST and "@" in username:
+        # Mail.ru may lack current-user-principal; its principal URL is well known.
+        local, _, domain = username.partition("@")
+        out.append(f"{root}/principals/{domain}/{local}/")
+    out.append(base if base.endswith("/") else base + "/")
+    out.append(f"{root}/.well-known/caldav")
+    out.append(f"{root}/")
+    return list(dict.fromkeys(out))
+
+
+def _check_auth(result: HttpResult) -> None:
+    if result.status in (401, 403):
+        raise AuthFailed("the server refused the login")
+
+
+def _propfind(session: DavSession, url: str, body: bytes, depth: str) -> HttpResult:
+    return session.request("PROPFIND", url, body, {"Depth": depth})
+
+
+def find_home(
+    session: DavSession, base_url: str, username: str, principal_url: str = ""
+) -> tuple[str, str]:
+    """(principal URL, calendar home URL). Raises AuthFailed / ServerUnreachable / NotCalDAV."""
+    for url in candidate_urls(base_url, username, principal_url):
+        # ServerUnreachable propagates: every candidate is on the same server, so trying
+        # the others would only multiply the wait.
+        result = _propfind(session, url, davxml.propfind_principal(), "0")
+        _check_auth(result)
+        if result.status != 207:
+            continue
+        try:
+            ms = davxml.parse_multistatus(result.body)
+        except davxml.MalformedMultistatus:
+            continue
+        principal, home = _principal_and_home(ms, result.url)
+        if not home and principal:
+            follow = _propfind(session, principal, davxml.propfind_principal(), "0")
+            _check_auth(follow)
+            if follow.status == 207:
+                try:
+                    _, home = _principal_and_home(davxml.parse_multistatus(follow.body), follow.url)
+                except davxml.MalformedMultistatus:
+                    home = ""
+        if home:
+            return principal or result.url, home
+    raise NotCalDAV("no CalDAV principal or calendar home found at this address")
+
+
+def _principal_and_home(ms: davxml.Multistatus, url: str) -> tuple[str, str]:
+    principal = home = ""
+    for item in ms.responses:
+        if not principal and item.href_in(davxml.CURRENT_USER_PRINCIPAL):
+            principal = urljoin(url, item.href_in(davxml.CURRENT_USER_PRINCIPAL))
+        if not home and item.href_in(davxml.CALENDAR_HOME_SET):
+            home = urljoin(url, item.href_in(davxml.CALENDAR_HOME_SET))
+    if home and not principal:
+        principal = url
+    return principal, home
+
+
+def list_calendars(session: DavSession, home_url: str) -> list[CalendarRef]:
+    """The event calendars in the home, with ctag and sync-token: one request.
+
+    Raises AuthFailed / ServerUnreachable, or CalendarError for any other failure.
+    """
+    result = _propfind(session, home_url, davxml.propfind_calendars(), "1")
+    _check_auth(result)
+    if result.status != 207:
+        raise CalendarError(f"calendar home listing answered HTTP {result.status}")
+    try:
+        ms = davxml.parse_multistatus(result.body)
+    except davxml.MalformedMultistatus as exc:
+        raise CalendarError(f"calendar home listing unreadable: {exc}") from None
+    calendars: list[CalendarRef] = []
+    for item in ms.responses:
+        if not davxml.is_calendar(item) or not davxml.supports_events(item):
+            continue
+        href = urljoin(result.url, item.href)
+        name = item.text(davxml.DISPLAYNAME) or unquote(href.rstrip("/").rsplit("/", 1)[-1])
+        calendars.append(
+            CalendarRef(
+                href=href,
+                name=name,
+                color=item.text(davxml.COLOR),
+                writable=davxml.writable(item),
+                ctag=item.text(davxml.GETCTAG),
+                sync_token=item.text(davxml.SYNC_TOKEN),
+            )
+        )
+    return calendars

@@ -1,0 +1,295 @@
+"""Per-calendar change detection and fetch, with a per-user cache of parsed objects.
+
+The cache holds, per calendar, the objects we know (href -> etag, parsed) and the ctag /
+sync-token they correspond to. An unchanged calendar costs nothing beyond the one home
+listing; a changed one costs a sync-collection REPORT (or an etag listing) plus one multiget
+of only the changed hrefs. Parsing happens once per (href, etag).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urljoin, urlsplit
+
+from calendar_bot.caldav import davxml
+from calendar_bot.caldav.http import DavSession
+from calendar_bot.caldav.ical import ParsedObject, expand, overlaps, parse_object, zone_of
+from calendar_bot.domain.model import CalendarRef, Occurrence, TimeWindow
+from calendar_bot.ports import AuthFailed
+
+log = logging.getLogger(__name__)
+
+MULTIGET_BATCH = 100
+# The etag listing covers more than the window, so a window moving by a day or so does not
+# force a new listing when nothing changed on the server.
+LISTING_PAD_BEFORE = timedelta(days=1)
+LISTING_PAD_AFTER = timedelta(days=14)
+
+
+class FetchFailed(Exception):
+    """This calendar could not be read completely; the message is short and secret-free.
+
+    A 404 is one of these too: whether the calendar is really gone is decided by the home
+    listing, not by one failed request.
+    """
+
+
+@dataclass(slots=True)
+class CachedObject:
+    etag: str
+    parsed: ParsedObject
+    # the last expansion, so a change to one object re-expands only that object
+    expanded_key: tuple[TimeWindow, str, str] | None = None
+    expanded: tuple[Occurrence, ...] = ()
+
+
+@dataclass(slots=True)
+class CalendarState:
+    ctag: str = ""
+    sync_token: str = ""
+    objects: dict[str, CachedObject] = field(default_factory=dict)  # absolute href -> object
+    covered: tuple[datetime, datetime] | None = None  # the range the etag listing covered
+    expanded_key: tuple[TimeWindow, str, str] | None = None
+    expanded: tuple[Occurrence, ...] = ()
+    sync_refusals: int = 0  # consecutive refused sync-collection REPORTs; 2 and we stop trying
+
+
+@dataclass(slots=True)
+class FetchOutcome:
+    occurrences: tuple[Occurrence, ...]
+    unchanged: bool
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path
+
+
+def _report(session: DavSession, url: str, body: bytes, depth: str = "1") -> davxml.Multistatus:
+    result = session.request("REPORT", url, body, {"Depth": depth})
+    if result.status == 401:
+        raise AuthFailed("the server refused the login")
+    if result.status == 404:
+        raise FetchFailed("calendar not found (HTTP 404)")
+    if result.status != 207:
+        raise FetchFailed(f"HTTP {result.status}")
+    try:
+        return davxml.parse_multistatus(result.body)
+    except davxml.MalformedMultistatus as exc:
+        raise FetchFailed(f"malformed multistatus: {exc}") from None
+
+
+class CalendarFetcher:
+    """Brings one calendar's cache up to date. Runs in a worker thread under the user's lock."""
+
+    def __init__(self, session: DavSession, state: CalendarState) -> None:
+        self.session = session
+        self.state = state
+
+    def fetch(
+        self,
+        listed: CalendarRef,
+        window: TimeWindow,
+        user_email: str,
+        default_tz: str,
+    ) -> FetchOutcome:
+        state = self.state
+        warm = state.expanded_key is not None or bool(state.objects) or state.covered is not None
+        same_tags = bool(listed.ctag or listed.sync_token) and (
+            listed.ctag == state.ctag and listed.sync_token == state.sync_token
+        )
+        covered = state.covered is None or (
+            state.covered[0] <= window.start and window.end <= state.covered[1]
+        )
+        unchanged = warm and same_tags and covered
+        if not unchanged:
+            self._refresh(listed, window)
+        return FetchOutcome(self._expand(listed.href, window, user_email, default_tz), unchanged)
+
+    # ---- refresh ----------------------------------------------------------------------------
+
+    def _refresh(self, listed: CalendarRef, window: TimeWindow) -> None:
+        state = self.state
+        if (
+            state.sync_token
+            and state.sync_refusals < 2
+            and state.covered is not None
+            and listed.sync_token
+            and state.covered[0] <= window.start
+            and window.end <= state.covered[1]
+        ):
+            try:
+                self._incremental(listed)
+                return
+            except _SyncRefused:
+                state.sync_refusals += 1
+                log.info("sync token refused for a calendar; doing a full listing")
+        self._full(listed, window)
+
+    def _incremental(self, listed: CalendarRef) -> None:
+        """sync-collection from our token: only changed and deleted hrefs."""
+        state = self.state
+        token = state.sync_token
+        changed: dict[str, str] = {}
+        deleted: set[str] = set()
+        for _ in range(20):  # servers may page their answer (507 on the truncated part)
+            result = self.session.request(
+                "REPORT", listed.href, davxml.sync_collection(token), {"Depth": "1"}
+            )
+            if result.status == 401:
+                raise AuthFailed("the server refused the login")
+            if (400 <= result.status < 500 and result.status != 404) or result.status == 501:
+                # 403 (Radicale) / 412 (Xandikos): bad or expired token; others: no support
+                raise _SyncRefused()
+            if result.status == 404:
+                raise FetchFailed("calendar not found (HTTP 404)")
+            if result.status != 207:
+                raise FetchFailed(f"HTTP {result.status}")
+            try:
+                ms = davxml.parse_multistatus(result.body)
+            except davxml.MalformedMultistatus as exc:
+                raise FetchFailed(f"malformed multistatus: {exc}") from None
+            more = False
+            for item in ms.responses:
+                href = urljoin(listed.href, item.href)
+                if item.status == 507:
+                    more = True
+                    continue
+                if _path(href).rstrip("/") == _path(listed.href).rstrip("/"):
+                    continue
+                if item.status == 404:
+                    deleted.add(href)
+                    changed.pop(href, None)
+                    continue
+                etag = item.text(davxml.GETETAG)
+                if etag:
+                    changed[href] = etag
+                    deleted.discard(href)
+            if not ms.sync_token:
+                raise FetchFailed("sync-collection answer without a sync-token")
+            token = ms.sync_token
+            if not more:
+                break
+        wanted = [
+            h for h, e in changed.items() if h not in state.objects or state.objects[h].etag != e
+        ]
+        fetched, vanished = self._multiget(listed.href, wanted)
+        for href in deleted | vanished:
+            state.objects.pop(href, None)
+        state.objects.update(fetched)
+        state.sync_refusals = 0
+        self._mark_tags(listed, token)
+
+    def _mark_tags(self, listed: CalendarRef, token: str) -> None:
+        """Remember the tags the cache now matches; the listing's tags if nothing moved since."""
+        state = self.state
+        state.ctag = listed.ctag
+        state.sync_token = token
+        state.expanded_key = None
+        if token != listed.sync_token:
+            # the calendar moved on between listing and REPORT: the next poll looks again
+            state.ctag = ""
+
+    def _full(self, listed: CalendarRef, window: TimeWindow) -> None:
+        """Etag listing over a padded window, then multiget of what we do not have."""
+        state = self.state
+        start = window.start - LISTING_PAD_BEFORE
+        end = window.end + LISTING_PAD_AFTER
+        ms = _report(self.session, listed.href, davxml.calendar_query(start, end, data=False))
+        listing: dict[str, str] = {}
+        for item in ms.responses:
+            href = urljoin(listed.href, item.href)
+            if _path(href).rstrip("/") == _path(listed.href).rstrip("/") or item.status == 404:
+                continue
+            etag = item.text(davxml.GETETAG)
+            if not etag:
+                raise FetchFailed("etag listing without an etag")
+            listing[href] = etag
+        wanted = [
+            h for h, e in listing.items() if h not in state.objects or state.objects[h].etag != e
+        ]
+        fetched, _vanished = self._multiget(listed.href, wanted)
+        objects = {
+            h: state.objects[h]
+            for h, etag in listing.items()
+            if h not in fetched and h in state.objects and state.objects[h].etag == etag
+        }
+        objects.update(fetched)
+        state.objects = objects
+        state.covered = (start, end)
+        state.ctag = listed.ctag
+        state.sync_token = listed.sync_token
+        state.expanded_key = None
+
+    def _multiget(
+        self, calendar_href: str, hrefs: list[str]
+    ) -> tuple[dict[str, CachedObject], set[str]]:
+        """(objects fetched, hrefs that vanished since they were listed)."""
+        out: dict[str, CachedObject] = {}
+        vanished: set[str] = set()
+        for i in range(0, len(hrefs), MULTIGET_BATCH):
+            batch = hrefs[i : i + MULTIGET_BATCH]
+            ms = _report(
+                self.session,
+                calendar_href,
+                davxml.calendar_multiget([_path(h) for h in batch]),
+            )
+            answered: set[str] = set()
+            for item in ms.responses:
+                href = urljoin(calendar_href, item.href)
+                answered.add(_path(href))
+                if item.status == 404 or davxml.CALENDAR_DATA in item.missing:
+                    vanished.add(href)  # deleted between listing and multiget
+                    continue
+                data = davxml.calendar_data(item)
+                etag = item.text(davxml.GETETAG)
+                if not data:
+                    raise FetchFailed("multiget answer without calendar data")
+                out[href] = CachedObject(etag, parse_object(data, _path(href)))
+            missing = [h for h in batch if _path(h) not in answered]
+            if missing:
+                raise FetchFailed(f"multiget left out {len(missing)} object(s)")
+        return out, vanished
+
+    # ---- expansion --------------------------------------------------------------------------
+
+    def _expand(
+        self, calendar_href: str, window: TimeWindow, user_email: str, default_tz: str
+    ) -> tuple[Occurrence, ...]:
+        """Expand over whole UTC days around the window (cached per object), then cut to
+        the window: polls that move the window by minutes reuse the expansion."""
+        state = self.state
+        key = (window, user_email.lower(), default_tz)
+        if state.expanded_key == key:
+            return state.expanded
+        coarse = TimeWindow(_floor_day(window.start), _floor_day(window.end) + timedelta(days=1))
+        coarse_key = (coarse, user_email.lower(), default_tz)
+        zone = zone_of(default_tz)
+        out: list[Occurrence] = []
+        for href, obj in state.objects.items():
+            if obj.expanded_key != coarse_key:
+                obj.expanded = tuple(
+                    expand(
+                        obj.parsed,
+                        coarse,
+                        calendar_href=calendar_href,
+                        event_href=href,
+                        user_email=user_email,
+                        default_tz=default_tz,
+                    )
+                )
+                obj.expanded_key = coarse_key
+            out.extend(o for o in obj.expanded if overlaps(o, window, zone))
+        out.sort(key=lambda o: (o.start, o.uid, o.recurrence_id))
+        state.expanded = tuple(out)
+        state.expanded_key = key
+        return state.expanded
+
+
+def _floor_day(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+class _SyncRefused(Exception):
+    """The server will not sync from our token (expired, invalid, unsupported)."""

@@ -1,0 +1,356 @@
+"""CalDAVGateway: the CalendarGateway port over real CalDAV servers.
+
+Blocking HTTP runs in a bounded thread pool. Each user (keyed by server, login and a hash
+of the password) has one cached session and cache, guarded by a lock so no two threads use
+them at once; connections are reused between polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+from urllib.parse import quote, unquote, urlsplit
+
+from calendar_bot.caldav import davxml, writes
+from calendar_bot.caldav.discovery import find_home, list_calendars, normalize_base
+from calendar_bot.caldav.fetch import CalendarFetcher, CalendarState, FetchFailed
+from calendar_bot.caldav.http import DavSession
+from calendar_bot.domain.model import (
+    CalendarRef,
+    Credentials,
+    NewEvent,
+    Occurrence,
+    PartStat,
+    TimeWindow,
+)
+from calendar_bot.ports import (
+    AuthFailed,
+    CalendarError,
+    CalendarFetch,
+    Forbidden,
+    NotCalDAV,
+    NotFound,
+    ServerUnreachable,
+    SyncResult,
+    WriteConflict,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def _path_key(url: str) -> str:
+    return unquote(urlsplit(url).path).rstrip("/")
+
+
+@dataclass(eq=False)
+class _UserClient:
+    session: DavSession
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    principal_url: str = ""
+    home_url: str = ""
+    calendars: dict[str, CalendarState] = field(default_factory=dict)  # path key -> state
+
+
+class CalDAVGateway:
+    """`max_workers` bounds concurrent CalDAV requests; `timeout` is per HTTP request."""
+
+    def __init__(
+        self,
+        max_workers: int = 16,
+        timeout: float = 20,
+        *,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="caldav")
+        self._timeout = timeout
+        self._clients: dict[tuple[str, str, str], _UserClient] = {}
+        self._clients_lock = threading.Lock()
+        self._now = now or (lambda: datetime.now(UTC))
+
+    # ---- plumbing -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _key(credentials: Credentials) -> tuple[str, str, str]:
+        digest = hashlib.sha256(credentials.password.encode()).hexdigest()
+        return (normalize_base(credentials.base_url), credentials.username, digest)
+
+    def _client(self, credentials: Credentials) -> _UserClient:
+        key = self._key(credentials)
+        with self._clients_lock:
+            client = self._clients.get(key)
+            if client is None:
+                session = DavSession(credentials.username, credentials.password, self._timeout)
+                client = _UserClient(session, principal_url=credentials.principal_url)
+                self._clients[key] = client
+            return client
+
+    async def _run(self, credentials: Credentials, work: Callable[[_UserClient], T]) -> T:
+        client = self._client(credentials)
+
+        def locked() -> T:
+            with client.lock:
+                return work(client)
+
+        return await asyncio.get_running_loop().run_in_executor(self._pool, locked)
+
+    def forget(self, credentials: Credentials) -> None:
+        base = normalize_base(credentials.base_url)
+        with self._clients_lock:
+            gone = [k for k in self._clients if k[0] == base and k[1] == credentials.username]
+            clients = [self._clients.pop(k) for k in gone]
+        for client in clients:
+            client.session.close()
+
+    def close(self) -> None:
+        with self._clients_lock:
+            clients = list(self._clients.values())
+            self._clients.clear()
+        for client in clients:
+            client.session.close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _ensure_home(self, client: _UserClient, credentials: Credentials) -> str:
+        if not client.home_url:
+            principal, home = find_home(
+                client.session, credentials.base_url, credentials.username, client.principal_url
+            )
+            client.principal_url, client.home_url = principal, home
+        return client.home_url
+
+    # ---- discovery ----------------------------------------------------------------------------
+
+    async def discover(self, credentials: Credentials) -> tuple[str, list[CalendarRef]]:
+        def work(client: _UserClient) -> tuple[str, list[CalendarRef]]:
+            client.home_url = ""  # discovery always looks again (a moved home, a new server)
+            try:
+                home = self._ensure_home(client, credentials)
+                calendars = list_calendars(client.session, home)
+            except (AuthFailed, ServerUnreachable, NotFound):
+                raise
+            except CalendarError as exc:
+                raise NotCalDAV(str(exc)) from None
+            return client.principal_url, calendars
+
+        try:
+            return await self._run(credentials, work)
+        except AuthFailed:
+            self.forget(credentials)  # do not keep a session for a refused login
+            raise
+
+    # ---- polling ------------------------------------------------------------------------------
+
+    async def sync(
+        self,
+        credentials: Credentials,
+        known: Sequence[CalendarRef],
+        window: TimeWindow,
+        user_email: str,
+        default_tz: str,
+    ) -> SyncResult:
+        """Poll the `known` calendars (all listed ones when `known` is empty)."""
+
+        def work(client: _UserClient) -> SyncResult:
+            session = client.session
+            start = session.requests
+            try:
+                home = self._ensure_home(client, credentials)
+                listing = list_calendars(session, home)
+            except AuthFailed:
+                raise
+            except CalendarError as exc:
+                # the home itself failed: nothing is known, nothing may be inferred
+                fetches = tuple(
+                    CalendarFetch(ref, complete=False, unchanged=False, error=str(exc)[:200])
+                    for ref in known
+                    if ref.enabled
+                )
+                return SyncResult(fetches, requests=session.requests - start)
+            by_key = {_path_key(c.href): c for c in listing}
+            targets = [r for r in known if r.enabled] if known else listing
+            fetches_out: list[CalendarFetch] = []
+            for ref in targets:
+                fetches_out.append(
+                    self._fetch_one(client, ref, by_key, window, user_email, default_tz)
+                )
+            return SyncResult(tuple(fetches_out), requests=session.requests - start)
+
+        return await self._run(credentials, work)
+
+    def _fetch_one(
+        self,
+        client: _UserClient,
+        ref: CalendarRef,
+        by_key: dict[str, CalendarRef],
+        window: TimeWindow,
+        user_email: str,
+        default_tz: str,
+    ) -> CalendarFetch:
+        key = _path_key(ref.href)
+        listed = by_key.get(key)
+        if listed is None:
+            client.calendars.pop(key, None)
+            return CalendarFetch(
+                ref,
+                complete=False,
+                unchanged=False,
+                exists=False,
+                error="the calendar is no longer in the calendar home",
+            )
+        listed = dataclasses.replace(listed, href=ref.href, enabled=ref.enabled)
+        state = client.calendars.setdefault(key, CalendarState())
+        try:
+            outcome = CalendarFetcher(client.session, state).fetch(
+                listed, window, user_email, default_tz
+            )
+        except AuthFailed:
+            raise
+        except (FetchFailed, ServerUnreachable, CalendarError) as exc:
+            state.ctag = state.sync_token = ""  # look again next time; keep parsed objects
+            state.expanded_key = None
+            log.info("calendar fetch incomplete: %s", exc)
+            # keep the caller's old tags: this fetch does not vouch for the new ones
+            stale = dataclasses.replace(listed, ctag=ref.ctag, sync_token=ref.sync_token)
+            return CalendarFetch(stale, complete=False, unchanged=False, error=str(exc)[:200])
+        return CalendarFetch(
+            listed, complete=True, unchanged=outcome.unchanged, occurrences=outcome.occurrences
+        )
+
+    # ---- writes -------------------------------------------------------------------------------
+
+    async def create_event(
+        self, credentials: Credentials, calendar_href: str, event: NewEvent, tz: str
+    ) -> str:
+        """PUT a new event (times in UTC; `tz` is accepted for the port, not written)."""
+        uid = event.uid or f"{uuid.uuid4()}@calendar-bot"
+        href = calendar_href.rstrip("/") + "/" + quote(uid.replace("/", "_"), safe="@._-") + ".ics"
+        organizer = event.organizer_email or (
+            credentials.username if "@" in credentials.username else ""
+        )
+        body = writes.build_event(event, uid, organizer, self._now()).encode()
+
+        def work(client: _UserClient) -> str:
+            result = client.session.request(
+                "PUT",
+                href,
+                body,
+                {"Content-Type": "text/calendar; charset=utf-8", "If-None-Match": "*"},
+            )
+            _raise_for_write(result.status)
+            return uid
+
+        return await self._run(credentials, work)
+
+    async def set_partstat(
+        self,
+        credentials: Credentials,
+        occurrence: Occurrence,
+        user_email: str,
+        partstat: PartStat,
+        *,
+        whole_series: bool = False,
+    ) -> None:
+        """The user's own PARTSTAT, for this occurrence (an override is added for an
+        instance of a series) or, with whole_series, for every component of the event."""
+        now = self._now()
+        await self._modify(
+            credentials,
+            occurrence,
+            lambda text: writes.with_partstat(
+                text, occurrence, user_email, partstat, now, whole_series=whole_series
+            ),
+        )
+
+    async def cancel_event(
+        self, credentials: Credentials, occurrence: Occurrence, *, whole_series: bool = False
+    ) -> None:
+        """STATUS:CANCELLED and SEQUENCE+1; only for an event the user organizes (or one
+        without an organizer, a personal event)."""
+        if occurrence.organizer is not None and not occurrence.i_am_organizer:
+            raise Forbidden("only the organizer can cancel this event")
+        now = self._now()
+        await self._modify(
+            credentials,
+            occurrence,
+            lambda text: writes.with_cancellation(text, occurrence, now, whole_series=whole_series),
+        )
+
+    async def _modify(
+        self, credentials: Credentials, occurrence: Occurrence, change: Callable[[str], str]
+    ) -> None:
+        if not occurrence.event_href:
+            raise NotFound("the occurrence does not say where its event is stored")
+
+        def work(client: _UserClient) -> None:
+            for attempt in range(2):
+                got = client.session.request("GET", occurrence.event_href)
+                if got.status in (401,):
+                    raise AuthFailed("the server refused the login")
+                if got.status == 404:
+                    raise NotFound("the event is gone")
+                if got.status != 200:
+                    raise CalendarError(f"reading the event answered HTTP {got.status}")
+                text = got.body.decode("utf-8", errors="replace")
+                headers = {"Content-Type": "text/calendar; charset=utf-8"}
+                if got.etag:
+                    headers["If-Match"] = got.etag
+                put = client.session.request(
+                    "PUT", occurrence.event_href, change(text).encode(), headers
+                )
+                if put.status == 412:
+                    log.info("event changed under us (attempt %d); re-reading", attempt + 1)
+                    continue
+                _raise_for_write(put.status)
+                return
+            raise WriteConflict("the event kept changing on the server; try again")
+
+        await self._run(credentials, work)
+
+    # ---- diagnostics --------------------------------------------------------------------------
+
+    async def raw_report(
+        self, credentials: Credentials, calendar_href: str, window: TimeWindow
+    ) -> str:
+        """The raw multistatus XML of a time-range REPORT (the request carries the login in
+        a header only; the answer holds no credential)."""
+
+        def work(client: _UserClient) -> str:
+            result = client.session.request(
+                "REPORT",
+                calendar_href,
+                davxml.calendar_query(window.start, window.end, data=True),
+                {"Depth": "1"},
+            )
+            if result.status == 401:
+                raise AuthFailed("the server refused the login")
+            if result.status == 404:
+                raise NotFound("the calendar is gone")
+            if result.status != 207:
+                raise CalendarError(f"the REPORT answered HTTP {result.status}")
+            return result.body.decode("utf-8", errors="replace")
+
+        return await self._run(credentials, work)
+
+
+def _raise_for_write(status: int) -> None:
+    if 200 <= status < 300:
+        return
+    if status == 401:
+        raise AuthFailed("the server refused the login")
+    if status == 403:
+        raise Forbidden("the server refused the write")
+    if status in (404, 409):
+        raise NotFound("the calendar or event is gone")
+    if status == 412:
+        raise WriteConflict("an event with this UID already exists or it changed")
+    raise CalendarError(f"the write answered HTTP {status}")

@@ -1,0 +1,608 @@
+"""iCalendar -> domain: parse one calendar object and expand it over a time window.
+
+Parsing (the expensive part) happens once per (href, etag) and is cached by the caller;
+expansion is cheap and redone when the window moves. Malformed input never raises out of
+here: a broken event is skipped and logged (its UID only, never a secret), the rest parse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import icalendar
+import recurring_ical_events
+
+from calendar_bot.domain.links import find_join_link
+from calendar_bot.domain.model import Attendee, EventStatus, Occurrence, PartStat, TimeWindow
+from calendar_bot.domain.text import clean_description, clean_location
+
+log = logging.getLogger(__name__)
+
+_MAX_ABSOLUTE_LEAD = 7 * 24 * 60
+
+
+@dataclass(frozen=True, slots=True)
+class _Series:
+    """One UID's components in a small calendar of their own (with the time zones)."""
+
+    uid: str
+    calendar: icalendar.Calendar
+    recurring: bool
+    cancelled_by_method: bool
+    # RANGE=THISANDFUTURE overrides: their RECURRENCE-ID (UTC form) -> DTSTART - RECURRENCE-ID.
+    # recurring-ical-events stamps every instance they shift with the override's own
+    # RECURRENCE-ID; the shift gives each its original start back, keeping keys unique.
+    range_shifts: dict[str, timedelta]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedObject:
+    """A parsed calendar resource: its series, ready to expand."""
+
+    series: tuple[_Series, ...]
+
+    @property
+    def uids(self) -> tuple[str, ...]:
+        return tuple(s.uid for s in self.series)
+
+
+_KNOWN_PROPERTIES = frozenset(
+    [
+        "BEGIN",
+        "END",
+        "VERSION",
+        "PRODID",
+        "CALSCALE",
+        "METHOD",
+        "UID",
+        "DTSTAMP",
+        "DTSTART",
+        "DTEND",
+        "DURATION",
+        "SUMMARY",
+        "DESCRIPTION",
+        "LOCATION",
+        "ORGANIZER",
+        "ATTENDEE",
+        "RRULE",
+        "RDATE",
+        "EXDATE",
+        "EXRULE",
+        "RECURRENCE-ID",
+        "SEQUENCE",
+        "STATUS",
+        "CLASS",
+        "PRIORITY",
+        "TRANSP",
+        "URL",
+        "CREATED",
+        "LAST-MODIFIED",
+        "CATEGORIES",
+        "COMMENT",
+        "CONTACT",
+        "GEO",
+        "RELATED-TO",
+        "RESOURCES",
+        "ATTACH",
+        "REQUEST-STATUS",
+        "TRIGGER",
+        "ACTION",
+        "REPEAT",
+        "TZID",
+        "TZNAME",
+        "TZOFFSETFROM",
+        "TZOFFSETTO",
+        "TZURL",
+        "CONFERENCE",
+        "COLOR",
+        "IMAGE",
+        "NAME",
+        "REFRESH-INTERVAL",
+        "SOURCE",
+        "DUE",
+        "COMPLETED",
+        "PERCENT-COMPLETE",
+        "FREEBUSY",
+        "ACKNOWLEDGED",
+        "LAST-MODIFIED",
+        "STRUCTURED-DATA",
+    ]
+)
+_TEXT_PROPERTIES = ("DESCRIPTION", "COMMENT", "SUMMARY", "LOCATION", "X-ALT-DESC")
+_NAME = re.compile(r"^([A-Za-z0-9-]+)[;:]")
+_DATE_VALUE_WITH_TZID = re.compile(
+    r";TZID=(\"[^\"]*\"|[^;:]*)(?=[^:]*VALUE=DATE[:;])|"
+    r"(?<=VALUE=DATE);TZID=(\"[^\"]*\"|[^;:]*)",
+    re.IGNORECASE,
+)
+_TRAILING_T = re.compile(r"^((?:DTSTART|DTEND|RECURRENCE-ID)[^:]*:\d{8}T\d{6})T$", re.IGNORECASE)
+_QUOTED_VALUE = re.compile(r';TZID="([^":]*):(\d{8}T\d{6}Z?)"$')
+_EMPTY_DATE_LIST = re.compile(r"^(EXDATE|RDATE)[^:]*:\s*$", re.IGNORECASE)
+_BAD_TRIGGER = re.compile(r"^(TRIGGER[^:]*:)([+]?)P(T?)-", re.IGNORECASE)
+
+
+def _repair_line(line: str) -> str:
+    upper = line.upper()
+    if upper.startswith("RRULE") and " " in line:
+        line = line.replace(" ", "")
+    if ";TZID=:" in upper:
+        line = re.sub(";TZID=:", ";TZID=X-BLANK:", line, flags=re.IGNORECASE)
+    elif upper == "TZID:":
+        line = "TZID:X-BLANK"
+    if "VALUE=DATE" in upper and "TZID=" in upper and "VALUE=DATE-TIME" not in upper:
+        line = _DATE_VALUE_WITH_TZID.sub("", line)
+    line = _TRAILING_T.sub(r"\1", line)
+    line = _QUOTED_VALUE.sub(r";TZID=\1:\2", line)
+    return _BAD_TRIGGER.sub(r"\1-P\3", line)
+
+
+def _repair(text: str) -> str:
+    """Fix what would make the whole object unreadable: stray whitespace, a bare VEVENT,
+    unescaped multi-line text, common producer bugs, missing END lines of a truncated file,
+    text after END:VCALENDAR."""
+    text = text.lstrip("\ufeff \t\r\n").replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"\n[ \t]", "", text)  # unfold
+    lines: list[str] = []
+    for raw in text.split("\n"):
+        name = _NAME.match(raw)
+        # A property line: a known name, an X- name, or any all-caps name (properties are
+        # written upper-case in practice, "Passcode: 123" in a pasted text is not).
+        known = name is not None and (
+            name.group(1).upper() in _KNOWN_PROPERTIES
+            or name.group(1).upper().startswith("X-")
+            or name.group(1).isupper()
+        )
+        if not known and lines and _NAME.match(lines[-1]) is not None:
+            prev = _NAME.match(lines[-1])
+            if prev is not None and prev.group(1).upper() in _TEXT_PROPERTIES:
+                # a producer wrote raw newlines into a TEXT value (seen from Exchange)
+                lines[-1] += "\\n" + raw
+                continue
+        if raw.strip() and not _EMPTY_DATE_LIST.match(raw):
+            lines.append(_repair_line(raw.rstrip()))
+    if not lines or lines[0].upper() != "BEGIN:VCALENDAR":
+        lines = [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//calendar-bot//repair//EN",
+            *lines,
+            "END:VCALENDAR",
+        ]
+    upper = [line.upper() for line in lines]
+    if "END:VCALENDAR" in upper:
+        lines = lines[: len(upper) - upper[::-1].index("END:VCALENDAR")]
+    else:
+        stack: list[str] = []
+        for line in upper:
+            kind, _, comp = line.partition(":")
+            if kind == "BEGIN":
+                stack.append(comp)
+            elif kind == "END" and stack and stack[-1] == comp:
+                stack.pop()
+        lines.extend(f"END:{comp}" for comp in reversed(stack))
+    return "\r\n".join(lines) + "\r\n"
+
+
+def parse_object(text: str, label: str = "") -> ParsedObject:
+    """Parse one iCalendar object (a CalDAV resource or a file). Never raises."""
+    try:
+        calendars = icalendar.Calendar.from_ical(_repair(text), multiple=True)
+    except Exception as exc:
+        log.warning("unreadable calendar object %s: %s", label, type(exc).__name__)
+        return ParsedObject(())
+    series: list[_Series] = []
+    for cal in calendars:
+        series.extend(_split_series(cal, label))
+    return ParsedObject(tuple(series))
+
+
+def _synthetic_uid(event: icalendar.cal.Component) -> str:
+    """A stable UID for an event without one, so it can still be keyed across polls."""
+    names = ("DTSTART", "SUMMARY", "DTEND", "LOCATION", "DESCRIPTION", "RRULE")
+    raw = "|".join(str(event.get(name, "")) for name in names)
+    start = event.get("DTSTART")
+    if start is not None:
+        raw += "|" + start.to_ical().decode(errors="replace")
+    return "nouid-" + hashlib.sha256(raw.encode()).hexdigest()[:20]
+
+
+def _split_series(cal: icalendar.Calendar, label: str) -> list[_Series]:
+    method = str(cal.get("METHOD", "")).upper()
+    timezones = [c for c in cal.subcomponents if c.name == "VTIMEZONE"]
+    groups: dict[str, list[icalendar.cal.Component]] = {}
+    for comp in cal.subcomponents:
+        if comp.name != "VEVENT":
+            continue
+        uid = str(comp.get("UID", "")).strip()
+        if not uid:
+            uid = _synthetic_uid(comp)
+            comp["UID"] = uid
+        groups.setdefault(uid, []).append(comp)
+    out: list[_Series] = []
+    for uid, events in groups.items():
+        try:
+            for event in events:
+                _resolve_unknown_tzids(event)
+            fix_overrides(events)
+        except Exception as exc:  # repairs are best effort; expansion decides what is broken
+            log.info("could not repair uid=%s in %s: %s", uid[:80], label, type(exc).__name__)
+        small = icalendar.Calendar()
+        for key in ("VERSION", "PRODID", "X-WR-TIMEZONE"):
+            if key in cal:
+                small[key] = cal[key]
+        for tz in timezones:
+            small.add_component(tz)
+        for event in events:
+            small.add_component(event)
+        recurring = any("RRULE" in e or "RDATE" in e or "RECURRENCE-ID" in e for e in events)
+        out.append(_Series(uid, small, recurring, method == "CANCEL", _range_shifts(events)))
+    return out
+
+
+# Outlook writes display names ("(UTC-05:00) Eastern Time (US & Canada)") as TZIDs, often
+# without a VTIMEZONE. Keywords of the common ones; else the fixed offset in the label.
+_DISPLAY_NAME_ZONES = (
+    ("eastern time", "America/New_York"),
+    ("central time", "America/Chicago"),
+    ("mountain time", "America/Denver"),
+    ("pacific time", "America/Los_Angeles"),
+    ("sydney", "Australia/Sydney"),
+    ("brisbane", "Australia/Brisbane"),
+    ("moscow", "Europe/Moscow"),
+    ("москва", "Europe/Moscow"),
+    ("berlin", "Europe/Berlin"),
+    ("paris", "Europe/Paris"),
+    ("prague", "Europe/Prague"),
+    ("london", "Europe/London"),
+    ("dublin", "Europe/Dublin"),
+    ("helsinki", "Europe/Helsinki"),
+    ("kyiv", "Europe/Kyiv"),
+    ("minsk", "Europe/Minsk"),
+    ("istanbul", "Europe/Istanbul"),
+    ("yekaterinburg", "Asia/Yekaterinburg"),
+    ("екатеринбург", "Asia/Yekaterinburg"),
+    ("novosibirsk", "Asia/Novosibirsk"),
+    ("tokyo", "Asia/Tokyo"),
+    ("beijing", "Asia/Shanghai"),
+    ("brasília", "America/Sao_Paulo"),
+    ("brasilia", "America/Sao_Paulo"),
+)
+_LABEL_OFFSET = re.compile(r"\((?:UTC|GMT)\s*([+-])(\d{1,2}):?(\d{2})?\)", re.IGNORECASE)
+_TIME_PROPS = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
+
+
+def _zone_for_label(label: str) -> tzinfo | None:
+    lowered = label.lower()
+    for keyword, name in _DISPLAY_NAME_ZONES:
+        if keyword in lowered:
+            return ZoneInfo(name)
+    match = _LABEL_OFFSET.search(label)
+    if match is None:
+        return None
+    sign = -1 if match.group(1) == "-" else 1
+    minutes = int(match.group(2)) * 60 + int(match.group(3) or 0)
+    return timezone(sign * timedelta(minutes=minutes), label[:40])
+
+
+def _resolve_unknown_tzids(event: icalendar.cal.Component) -> None:
+    """Give naive values whose TZID icalendar could not resolve the zone the label names."""
+    for name in _TIME_PROPS:
+        for prop in _as_list(event.get(name)):
+            try:
+                values = getattr(prop, "dts", None) or [prop]
+            except Exception:  # a broken value list: left for the expansion to judge
+                values = []
+            for value in values:
+                tzid = str(getattr(value, "params", {}).get("TZID", "") or "")
+                if not tzid:
+                    tzid = str(getattr(prop, "params", {}).get("TZID", "") or "")
+                dt = getattr(value, "dt", None)
+                if tzid and isinstance(dt, datetime) and dt.tzinfo is None:
+                    zone = _zone_for_label(tzid)
+                    if zone is not None:
+                        value.dt = dt.replace(tzinfo=zone)
+
+
+def _range_shifts(events: list[icalendar.cal.Component]) -> dict[str, timedelta]:
+    shifts: dict[str, timedelta] = {}
+    for event in events:
+        rid = event.get("RECURRENCE-ID")
+        if rid is None or str(rid.params.get("RANGE", "")).upper() != "THISANDFUTURE":
+            continue
+        original, start = _dt(rid), _dt(event.get("DTSTART"))
+        if isinstance(original, datetime) and isinstance(start, datetime):
+            try:
+                shifts[recurrence_id_text(original, UTC)] = start - original
+            except TypeError:  # one naive, one aware: no reliable shift
+                continue
+    return shifts
+
+
+def fix_overrides(events: list[icalendar.cal.Component]) -> None:
+    """Exchange quirks in overrides: RECURRENCE-ID at local midnight of the instance's day
+    (so it matches no instance), and an empty SUMMARY that means "as the series"."""
+    master = next((e for e in events if "RECURRENCE-ID" not in e), None)
+    if master is None or master.get("DTSTART") is None:
+        return
+    master_start = _dt(master.get("DTSTART"))
+    for event in events:
+        if event is master or "RECURRENCE-ID" not in event:
+            continue
+        if not str(event.get("SUMMARY", "")).strip() and master.get("SUMMARY"):
+            event["SUMMARY"] = master["SUMMARY"]
+        rid = _dt(event.get("RECURRENCE-ID"))
+        if (
+            isinstance(rid, datetime)
+            and isinstance(master_start, datetime)
+            and rid.time() == time(0)
+            and master_start.time() != time(0)
+        ):
+            fixed = datetime.combine(rid.date(), master_start.time(), tzinfo=rid.tzinfo)
+            event.pop("RECURRENCE-ID", None)
+            event.add("RECURRENCE-ID", fixed)
+
+
+# ---- expansion ------------------------------------------------------------------------------
+
+
+def _dt(prop: Any) -> Any:
+    """The Python value of a date/time/duration property (untyped in icalendar's stubs)."""
+    return getattr(prop, "dt", None)
+
+
+def zone_of(name: str) -> tzinfo:
+    """The IANA zone, or UTC for an unknown name."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def _as_utc(value: date | datetime, zone: tzinfo) -> datetime:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=zone)
+        return value.astimezone(UTC)
+    return datetime.combine(value, time(0), tzinfo=UTC)
+
+
+def recurrence_id_text(value: date | datetime, zone: tzinfo) -> str:
+    if isinstance(value, datetime):
+        return _as_utc(value, zone).strftime("%Y%m%dT%H%M%SZ")
+    return value.strftime("%Y%m%d")
+
+
+def address_email(value: Any) -> str:
+    text = str(value or "").strip()
+    if text.lower().startswith("mailto:"):
+        text = text[7:]
+    return text.strip().lower()
+
+
+def _person(prop: Any) -> Attendee:
+    params = getattr(prop, "params", {}) or {}
+    partstat_raw = str(params.get("PARTSTAT", "NEEDS-ACTION")).upper()
+    try:
+        partstat = PartStat(partstat_raw)
+    except ValueError:
+        partstat = PartStat.NEEDS_ACTION
+    email = address_email(prop)
+    if not email and params.get("EMAIL"):
+        email = address_email(params.get("EMAIL"))
+    return Attendee(
+        email=email,
+        name=str(params.get("CN", "") or "").strip().strip('"'),
+        partstat=partstat,
+        role=str(params.get("ROLE", "") or "").upper(),
+    )
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _text(event: icalendar.cal.Component, name: str) -> str:
+    value = event.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value)
+
+
+def _status(event: icalendar.cal.Component, cancelled_by_method: bool) -> EventStatus:
+    if cancelled_by_method:
+        return EventStatus.CANCELLED
+    raw = _text(event, "STATUS").strip().upper()
+    try:
+        return EventStatus(raw)
+    except ValueError:
+        return EventStatus.CONFIRMED
+
+
+def _alarm_minutes(
+    event: icalendar.cal.Component, start: datetime, end: datetime, recurring: bool
+) -> tuple[int, ...]:
+    leads: set[int] = set()
+    for alarm in event.subcomponents:
+        if alarm.name != "VALARM":
+            continue
+        trigger = alarm.get("TRIGGER")
+        if trigger is None:
+            continue
+        value = getattr(trigger, "dt", None)  # a malformed trigger skips that alarm only
+        if isinstance(value, timedelta):
+            related = str(trigger.params.get("RELATED", "START")).upper()
+            fire = (end if related == "END" else start) + value
+        elif isinstance(value, datetime) and not recurring:
+            fire = _as_utc(value, UTC)
+        else:
+            continue
+        lead = (start - fire).total_seconds() / 60
+        # an absolute trigger far from the start is a stale copy, not a reminder lead
+        if 0 <= lead <= _MAX_ABSOLUTE_LEAD or (lead >= 0 and isinstance(value, timedelta)):
+            leads.add(round(lead))
+    return tuple(sorted(leads))
+
+
+_CONFERENCE_PROPERTIES = (
+    "CONFERENCE",
+    "X-GOOGLE-CONFERENCE",
+    "X-MICROSOFT-SKYPETEAMSMEETINGURL",
+    "X-MICROSOFT-ONLINEMEETINGCONFLINK",
+)
+
+
+def _conference_text(event: icalendar.cal.Component) -> str:
+    return " ".join(str(v) for name in _CONFERENCE_PROPERTIES for v in _as_list(event.get(name)))
+
+
+def _description(event: icalendar.cal.Component) -> str:
+    text = _text(event, "DESCRIPTION")
+    if text.strip():
+        return clean_description(text)
+    alt = _text(event, "X-ALT-DESC")
+    return clean_description(alt) if alt.strip() else ""
+
+
+def _instance_to_occurrence(
+    event: icalendar.cal.Component,
+    series: _Series,
+    calendar_href: str,
+    event_href: str,
+    user_email: str,
+    zone: tzinfo,
+) -> Occurrence:
+    start_raw = _dt(event.get("DTSTART"))
+    all_day = not isinstance(start_raw, datetime)
+    start = _as_utc(start_raw, zone)
+    end_prop = event.get("DTEND")
+    if end_prop is not None:
+        end = _as_utc(_dt(end_prop), zone)
+    elif isinstance(_dt(event.get("DURATION")), timedelta):
+        end = start + _dt(event.get("DURATION"))
+    else:
+        end = start + (timedelta(days=1) if all_day else timedelta(0))
+    if end < start:
+        end = start
+    organizer = _person(event["ORGANIZER"]) if event.get("ORGANIZER") is not None else None
+    attendees = tuple(_person(a) for a in _as_list(event.get("ATTENDEE")))
+    me = user_email.strip().lower()
+    my_partstat = next((a.partstat for a in attendees if me and a.email == me), None)
+    recurrence_id = ""
+    if series.recurring:
+        rid = event.get("RECURRENCE-ID")
+        original = _dt(rid) if rid is not None else start_raw
+        if all_day and isinstance(original, datetime):
+            original = original.date()  # Exchange writes all-day RECURRENCE-IDs as midnight
+        recurrence_id = recurrence_id_text(original, zone)
+        shift = series.range_shifts.get(recurrence_id)
+        if shift is not None and isinstance(start_raw, datetime):
+            recurrence_id = recurrence_id_text(start_raw - shift, zone)
+    location = clean_location(_text(event, "LOCATION"))
+    description = _description(event)
+    try:
+        sequence = int(str(event.get("SEQUENCE", 0)))
+    except ValueError:
+        sequence = 0
+    return Occurrence(
+        calendar_href=calendar_href,
+        uid=series.uid,
+        recurrence_id=recurrence_id,
+        title=clean_location(_text(event, "SUMMARY")),
+        start=start,
+        end=end,
+        all_day=all_day,
+        status=_status(event, series.cancelled_by_method),
+        organizer=organizer,
+        attendees=attendees,
+        my_partstat=my_partstat,
+        location=location,
+        description=description,
+        join_url=find_join_link(
+            _text(event, "URL"), _conference_text(event), location, description
+        ),
+        alarm_minutes=_alarm_minutes(event, start, end, series.recurring),
+        recurring=series.recurring,
+        sequence=sequence,
+        event_href=event_href,
+        i_am_organizer=bool(me and organizer is not None and organizer.email == me),
+    )
+
+
+def overlaps(occ: Occurrence, window: TimeWindow, zone: tzinfo) -> bool:
+    """Whether the occurrence touches the window (all-day ones by the user's local days)."""
+    if not occ.all_day:
+        if occ.start == occ.end:
+            return window.start <= occ.start < window.end
+        return window.overlaps(occ.start, occ.end)
+    # an all-day event covers the user's local days, not UTC days
+    first = datetime.combine(occ.start.date(), time(0), tzinfo=zone)
+    last = datetime.combine(occ.end.date(), time(0), tzinfo=zone)
+    return window.overlaps(first, max(last, first + timedelta(days=1)))
+
+
+def expand(
+    parsed: ParsedObject,
+    window: TimeWindow,
+    *,
+    calendar_href: str,
+    event_href: str,
+    user_email: str,
+    default_tz: str,
+) -> list[Occurrence]:
+    """The occurrences of a parsed object that overlap the window. Never raises."""
+    zone = zone_of(default_tz)
+    # Floating and all-day values are compared in local terms: widen, then filter exactly.
+    query_start = window.start - timedelta(days=2)
+    query_end = window.end + timedelta(days=2)
+    out: list[Occurrence] = []
+    for series in parsed.series:
+        try:
+            instances: Iterable[icalendar.cal.Component] = recurring_ical_events.of(
+                series.calendar
+            ).between(query_start, query_end)
+            for instance in instances:
+                occ = _instance_to_occurrence(
+                    instance, series, calendar_href, event_href, user_email, zone
+                )
+                if overlaps(occ, window, zone):
+                    out.append(occ)
+        except Exception as exc:
+            log.warning(
+                "skipped a broken event uid=%s in %s: %s",
+                series.uid[:80],
+                event_href,
+                type(exc).__name__,
+            )
+    out.sort(key=lambda o: (o.start, o.uid, o.recurrence_id))
+    return out
+
+
+def occurrences_from_text(
+    text: str,
+    window: TimeWindow,
+    *,
+    calendar_href: str = "",
+    event_href: str = "",
+    user_email: str = "",
+    default_tz: str = "UTC",
+) -> list[Occurrence]:
+    """Parse and expand in one go (tests, diagnostics)."""
+    return expand(
+        parse_object(text, event_href),
+        window,
+        calendar_href=calendar_href,
+        event_href=event_href,
+        user_email=user_email,
+        default_tz=default_tz,
+    )

@@ -1,0 +1,121 @@
+"""A calendar that fails mid-fetch is marked incomplete; the others stay complete.
+
+Faults come from a real HTTP proxy in front of a real server (tests.support.servers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
+
+import pytest
+
+from calendar_bot.caldav import CalDAVGateway
+from calendar_bot.domain.model import CalendarRef, Credentials
+from calendar_bot.ports import SyncResult
+from tests.caldav.samples import WINDOW, single
+from tests.support.servers import CalDAVServer, Fault, Proxy
+
+TZ = "Europe/Moscow"
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[CalDAVGateway]:
+    gw = CalDAVGateway(max_workers=4, timeout=1.0)
+    yield gw
+    gw.close()
+
+
+async def setup_two(
+    server: CalDAVServer, gateway: CalDAVGateway
+) -> tuple[Credentials, str, str, list[CalendarRef]]:
+    creds = server.new_user()
+    bad = server.make_calendar(creds, "Bad")
+    good = server.make_calendar(creds, "Good")
+    server.put_ics(creds, bad, single("b1", "In bad"))
+    server.put_ics(creds, good, single("g1", "In good"))
+    _, calendars = await gateway.discover(creds)
+    return creds, bad, good, calendars
+
+
+def by_href(result: SyncResult) -> dict[str, object]:
+    return {f.calendar.href: f for f in result.calendars}
+
+
+@pytest.mark.parametrize("fault", [Fault.SERVER_ERROR, Fault.HANG, Fault.TRUNCATE, Fault.NOT_FOUND])
+async def test_faulty_calendar_is_incomplete_others_complete(
+    fault_proxy: tuple[CalDAVServer, Proxy], gateway: CalDAVGateway, fault: Fault
+) -> None:
+    server, proxy = fault_proxy
+    creds, bad, good, calendars = await setup_two(server, gateway)
+    proxy.fault(urlsplit(bad).path, fault)
+
+    result = await gateway.sync(creds, calendars, WINDOW, server.email_of(creds), TZ)
+
+    fetches = {f.calendar.href: f for f in result.calendars}
+    assert not result.complete
+    assert fetches[bad].complete is False
+    assert fetches[bad].exists is True  # still listed in the home: not gone
+    assert fetches[bad].error
+    assert fetches[bad].occurrences == ()  # never a silently shorter list
+    assert fetches[good].complete is True
+    assert [o.title for o in fetches[good].occurrences] == ["In good"]
+
+    # once the fault is gone, the next poll is complete again, with the right content
+    proxy.clear()
+    calendars = [f.calendar for f in result.calendars]
+    again = await gateway.sync(creds, calendars, WINDOW, server.email_of(creds), TZ)
+    fetches = {f.calendar.href: f for f in again.calendars}
+    assert again.complete
+    assert [o.title for o in fetches[bad].occurrences] == ["In bad"]
+
+
+async def test_failure_after_a_good_poll_keeps_old_tags_and_recovers(
+    fault_proxy: tuple[CalDAVServer, Proxy], gateway: CalDAVGateway
+) -> None:
+    server, proxy = fault_proxy
+    creds, bad, _good, calendars = await setup_two(server, gateway)
+    first = await gateway.sync(creds, calendars, WINDOW, server.email_of(creds), TZ)
+    assert first.complete
+    calendars = [f.calendar for f in first.calendars]
+    old_tags = {c.href: (c.ctag, c.sync_token) for c in calendars}
+
+    server.put_ics(creds, bad, single("b2", "Second", "20261202T100000Z"))
+    proxy.fault(urlsplit(bad).path, Fault.TRUNCATE)
+    broken = await gateway.sync(creds, calendars, WINDOW, server.email_of(creds), TZ)
+    bad_fetch = next(f for f in broken.calendars if f.calendar.href == bad)
+    assert not bad_fetch.complete
+    # the caller must not store tags this failed fetch cannot vouch for
+    assert (bad_fetch.calendar.ctag, bad_fetch.calendar.sync_token) == old_tags[bad]
+
+    proxy.clear()
+    fixed = await gateway.sync(
+        creds, [f.calendar for f in broken.calendars], WINDOW, server.email_of(creds), TZ
+    )
+    bad_fetch = next(f for f in fixed.calendars if f.calendar.href == bad)
+    assert bad_fetch.complete
+    assert [o.title for o in bad_fetch.occurrences] == ["In bad", "Second"]
+
+
+async def test_home_listing_failure_marks_everything_incomplete(
+    fault_proxy: tuple[CalDAVServer, Proxy], gateway: CalDAVGateway
+) -> None:
+    server, proxy = fault_proxy
+    creds, _bad, _good, calendars = await setup_two(server, gateway)
+    await gateway.sync(creds, calendars, WINDOW, server.email_of(creds), TZ)
+    proxy.fault(urlsplit(server.home_url(creds)).path, Fault.SERVER_ERROR)
+
+    result = await gateway.sync(creds, calendars, WINDOW, server.email_of(creds), TZ)
+
+    assert len(result.calendars) == len(calendars) >= 2
+    assert all(not f.complete and f.exists for f in result.calendars)
+
+
+async def test_raw_report_is_the_servers_xml_without_credentials(
+    fault_proxy: tuple[CalDAVServer, Proxy], gateway: CalDAVGateway
+) -> None:
+    server, _proxy = fault_proxy
+    creds, bad, _good, _calendars = await setup_two(server, gateway)
+    raw = await gateway.raw_report(creds, bad, WINDOW)
+    assert "multistatus" in raw and "UID:b1" in raw
+    assert creds.password not in raw
