@@ -42,7 +42,7 @@ def _vault(settings: Settings):  # type: ignore[no-untyped-def]
     try:
         return Vault(parse_keys(raw))
     except InvalidKeyError as exc:
-        raise ConfigError(f"ENCRYPTION_KEY: {exc}") from None
+        raise ConfigError(str(exc)) from None  # the message names ENCRYPTION_KEY
 
 
 def cmd_generate_key(_: argparse.Namespace) -> int:

@@ -33,7 +33,7 @@ async def check_encryption_key(settings: Settings) -> CheckResult:
     try:
         keys = parse_keys(raw)
     except InvalidKeyError as exc:
-        return CheckResult("encryption key", False, f"ENCRYPTION_KEY: {exc}")
+        return CheckResult("encryption key", False, str(exc))
     return CheckResult("encryption key", True, f"{len(keys)} key(s)")
 
 

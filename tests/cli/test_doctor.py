@@ -1,0 +1,67 @@
+"""`calendar-bot doctor` against the Mattermost emulator and a real Radicale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+from calendar_bot.config import load_settings
+from calendar_bot.doctor import run_doctor
+from mm_sandbox import Emulator
+from tests.support.servers import CalDAVServer
+
+
+async def _doctor(**env: object) -> tuple[int, list[str]]:
+    lines: list[str] = []
+    code = await run_doctor(load_settings(**env), out=lines.append)
+    return code, lines
+
+
+async def test_all_ok(emulator: Emulator, radicale: CalDAVServer, tmp_path: Path) -> None:
+    _, token = emulator.create_bot("calbot")
+    code, lines = await _doctor(
+        MATTERMOST_BASE_URL=emulator.base_url,
+        MATTERMOST_BOT_TOKEN=token,
+        MM_ACTIONS_URL="http://127.0.0.1:8080",
+        ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        DB_PATH=str(tmp_path / "bot.db"),
+        CALDAV_BASE_URL=radicale.base_url,
+    )
+    assert code == 0, lines
+    assert len(lines) == 6
+    assert all(line.startswith("OK") for line in lines)
+    assert any("bot @calbot" in line for line in lines)
+
+
+async def test_each_failure_is_one_line_with_a_hint(
+    emulator: Emulator, unreachable_url: str, tmp_path: Path
+) -> None:
+    user = emulator.create_user("notabot")
+    code, lines = await _doctor(
+        MATTERMOST_BASE_URL=emulator.base_url,
+        MATTERMOST_BOT_TOKEN=emulator.login_token(user["id"]),
+        MM_ACTIONS_URL="",
+        ENCRYPTION_KEY="not-a-key",
+        DB_PATH=str(tmp_path / "bot.db"),
+        CALDAV_BASE_URL=unreachable_url,
+    )
+    assert code == 1
+    failed = {line.split(":")[0] for line in lines if line.startswith("FAIL")}
+    assert failed == {"FAIL encryption key", "FAIL mattermost", "FAIL actions url", "FAIL caldav"}
+    text = "\n".join(lines)
+    assert "not a bot account" in text
+    assert "not-a-key" not in text
+
+
+async def test_refused_token(emulator: Emulator, unreachable_url: str, tmp_path: Path) -> None:
+    code, lines = await _doctor(
+        MATTERMOST_BASE_URL=emulator.base_url,
+        MATTERMOST_BOT_TOKEN="x" * 26,
+        MM_ACTIONS_URL="http://127.0.0.1:8080",
+        ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        DB_PATH=str(tmp_path / "bot.db"),
+        CALDAV_BASE_URL=unreachable_url,
+    )
+    assert code == 1
+    assert any(line.startswith("FAIL mattermost") and "401" in line for line in lines)
