@@ -17,7 +17,6 @@ from typing import Any
 
 from calendar_bot.domain import wizard as wz
 from calendar_bot.domain.model import PartStat, UserSettings
-from calendar_bot.i18n import t
 from calendar_bot.inbound import (
     ActionClick,
     ActionResult,
@@ -68,6 +67,9 @@ COMMANDS: dict[str, str] = {
     "настройки": actions.SETTINGS,
     "raw": actions.RAW,
 }
+# The words the wizard's date step takes ("завтра", "today") are also list commands: at that
+# step they are the answer. These stay commands even there.
+WIZARD_ESCAPES = {actions.MENU_CREATE, actions.HELP, actions.LOGOUT, actions.MENU, actions.SETTINGS}
 CANCEL_WORDS = {"cancel", "отмена", "отменить", "stop", "стоп"}
 _WORD = re.compile(r"[^\w]+", re.UNICODE)
 
@@ -98,7 +100,12 @@ class BotDispatcher:
             person = await self._person(event.user_id)
             try:
                 if not event.is_dm:
-                    if event.mentions_bot:
+                    if not event.mentions_bot:
+                        return
+                    if await self._user(event.user_id) is None:
+                        # A stranger mentioning the bot gets the greeting where it works.
+                        await self._greet(event.user_id, person)
+                    else:
                         name = await self._bot_username()
                         await self._say(event.user_id, common.dm_only(person.locale, name))
                     return
@@ -154,7 +161,7 @@ class BotDispatcher:
             except Exception:
                 log.exception("command of %s failed", event.user_id)
                 return CommandResult(text=common.generic_error(person.locale).text)
-        return CommandResult(text=t(person.locale, "command.sent_to_dm"))
+        return CommandResult(text=common.sent_to_dm(person.locale).text)
 
     # ---- typed messages ----------------------------------------------------------------
 
@@ -173,9 +180,17 @@ class BotDispatcher:
             await self._greet(user_id, person)
             return
         action = command_of(event.text)
-        if state == STATE_WIZARD and conversation is not None and action is None:
+        if state == STATE_WIZARD and conversation is not None:
             wizard_state = self._wizard_state(conversation.data)
-            if wizard_state is not None:
+            if wizard_state is not None and wz.is_stale(wizard_state, self.ctx.clock.now()):
+                await self._forget_wizard(user_id, conversation)  # abandoned long ago
+                wizard_state = None
+            takes_it = action is None or (
+                wizard_state is not None
+                and wizard_state.step is wz.Step.DATE
+                and action not in WIZARD_ESCAPES
+            )
+            if wizard_state is not None and takes_it:
                 words = event.text.strip().lower()
                 step_input: wz.WizardInput = (
                     wz.Cancel() if words in CANCEL_WORDS else wz.Text(event.text)
@@ -416,8 +431,11 @@ class BotDispatcher:
         deleted = False
         try:
             deleted = await self.ctx.chat.delete_post(event.post_id)
-        except Exception:
-            deleted = False
+        except Exception as exc:
+            # Usually a permission: a bot needs delete_others_posts for this.
+            log.info(
+                "could not delete the password post of %s: %s", event.user_id, type(exc).__name__
+            )
         await self._say(
             event.user_id,
             onboarding.password_message_deleted(person.locale)
@@ -569,6 +587,10 @@ class BotDispatcher:
                     now=self.ctx.clock.now(),
                     message_id=post_id,
                 )
+
+    async def _forget_wizard(self, user_id: str, conversation: Any) -> None:
+        """Drop an abandoned wizard: its buttons go, its state too."""
+        await self._wizard_reply(user_id, conversation.message_id, conversation.data, WizardReply())
 
     @staticmethod
     def _wizard_state(data: dict[str, Any]) -> wz.WizardState | None:

@@ -4,7 +4,7 @@ from tests.e2e.harness import World, full_text
 
 
 async def test_connect_and_today(world: World) -> None:
-    alice, creds, calendar = await world.person("alice")
+    alice, creds, _ = await world.person("alice")
     await world.connect(alice, creds)
     await alice.say("сегодня")
     post = await alice.next_bot_post()

@@ -22,6 +22,7 @@ MESSAGES: Final[dict[str, str]] = {
     "dm_only.text": "🙂 I only work in direct messages — write to me here: @{bot}",
     "unknown.text": "🤔 Sorry, I didn't get that. Pick an action below or type `help`.",
     "not_connected.text": "Connect your calendar first — it takes a minute.",
+    "command.sent_to_dm": "📬 I've answered in our direct messages.",
     # ---- dates and times ---------------------------------------------------------------
     "date.weekday.0": "Mon",
     "date.weekday.1": "Tue",

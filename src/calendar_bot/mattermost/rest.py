@@ -23,6 +23,7 @@ import aiohttp
 
 from calendar_bot.mattermost.errors import (
     MattermostError,
+    MattermostForbidden,
     MattermostNotFound,
     MattermostUnavailable,
     error_for,
@@ -291,9 +292,11 @@ class MattermostClient:
         return result
 
     async def delete_post(self, post_id: str) -> bool:
+        """False when the post is gone or not ours to delete (a bot needs
+        delete_others_posts to remove a user's post)."""
         try:
             await self.request("DELETE", f"/posts/{quote(post_id, safe='')}")
-        except MattermostNotFound:
+        except (MattermostNotFound, MattermostForbidden):
             return False
         return True
 

@@ -53,6 +53,11 @@ def generic_error(locale: str) -> OutMessage:
     return OutMessage(t(locale, "error.generic"))
 
 
+def sent_to_dm(locale: str) -> OutMessage:
+    """The slash command's own (ephemeral) answer: the real one is in the DM."""
+    return OutMessage(t(locale, "command.sent_to_dm"))
+
+
 def not_connected(locale: str) -> OutMessage:
     """A command that needs a calendar, from a user who has none connected."""
     return OutMessage(
