@@ -27,7 +27,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(
-                f"FAILED: {len(_skipped)} test(s) skipped while CALENDAR_BOT_REQUIRE_ALL_SUITES is set:",
+                f"FAILED: {len(_skipped)} test(s) skipped "
+                "while CALENDAR_BOT_REQUIRE_ALL_SUITES is set:",
                 red=True,
             )
             for nodeid in _skipped[:20]:

@@ -65,6 +65,7 @@ class Emulator:
         outgoing_timeout: float = 30.0,
         trigger_lifetime: float = TRIGGER_ID_LIFETIME,
         max_recorded: int | None = None,
+        webchat: bool = False,
     ) -> None:
         self._now = now
         self.max_recorded = max_recorded
@@ -91,6 +92,10 @@ class Emulator:
         api_system.register(self.app)
         self.app.router.add_get("/api/v4/websocket", self.hub.handle)
         self.app.router.add_get("/api/v4/websocket/", self.hub.handle)
+        if webchat:
+            from .webchat import mount_webchat
+
+            mount_webchat(self.app)
         self.app.on_shutdown.append(self._on_shutdown)
         self._runner: web.AppRunner | None = None
         self.base_url = ""

@@ -1,0 +1,642 @@
+// The web chat: a tiny Mattermost client that uses only the standard API, like a real one.
+// If the host answers /sandbox/info (the calendar-bot sandbox), a side panel drives the
+// sandbox's clock and demo calendar.
+"use strict";
+
+(function () {
+  const $ = function (id) { return document.getElementById(id); };
+  const state = {
+    token: sessionStorage.getItem("mm-token") || "",
+    peerName: sessionStorage.getItem("mm-peer") || "",
+    me: null,
+    peer: null,
+    channelId: "",
+    posts: new Map(), // id -> post
+    ws: null,
+    wsSeq: 1,
+    dialog: null,
+    sandbox: null,
+    users: new Map(), // id -> user
+  };
+
+  // ---- the API ----------------------------------------------------------------------------
+
+  async function api(method, path, body) {
+    const headers = { "X-Requested-With": "XMLHttpRequest" };
+    if (state.token) headers.Authorization = "Bearer " + state.token;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    const response = await fetch(path, {
+      method: method,
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    let data = null;
+    const text = await response.text();
+    if (text) {
+      try { data = JSON.parse(text); } catch (e) { data = { message: text }; }
+    }
+    if (!response.ok) {
+      const error = new Error((data && (data.message || data.error)) || response.statusText);
+      error.status = response.status;
+      error.data = data;
+      throw error;
+    }
+    return { data: data, headers: response.headers };
+  }
+
+  function newId() {
+    const chars = "abcdefghijklmnopqrstuvwxyz0123456789";
+    let id = "";
+    for (let n = 0; n < 26; n += 1) id += chars[Math.floor(Math.random() * chars.length)];
+    return id;
+  }
+
+  // ---- sign in ----------------------------------------------------------------------------
+
+  async function loadSandboxInfo() {
+    try {
+      const info = (await api("GET", "/sandbox/info")).data;
+      state.sandbox = info;
+      $("login-peer").value = info.bot_username || $("login-peer").value;
+      const list = $("demo-user-list");
+      list.innerHTML = "";
+      (info.users || []).forEach(function (user) {
+        const li = document.createElement("li");
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "demo-user";
+        button.dataset.username = user.username;
+        button.textContent = user.username + " (" + user.locale + ")";
+        button.addEventListener("click", function () {
+          $("login-username").value = user.username;
+          $("login-password").value = user.password;
+        });
+        const hint = document.createElement("span");
+        hint.className = "muted";
+        hint.textContent = " password " + user.password + " · calendar " +
+          user.caldav_username + " / " + user.caldav_password;
+        li.append(button, hint);
+        list.append(li);
+      });
+      $("demo-users").hidden = false;
+    } catch (e) {
+      state.sandbox = null; // a plain emulator: no side panel
+    }
+  }
+
+  async function signIn(event) {
+    event.preventDefault();
+    $("login-error").hidden = true;
+    try {
+      const result = await api("POST", "/api/v4/users/login", {
+        login_id: $("login-username").value.trim(),
+        password: $("login-password").value,
+      });
+      state.token = result.headers.get("Token") || "";
+      state.peerName = $("login-peer").value.trim();
+      sessionStorage.setItem("mm-token", state.token);
+      sessionStorage.setItem("mm-peer", state.peerName);
+      await openChat();
+    } catch (e) {
+      $("login-error").textContent = e.message;
+      $("login-error").hidden = false;
+    }
+  }
+
+  function signOut() {
+    sessionStorage.removeItem("mm-token");
+    state.token = "";
+    if (state.ws) state.ws.close();
+    location.reload();
+  }
+
+  // ---- the conversation -------------------------------------------------------------------
+
+  async function openChat() {
+    state.me = (await api("GET", "/api/v4/users/me")).data;
+    state.peer = (await api("GET", "/api/v4/users/username/" + encodeURIComponent(state.peerName))).data;
+    state.users.set(state.me.id, state.me);
+    state.users.set(state.peer.id, state.peer);
+    const channel = (await api("POST", "/api/v4/channels/direct", [state.me.id, state.peer.id])).data;
+    state.channelId = channel.id;
+    $("login").hidden = true;
+    $("chat").hidden = false;
+    $("channel-title").textContent = "@" + state.peer.username;
+    $("me-name").textContent = "@" + state.me.username + " · " + (state.me.locale || "");
+    connectSocket();
+    await loadPosts();
+    if (state.sandbox) {
+      $("sandbox-panel").hidden = false;
+      await refreshPanel();
+    }
+    $("message-input").focus();
+  }
+
+  async function loadPosts() {
+    const page = (await api("GET", "/api/v4/channels/" + state.channelId + "/posts?per_page=200")).data;
+    page.order.slice().reverse().forEach(function (id) { upsertPost(page.posts[id]); });
+    scrollDown();
+  }
+
+  function scrollDown() {
+    const box = $("posts");
+    box.scrollTop = box.scrollHeight;
+  }
+
+  function upsertPost(post) {
+    if (post.channel_id && post.channel_id !== state.channelId) return;
+    state.posts.set(post.id, post);
+    const existing = document.querySelector('.post[data-post-id="' + post.id + '"]');
+    const node = renderPost(post);
+    if (existing) {
+      existing.replaceWith(node);
+    } else {
+      const atBottom = $("posts").scrollHeight - $("posts").scrollTop - $("posts").clientHeight < 80;
+      $("posts").append(node);
+      if (atBottom || post.user_id === (state.me && state.me.id)) scrollDown();
+    }
+  }
+
+  function removePost(post) {
+    const existing = document.querySelector('.post[data-post-id="' + post.id + '"]');
+    if (existing) existing.remove();
+    state.posts.delete(post.id);
+  }
+
+  function authorOf(post) {
+    const user = state.users.get(post.user_id);
+    return user ? user.username : post.user_id;
+  }
+
+  function renderPost(post) {
+    const node = document.createElement("article");
+    node.className = "post";
+    node.dataset.postId = post.id;
+    if (state.me && post.user_id === state.me.id) node.classList.add("mine");
+    if (post.type === "system_ephemeral") node.classList.add("ephemeral");
+    const header = document.createElement("div");
+    header.className = "post-header";
+    const author = document.createElement("strong");
+    author.className = "post-author";
+    author.textContent = authorOf(post);
+    const when = document.createElement("span");
+    when.className = "muted";
+    when.textContent = new Date(post.create_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) +
+      (post.edit_at ? " (edited)" : "") + (post.type === "system_ephemeral" ? " (only visible to you)" : "");
+    header.append(author, " ", when);
+    if (post.props && post.props.from_bot === "true") {
+      const badge = document.createElement("span");
+      badge.className = "badge";
+      badge.textContent = "BOT";
+      header.append(" ", badge);
+    }
+    const body = document.createElement("div");
+    body.className = "post-message markdown";
+    body.innerHTML = Markdown.render(post.message || "");
+    node.append(header, body);
+    const attachments = (post.props && post.props.attachments) || [];
+    attachments.forEach(function (attachment) { node.append(renderAttachment(post, attachment)); });
+    return node;
+  }
+
+  function renderAttachment(post, attachment) {
+    const box = document.createElement("div");
+    box.className = "attachment";
+    if (attachment.color) box.style.borderLeftColor = attachment.color;
+    if (attachment.pretext) {
+      const pre = document.createElement("div");
+      pre.className = "markdown";
+      pre.innerHTML = Markdown.render(attachment.pretext);
+      box.append(pre);
+    }
+    if (attachment.title) {
+      const title = document.createElement("div");
+      title.className = "attachment-title";
+      if (attachment.title_link) {
+        const link = document.createElement("a");
+        link.href = attachment.title_link;
+        link.target = "_blank";
+        link.textContent = attachment.title;
+        title.append(link);
+      } else {
+        title.innerHTML = Markdown.inline(attachment.title);
+      }
+      box.append(title);
+    }
+    if (attachment.text) {
+      const text = document.createElement("div");
+      text.className = "attachment-text markdown";
+      text.innerHTML = Markdown.render(attachment.text);
+      box.append(text);
+    }
+    if (attachment.fields && attachment.fields.length) {
+      const fields = document.createElement("div");
+      fields.className = "attachment-fields";
+      attachment.fields.forEach(function (field) {
+        const f = document.createElement("div");
+        f.className = field.short ? "field short" : "field";
+        f.innerHTML = "<strong>" + Markdown.inline(String(field.title || "")) + "</strong>" +
+          Markdown.render(String(field.value || ""));
+        fields.append(f);
+      });
+      box.append(fields);
+    }
+    const actions = attachment.actions || [];
+    if (actions.length) {
+      const row = document.createElement("div");
+      row.className = "attachment-actions";
+      actions.forEach(function (action) { row.append(renderAction(post, action)); });
+      box.append(row);
+    }
+    return box;
+  }
+
+  function renderAction(post, action) {
+    if (action.type === "select") {
+      const select = document.createElement("select");
+      select.className = "action-select";
+      select.dataset.actionId = action.id;
+      const placeholder = document.createElement("option");
+      placeholder.value = "";
+      placeholder.textContent = action.name || "Select an option";
+      placeholder.disabled = true;
+      placeholder.selected = true;
+      select.append(placeholder);
+      (action.options || []).forEach(function (option) {
+        const o = document.createElement("option");
+        o.value = option.value;
+        o.textContent = option.text;
+        select.append(o);
+      });
+      select.addEventListener("change", function () {
+        doAction(post, action, { selected_option: select.value }, select);
+      });
+      return select;
+    }
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "action-button" + (action.style ? " style-" + action.style : "");
+    button.dataset.actionId = action.id;
+    button.textContent = action.name;
+    button.addEventListener("click", function () { doAction(post, action, {}, button); });
+    return button;
+  }
+
+  async function doAction(post, action, body, control) {
+    control.disabled = true;
+    try {
+      await api("POST", "/api/v4/posts/" + post.id + "/actions/" + action.id, body);
+    } catch (e) {
+      showEphemeral("Action failed: " + e.message);
+    } finally {
+      control.disabled = false;
+    }
+  }
+
+  function showEphemeral(text) {
+    upsertPost({
+      id: "local-" + newId(),
+      channel_id: state.channelId,
+      user_id: "system",
+      message: text,
+      create_at: Date.now(),
+      type: "system_ephemeral",
+      props: {},
+    });
+  }
+
+  async function send(event) {
+    event.preventDefault();
+    const input = $("message-input");
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    try {
+      if (text.startsWith("/")) {
+        await api("POST", "/api/v4/commands/execute", { channel_id: state.channelId, command: text });
+      } else {
+        const post = (await api("POST", "/api/v4/posts", {
+          channel_id: state.channelId,
+          message: text,
+          pending_post_id: state.me.id + ":" + Date.now(),
+        })).data;
+        upsertPost(post);
+      }
+    } catch (e) {
+      showEphemeral("Could not send: " + e.message);
+    }
+  }
+
+  // ---- the WebSocket ----------------------------------------------------------------------
+
+  function setSocketState(text, ok) {
+    $("ws-state").textContent = text;
+    $("ws-state").classList.toggle("ok", Boolean(ok));
+  }
+
+  function connectSocket() {
+    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/v4/websocket";
+    const ws = new WebSocket(url);
+    state.ws = ws;
+    ws.addEventListener("open", function () {
+      ws.send(JSON.stringify({ seq: state.wsSeq++, action: "authentication_challenge", data: { token: state.token } }));
+    });
+    ws.addEventListener("message", function (message) {
+      let frame;
+      try { frame = JSON.parse(message.data); } catch (e) { return; }
+      if (frame.event === "hello") setSocketState("live", true);
+      else if (frame.event) onEvent(frame);
+    });
+    ws.addEventListener("close", function () {
+      setSocketState("reconnecting…", false);
+      if (state.token && state.ws === ws) {
+        setTimeout(function () {
+          connectSocket();
+          loadPosts().catch(function () {});
+        }, 1000);
+      }
+    });
+  }
+
+  function onEvent(frame) {
+    const data = frame.data || {};
+    if (frame.event === "posted" || frame.event === "post_edited" || frame.event === "ephemeral_message") {
+      upsertPost(JSON.parse(data.post));
+      if (state.sandbox) schedulePanelRefresh();
+    } else if (frame.event === "post_deleted") {
+      removePost(JSON.parse(data.post));
+    } else if (frame.event === "open_dialog") {
+      openDialog(JSON.parse(data.dialog));
+    }
+  }
+
+  // ---- interactive dialogs ----------------------------------------------------------------
+
+  function fieldInput(element) {
+    let input;
+    if (element.type === "textarea") {
+      input = document.createElement("textarea");
+      input.rows = 4;
+    } else if (element.type === "select" || element.type === "radio") {
+      input = document.createElement("select");
+      if (element.optional || !element.default) {
+        const empty = document.createElement("option");
+        empty.value = "";
+        empty.textContent = element.placeholder || "—";
+        input.append(empty);
+      }
+      (element.options || []).forEach(function (option) {
+        const o = document.createElement("option");
+        o.value = option.value;
+        o.textContent = option.text;
+        input.append(o);
+      });
+    } else if (element.type === "bool") {
+      input = document.createElement("input");
+      input.type = "checkbox";
+      input.checked = element.default === "true" || element.default === true;
+      return input;
+    } else {
+      input = document.createElement("input");
+      const subtypes = { email: "email", password: "password", number: "number", tel: "tel", url: "url" };
+      input.type = subtypes[element.subtype] || "text";
+    }
+    if (element.default !== undefined && element.default !== null) input.value = String(element.default);
+    if (element.placeholder && input.tagName !== "SELECT") input.placeholder = element.placeholder;
+    if (element.max_length) input.maxLength = element.max_length;
+    return input;
+  }
+
+  function openDialog(request) {
+    const dialog = request.dialog || {};
+    state.dialog = request;
+    $("dialog-title").textContent = dialog.title || "";
+    $("dialog-intro").innerHTML = Markdown.render(dialog.introduction_text || "");
+    $("dialog-submit").textContent = dialog.submit_label || "Submit";
+    $("dialog-error").hidden = true;
+    const fields = $("dialog-fields");
+    fields.innerHTML = "";
+    (dialog.elements || []).forEach(function (element) {
+      const wrap = document.createElement("div");
+      wrap.className = "dialog-field";
+      wrap.dataset.name = element.name;
+      const label = document.createElement("label");
+      label.textContent = element.display_name + (element.optional ? " (optional)" : "");
+      const input = fieldInput(element);
+      input.name = element.name;
+      input.dataset.type = element.type;
+      label.append(input);
+      wrap.append(label);
+      if (element.help_text) {
+        const help = document.createElement("div");
+        help.className = "help markdown";
+        help.innerHTML = Markdown.render(element.help_text);
+        wrap.append(help);
+      }
+      const error = document.createElement("div");
+      error.className = "field-error error";
+      error.hidden = true;
+      wrap.append(error);
+      fields.append(wrap);
+    });
+    $("dialog-backdrop").hidden = false;
+    const first = fields.querySelector("input:not([type=checkbox]):not([value]), input, textarea, select");
+    if (first) first.focus();
+  }
+
+  function closeDialog() {
+    $("dialog-backdrop").hidden = true;
+    state.dialog = null;
+  }
+
+  async function submitDialog(cancelled) {
+    const request = state.dialog;
+    if (!request) return;
+    const dialog = request.dialog || {};
+    const submission = {};
+    let missing = false;
+    document.querySelectorAll("#dialog-fields .dialog-field").forEach(function (wrap) {
+      const input = wrap.querySelector("input, textarea, select");
+      const element = (dialog.elements || []).find(function (e) { return e.name === wrap.dataset.name; }) || {};
+      const error = wrap.querySelector(".field-error");
+      error.hidden = true;
+      let value;
+      if (element.type === "bool") value = input.checked;
+      else if (element.subtype === "number" && input.value !== "") value = Number(input.value);
+      else value = input.value;
+      if (!cancelled && !element.optional && (value === "" || value === undefined)) {
+        error.textContent = "This field is required.";
+        error.hidden = false;
+        missing = true;
+      }
+      if (value !== "") submission[wrap.dataset.name] = value;
+    });
+    if (missing) return;
+    if (cancelled && !dialog.notify_on_cancel) {
+      closeDialog();
+      return;
+    }
+    $("dialog-submit").disabled = true;
+    try {
+      const answer = (await api("POST", "/api/v4/actions/dialogs/submit", {
+        url: request.url,
+        callback_id: dialog.callback_id || "",
+        state: dialog.state || "",
+        channel_id: state.channelId,
+        team_id: "",
+        submission: cancelled ? {} : submission,
+        cancelled: Boolean(cancelled),
+      })).data || {};
+      if (cancelled) {
+        closeDialog();
+        return;
+      }
+      const errors = answer.errors || {};
+      let shown = false;
+      Object.keys(errors).forEach(function (name) {
+        const wrap = document.querySelector('#dialog-fields .dialog-field[data-name="' + CSS.escape(name) + '"]');
+        if (wrap) {
+          const error = wrap.querySelector(".field-error");
+          error.textContent = errors[name];
+          error.hidden = false;
+          shown = true;
+        }
+      });
+      if (answer.error) {
+        $("dialog-error").textContent = answer.error;
+        $("dialog-error").hidden = false;
+        shown = true;
+      }
+      if (!shown) closeDialog();
+    } catch (e) {
+      $("dialog-error").textContent = e.message;
+      $("dialog-error").hidden = false;
+    } finally {
+      $("dialog-submit").disabled = false;
+    }
+  }
+
+  // ---- the sandbox panel ------------------------------------------------------------------
+
+  let panelTimer = null;
+  function schedulePanelRefresh() {
+    clearTimeout(panelTimer);
+    panelTimer = setTimeout(function () { refreshPanel().catch(function () {}); }, 300);
+  }
+
+  function showPanelError(message) {
+    $("panel-error").textContent = message || "";
+    $("panel-error").hidden = !message;
+  }
+
+  function formatLocal(iso) {
+    return iso.length > 10 ? iso.slice(0, 16).replace("T", " ") : iso;
+  }
+
+  async function refreshClock() {
+    const clock = (await api("GET", "/sandbox/clock")).data;
+    $("clock-now").textContent = formatLocal(clock.local) + " (" + clock.zone + ")";
+    $("clock-now").dataset.now = clock.now;
+    if (!$("event-start").value) $("event-start").value = clock.local.slice(0, 16);
+  }
+
+  async function refreshPanel() {
+    await refreshClock();
+    const events = (await api("GET", "/sandbox/events")).data.events;
+    const list = $("events");
+    list.innerHTML = "";
+    events.forEach(function (event) {
+      const li = document.createElement("li");
+      li.className = "panel-event";
+      li.dataset.href = event.href;
+      li.dataset.summary = event.summary;
+      const title = document.createElement("div");
+      title.innerHTML = "<strong></strong> <span class='muted'></span>";
+      title.querySelector("strong").textContent = event.summary;
+      title.querySelector("span").textContent = (event.all_day ? event.start + " (all day)" : formatLocal(event.start)) +
+        (event.recurring ? " · repeats" : "") + " · " + event.calendar;
+      li.append(title);
+      const row = document.createElement("div");
+      row.className = "row";
+      if (!event.recurring) {
+        const move = document.createElement("button");
+        move.type = "button";
+        move.className = "event-move";
+        move.textContent = "Move +1 h";
+        move.addEventListener("click", function () {
+          panelAction("/sandbox/events/move", { href: event.href, minutes: 60 });
+        });
+        row.append(move);
+      }
+      const cancel = document.createElement("button");
+      cancel.type = "button";
+      cancel.className = "event-cancel";
+      cancel.textContent = "Cancel";
+      cancel.addEventListener("click", function () {
+        panelAction("/sandbox/events/cancel", { href: event.href });
+      });
+      row.append(cancel);
+      li.append(row);
+      list.append(li);
+    });
+  }
+
+  async function panelAction(path, body) {
+    showPanelError("");
+    try {
+      await api("POST", path, body);
+      await refreshPanel();
+    } catch (e) {
+      showPanelError(e.message);
+    }
+  }
+
+  async function advance(minutes) {
+    showPanelError("");
+    try {
+      await api("POST", "/sandbox/clock", { advance_minutes: minutes });
+      await refreshClock();
+    } catch (e) {
+      showPanelError(e.message);
+    }
+  }
+
+  // ---- wiring -----------------------------------------------------------------------------
+
+  $("login-form").addEventListener("submit", signIn);
+  $("logout").addEventListener("click", signOut);
+  $("composer").addEventListener("submit", send);
+  $("message-input").addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) send(event);
+  });
+  $("dialog").addEventListener("submit", function (event) {
+    event.preventDefault();
+    submitDialog(false);
+  });
+  $("dialog-cancel").addEventListener("click", function () { submitDialog(true); });
+  document.querySelectorAll("[data-advance]").forEach(function (button) {
+    button.addEventListener("click", function () { advance(Number(button.dataset.advance)); });
+  });
+  $("advance-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    const minutes = parseInt($("advance-minutes").value, 10);
+    if (minutes > 0) advance(minutes);
+  });
+  $("add-event").addEventListener("submit", function (event) {
+    event.preventDefault();
+    panelAction("/sandbox/events", {
+      summary: $("event-summary").value,
+      start: $("event-start").value,
+      minutes: parseInt($("event-minutes").value, 10) || 30,
+    }).then(function () { $("event-summary").value = ""; });
+  });
+
+  loadSandboxInfo().then(function () {
+    if (state.token && state.peerName) {
+      openChat().catch(function () {
+        sessionStorage.removeItem("mm-token");
+        state.token = "";
+      });
+    }
+  });
+})();

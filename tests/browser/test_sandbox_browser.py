@@ -1,0 +1,253 @@
+"""The sandbox in real headless Chromium: sign in, connect the calendar through the dialog,
+see today's demo meetings, move one from the side panel and get told, create a meeting with
+the wizard, find it in Radicale, fast-forward the clock and see the reminder. Each step leaves
+a screenshot in the artifacts directory ($CALENDAR_BOT_ARTIFACTS or test-artifacts/)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import icalendar
+import niquests
+import pytest
+
+from calendar_bot.i18n import t
+from calendar_bot.sandbox.demo import DEMO_ZONE, VIDEO_LINK
+from tests.sandbox.process import SandboxProcess, sandbox_process
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("CALENDAR_BOT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+REPO = Path(__file__).resolve().parents[2]
+WAIT_MS = 45_000  # generous: the machine is shared
+LOCALE = "en"
+MARKDOWN_SAMPLE = "\n".join(
+    [
+        "**Bold** and _italic_ and `code` and [a link](https://example.test/x)",
+        "",
+        "| Time | Meeting |",
+        "|:--|:--|",
+        "| 10:00 | Stand-up |",
+        "",
+        "- one",
+        "- two",
+        "",
+        "> quoted",
+        "",
+        "```",
+        "<script>alert(1)</script>",
+        "```",
+    ]
+)
+MARKDOWN_EXPECTED = (
+    "<strong>Bold</strong>",
+    "<em>italic</em>",
+    "<code>code</code>",
+    '<a href="https://example.test/x" target="_blank" rel="noopener">a link</a>',
+    "<th>Time</th>",
+    "<td>Stand-up</td>",
+    "<li>two</li>",
+    "<blockquote><p>quoted</p></blockquote>",
+    "<pre><code>&lt;script&gt;alert(1)&lt;/script&gt;</code></pre>",
+)
+TITLE = "Sandbox demo review"
+
+
+def _artifacts() -> Path:
+    path = Path(os.environ.get("CALENDAR_BOT_ARTIFACTS") or REPO / "test-artifacts") / "browser"
+    shutil.rmtree(path, ignore_errors=True)  # only this run's screenshots
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[SandboxProcess]:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)")
+    with sandbox_process(tmp_path / "sandbox") as running:
+        yield running
+
+
+def _events_in_radicale(info: dict[str, Any], user: dict[str, str]) -> list[icalendar.Event]:
+    """Every VEVENT in the user's calendars, read straight from Radicale over CalDAV."""
+    auth = (user["caldav_username"], user["caldav_password"])
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">'
+        "<D:prop><C:calendar-data/></D:prop><C:filter><C:comp-filter name='VCALENDAR'/>"
+        "</C:filter></C:calendar-query>"
+    )
+    found: list[icalendar.Event] = []
+    for slug in ("work", "personal"):
+        answer = niquests.request(
+            "REPORT",
+            f"{info['caldav_url']}/{user['caldav_username']}/{slug}/",
+            data=body,
+            headers={"Depth": "1", "Content-Type": "application/xml"},
+            auth=auth,
+            timeout=10,
+        )
+        assert answer.status_code == 207, answer.status_code
+        text = answer.text or ""
+        for chunk in text.split("BEGIN:VCALENDAR")[1:]:
+            ics = "BEGIN:VCALENDAR" + chunk.split("END:VCALENDAR")[0] + "END:VCALENDAR"
+            ics = ics.replace("&#13;", "").replace("\r", "")
+            found += icalendar.Calendar.from_ical(ics).walk("VEVENT")
+    return found
+
+
+def test_sandbox_journey_in_chromium(sandbox: SandboxProcess) -> None:
+    from playwright.sync_api import Page, expect, sync_playwright
+
+    info = sandbox.info
+    user = next(u for u in info["users"] if u["username"] == "bob")
+    shots = _artifacts()
+    step = iter(range(1, 100))
+
+    def shot(page: Page, name: str) -> Path:
+        path = shots / f"{next(step):02d}-{name}.png"
+        page.screenshot(path=str(path))
+        return path
+
+    def say(page: Page, text: str) -> None:
+        page.fill("#message-input", text)
+        page.press("#message-input", "Enter")
+
+    def last_bot_post(page: Page, contains: str) -> Any:
+        post = page.locator(".post:not(.mine)", has_text=contains).last
+        expect(post).to_be_visible(timeout=WAIT_MS)
+        return post
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 820})
+            page.set_default_timeout(WAIT_MS)
+            page.goto(info["mattermost_url"] + "/")
+
+            # The page's own Markdown renderer, on the subset the bot's messages use.
+            rendered = page.evaluate("(text) => Markdown.render(text)", MARKDOWN_SAMPLE)
+            for fragment in MARKDOWN_EXPECTED:
+                assert fragment in rendered, (fragment, rendered)
+            assert "<script>" not in rendered
+
+            # 1. Sign in as a demo user (the page lists them; a click fills the form).
+            expect(page.locator("#demo-users")).to_be_visible()
+            page.click("button.demo-user[data-username=bob]")
+            shot(page, "sign-in")
+            page.click("#login-submit")
+            expect(page.locator("#ws-state")).to_have_text("live")
+            expect(page.locator("#channel-title")).to_have_text("@calendar-bot")
+            expect(page.locator("#sandbox-panel")).to_be_visible()
+
+            # 2. Connect the calendar through the dialog; a wrong password shows a field error.
+            say(page, "hello")
+            greeting = last_bot_post(page, t(LOCALE, "greeting.connect"))
+            greeting.locator("button.action-button", has_text=t(LOCALE, "greeting.connect")).click()
+            dialog = page.locator("#dialog-backdrop")
+            expect(dialog).to_be_visible()
+            expect(page.locator(".dialog-field[data-name=email] input")).to_have_value(
+                user["caldav_username"]
+            )
+            page.fill(".dialog-field[data-name=password] input", "not-the-password")
+            page.click("#dialog-submit")
+            expect(page.locator(".dialog-field[data-name=password] .field-error")).to_be_visible()
+            shot(page, "connect-dialog-error")
+            page.fill(".dialog-field[data-name=password] input", user["caldav_password"])
+            page.click("#dialog-submit")
+            expect(dialog).to_be_hidden()
+            last_bot_post(page, user["caldav_username"])
+            shot(page, "connected")
+
+            # 3. Today shows the demo meetings, as a Markdown table.
+            say(page, "today")
+            today = last_bot_post(page, "Daily stand-up")
+            expect(today.locator("table")).to_be_visible()
+            expect(today).to_contain_text("Design review")
+            shot(page, "today")
+
+            # A select menu: open one meeting from the list.
+            menu = today.locator("select.action-select")
+            option = menu.locator("option", has_text="Design review")
+            menu.select_option(value=option.get_attribute("value"))
+            details = last_bot_post(page, "Attendees (2)")
+            expect(details).to_contain_text("Design review")
+            expect(details.locator("a", has_text="Join")).to_have_attribute("href", VIDEO_LINK)
+            shot(page, "meeting-details")
+
+            # The side panel moves a demo meeting: the change notification comes live.
+            review = page.locator(".panel-event", has_text="Design review")
+            review.locator("button.event-move").click()
+            moved = last_bot_post(page, "Meeting moved")
+            expect(moved).to_contain_text("Design review")
+            expect(moved).to_contain_text("15:00")
+            readme_picture = shot(page, "moved-from-panel")
+
+            # 4. Create a meeting with the wizard: buttons and typed answers.
+            say(page, "new")
+            last_bot_post(page, t(LOCALE, "wizard.title.prompt"))
+            say(page, TITLE)
+            # The prompt, not just "Tomorrow": the main menu has a Tomorrow button too.
+            date_step = last_bot_post(page, "Which day?")
+            date_step.locator("button.action-button", has_text="Tomorrow").click()
+            last_bot_post(page, "What time does it start")
+            say(page, "12:00")
+            last_bot_post(page, "How long")
+            say(page, "45")
+            attendees = last_bot_post(page, t(LOCALE, "wizard.attendees.nobody"))
+            attendees.locator("button", has_text=t(LOCALE, "wizard.attendees.nobody")).click()
+            description = last_bot_post(page, "Add a description")
+            description.locator("button", has_text=t(LOCALE, "common.skip")).click()
+            location = last_bot_post(page, "Where?")
+            location.locator("button", has_text=t(LOCALE, "common.skip")).click()
+            summary = page.locator(".post:not(.mine)").filter(
+                has=page.locator("button", has_text=t(LOCALE, "wizard.create"))
+            )
+            expect(summary.last).to_be_visible()
+            shot(page, "wizard-summary")
+            summary.last.locator("button", has_text=t(LOCALE, "wizard.create")).click()
+            last_bot_post(page, "Meeting created")
+            shot(page, "created")
+
+            # 5. The event exists in Radicale, at 12:00 tomorrow on the sandbox clock.
+            clock = niquests.get(f"{info['mattermost_url']}/sandbox/clock", timeout=10).json()
+            now = datetime.fromisoformat(clock["now"])
+            tomorrow = (now.astimezone(DEMO_ZONE) + timedelta(days=1)).date()
+            start = datetime(tomorrow.year, tomorrow.month, tomorrow.day, 12, tzinfo=DEMO_ZONE)
+            created = [e for e in _events_in_radicale(info, user) if str(e.get("SUMMARY")) == TITLE]
+            assert len(created) == 1
+            assert created[0].decoded("DTSTART") == start
+            assert created[0].decoded("DTEND") == start + timedelta(minutes=45)
+            expect(page.locator(".panel-event", has_text=TITLE)).to_be_visible()
+
+            # 6. Fast-forward to just past the reminder time: the reminder appears live.
+            minutes = int((start - timedelta(minutes=15) - now).total_seconds() // 60) + 1
+            page.fill("#advance-minutes", str(minutes))
+            page.click("#advance-go")
+            reminder = last_bot_post(page, "⏰")
+            expect(reminder).to_contain_text(TITLE)
+            shot(page, "reminder")
+            if os.environ.get("CALENDAR_BOT_UPDATE_SCREENSHOT"):
+                # The README's picture: refreshed on demand, never by a plain test run.
+                shutil.copyfile(readme_picture, REPO / "docs" / "sandbox.png")
+        except Exception:
+            for context in browser.contexts:
+                for open_page in context.pages:
+                    open_page.screenshot(path=str(shots / "failure.png"))
+            raise
+        finally:
+            browser.close()
