@@ -621,3 +621,19 @@ def test_refs_are_stable_and_distinct() -> None:
     assert ref(standup()) == ref(replace(standup(), title="other"))
     assert ref(standup()) != ref(replace(standup(), recurrence_id="20261204T070000Z"))
     assert ref(standup()) == ref(standup().key)
+
+
+def test_a_link_that_is_the_location_is_shown_once() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from calendar_bot.domain.model import Occurrence
+    from calendar_bot.views.meetings import meeting_lines
+
+    url = "https://telemost.yandex.ru/j/42"
+    start = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    occurrence = Occurrence(
+        "/cal/", "u1", "", "Sync", start, start.replace(hour=10), location=url, join_url=url
+    )
+    lines = meeting_lines(occurrence, "en", ZoneInfo("Europe/Moscow"), start)
+    assert sum(url in line for line in lines) == 1

@@ -314,7 +314,7 @@ def meeting_lines(occurrence: Occurrence, locale: str, tz: ZoneInfo, now: dateti
             lines.append(t(locale, "details.organizer", name=person(occurrence.organizer)))
     if occurrence.location.strip():
         lines.append(t(locale, "details.location", location=md_inline(occurrence.location)))
-    if occurrence.join_url:
+    if occurrence.join_url and occurrence.join_url != occurrence.location.strip():
         lines.append(t(locale, "details.link", url=occurrence.join_url))
     return lines
 
