@@ -37,6 +37,25 @@ log = logging.getLogger(__name__)
 POLL_LOOP_SECONDS = 5.0  # how often due users are looked for (each is polled every CHECK_INTERVAL)
 
 
+class KnownChannelsClient(MattermostClient):
+    """A REST client whose DM channel lookup is answered from the channels stored with the
+    users (`Context.dm_channels`, filled by the delivery), so that after a restart a post
+    still costs one request, not two: the difference between 500 reminders fitting in their
+    minute under Mattermost's rate limit or not."""
+
+    def __init__(self, *args: Any, known: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.known = known
+
+    async def create_direct_channel(self, bot_id: str, user_id: str) -> str:
+        channel_id = self.known.get(user_id)
+        if channel_id:
+            return channel_id
+        channel_id = await super().create_direct_channel(bot_id, user_id)
+        self.known[user_id] = channel_id
+        return channel_id
+
+
 class BotApp:
     """The whole bot in one process. `start()` returns once everything is up."""
 
@@ -55,10 +74,12 @@ class BotApp:
         await migrate(self.engine)
         self.sessions = session_factory(self.engine)
         self.gateway = CalDAVGateway(s.CALDAV_WORKERS, s.CALDAV_TIMEOUT, now=self.clock.now)
-        self.client = MattermostClient(
+        dm_channels: dict[str, str] = {}
+        self.client = KnownChannelsClient(
             s.MATTERMOST_BASE_URL,
             s.MATTERMOST_BOT_TOKEN.get_secret_value(),
             limiter=TokenBucket(s.MM_RATE_LIMIT_PER_SEC, s.MM_RATE_LIMIT_BURST),
+            known=dm_channels,
         )
         self.renderer = Renderer(
             ContextSigner(s.actions_secret(), clock=self.clock), s.MM_ACTIONS_URL
@@ -78,6 +99,7 @@ class BotApp:
             default_reminder_minutes=s.REMINDER_MINUTES,
             default_digest_hour=s.DAILY_DIGEST_HOUR,
             poll_concurrency=s.POLL_CONCURRENCY,
+            dm_channels=dm_channels,
         )
 
         async def bot_username() -> str:
@@ -183,6 +205,14 @@ class BotApp:
         self._tasks.clear()
         with contextlib.suppress(Exception):
             await self.listener.stop(drain_timeout=2.0)
+        # Work the dispatcher started on its own (the first sync after connecting) must not
+        # outlive the engine it uses.
+        background = list(getattr(self.dispatcher, "background", ()))
+        for task in background:
+            task.cancel()
+        for task in background:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
         if self._runner is not None:
             await self._runner.cleanup()
         await self.client.close()

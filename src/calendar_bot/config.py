@@ -45,7 +45,9 @@ class Settings(BaseSettings):
 
     ACTIONS_SECRET: SecretStr = SecretStr("")
     MM_RATE_LIMIT_PER_SEC: float = Field(10.0, gt=0, le=10000)
-    MM_RATE_LIMIT_BURST: int = Field(20, ge=1, le=10000)
+    # Mattermost's own RateLimitSettings default is PerSec 10, MaxBurst 100: a burst of 100
+    # lets 500 reminders due in the same minute go out within that minute (~40 s).
+    MM_RATE_LIMIT_BURST: int = Field(100, ge=1, le=10000)
     MM_SLASH_COMMAND_TEAM_ID: str = ""
     MM_SLASH_COMMAND_TOKEN: SecretStr = SecretStr("")
     CALDAV_WORKERS: int = Field(16, ge=1, le=512)

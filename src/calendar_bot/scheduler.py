@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 Job = Callable[[datetime, datetime], Awaitable[None]]
 
+MAX_NAP = timedelta(seconds=15)
+
 
 def floor_minute(moment: datetime) -> datetime:
     return moment.replace(second=0, microsecond=0)
@@ -60,9 +62,16 @@ class MinuteScheduler:
             self.ticks += 1
 
     async def run_forever(self) -> None:
+        """Tick at every minute mark, starting with the current minute (catch-up after a
+        restart: the jobs keep their own progress, so a minute already done costs nothing)."""
+        mark = floor_minute(self._clock.now())
         while True:
-            mark = next_minute_mark(self._clock.now())
-            await self._clock.sleep_until(mark)
-            # If we woke up late (the loop was busy, the machine slept), run for the latest
-            # mark: jobs receive (previous, latest] and so cover the minutes in between.
-            await self.tick(floor_minute(self._clock.now()))
+            await self.tick(mark)
+            target = mark + timedelta(minutes=1)
+            # Short naps rather than one long sleep: a wall clock that jumps (NTP, a
+            # suspended machine) is noticed within MAX_NAP, not after the sleep it skewed.
+            while self._clock.now() < target:
+                await self._clock.sleep_until(min(target, self._clock.now() + MAX_NAP))
+            # Woken late (a long tick, a busy loop): run once for the latest mark; jobs get
+            # (previous mark, latest mark] and so cover the minutes in between.
+            mark = max(target, floor_minute(self._clock.now()))

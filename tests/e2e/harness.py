@@ -8,18 +8,23 @@ import asyncio
 import json
 import socket
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from cryptography.fernet import Fernet
+from sqlalchemy import func, select
 
 from calendar_bot.app import BotApp
 from calendar_bot.clock import Clock
 from calendar_bot.config import load_settings
 from calendar_bot.domain.model import Credentials
+from calendar_bot.services.sync import SyncOutcome
+from calendar_bot.storage.repositories import StoredUser, transaction
+from calendar_bot.storage.tables import OUTBOX_PENDING, outbox
 from calendar_bot.vault import Vault
 from mm_sandbox import Emulator
 from tests.support.servers import CalDAVServer
@@ -259,3 +264,202 @@ async def stop_world(world: World) -> None:
     await world.bot.stop()
     await world.http.close()
     await world.emulator.stop()
+
+
+# ---- notification tests: clocks, iCalendar, direct service drives -----------------------------
+
+
+async def start_world_default_limits(
+    radicale: CalDAVServer, tmp: Path, clock: Clock | None = None, **env: Any
+) -> World:
+    """Like start_world, but with the bot's default Mattermost rate limit settings (and the
+    emulator limiting like a real server with its defaults, 10/s, burst 100)."""
+    from mm_sandbox import RateLimit
+
+    emulator = Emulator(rate_limit=RateLimit())
+    await emulator.start()
+    bot_user, token = emulator.create_bot("calendar-bot")
+    port = free_port()
+    settings = load_settings(
+        MATTERMOST_BASE_URL=emulator.base_url,
+        MATTERMOST_BOT_TOKEN=token,
+        MM_ACTIONS_URL=f"http://127.0.0.1:{port}",
+        ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        DB_PATH=str(tmp / "bot.db"),
+        HTTP_HOST="127.0.0.1",
+        HTTP_PORT=port,
+        CALDAV_BASE_URL=radicale.base_url,
+        **env,
+    )
+    vault = Vault.from_setting(settings.ENCRYPTION_KEY.get_secret_value())
+    bot = BotApp(settings, vault, clock=clock)
+    await bot.start()
+    await eventually(bot.listener.is_healthy, what="the bot's WebSocket")
+    http = aiohttp.ClientSession()
+    return World(emulator, radicale, bot, http, bot_user)
+
+
+async def connect_to_server(
+    person: Person, credentials: Credentials, server_url: str, *, expect: str = ""
+) -> None:
+    """The connect journey with "another server" chosen and `server_url` typed in."""
+    await person.say("hello")
+    greeting = await person.next_bot_post()
+    await person.click(greeting, "")  # the first button: Connect calendar
+    await person.submit_dialog(
+        {
+            "email": credentials.username,
+            "password": credentials.password,
+            "server": "other",
+            "url": server_url,
+        }
+    )
+    await person.next_bot_post(expect or credentials.username)
+
+
+def ics_stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def vevent(
+    uid: str,
+    summary: str,
+    start: datetime | date,
+    end: datetime | date,
+    *,
+    location: str = "",
+    status: str = "",
+    rrule: str = "",
+    exdates: Sequence[datetime] = (),
+    recurrence_id: datetime | None = None,
+    organizer: str = "",
+    attendees: Sequence[tuple[str, str]] = (),  # (email, PARTSTAT)
+    alarms: Sequence[int] = (),  # VALARM leads in minutes before the start
+    url: str = "",
+    sequence: int = 0,
+) -> str:
+    """One VEVENT block (no VCALENDAR around it): join several for a series with overrides."""
+    lines = ["BEGIN:VEVENT", f"UID:{uid}", "DTSTAMP:20261101T000000Z", f"SUMMARY:{summary}"]
+    if isinstance(start, datetime):
+        assert isinstance(end, datetime)
+        lines += [f"DTSTART:{ics_stamp(start)}", f"DTEND:{ics_stamp(end)}"]
+    else:
+        lines += [
+            f"DTSTART;VALUE=DATE:{start.strftime('%Y%m%d')}",
+            f"DTEND;VALUE=DATE:{end.strftime('%Y%m%d')}",
+        ]
+    if recurrence_id is not None:
+        lines.append(f"RECURRENCE-ID:{ics_stamp(recurrence_id)}")
+    if sequence:
+        lines.append(f"SEQUENCE:{sequence}")
+    if rrule:
+        lines.append(f"RRULE:{rrule}")
+    lines += [f"EXDATE:{ics_stamp(moment)}" for moment in exdates]
+    if organizer:
+        lines.append(f"ORGANIZER;CN=Organizer:mailto:{organizer}")
+    lines += [
+        f"ATTENDEE;PARTSTAT={partstat};RSVP=TRUE:mailto:{email}" for email, partstat in attendees
+    ]
+    if location:
+        lines.append(f"LOCATION:{location}")
+    if status:
+        lines.append(f"STATUS:{status}")
+    if url:
+        lines.append(f"URL:{url}")
+    for lead in alarms:
+        lines += [
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            "DESCRIPTION:Reminder",
+            f"TRIGGER:-PT{lead}M",
+            "END:VALARM",
+        ]
+    lines.append("END:VEVENT")
+    return "\r\n".join(lines)
+
+
+def vcalendar(*vevents: str) -> str:
+    return "\r\n".join(
+        [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//calendar-bot tests//EN",
+            *vevents,
+            "END:VCALENDAR",
+            "",
+        ]
+    )
+
+
+async def stored_user(world: World, person: Person) -> StoredUser:
+    async with transaction(world.bot.sessions) as store:
+        user = await store.users.get(person.id)
+    assert user is not None, "the person is not connected"
+    return user
+
+
+async def wait_baseline(world: World, person: Person, within: float = 20.0) -> StoredUser:
+    """Until the first (silent) sync after connecting has stored its snapshot."""
+
+    async def done() -> StoredUser | None:
+        async with transaction(world.bot.sessions) as store:
+            user = await store.users.get(person.id)
+        return user if user is not None and user.baseline_done else None
+
+    user: StoredUser = await eventually(done, within=within, what="the baseline sync")
+    return user
+
+
+async def sync_and_deliver(world: World, person: Person) -> SyncOutcome:
+    """One poll of this person (what the poll loop does when they are due), then the outbox."""
+    outcome = await world.bot.dispatcher.sync.sync_user(await stored_user(world, person))
+    await drain_outbox(world)
+    return outcome
+
+
+async def drain_outbox(world: World, within: float = 20.0) -> None:
+    """Deliver until no row is due now (the worker's loop may deliver some meanwhile)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        await world.bot.delivery.run_once()
+        now = world.bot.clock.now()
+        async with transaction(world.bot.sessions) as store:
+            pending = (
+                await store.session.execute(
+                    select(func.count())
+                    .select_from(outbox)
+                    .where(outbox.c.status == OUTBOX_PENDING, outbox.c.next_attempt_at <= now)
+                )
+            ).scalar_one()
+        if not pending:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"{pending} outbox rows still pending")
+        await asyncio.sleep(0.05)
+
+
+async def restart_bot(world: World, while_down: Callable[[], object] | None = None) -> BotApp:
+    """Stop the bot and start a new one on the same database, settings and clock (the
+    emulator and Radicale keep running): what a redeploy looks like. `while_down` runs
+    in between (e.g. to move the clock past what the bot should have done meanwhile)."""
+    old = world.bot
+    await old.stop()
+    if while_down is not None:
+        while_down()
+    bot = BotApp(old.settings, old.vault, clock=old.clock)
+    await bot.start()
+    await eventually(bot.listener.is_healthy, what="the restarted bot's WebSocket")
+    world.bot = bot
+    return bot
+
+
+async def wait_tick(world: World, mark: datetime, name: str = "reminders") -> None:
+    """Until the scheduler's job `name` has run for the minute mark `mark` (or later)."""
+
+    async def done() -> bool:
+        async with transaction(world.bot.sessions) as store:
+            entry = await store.scheduler.get(name)
+        return bool(entry and entry.last_tick_at and entry.last_tick_at >= mark)
+
+    await eventually(done, within=20.0, what=f"the {name} tick at {mark:%H:%M}")

@@ -43,6 +43,10 @@ async def test_concurrent_outbox_claimers_never_share_a_row(replicas: list[Facto
             if not rows:
                 return mine
             mine.extend(r.id for r in rows)
+            # Posted: a user's later rows wait while an earlier one is leased (order per user).
+            async with transaction(factory) as store:
+                for r in rows:
+                    await store.outbox.mark_sent(r.id, f"post{r.id}", NOW)
             await asyncio.sleep(0)  # let the other replicas interleave
 
     results = await asyncio.gather(

@@ -64,7 +64,7 @@ async def test_catch_up_at_start_then_every_mark_exactly() -> None:
         assert job.calls[1][1].second == 0 and job.calls[1][1].microsecond == 0
         for n in range(2, 6):
             clock.set(start_mark + n * MINUTE + timedelta(milliseconds=3))  # a little drift
-            await until(lambda n=n: len(job.calls) == n + 1, f"tick {n}")  # type: ignore[misc]
+            await until(lambda n=n: len(job.calls) == n + 1, f"tick {n}")
         marks = [mark for _, mark in job.calls]
         assert marks == [start_mark + n * MINUTE for n in range(6)]
         # Each tick covers exactly the minute since the previous one: nothing skipped.

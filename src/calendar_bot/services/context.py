@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,6 +29,9 @@ class Context:
     default_reminder_minutes: int = 15
     default_digest_hour: int = 9
     poll_concurrency: int = 64
+    # mm_user_id -> the DM channel with the bot, as stored on the users: the chat adapter
+    # answers its channel lookup from here, so a post costs one request even after a restart.
+    dm_channels: dict[str, str] = field(default_factory=dict)
 
     def default_settings(self, locale: str = "ru", timezone: str = "") -> UserSettings:
         leads = (self.default_reminder_minutes, 0) if self.default_reminder_minutes else (0,)

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 BATCH = 500
+FIND_SENT_LOOKBACK = timedelta(days=1)
 
 
 def render_row(
@@ -87,6 +88,9 @@ class DeliveryService:
             }
         if not rows:
             return 0
+        for user in users.values():
+            if user.dm_channel_id:
+                ctx.dm_channels.setdefault(user.mm_user_id, user.dm_channel_id)
         per_user: dict[str, list[OutboxRow]] = defaultdict(list)
         for row in rows:
             per_user[row.mm_user_id].append(row)
@@ -96,8 +100,11 @@ class DeliveryService:
         async def user_queue(user_id: str, queue: list[OutboxRow]) -> None:
             nonlocal posted
             async with gate:
-                for row in queue:  # in order: a failure stops this user's queue for now
+                for index, row in enumerate(queue):
                     if not await self._deliver(row, users.get(user_id)):
+                        # In order: the rest wait behind the failed row, untried.
+                        async with transaction(ctx.sessions) as store:
+                            await store.outbox.release([r.id for r in queue[index + 1 :]])
                         break
                     posted += 1
 
@@ -114,7 +121,9 @@ class DeliveryService:
         try:
             ref = None
             if row.attempts > 1:
-                since_ms = int(row.created_at.timestamp() * 1000) - 1
+                # Post times are the Mattermost server's clock, created_at is ours: look
+                # back well beyond any clock skew (a DM with the bot holds few posts a day).
+                since_ms = int((row.created_at - FIND_SENT_LOOKBACK).timestamp() * 1000)
                 ref = await ctx.chat.find_sent(row.mm_user_id, row.idempotency_key, since_ms)
             if ref is None:
                 messages = render_row(row, user, now, ctx.default_tz)
@@ -137,6 +146,8 @@ class DeliveryService:
         assert ref is not None
         async with transaction(ctx.sessions) as store:
             await store.outbox.mark_sent(row.id, ref.post_id, ctx.clock.now())
+            if ref.channel_id and ref.channel_id != user.dm_channel_id:
+                await store.users.set_dm_channel(user.mm_user_id, ref.channel_id)
         return True
 
     async def run_forever(self, idle: float = 1.0) -> None:

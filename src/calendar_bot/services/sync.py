@@ -67,6 +67,10 @@ def change_item(user_id: str, change: Change) -> OutboxItem:
 class SyncService:
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
+        # One sync per user at a time in this process: two overlapping syncs (the poll loop
+        # and a sync after creating a meeting) could otherwise commit an older fetch over a
+        # newer snapshot and report the difference as a change.
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def poll_due(self, *, limit: int = 1000) -> int:
         """Claim the users due for a poll and sync them, a bounded number at once."""
@@ -91,6 +95,17 @@ class SyncService:
         return len(users)
 
     async def sync_user(self, user: StoredUser) -> SyncOutcome:
+        lock = self._locks.setdefault(user.mm_user_id, asyncio.Lock())
+        async with lock:
+            # The row as it is now, not as it was claimed: the baseline or a reconnect may
+            # have happened in between, and a logged-out user is not synced at all.
+            async with transaction(self._ctx.sessions) as store:
+                fresh = await store.users.get(user.mm_user_id)
+            if fresh is None or fresh.needs_reconnect:
+                return SyncOutcome(ok=False, needs_reconnect=fresh is not None)
+            return await self._sync(fresh)
+
+    async def _sync(self, user: StoredUser) -> SyncOutcome:
         ctx = self._ctx
         now = ctx.clock.now()
         next_poll = now + ctx.check_interval

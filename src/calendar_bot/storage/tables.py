@@ -1,4 +1,4 @@
-"""The schema, as SQLAlchemy Core tables. Migration 0001 creates exactly this (a test checks)."""
+"""The schema, as SQLAlchemy Core tables. The migrations create exactly this (a test checks)."""
 
 from __future__ import annotations
 
@@ -62,6 +62,9 @@ users = Table(
     Column("last_poll_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # The DM channel with the bot, once known: a post then costs one request, not two,
+    # even right after a restart (migration 0002).
+    Column("dm_channel_id", String(64), nullable=False, server_default=""),
     CheckConstraint(
         f"auth_state IN ('{AUTH_ACTIVE}', '{AUTH_NEEDS_RECONNECT}')", name="auth_state"
     ),

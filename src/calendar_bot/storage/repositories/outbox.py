@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, func, or_, select, update
+from sqlalchemy import RowMapping, and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calendar_bot.storage.repositories._dialect import claim_filter, insert, rowcount
@@ -116,13 +116,28 @@ class OutboxRepository:
 
         One atomic UPDATE (SKIP LOCKED on PostgreSQL; SQLite serializes writers), re-checked
         row by row, so two claimers never hold the same row. Each claim counts as an attempt.
-        Rows come back by due_at then id, which keeps each user's messages in order.
+        Rows come back by due_at then id, which keeps each user's messages in order; a row
+        is not claimable while an earlier row of its user is held back (in backoff, or
+        leased to another worker), so a later message never overtakes an earlier one.
         A row whose lease ran out (its worker died) can be claimed again.
         """
+        earlier = outbox.alias("earlier")
+        # Per-user order: a row waits while an earlier row of the same user is held back
+        # (retrying after a failure, or leased to a worker that may be posting it now).
+        behind_a_held_row = exists().where(
+            earlier.c.mm_user_id == outbox.c.mm_user_id,
+            earlier.c.status == OUTBOX_PENDING,
+            or_(
+                earlier.c.due_at < outbox.c.due_at,
+                and_(earlier.c.due_at == outbox.c.due_at, earlier.c.id < outbox.c.id),
+            ),
+            or_(earlier.c.next_attempt_at > now, earlier.c.claimed_until > now),
+        )
         claimable = (
             (outbox.c.status == OUTBOX_PENDING)
             & (outbox.c.next_attempt_at <= now)
             & or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now)
+            & ~behind_a_held_row
         )
         candidates = (
             select(outbox.c.id).where(claimable).order_by(outbox.c.due_at, outbox.c.id).limit(limit)
@@ -154,6 +169,18 @@ class OutboxRepository:
             )
         )
         return rowcount(result) > 0
+
+    async def release(self, row_ids: Sequence[int]) -> int:
+        """Hand claimed rows back untried (they queue behind a row that just failed): the
+        claim does not count as an attempt."""
+        if not row_ids:
+            return 0
+        result = await self._session.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(list(row_ids)), outbox.c.status == OUTBOX_PENDING)
+            .values(claimed_by=None, claimed_until=None, attempts=outbox.c.attempts - 1)
+        )
+        return rowcount(result)
 
     async def mark_retry(self, row_id: int, error: str, next_attempt_at: datetime) -> bool:
         """Release the claim and try again at `next_attempt_at`. `error` must be secret-free."""

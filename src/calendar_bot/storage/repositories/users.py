@@ -39,6 +39,7 @@ class StoredUser:
     last_poll_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    dm_channel_id: str = ""  # the DM channel with the bot, once a post went there
 
     @property
     def needs_reconnect(self) -> bool:
@@ -72,6 +73,7 @@ def user_from_row(row: RowMapping) -> StoredUser:
         last_poll_at=row["last_poll_at"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        dm_channel_id=row["dm_channel_id"] or "",
     )
 
 
@@ -256,6 +258,17 @@ class UserRepository:
         return await self._update(
             mm_user_id, auth_state=AUTH_ACTIVE, reconnect_notified=False, updated_at=now
         )
+
+    async def set_dm_channel(self, mm_user_id: str, channel_id: str) -> bool:
+        """Remember the user's DM channel with the bot (it never changes for the pair)."""
+        return await self._update(mm_user_id, dm_channel_id=channel_id)
+
+    async def dm_channels(self) -> dict[str, str]:
+        """mm_user_id -> DM channel id, for every user whose channel is known."""
+        rows = await self._session.execute(
+            select(users.c.mm_user_id, users.c.dm_channel_id).where(users.c.dm_channel_id != "")
+        )
+        return {r[0]: r[1] for r in rows}
 
     async def all_with_secrets(self) -> list[tuple[str, str]]:
         """(mm_user_id, password_enc) of every user: for key rotation."""
