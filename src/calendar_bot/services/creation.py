@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -114,12 +115,17 @@ class Creation:
             return None
         event = replace(
             event,
+            uid=event.uid or f"{uuid.uuid4()}@calendar-bot",
             organizer_email=user.email,
             organizer_name=person.user.display_name,
             reminder_minutes=user.settings.reminder_minutes[0]
             if user.settings.reminder_minutes
             else None,
         )
+        # Recorded before the write: a poll that lands between the write and this record
+        # would otherwise announce the meeting back to the person who just made it.
+        async with transaction(ctx.sessions) as store:
+            await store.own_events.add(user.mm_user_id, event.uid, now=ctx.clock.now())
         try:
             uid = await ctx.calendars.create_event(
                 user.credentials(ctx.vault), target.href, event, person.timezone
@@ -127,10 +133,8 @@ class Creation:
         except CalendarError as exc:
             log.info("create for %s failed: %s", user.mm_user_id, type(exc).__name__)
             return None
-        now = ctx.clock.now()
         async with transaction(ctx.sessions) as store:
-            await store.own_events.add(user.mm_user_id, uid, now=now)
-            await store.users.schedule_poll(user.mm_user_id, now)
+            await store.users.schedule_poll(user.mm_user_id, ctx.clock.now())
         return replace(event, uid=uid)
 
     def _render(self, person: Person, state: wz.WizardState, prompt: wz.Prompt) -> OutMessage:
