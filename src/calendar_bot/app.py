@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from calendar_bot.caldav.gateway import CalDAVGateway
 from calendar_bot.clock import Clock, SystemClock
@@ -29,10 +30,14 @@ from calendar_bot.services.delivery import DeliveryService
 from calendar_bot.services.digest import DigestService
 from calendar_bot.services.reminders import ReminderService
 from calendar_bot.storage.db import check, create_engine, migrate, session_factory
+from calendar_bot.storage.repositories import transaction
 from calendar_bot.vault import Vault
 from calendar_bot.web import create_app
 
 log = logging.getLogger(__name__)
+
+OUTBOX_KEEP = timedelta(days=30)  # sent rows: kept for troubleshooting, then pruned
+CALLBACKS_KEEP = timedelta(days=1)  # replays older than this fail the freshness check anyway
 
 POLL_LOOP_SECONDS = 5.0  # how often due users are looked for (each is polled every CHECK_INTERVAL)
 
@@ -54,6 +59,22 @@ class KnownChannelsClient(MattermostClient):
         channel_id = await super().create_direct_channel(bot_id, user_id)
         self.known[user_id] = channel_id
         return channel_id
+
+
+class StoredReplayGuard:
+    """Used callbacks in the database, so a replay is refused by every replica."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def use(self, key: str) -> bool:
+        async with transaction(self._sessions) as store:
+            return await store.callbacks.use(key, now=self._clock.now())
+
+    async def used(self, key: str) -> bool:
+        async with transaction(self._sessions) as store:
+            return await store.callbacks.used(key)
 
 
 class BotApp:
@@ -116,6 +137,7 @@ class BotApp:
             self.dispatcher,
             self.renderer,
             command_token=lambda: self.slash_token or None,
+            replay_guard=StoredReplayGuard(self.sessions, self.clock),
             health_checks={
                 "database": self._database_ok,
                 "websocket": self.listener.is_healthy,
@@ -135,6 +157,7 @@ class BotApp:
             [
                 NamedJob("reminders", self._reminder_job),
                 NamedJob("digest", self._digest_job),
+                NamedJob("housekeeping", self._housekeeping_job, every_minutes=60),
             ],
         )
         self._spawn(self.scheduler.run_forever(), "scheduler")
@@ -180,6 +203,12 @@ class BotApp:
     async def _digest_job(self, _since: datetime, mark: datetime) -> None:
         if await self.digest.tick(mark):
             self.delivery.wakeup.set()
+
+    async def _housekeeping_job(self, _since: datetime, mark: datetime) -> None:
+        """Forget what is of no use any more: old sent messages and used callbacks."""
+        async with transaction(self.sessions) as store:
+            await store.outbox.prune(mark - OUTBOX_KEEP)
+            await store.callbacks.prune(mark - CALLBACKS_KEEP)
 
     async def _poll_loop(self) -> None:
         while True:

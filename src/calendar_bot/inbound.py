@@ -8,7 +8,7 @@ from typing import Literal, Protocol
 
 from calendar_bot.views.message import OutMessage
 
-RefusalReason = Literal["forged", "expired", "cross_user"]
+RefusalReason = Literal["forged", "expired", "cross_user", "replayed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,8 @@ class SlashCommand:
 
 @dataclass(frozen=True, slots=True)
 class RefusedAction:
-    """A callback whose signed context was forged, expired or signed for somebody else.
+    """A callback whose signed context was forged, expired, signed for somebody else, or that
+    was already acted on (a replay).
 
     The dispatcher answers it with a localized "no longer valid" text and changes nothing.
     """

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -17,11 +18,13 @@ from calendar_bot.inbound import (
     CommandResult,
     DialogSubmission,
     Dispatcher,
+    RefusalReason,
     RefusedAction,
     SlashCommand,
 )
 from calendar_bot.mattermost.metrics import CALLBACKS
 from calendar_bot.mattermost.render import POST_MESSAGE_LIMIT, Renderer, split_message
+from calendar_bot.mattermost.replay import DIALOG_NONCE, ReplayGuard, callback_key, check_trigger
 from calendar_bot.mattermost.signing import InvalidContext
 
 log = logging.getLogger(__name__)
@@ -33,6 +36,8 @@ TokenSource = Callable[[], str | None]
 
 _DISPATCHER: web.AppKey[Dispatcher] = web.AppKey("dispatcher", Dispatcher)
 _RENDERER = web.AppKey("renderer", Renderer)
+_REPLAY: web.AppKey[ReplayGuard | None] = web.AppKey("replay_guard")
+_WALL_CLOCK: web.AppKey[Callable[[], float]] = web.AppKey("wall_clock")
 
 
 def _json_error(status: int, message: str) -> web.Response:
@@ -77,6 +82,15 @@ def _update_body(renderer: Renderer, result: ActionResult, user_id: str) -> dict
     return body
 
 
+async def _refuse_action(
+    dispatcher: Dispatcher, user_id: str, reason: RefusalReason
+) -> web.Response:
+    CALLBACKS.labels("action", reason).inc()
+    result = await dispatcher.on_action(RefusedAction(user_id, reason))
+    # Never an update here: a refused click changes nothing, not even the post.
+    return web.json_response({"ephemeral_text": result.ephemeral} if result.ephemeral else {})
+
+
 async def _actions(request: web.Request) -> web.Response:
     dispatcher = request.app[_DISPATCHER]
     renderer = request.app[_RENDERER]
@@ -89,10 +103,15 @@ async def _actions(request: web.Request) -> web.Response:
     try:
         signed = renderer.signer.verify(context, user_id)
     except InvalidContext as refused:
-        CALLBACKS.labels("action", refused.reason).inc()
-        result = await dispatcher.on_action(RefusedAction(user_id, refused.reason))
-        # Never an update here: a refused click changes nothing, not even the post.
-        return web.json_response({"ephemeral_text": result.ephemeral} if result.ephemeral else {})
+        return await _refuse_action(dispatcher, user_id, refused.reason)
+    guard = request.app[_REPLAY]
+    if guard is not None:
+        trigger_id = _text(data.get("trigger_id"))
+        reason = check_trigger(trigger_id, user_id, int(request.app[_WALL_CLOCK]() * 1000))
+        if reason is None and not await guard.use(callback_key("t", trigger_id)):
+            reason = "replayed"
+        if reason is not None:
+            return await _refuse_action(dispatcher, user_id, reason)
     selected = context.get("selected_option") if isinstance(context, dict) else None
     click = ActionClick(
         user_id=user_id,
@@ -126,6 +145,14 @@ async def _dialogs(request: web.Request) -> web.Response:
         CALLBACKS.labels("dialog", "forged").inc()
         refusal = await dispatcher.on_action(RefusedAction(user_id, "forged"))
         return web.json_response({"error": refusal.ephemeral or "This form is no longer valid."})
+    payload = dict(signed.payload)
+    nonce = payload.pop(DIALOG_NONCE, "")
+    guard = request.app[_REPLAY]
+    key = callback_key("d", nonce) if nonce else ""
+    if guard is not None and key and await guard.used(key):
+        CALLBACKS.labels("dialog", "replayed").inc()
+        refusal = await dispatcher.on_action(RefusedAction(user_id, "replayed"))
+        return web.json_response({"error": refusal.ephemeral or "This form is no longer valid."})
     submission = data.get("submission")
     cancelled = data.get("cancelled") is True
     result = await dispatcher.on_dialog(
@@ -133,11 +160,13 @@ async def _dialogs(request: web.Request) -> web.Response:
             user_id=user_id,
             channel_id=_text(data.get("channel_id")),
             action=signed.action,
-            payload=signed.payload,
+            payload=payload,
             submission=dict(submission) if isinstance(submission, dict) else {},
             cancelled=cancelled,
         )
     )
+    if guard is not None and key and (cancelled or not (result.errors or result.error)):
+        await guard.use(key)  # done with: the same submission again is a replay
     CALLBACKS.labels("dialog", "cancelled" if cancelled else "ok").inc()
     body: dict[str, Any] = {}
     if result.errors:
@@ -229,12 +258,19 @@ def create_app(
     health_checks: Mapping[str, HealthCheck] | None = None,
     registry: CollectorRegistry = REGISTRY,
     max_body_bytes: int = MAX_BODY_BYTES,
+    replay_guard: ReplayGuard | None = None,
+    wall_clock: Callable[[], float] = time.time,
 ) -> web.Application:
     """The bot's HTTP app. `command_token` returns the slash command's token (configured or
-    returned when the command was registered); None or "" turns /commands off."""
+    returned when the command was registered); None or "" turns /commands off.
+    With a `replay_guard`, every click must carry a fresh trigger id of the acting user, used
+    once, and a completed dialog cannot be submitted again. `wall_clock` is real time, which
+    Mattermost's trigger ids are stamped with (not the bot's domain clock)."""
     app = web.Application(client_max_size=max_body_bytes, middlewares=[_no_stack_traces])
     app[_DISPATCHER] = dispatcher
     app[_RENDERER] = renderer
+    app[_REPLAY] = replay_guard
+    app[_WALL_CLOCK] = wall_clock
     commands = _make_commands(command_token)
     for prefix in ("", "/mattermost"):
         app.router.add_post(f"{prefix}/actions", _actions)

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calendar_bot.mattermost.render import Renderer, split_message
+from calendar_bot.mattermost.replay import DIALOG_NONCE
 from calendar_bot.mattermost.signing import ContextSigner
 from calendar_bot.views.dialog import Dialog, DialogElement
 from calendar_bot.views.message import Block, Button, Menu, MenuOption, OutMessage
@@ -82,7 +83,9 @@ def test_dialog_respects_mattermost_limits() -> None:
     assert notes["max_length"] == 3000
     assert remind["default"] == "true"
     assert srv["options"] == [{"text": "Mail.ru", "value": "mailru"}]
-    assert r.signer.verify_state(out["state"], USER).payload == {"k": "v"}
+    state = r.signer.verify_state(out["state"], USER).payload
+    assert state.pop(DIALOG_NONCE)  # a one-time nonce against replays
+    assert state == {"k": "v"}
     assert r.dialogs_url == "https://bot.example/mm/dialogs"
 
 

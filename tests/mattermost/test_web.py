@@ -228,3 +228,95 @@ async def test_handler_crash_leaks_no_stack_trace(
     text = await response.text()
     assert response.status == 500
     assert "secret internals" not in text and "Traceback" not in text
+
+
+class MemoryGuard:
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+
+    async def use(self, key: str) -> bool:
+        first = key not in self.keys
+        self.keys.add(key)
+        return first
+
+    async def used(self, key: str) -> bool:
+        return key in self.keys
+
+
+def trigger(user_id: str, millis: int) -> str:
+    import base64
+
+    raw = f"client1:{user_id}:{millis}:c2lnbmF0dXJl"
+    return base64.b64encode(raw.encode()).decode()
+
+
+NOW_S = 1_800_000_000.0
+
+
+@pytest.fixture
+async def guarded(
+    dispatcher: EchoDispatcher, renderer: Renderer
+) -> AsyncIterator[tuple[Client, MemoryGuard]]:
+    guard = MemoryGuard()
+    app = create_app(dispatcher, renderer, replay_guard=guard, wall_clock=lambda: NOW_S)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as c:
+        yield c, guard
+
+
+async def test_replayed_click_is_refused_and_changes_nothing(
+    guarded: tuple[Client, MemoryGuard], dispatcher: EchoDispatcher, renderer: Renderer
+) -> None:
+    client, _ = guarded
+    body = action_body(renderer.signer.sign("logout", ALICE)) | {
+        "trigger_id": trigger(ALICE, int(NOW_S * 1000))
+    }
+    first = await client.post("/actions", json=body)
+    assert "update" in await first.json()
+    replay = await client.post("/actions", json=body)
+    assert await replay.json() == {"ephemeral_text": "refused:replayed"}
+    clicks = [a for a in dispatcher.actions if isinstance(a, ActionClick)]
+    assert len(clicks) == 1  # the replay never reached a handler
+    assert dispatcher.actions[-1] == RefusedAction(ALICE, "replayed")
+
+
+@pytest.mark.parametrize(
+    ("trigger_id", "reason"),
+    [
+        ("", "forged"),
+        ("not base64!", "forged"),
+        (trigger(BOB, int(NOW_S * 1000)), "cross_user"),
+        (trigger(ALICE, int(NOW_S * 1000) - 11 * 60 * 1000), "expired"),
+    ],
+)
+async def test_click_needs_a_fresh_trigger_of_the_acting_user(
+    guarded: tuple[Client, MemoryGuard],
+    dispatcher: EchoDispatcher,
+    renderer: Renderer,
+    trigger_id: str,
+    reason: str,
+) -> None:
+    client, _ = guarded
+    body = action_body(renderer.signer.sign("logout", ALICE)) | {"trigger_id": trigger_id}
+    response = await client.post("/actions", json=body)
+    assert await response.json() == {"ephemeral_text": f"refused:{reason}"}
+    assert not any(isinstance(a, ActionClick) for a in dispatcher.actions)
+
+
+async def test_completed_dialog_cannot_be_submitted_again(
+    guarded: tuple[Client, MemoryGuard], dispatcher: EchoDispatcher, renderer: Renderer
+) -> None:
+    from calendar_bot.views.dialog import Dialog
+
+    client, _ = guarded
+    rendered = renderer.dialog(Dialog("Connect", "connect.submit", (), "OK"), ALICE)
+    base = {"callback_id": "connect.submit", "state": rendered["state"], "user_id": ALICE}
+    # A submission with field errors keeps the form usable...
+    bad = await client.post("/dialogs", json=base | {"submission": {"title": ""}})
+    assert await bad.json() == {"errors": {"title": "required"}}
+    ok = await client.post("/dialogs", json=base | {"submission": {"title": "x"}})
+    assert ok.status == 200 and await ok.read() == b""
+    # ...but once it went through, the same submission again is a replay.
+    replay = await client.post("/dialogs", json=base | {"submission": {"title": "x"}})
+    assert await replay.json() == {"error": "refused:replayed"}
+    assert len(dispatcher.dialogs) == 2
+    assert dispatcher.dialogs[-1].payload == {}  # the nonce is not the handler's business

@@ -39,7 +39,7 @@ async def test_migrated_schema_matches_the_metadata(empty_database_url: str) -> 
     try:
         async with engine.connect() as connection:
             assert await connection.run_sync(_diff) == []
-            assert await connection.run_sync(_revision) == "0002"
+            assert await connection.run_sync(_revision) == "0003"
             tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
         assert set(metadata.tables) <= tables
     finally:
@@ -65,7 +65,7 @@ async def test_migrating_twice_is_a_no_op(empty_database_url: str) -> None:
                 )
             ).scalar_one()
             assert value == "kept"
-            assert await connection.run_sync(_revision) == "0002"
+            assert await connection.run_sync(_revision) == "0003"
     finally:
         await engine.dispose()
 
@@ -99,4 +99,4 @@ def test_run_migrations_blocks_until_done_for_the_cli(tmp_path: Path) -> None:
         finally:
             await engine.dispose()
 
-    assert asyncio.run(revision()) == "0002"
+    assert asyncio.run(revision()) == "0003"

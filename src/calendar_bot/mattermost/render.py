@@ -4,8 +4,10 @@ for the user who will see it."""
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 
+from calendar_bot.mattermost.replay import DIALOG_NONCE
 from calendar_bot.mattermost.signing import ContextSigner
 from calendar_bot.views.dialog import Dialog, DialogElement
 from calendar_bot.views.message import Block, OutMessage
@@ -158,7 +160,10 @@ class Renderer:
             "elements": [_element(e) for e in dialog.elements],
             "submit_label": dialog.submit_label,
             "notify_on_cancel": True,
-            "state": self.signer.sign_state(dialog.action, user_id, dialog.payload),
+            # A one-time nonce: a replayed submission of a completed dialog is refused.
+            "state": self.signer.sign_state(
+                dialog.action, user_id, {**dialog.payload, DIALOG_NONCE: secrets.token_hex(8)}
+            ),
         }
         if dialog.introduction_text:
             rendered["introduction_text"] = dialog.introduction_text

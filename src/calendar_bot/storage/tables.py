@@ -167,6 +167,15 @@ digest_log = Table(
     Column("sent_at", UTCDateTime, nullable=False),
 )
 
+# Callbacks already acted on (a Mattermost trigger id, a dialog's nonce): a replayed one is
+# refused. Kept a day; a replay older than that fails the freshness check anyway.
+used_callbacks = Table(
+    "used_callbacks",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("used_at", UTCDateTime, nullable=False, index=True),
+)
+
 own_events = Table(
     "own_events",
     metadata,

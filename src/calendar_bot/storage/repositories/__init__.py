@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from calendar_bot.storage.repositories.calendars import CalendarRepository
+from calendar_bot.storage.repositories.callbacks import CallbackRepository
 from calendar_bot.storage.repositories.conversation import (
     ConversationRepository,
     ConversationState,
@@ -30,6 +31,7 @@ from calendar_bot.storage.repositories.users import StoredUser, UserRepository
 
 __all__ = [
     "CalendarRepository",
+    "CallbackRepository",
     "ConversationRepository",
     "ConversationState",
     "DigestLogRepository",
@@ -61,6 +63,7 @@ class Store:
         self.digest_log = DigestLogRepository(session)
         self.own_events = OwnEventRepository(session)
         self.scheduler = SchedulerStateRepository(session)
+        self.callbacks = CallbackRepository(session)
 
 
 @asynccontextmanager
