@@ -1,5 +1,5 @@
 """The app password never shows up in clear: not in a post, not in a log record (DEBUG
-included), not in the database file."""
+included), not in the database file; nor does the bot's Mattermost token in a log record."""
 
 from __future__ import annotations
 
@@ -84,7 +84,8 @@ async def test_password_never_in_clear(
 
     logged = _logged(caplog)
     assert caplog.records  # the journey did log at DEBUG, so the check means something
-    for secret in secrets:
+    bot_token = world.bot.settings.MATTERMOST_BOT_TOKEN.get_secret_value()
+    for secret in (*secrets, bot_token):
         assert secret not in logged
 
     stored = _database_bytes(tmp_path)
