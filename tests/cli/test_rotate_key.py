@@ -1,0 +1,67 @@
+"""`calendar-bot rotate-key`: after it, the new key alone decrypts every stored password."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+from calendar_bot.storage.db import create_engine, run_migrations, session_factory
+from calendar_bot.storage.repositories import transaction
+from calendar_bot.vault import UndecryptableSecret, Vault
+from tests.cli.test_cli import _cli
+
+NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
+
+
+async def _store(url: str, vault: Vault, passwords: dict[str, str]) -> None:
+    engine = create_engine(url)
+    async with transaction(session_factory(engine)) as store:
+        for user_id, password in passwords.items():
+            await store.users.upsert(
+                mm_user_id=user_id,
+                email=f"{user_id}@example.test",
+                caldav_base_url="https://calendar.example.test",
+                caldav_username=f"{user_id}@example.test",
+                password_enc=vault.encrypt(password),
+                now=NOW,
+            )
+    await engine.dispose()
+
+
+async def _secrets(url: str) -> dict[str, str]:
+    engine = create_engine(url)
+    async with transaction(session_factory(engine)) as store:
+        rows = dict(await store.users.all_with_secrets())
+    await engine.dispose()
+    return rows
+
+
+def test_rotate_key_leaves_every_password_readable_with_the_new_key(tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    url = f"sqlite+aiosqlite:///{db}"
+    run_migrations(url)
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    passwords = {"u1": "first-app-password", "u2": "второй-пароль"}
+    asyncio.run(_store(url, Vault([old]), passwords))
+
+    result = _cli(
+        "rotate-key", env={"DB_PATH": str(db), "ENCRYPTION_KEY": f"{new},{old}"}, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "re-encrypted 2" in result.stdout
+
+    stored = asyncio.run(_secrets(url))
+    only_new, only_old = Vault([new]), Vault([old])
+    for user_id, password in passwords.items():
+        assert only_new.decrypt(stored[user_id]) == password
+        try:
+            only_old.decrypt(stored[user_id])
+        except UndecryptableSecret:
+            pass
+        else:
+            raise AssertionError("the old key still decrypts a rotated secret")
+    for value in (old, new, *passwords.values()):
+        assert value not in result.stdout + result.stderr
