@@ -26,7 +26,7 @@ from calendar_bot.services.sync import SyncOutcome
 from calendar_bot.storage.repositories import StoredUser, transaction
 from calendar_bot.storage.tables import OUTBOX_PENDING, outbox
 from calendar_bot.vault import Vault
-from mm_sandbox import Emulator
+from mm_sandbox import Emulator, RateLimit
 from tests.support.servers import CalDAVServer
 
 Post = dict[str, Any]
@@ -231,12 +231,26 @@ class World:
 
 
 async def start_world(
-    radicale: CalDAVServer, tmp: Path, clock: Clock | None = None, **env: Any
+    radicale: CalDAVServer,
+    tmp: Path,
+    clock: Clock | None = None,
+    *,
+    rate_limit: RateLimit | None = None,
+    slash: bool = False,
+    **env: Any,
 ) -> World:
-    emulator = Emulator()
+    """The emulator and the real bot. By default Mattermost does not limit and the bot's own
+    limiter is wide open; `rate_limit` makes the emulator limit like a server and leaves the
+    bot's limiter at its defaults. `slash` makes the bot register /calendar."""
+    emulator = Emulator(rate_limit=rate_limit)
     await emulator.start()
     bot_user, token = emulator.create_bot("calendar-bot")
     port = free_port()
+    limits: dict[str, Any] = (
+        {} if rate_limit else {"MM_RATE_LIMIT_PER_SEC": 1000, "MM_RATE_LIMIT_BURST": 1000}
+    )
+    if slash:
+        limits["MM_SLASH_COMMAND_TEAM_ID"] = emulator.team_id
     settings = load_settings(
         MATTERMOST_BASE_URL=emulator.base_url,
         MATTERMOST_BOT_TOKEN=token,
@@ -246,8 +260,7 @@ async def start_world(
         HTTP_HOST="127.0.0.1",
         HTTP_PORT=port,
         CALDAV_BASE_URL=radicale.base_url,
-        MM_RATE_LIMIT_PER_SEC=1000,
-        MM_RATE_LIMIT_BURST=1000,
+        **limits,
         **env,
     )
     vault = Vault.from_setting(settings.ENCRYPTION_KEY.get_secret_value())
@@ -274,29 +287,7 @@ async def start_world_default_limits(
 ) -> World:
     """Like start_world, but with the bot's default Mattermost rate limit settings (and the
     emulator limiting like a real server with its defaults, 10/s, burst 100)."""
-    from mm_sandbox import RateLimit
-
-    emulator = Emulator(rate_limit=RateLimit())
-    await emulator.start()
-    bot_user, token = emulator.create_bot("calendar-bot")
-    port = free_port()
-    settings = load_settings(
-        MATTERMOST_BASE_URL=emulator.base_url,
-        MATTERMOST_BOT_TOKEN=token,
-        MM_ACTIONS_URL=f"http://127.0.0.1:{port}",
-        ENCRYPTION_KEY=Fernet.generate_key().decode(),
-        DB_PATH=str(tmp / "bot.db"),
-        HTTP_HOST="127.0.0.1",
-        HTTP_PORT=port,
-        CALDAV_BASE_URL=radicale.base_url,
-        **env,
-    )
-    vault = Vault.from_setting(settings.ENCRYPTION_KEY.get_secret_value())
-    bot = BotApp(settings, vault, clock=clock)
-    await bot.start()
-    await eventually(bot.listener.is_healthy, what="the bot's WebSocket")
-    http = aiohttp.ClientSession()
-    return World(emulator, radicale, bot, http, bot_user)
+    return await start_world(radicale, tmp, clock, rate_limit=RateLimit(), **env)
 
 
 async def connect_to_server(

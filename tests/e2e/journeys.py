@@ -11,17 +11,20 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from calendar_bot.app import BotApp
 from calendar_bot.clock import Clock, ManualClock
-from calendar_bot.config import load_settings
 from calendar_bot.domain.model import Credentials
 from calendar_bot.storage.tables import metadata
-from calendar_bot.vault import Vault
-from mm_sandbox import Emulator
-from tests.e2e.harness import Person, Post, World, buttons, eventually, free_port, stop_world
+from tests.e2e.harness import (
+    Person,
+    Post,
+    World,
+    buttons,
+    eventually,
+    start_world,
+    stop_world,
+)
 from tests.support.servers import CalDAVServer
 
 # Monday 30 November 2026, 12:00 in Moscow: far from midnight, so "today" and "tomorrow"
@@ -50,32 +53,7 @@ async def start_fixed_world(
     radicale: CalDAVServer, tmp: Path, *, slash: bool = False, clock: Clock | None = None
 ) -> World:
     """Like harness.start_world, on the fixed clock; `slash` also registers /calendar."""
-    emulator = Emulator()
-    await emulator.start()
-    bot_user, token = emulator.create_bot("calendar-bot")
-    port = free_port()
-    extra: dict[str, Any] = {"MM_SLASH_COMMAND_TEAM_ID": emulator.team_id} if slash else {}
-    settings = load_settings(
-        MATTERMOST_BASE_URL=emulator.base_url,
-        MATTERMOST_BOT_TOKEN=token,
-        MM_ACTIONS_URL=f"http://127.0.0.1:{port}",
-        ENCRYPTION_KEY=Fernet.generate_key().decode(),
-        DB_PATH=str(tmp / "bot.db"),
-        HTTP_HOST="127.0.0.1",
-        HTTP_PORT=port,
-        CALDAV_BASE_URL=radicale.base_url,
-        MM_RATE_LIMIT_PER_SEC=1000,
-        MM_RATE_LIMIT_BURST=1000,
-        **extra,
-    )
-    vault = Vault.from_setting(settings.ENCRYPTION_KEY.get_secret_value())
-    bot = BotApp(settings, vault, clock=clock or ManualClock(NOW, running=True))
-    await bot.start()
-    await eventually(bot.listener.is_healthy, what="the bot's WebSocket")
-    import aiohttp
-
-    http = aiohttp.ClientSession()
-    return World(emulator, radicale, bot, http, bot_user)
+    return await start_world(radicale, tmp, clock or ManualClock(NOW, running=True), slash=slash)
 
 
 # ---- iCalendar ------------------------------------------------------------------------------
