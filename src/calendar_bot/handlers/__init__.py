@@ -1,0 +1,1 @@
+"""The dispatcher's handlers, one module per concern; they share handlers.base."""

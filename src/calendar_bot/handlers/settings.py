@@ -1,0 +1,47 @@
+"""Settings: reminder leads, the daily digest."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from calendar_bot.domain.model import UserSettings
+from calendar_bot.handlers.base import Handlers
+from calendar_bot.inbound import ActionClick, ActionResult
+from calendar_bot.services.profiles import Person
+from calendar_bot.storage.repositories import StoredUser
+from calendar_bot.views import actions, common
+from calendar_bot.views import settings as settings_views
+
+
+class SettingsHandlers(Handlers):
+    async def _settings(self, event: ActionClick, user: StoredUser, person: Person) -> ActionResult:
+        current = user.settings
+        chosen = event.selected_option or ""
+        on = event.payload.get("on") == "1"
+        updated: UserSettings | None = None
+        if event.action == actions.SETTINGS:
+            return ActionResult(update=settings_views.settings_view(current, person.locale))
+        if event.action == actions.SETTINGS_REMINDER:
+            at_start = 0 in current.reminder_minutes
+            if chosen == "off":
+                leads: tuple[int, ...] = (0,) if at_start else ()
+            elif chosen.isdigit() and 0 < int(chosen) <= 1440:
+                leads = (int(chosen), 0) if at_start else (int(chosen),)
+            else:
+                return ActionResult(ephemeral=common.button_expired(person.locale).text)
+            updated = replace(current, reminder_minutes=leads)
+        elif event.action == actions.SETTINGS_AT_START:
+            others = tuple(m for m in current.reminder_minutes if m)
+            updated = replace(current, reminder_minutes=(*others, 0) if on else others)
+        elif event.action == actions.SETTINGS_DIGEST:
+            updated = replace(current, digest_enabled=on)
+        elif event.action == actions.SETTINGS_DIGEST_EMPTY:
+            updated = replace(current, digest_when_empty=on)
+        elif event.action == actions.SETTINGS_DIGEST_HOUR:
+            if not (chosen.isdigit() and 0 <= int(chosen) <= 23):
+                return ActionResult(ephemeral=common.button_expired(person.locale).text)
+            updated = replace(current, digest_hour=int(chosen))
+        if updated is None:
+            return ActionResult(ephemeral=common.button_expired(person.locale).text)
+        await self.accounts.update_settings(user.mm_user_id, updated)
+        return ActionResult(update=settings_views.settings_view(updated, person.locale, saved=True))
