@@ -54,7 +54,11 @@ class CalendarFetch:
     `complete` is False when anything went wrong for that calendar (5xx, timeout, truncated or
     malformed multistatus, 404): then `occurrences` must not be used to infer cancellations.
     `unchanged` is True when the change check showed nothing new; `occurrences` then still
-    holds the (cached) expansion over the window.
+    holds the (cached) expansion over the window, unless `expanded` is False: that happens
+    only when the caller passed `snapshot_window` equal to the window and the calendar's tags
+    still equal the ones it passed in `known`, i.e. its stored snapshot is already this
+    calendar over this window, so nothing was fetched or expanded (and `occurrences` is empty
+    and must not be used).
     """
 
     calendar: CalendarRef
@@ -63,6 +67,7 @@ class CalendarFetch:
     occurrences: tuple[Occurrence, ...] = ()
     exists: bool = True  # False when the calendar is gone from the home (404 / not listed)
     error: str = ""  # a short, secret-free reason when not complete
+    expanded: bool = True  # False: unchanged and not expanded (see above)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +92,14 @@ class CalendarGateway(Protocol):
         window: TimeWindow,
         user_email: str,
         default_tz: str,
+        *,
+        snapshot_window: TimeWindow | None = None,
     ) -> SyncResult:
-        """Poll: one cheap change check, fetch only what changed, expand over the window."""
+        """Poll: one cheap change check, fetch only what changed, expand over the window.
+
+        `snapshot_window`: the window the caller's stored snapshot covers, when that snapshot
+        matches the tags in `known`; an unchanged calendar is then answered without
+        occurrences (`expanded=False`), so the gateway need not keep them in memory."""
         ...
 
     async def create_event(

@@ -7,6 +7,7 @@ empty calendar.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
@@ -18,9 +19,22 @@ CALDAV = "urn:ietf:params:xml:ns:caldav"
 CS = "http://calendarserver.org/ns/"
 APPLE = "http://apple.com/ns/ical/"
 
-_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=True
-)
+_PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "huge_tree": False,
+    "remove_blank_text": True,
+}
+_local = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """One parser per thread: lxml serializes every thread that shares a parser, and the
+    gateway parses in up to CALDAV_WORKERS threads at once."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.XMLParser(**_PARSER_OPTIONS)
+    return parser
 
 
 class MalformedMultistatus(Exception):
@@ -65,7 +79,7 @@ def parse_multistatus(body: bytes) -> Multistatus:
     if not body or not body.strip():
         raise MalformedMultistatus("empty body")
     try:
-        root = etree.fromstring(body, _PARSER)
+        root = etree.fromstring(body, _parser())
     except etree.XMLSyntaxError as exc:
         raise MalformedMultistatus(f"not well-formed XML: {exc.msg}") from None
     if root.tag != f"{{{DAV}}}multistatus":

@@ -3,7 +3,9 @@
 The cache holds, per calendar, the objects we know (href -> etag, parsed) and the ctag /
 sync-token they correspond to. An unchanged calendar costs nothing beyond the one home
 listing; a changed one costs a sync-collection REPORT (or an etag listing) plus one multiget
-of only the changed hrefs. Parsing happens once per (href, etag).
+of only the changed hrefs. Parsing happens once per (href, etag); only the expansion is kept
+(a parsed iCalendar tree is ten times its size), so when the window moves to a new day the
+objects are fetched again in one multiget and parsed anew.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ class FetchFailed(Exception):
 @dataclass(slots=True)
 class CachedObject:
     etag: str
-    parsed: ParsedObject
+    parsed: ParsedObject | None  # dropped once expanded: see the module docstring
     # the last expansion, so a change to one object re-expands only that object
     expanded_key: tuple[TimeWindow, str, str] | None = None
     expanded: tuple[Occurrence, ...] = ()
@@ -105,7 +107,23 @@ class CalendarFetcher:
         unchanged = warm and same_tags and covered
         if not unchanged:
             self._refresh(listed, window)
+        self._reload_unexpandable(listed.href, window, user_email, default_tz)
         return FetchOutcome(self._expand(listed.href, window, user_email, default_tz), unchanged)
+
+    def _reload_unexpandable(
+        self, calendar_href: str, window: TimeWindow, user_email: str, default_tz: str
+    ) -> None:
+        """Fetch again the objects that need a new expansion but whose parse was dropped."""
+        state = self.state
+        if state.expanded_key == (window, user_email.lower(), default_tz):
+            return
+        key = _coarse_key(window, user_email, default_tz)
+        stale = [h for h, o in state.objects.items() if o.parsed is None and o.expanded_key != key]
+        if stale:
+            fetched, vanished = self._multiget(calendar_href, stale)
+            for href in vanished:
+                state.objects.pop(href, None)
+            state.objects.update(fetched)
 
     # ---- refresh ----------------------------------------------------------------------------
 
@@ -263,12 +281,14 @@ class CalendarFetcher:
         key = (window, user_email.lower(), default_tz)
         if state.expanded_key == key:
             return state.expanded
-        coarse = TimeWindow(_floor_day(window.start), _floor_day(window.end) + timedelta(days=1))
-        coarse_key = (coarse, user_email.lower(), default_tz)
+        coarse_key = _coarse_key(window, user_email, default_tz)
+        coarse = coarse_key[0]
         zone = zone_of(default_tz)
         out: list[Occurrence] = []
         for href, obj in state.objects.items():
             if obj.expanded_key != coarse_key:
+                if obj.parsed is None:
+                    raise FetchFailed("an object to expand was not fetched again")
                 obj.expanded = tuple(
                     expand(
                         obj.parsed,
@@ -280,11 +300,20 @@ class CalendarFetcher:
                     )
                 )
                 obj.expanded_key = coarse_key
+                obj.parsed = None
             out.extend(o for o in obj.expanded if overlaps(o, window, zone))
         out.sort(key=lambda o: (o.start, o.uid, o.recurrence_id))
         state.expanded = tuple(out)
         state.expanded_key = key
         return state.expanded
+
+
+def _coarse_key(
+    window: TimeWindow, user_email: str, default_tz: str
+) -> tuple[TimeWindow, str, str]:
+    """Expansion happens over whole UTC days around the window."""
+    coarse = TimeWindow(_floor_day(window.start), _floor_day(window.end) + timedelta(days=1))
+    return (coarse, user_email.lower(), default_tz)
 
 
 def _floor_day(moment: datetime) -> datetime:

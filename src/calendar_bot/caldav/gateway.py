@@ -2,7 +2,13 @@
 
 Blocking HTTP runs in a bounded thread pool. Each user (keyed by server, login and a hash
 of the password) has one cached session and cache, guarded by a lock so no two threads use
-them at once; connections are reused between polls.
+them at once; the users of one server share one connection pool (see http.py), reused
+between polls.
+
+Memory stays small with thousands of users: an unchanged calendar whose snapshot the caller
+already holds (`snapshot_window`) is answered from the home listing alone, with nothing kept
+here; the per-calendar caches of fetched objects (which make a change cost one object's
+fetch) are kept for the `cached_calendars` most recently fetched calendars only.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import hashlib
 import logging
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,10 +27,12 @@ from datetime import UTC, datetime
 from typing import TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
+import niquests
+
 from calendar_bot.caldav import davxml, writes
 from calendar_bot.caldav.discovery import find_home, list_calendars, normalize_base
 from calendar_bot.caldav.fetch import CalendarFetcher, CalendarState, FetchFailed
-from calendar_bot.caldav.http import DavSession
+from calendar_bot.caldav.http import DavSession, origin, shared_transport
 from calendar_bot.domain.model import (
     CalendarRef,
     Credentials,
@@ -48,6 +57,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+ClientKey = tuple[str, str, str]
+
 
 def _path_key(url: str) -> str:
     return unquote(urlsplit(url).path).rstrip("/")
@@ -56,6 +67,7 @@ def _path_key(url: str) -> str:
 @dataclass(eq=False)
 class _UserClient:
     session: DavSession
+    key: ClientKey
     lock: threading.Lock = field(default_factory=threading.Lock)
     principal_url: str = ""
     home_url: str = ""
@@ -63,7 +75,8 @@ class _UserClient:
 
 
 class CalDAVGateway:
-    """`max_workers` bounds concurrent CalDAV requests; `timeout` is per HTTP request."""
+    """`max_workers` bounds concurrent CalDAV requests; `timeout` is per HTTP request;
+    `cached_calendars` bounds how many calendars keep their fetched objects in memory."""
 
     def __init__(
         self,
@@ -71,12 +84,18 @@ class CalDAVGateway:
         timeout: float = 20,
         *,
         now: Callable[[], datetime] | None = None,
+        cached_calendars: int = 1000,
     ) -> None:
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="caldav")
+        self._pool_size = max_workers
         self._timeout = timeout
-        self._clients: dict[tuple[str, str, str], _UserClient] = {}
+        self._clients: dict[ClientKey, _UserClient] = {}
         self._clients_lock = threading.Lock()
+        self._transports: dict[str, niquests.Session] = {}
         self._now = now or (lambda: datetime.now(UTC))
+        self._cached_calendars = max(0, cached_calendars)
+        # (client key, calendar path key), least recently fetched first
+        self._recent: OrderedDict[tuple[ClientKey, str], None] = OrderedDict()
 
     # ---- plumbing -----------------------------------------------------------------------------
 
@@ -90,10 +109,31 @@ class CalDAVGateway:
         with self._clients_lock:
             client = self._clients.get(key)
             if client is None:
-                session = DavSession(credentials.username, credentials.password, self._timeout)
-                client = _UserClient(session, principal_url=credentials.principal_url)
+                where = origin(key[0])
+                transport = self._transports.get(where)
+                if transport is None:
+                    transport = shared_transport(self._pool_size)
+                    self._transports[where] = transport
+                session = DavSession(
+                    credentials.username, credentials.password, self._timeout, transport
+                )
+                client = _UserClient(session, key=key, principal_url=credentials.principal_url)
                 self._clients[key] = client
             return client
+
+    def _state(self, client: _UserClient, path: str) -> CalendarState:
+        """This calendar's cache, marked most recent; the least recent beyond the bound
+        are dropped (their next change costs a full listing instead of an incremental one)."""
+        state = client.calendars.setdefault(path, CalendarState())
+        with self._clients_lock:
+            self._recent[(client.key, path)] = None
+            self._recent.move_to_end((client.key, path))
+            while len(self._recent) > self._cached_calendars:
+                (old_key, old_path), _ = self._recent.popitem(last=False)
+                owner = self._clients.get(old_key)
+                if owner is not None and (owner is not client or old_path != path):
+                    owner.calendars.pop(old_path, None)
+        return state
 
     async def _run(self, credentials: Credentials, work: Callable[[_UserClient], T]) -> T:
         client = self._client(credentials)
@@ -109,6 +149,8 @@ class CalDAVGateway:
         with self._clients_lock:
             gone = [k for k in self._clients if k[0] == base and k[1] == credentials.username]
             clients = [self._clients.pop(k) for k in gone]
+            for stale in [r for r in self._recent if r[0] in gone]:
+                del self._recent[stale]
         for client in clients:
             client.session.close()
 
@@ -116,8 +158,13 @@ class CalDAVGateway:
         with self._clients_lock:
             clients = list(self._clients.values())
             self._clients.clear()
+            self._recent.clear()
+            transports = list(self._transports.values())
+            self._transports.clear()
         for client in clients:
             client.session.close()
+        for transport in transports:
+            transport.close()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _ensure_home(self, client: _UserClient, credentials: Credentials) -> str:
@@ -157,8 +204,11 @@ class CalDAVGateway:
         window: TimeWindow,
         user_email: str,
         default_tz: str,
+        *,
+        snapshot_window: TimeWindow | None = None,
     ) -> SyncResult:
         """Poll the `known` calendars (all listed ones when `known` is empty)."""
+        stored = snapshot_window is not None and snapshot_window == window
 
         def work(client: _UserClient) -> SyncResult:
             session = client.session
@@ -181,7 +231,7 @@ class CalDAVGateway:
             fetches_out: list[CalendarFetch] = []
             for ref in targets:
                 fetches_out.append(
-                    self._fetch_one(client, ref, by_key, window, user_email, default_tz)
+                    self._fetch_one(client, ref, by_key, window, user_email, default_tz, stored)
                 )
             return SyncResult(tuple(fetches_out), requests=session.requests - start)
 
@@ -195,6 +245,7 @@ class CalDAVGateway:
         window: TimeWindow,
         user_email: str,
         default_tz: str,
+        stored: bool = False,
     ) -> CalendarFetch:
         key = _path_key(ref.href)
         listed = by_key.get(key)
@@ -208,7 +259,10 @@ class CalDAVGateway:
                 error="the calendar is no longer in the calendar home",
             )
         listed = dataclasses.replace(listed, href=ref.href, enabled=ref.enabled)
-        state = client.calendars.setdefault(key, CalendarState())
+        if stored and _same_tags(listed, ref):
+            # The caller's snapshot is this calendar at these tags over this window.
+            return CalendarFetch(listed, complete=True, unchanged=True, expanded=False)
+        state = self._state(client, key)
         try:
             outcome = CalendarFetcher(client.session, state).fetch(
                 listed, window, user_email, default_tz
@@ -340,6 +394,12 @@ class CalDAVGateway:
             return result.body.decode("utf-8", errors="replace")
 
         return await self._run(credentials, work)
+
+
+def _same_tags(listed: CalendarRef, known: CalendarRef) -> bool:
+    return bool(listed.ctag or listed.sync_token) and (
+        listed.ctag == known.ctag and listed.sync_token == known.sync_token
+    )
 
 
 def _raise_for_write(status: int) -> None:

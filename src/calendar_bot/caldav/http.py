@@ -2,10 +2,16 @@
 
 Used from one worker thread at a time (the gateway holds a per-user lock). Transport
 problems become ServerUnreachable; messages never carry credentials.
+
+The connections may be shared: the gateway gives every user of one server the same
+`shared_transport()` (a connection pool sized to its worker threads) and each request carries
+its user's Basic auth. Thousands of users then cost a few sockets, not one pool each. Such a
+transport keeps no cookies, so nothing a server sets for one user is ever sent for another.
 """
 
 from __future__ import annotations
 
+import http.cookiejar
 import logging
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -37,17 +43,37 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{host}{port}"
 
 
+def shared_transport(pool_size: int) -> niquests.Session:
+    """A connection pool for many users of one server: verified TLS, no cookie jar."""
+    session = niquests.Session(disable_http3=True, pool_maxsize=pool_size)
+    session.verify = True
+    session.headers["User-Agent"] = "calendar-bot"
+    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    return session
+
+
 class DavSession:
-    def __init__(self, username: str, password: str, timeout: float) -> None:
-        self._session = niquests.Session(disable_http3=True, pool_maxsize=4)
-        self._session.auth = (username, password)  # always Basic: no unauthenticated probe
-        self._session.verify = True
-        self._session.headers["User-Agent"] = "calendar-bot"
+    def __init__(
+        self,
+        username: str,
+        password: str,
+        timeout: float,
+        transport: niquests.Session | None = None,
+    ) -> None:
+        """`transport`: a shared pool (not closed here); None gives this user its own."""
+        self._owned = transport is None
+        if transport is None:
+            transport = niquests.Session(disable_http3=True, pool_maxsize=4)
+            transport.verify = True
+            transport.headers["User-Agent"] = "calendar-bot"
+        self._session = transport
+        self._auth = (username, password)  # always Basic: no unauthenticated probe
         self._timeout = timeout
         self.requests = 0
 
     def close(self) -> None:
-        self._session.close()
+        if self._owned:
+            self._session.close()
 
     def request(
         self,
@@ -72,6 +98,7 @@ class DavSession:
                     current,
                     data=body,
                     headers=all_headers,
+                    auth=self._auth,
                     timeout=self._timeout,
                     allow_redirects=False,
                 )

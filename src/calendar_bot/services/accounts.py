@@ -72,7 +72,11 @@ class Accounts:
                 settings=replace(keep, locale=settings.locale, timezone=settings.timezone),
                 now=now,
             )
-            await store.calendars.replace(user_id, calendars)
+            # Stored without tags: tags in the store vouch for the stored snapshot (the poll
+            # skips a calendar still at them), and there is no snapshot of these yet.
+            await store.calendars.replace(
+                user_id, [replace(c, ctag="", sync_token="") for c in calendars]
+            )
             await store.conversation.clear(user_id)
         if existing is not None:
             _forget(self._ctx, existing)  # a reconnect starts with a fresh client

@@ -30,6 +30,7 @@ class SyncOutcome:
     changes: int = 0
     requests: int = 0
     needs_reconnect: bool = False
+    deferred: bool = False  # nothing to store: poll_due marks it polled with the others
 
 
 def change_key(user_id: str, change: Change) -> str:
@@ -73,25 +74,47 @@ class SyncService:
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def poll_due(self, *, limit: int = 1000) -> int:
-        """Claim the users due for a poll and sync them, a bounded number at once."""
+        """Claim the users due for a poll and sync them, a bounded number at once.
+
+        Batched for thousands of users: the claim also reads every claimed user's
+        calendars, and the users whose poll found nothing to store (most of them, most of
+        the time) are marked polled together in one statement, so an unchanged user costs
+        one CalDAV request and no transaction of its own.
+        """
         ctx = self._ctx
         now = ctx.clock.now()
+        lease = now + 5 * ctx.check_interval
         async with transaction(ctx.sessions) as store:
-            users = await store.users.claim_due_for_poll(
-                now, until=now + 5 * ctx.check_interval, limit=limit
+            users = await store.users.claim_due_for_poll(now, until=lease, limit=limit)
+            calendars = (
+                await store.calendars.list_for_users([u.mm_user_id for u in users]) if users else {}
             )
         if not users:
             return 0
         gate = asyncio.Semaphore(ctx.poll_concurrency)
+        quiet: list[str] = []
 
         async def one(user: StoredUser) -> None:
             async with gate:
                 try:
-                    await self.sync_user(user)
+                    lock = self._locks.setdefault(user.mm_user_id, asyncio.Lock())
+                    async with lock:
+                        outcome = await self._sync(
+                            user, calendars.get(user.mm_user_id, []), claimed=True
+                        )
+                    if outcome.deferred:
+                        quiet.append(user.mm_user_id)
                 except Exception:
                     log.exception("poll of user %s failed", user.mm_user_id)
 
         await asyncio.gather(*(one(u) for u in users))
+        if quiet:
+            async with transaction(ctx.sessions) as store:
+                # Only rows still holding this claim: a reconnect or a "poll now" that
+                # came in meanwhile keeps its own schedule.
+                await store.users.mark_polled_many(
+                    quiet, polled_at=now, next_poll_at=now + ctx.check_interval, claimed=lease
+                )
         return len(users)
 
     async def sync_user(self, user: StoredUser) -> SyncOutcome:
@@ -101,11 +124,17 @@ class SyncService:
             # have happened in between, and a logged-out user is not synced at all.
             async with transaction(self._ctx.sessions) as store:
                 fresh = await store.users.get(user.mm_user_id)
+                known = await store.calendars.list_for(user.mm_user_id) if fresh else []
             if fresh is None or fresh.needs_reconnect:
                 return SyncOutcome(ok=False, needs_reconnect=fresh is not None)
-            return await self._sync(fresh)
+            return await self._sync(fresh, known)
 
-    async def _sync(self, user: StoredUser) -> SyncOutcome:
+    async def _sync(
+        self, user: StoredUser, known: list[CalendarRef], *, claimed: bool = False
+    ) -> SyncOutcome:
+        """`claimed`: `user` is the row as claimed by poll_due (not re-read): a poll with
+        nothing to store is then left for poll_due to mark (`deferred`), and anything else is
+        stored only if the row did not change meanwhile (logout, reconnect)."""
         ctx = self._ctx
         now = ctx.clock.now()
         next_poll = now + ctx.check_interval
@@ -114,12 +143,21 @@ class SyncService:
         except UndecryptableSecret:
             await self._needs_reconnect(user, now)
             return SyncOutcome(ok=False, needs_reconnect=True)
-        async with transaction(ctx.sessions) as store:
-            known = await store.calendars.list_for(user.mm_user_id)
         window = sync_window(now)
+        # The stored snapshot is each calendar at its stored tags over the window of the last
+        # poll: the gateway answers a calendar still at those tags without fetching or
+        # expanding it (and so need not keep it in memory).
+        stored = (
+            sync_window(user.last_poll_at) if user.baseline_done and user.last_poll_at else None
+        )
         try:
             result = await ctx.calendars.sync(
-                credentials, known, window, user.email, user.settings.timezone or ctx.default_tz
+                credentials,
+                known,
+                window,
+                user.email,
+                user.settings.timezone or ctx.default_tz,
+                snapshot_window=stored,
             )
         except AuthFailed:
             await self._needs_reconnect(user, now)
@@ -131,7 +169,17 @@ class SyncService:
                     user.mm_user_id, polled_at=now, next_poll_at=next_poll
                 )
             return SyncOutcome(ok=False)
+        if claimed and _nothing_to_store(result, known):
+            return SyncOutcome(ok=True, complete=True, requests=result.requests, deferred=True)
         async with transaction(ctx.sessions) as store:
+            if claimed:
+                fresh = await store.users.get(user.mm_user_id)
+                if (
+                    fresh is None
+                    or fresh.password_enc != user.password_enc
+                    or (fresh.baseline_done != user.baseline_done)
+                ):
+                    return SyncOutcome(ok=False)  # logged out or reconnected meanwhile
             changes = await self._apply(store, user, known, result, now)
             await store.users.mark_polled(user.mm_user_id, polled_at=now, next_poll_at=next_poll)
         return SyncOutcome(
@@ -150,6 +198,7 @@ class SyncService:
         window = sync_window(now)
         previous_window = sync_window(user.last_poll_at) if user.last_poll_at else window
         known_hrefs = {c.href for c in known}
+        known_tags = {c.href: (c.ctag, c.sync_token) for c in known}
         announce = user.baseline_done
         own_uids: set[str] | None = None
         items: list[OutboxItem] = []
@@ -162,12 +211,16 @@ class SyncService:
                 continue
             if not fetch.complete:
                 continue  # keep the previous snapshot and tokens: nothing may be inferred
-            await store.calendars.update_tokens(
-                user.mm_user_id,
-                href,
-                ctag=fetch.calendar.ctag,
-                sync_token=fetch.calendar.sync_token,
-            )
+            stored = known_tags.get(href)
+            if stored != (fetch.calendar.ctag, fetch.calendar.sync_token):
+                await store.calendars.update_tokens(
+                    user.mm_user_id,
+                    href,
+                    ctag=fetch.calendar.ctag,
+                    sync_token=fetch.calendar.sync_token,
+                )
+            if not fetch.expanded:
+                continue  # the gateway vouches that the stored snapshot is this calendar
             if fetch.unchanged and window == previous_window and user.baseline_done:
                 continue  # nothing new and the horizon did not move: the snapshot stands
             previous = await store.snapshot.load_calendar(user.mm_user_id, href)
@@ -205,3 +258,15 @@ class SyncService:
                     ],
                     now=now,
                 )
+
+
+def _nothing_to_store(result: SyncResult, known: Sequence[CalendarRef]) -> bool:
+    """Every calendar answered from the stored snapshot, at the stored tags."""
+    tags = {c.href: (c.ctag, c.sync_token) for c in known}
+    return bool(result.calendars) and all(
+        f.complete
+        and f.exists
+        and not f.expanded
+        and tags.get(f.calendar.href) == (f.calendar.ctag, f.calendar.sync_token)
+        for f in result.calendars
+    )

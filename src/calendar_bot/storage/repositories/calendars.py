@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import RowMapping, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calendar_bot.domain.model import CalendarRef
 from calendar_bot.storage.repositories._dialect import insert, rowcount
 from calendar_bot.storage.tables import calendars
+
+IN_CHUNK = 500  # ids per IN (...) list: well inside every driver's parameter limit
+
+
+def _ref(r: RowMapping) -> CalendarRef:
+    return CalendarRef(
+        href=r["href"],
+        name=r["name"],
+        color=r["color"],
+        writable=bool(r["writable"]),
+        ctag=r["ctag"],
+        sync_token=r["sync_token"],
+        enabled=bool(r["enabled"]),
+    )
 
 
 class CalendarRepository:
@@ -25,18 +39,24 @@ class CalendarRepository:
                 .order_by(calendars.c.id)
             )
         ).mappings()
-        return [
-            CalendarRef(
-                href=r["href"],
-                name=r["name"],
-                color=r["color"],
-                writable=bool(r["writable"]),
-                ctag=r["ctag"],
-                sync_token=r["sync_token"],
-                enabled=bool(r["enabled"]),
-            )
-            for r in rows
-        ]
+        return [_ref(r) for r in rows]
+
+    async def list_for_users(self, mm_user_ids: Sequence[str]) -> dict[str, list[CalendarRef]]:
+        """Several users' calendars (the poll loop's batch) in a few queries: user -> list in
+        discovery order; a user without calendars maps to an empty list."""
+        out: dict[str, list[CalendarRef]] = {user: [] for user in mm_user_ids}
+        ids = list(out)
+        for first in range(0, len(ids), IN_CHUNK):
+            rows = (
+                await self._session.execute(
+                    select(calendars)
+                    .where(calendars.c.mm_user_id.in_(ids[first : first + IN_CHUNK]))
+                    .order_by(calendars.c.id)
+                )
+            ).mappings()
+            for r in rows:
+                out[r["mm_user_id"]].append(_ref(r))
+        return out
 
     async def replace(self, mm_user_id: str, refs: Sequence[CalendarRef]) -> None:
         """Make the stored list exactly `refs` (by href).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,8 @@ from calendar_bot.storage.tables import (
     PER_USER_TABLES,
     users,
 )
+
+IN_CHUNK = 500  # ids per IN (...) list: well inside every driver's parameter limit
 
 if TYPE_CHECKING:
     from calendar_bot.vault import Vault
@@ -88,6 +91,25 @@ class UserRepository:
             .first()
         )
         return user_from_row(row) if row is not None else None
+
+    async def get_many(self, mm_user_ids: Sequence[str]) -> dict[str, StoredUser]:
+        """Several users in a few queries: id -> user, for those that exist."""
+        ids = list(dict.fromkeys(mm_user_ids))
+        out: dict[str, StoredUser] = {}
+        for first in range(0, len(ids), IN_CHUNK):
+            rows = (
+                (
+                    await self._session.execute(
+                        select(users).where(users.c.mm_user_id.in_(ids[first : first + IN_CHUNK]))
+                    )
+                )
+                .mappings()
+                .all()
+            )
+            for row in rows:
+                user = user_from_row(row)
+                out[user.mm_user_id] = user
+        return out
 
     async def upsert(
         self,
@@ -228,6 +250,31 @@ class UserRepository:
         self, mm_user_id: str, *, polled_at: datetime, next_poll_at: datetime
     ) -> bool:
         return await self._update(mm_user_id, last_poll_at=polled_at, next_poll_at=next_poll_at)
+
+    async def mark_polled_many(
+        self,
+        mm_user_ids: Sequence[str],
+        *,
+        polled_at: datetime,
+        next_poll_at: datetime,
+        claimed: datetime,
+    ) -> int:
+        """mark_polled for many users in a few statements, but only for rows still holding
+        the claim (`next_poll_at == claimed`, the lease claim_due_for_poll set): a reconnect
+        or a "poll now" that came in meanwhile keeps its own schedule. Returns rows marked."""
+        ids = list(mm_user_ids)
+        marked = 0
+        for first in range(0, len(ids), IN_CHUNK):
+            result = await self._session.execute(
+                update(users)
+                .where(
+                    users.c.mm_user_id.in_(ids[first : first + IN_CHUNK]),
+                    users.c.next_poll_at == claimed,
+                )
+                .values(last_poll_at=polled_at, next_poll_at=next_poll_at)
+            )
+            marked += rowcount(result)
+        return marked
 
     async def schedule_poll(self, mm_user_id: str, at: datetime) -> bool:
         """Poll this user at `at` (e.g. now, after they created a meeting)."""

@@ -1,0 +1,1 @@
+"""The performance bench: `python -m bench` (see bench/__main__.py and docs/performance.md)."""

@@ -1,0 +1,278 @@
+"""Poll throughput of the real pipeline: SyncService + CalDAVGateway + SQLite storage.
+
+Seeding (`seed`) runs in the orchestrator; the measured bot runs as its own process:
+    python -m bench.poll --db PATH --url REPLAY_URL --key FERNET_KEY --n N --latencies 0,0.03
+and prints one JSON object (its last line): per latency, the steady-state and the 5 %-changed
+cycles. Process CPU and peak RSS are this process's only (the replay server is another one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import resource
+import statistics
+import time
+from datetime import timedelta
+from typing import Any
+
+import niquests
+import psutil
+
+from bench.record import BENCH_NOW
+from bench.replay import CALENDARS
+from calendar_bot.caldav import CalDAVGateway
+from calendar_bot.clock import ManualClock
+from calendar_bot.config import Settings
+from calendar_bot.domain.model import CalendarRef, Credentials, Occurrence, UserSettings
+from calendar_bot.services.context import Context, sync_window
+from calendar_bot.services.sync import SyncOutcome, SyncService
+from calendar_bot.storage.db import create_engine, migrate, session_factory
+from calendar_bot.storage.repositories import transaction
+from calendar_bot.vault import Vault
+
+SEED_BATCH = 500
+PASSWORD = "replayed-app-password"  # every bench user's, served on 127.0.0.1 only
+PREVIOUS_POLL = BENCH_NOW - timedelta(seconds=60)
+
+
+def user_name(i: int) -> str:
+    return f"u{i:05d}"
+
+
+def _moved(o: Occurrence, old: str, new: str) -> Occurrence:
+    return dataclasses.replace(
+        o,
+        calendar_href=o.calendar_href.replace(old, new, 1),
+        event_href=o.event_href.replace(old, new, 1),
+    )
+
+
+async def seed(db_url: str, base_url: str, n: int, vault: Vault, templates: int) -> float:
+    """N connected users through the repositories, as a long-running bot would have them:
+    encrypted passwords, both calendars with their tokens, the snapshot of their
+    occurrences, baseline done, last polled a minute ago. Returns seconds taken.
+
+    The snapshot of each template account is what the real gateway fetches for it from the
+    replay server, so the first poll of the bench sees exactly what it would have stored."""
+    started = time.monotonic()
+    engine = create_engine(db_url)
+    await migrate(engine)
+    sessions = session_factory(engine)
+    gateway = CalDAVGateway(max_workers=4, timeout=30)
+    window = sync_window(BENCH_NOW)
+    reference: list[tuple[str, list[tuple[CalendarRef, tuple[Occurrence, ...]]]]] = []
+    for k in range(min(templates, n)):
+        name = user_name(k)
+        creds = Credentials(base_url, name, PASSWORD, principal_url=f"{base_url}/{name}/")
+        known = [CalendarRef(href=f"{base_url}/{name}/{s}/", name=s) for s in CALENDARS]
+        result = await gateway.sync(creds, known, window, f"{name}@example.test", "Europe/Moscow")
+        assert result.complete, [f.error for f in result.calendars]
+        reference.append((name, [(f.calendar, f.occurrences) for f in result.calendars]))
+    gateway.close()
+    password_enc = vault.encrypt(PASSWORD)
+    settings = UserSettings(locale="en", timezone="Europe/Moscow", reminder_minutes=(15, 0))
+    for first in range(0, n, SEED_BATCH):
+        async with transaction(sessions) as store:
+            for i in range(first, min(first + SEED_BATCH, n)):
+                name = user_name(i)
+                template, cals = reference[i % len(reference)]
+                mm_id = f"mm{name}"
+                await store.users.upsert(
+                    mm_user_id=mm_id,
+                    email=f"{name}@example.test",
+                    caldav_base_url=base_url,
+                    caldav_username=name,
+                    password_enc=password_enc,
+                    now=PREVIOUS_POLL,
+                    principal_url=f"{base_url}/{name}/",
+                    settings=settings,
+                )
+                old, new = f"/{template}/", f"/{name}/"
+                refs = [
+                    dataclasses.replace(ref, href=ref.href.replace(old, new, 1)) for ref, _ in cals
+                ]
+                await store.calendars.replace(mm_id, refs)
+                for ref, (_, occurrences) in zip(refs, cals, strict=True):
+                    await store.snapshot.replace_calendar(
+                        mm_id,
+                        ref.href,
+                        [_moved(o, old, new) for o in occurrences],
+                        now=PREVIOUS_POLL,
+                    )
+                await store.users.mark_baseline_done(mm_id, now=PREVIOUS_POLL)
+                await store.users.mark_polled(
+                    mm_id, polled_at=PREVIOUS_POLL, next_poll_at=BENCH_NOW
+                )
+    await engine.dispose()
+    return time.monotonic() - started
+
+
+# ---- the measured process -------------------------------------------------------------------
+
+
+class _NoChat:
+    """Polling never talks to Mattermost (the outbox does, later): any call is a bench bug."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the poll touched the chat ({name})")
+
+
+class TimedSync(SyncService):
+    """The real SyncService; each user's check (SyncService._sync: CalDAV, then the store)
+    is timed from outside. Queueing for poll_due's concurrency gate is not included."""
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.times: list[float] = []
+        self.outcomes: list[SyncOutcome] = []
+        self.errors = 0  # checks that raised (poll_due logs them; the user waits a lease)
+
+    async def _sync(self, *args: Any, **kwargs: Any) -> SyncOutcome:
+        started = time.perf_counter()
+        try:
+            outcome = await super()._sync(*args, **kwargs)  # type: ignore[misc]
+        except Exception:
+            self.errors += 1
+            raise
+        self.times.append(time.perf_counter() - started)
+        self.outcomes.append(outcome)
+        return outcome
+
+
+def _rss_mb() -> float:
+    return float(psutil.Process().memory_info().rss) / 2**20
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _server_requests(url: str | None) -> int:
+    if url is None:
+        return 0
+    return sum(niquests.get(url + "/_bench/stats", timeout=30).json().values())
+
+
+async def cycle(sync: TimedSync, clock: ManualClock, url: str | None) -> dict[str, Any]:
+    """One full poll cycle: every user due once; poll_due is called until none is left (the
+    way the poll loop drains a cycle; see docs/performance.md on its pause between batches).
+    `url`: the replay server, whose own count of requests is reported beside the bot's."""
+    clock.advance(timedelta(seconds=60))
+    sync.times.clear()
+    sync.outcomes.clear()
+    sync.errors = 0
+    before = _server_requests(url)
+    cpu = time.process_time()
+    wall = time.perf_counter()
+    polled = 0
+    while True:
+        got = await sync.poll_due()
+        polled += got
+        if not got:
+            break
+    wall = time.perf_counter() - wall
+    cpu = time.process_time() - cpu
+    served = _server_requests(url) - before
+    requests = sum(o.requests for o in sync.outcomes)
+    return {
+        "users": polled,
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "requests_per_user": round(requests / max(polled, 1), 3),
+        "server_requests_per_user": round(served / max(polled, 1), 3) if url else None,
+        "p50_ms": round(_pct(sync.times, 0.5) * 1000, 1),
+        "p99_ms": round(_pct(sync.times, 0.99) * 1000, 1),
+        "failed": sync.errors + sum(1 for o in sync.outcomes if not (o.ok and o.complete)),
+        "changes": sum(o.changes for o in sync.outcomes),
+        "rss_mb": round(_rss_mb(), 1),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+    }
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    settings = Settings()
+    engine = create_engine(args.db)
+    sessions = session_factory(engine)
+    clock = ManualClock(BENCH_NOW - timedelta(seconds=60))
+    workers = args.workers or settings.CALDAV_WORKERS
+    concurrency = args.concurrency or settings.POLL_CONCURRENCY
+    gateway = CalDAVGateway(workers, settings.CALDAV_TIMEOUT, now=clock.now)
+    ctx = Context(
+        clock=clock,
+        vault=Vault.from_setting(args.key),
+        sessions=sessions,
+        calendars=gateway,
+        chat=_NoChat(),  # type: ignore[arg-type]
+        caldav_base_url=args.url,
+        default_tz="Europe/Moscow",
+        check_interval=timedelta(seconds=settings.CHECK_INTERVAL),
+        poll_concurrency=concurrency,
+    )
+    sync = TimedSync(ctx)
+    out: dict[str, Any] = {
+        "n": args.n,
+        "caldav_workers": workers,
+        "poll_concurrency": concurrency,
+        "rss_before_mb": round(_rss_mb(), 1),
+    }
+    replay = None if args.direct else args.url
+    for latency in args.latencies:
+        if replay:
+            niquests.post(f"{replay}/_bench/config?latency={latency}", timeout=30)
+        runs: dict[str, Any] = {}
+        # The first cycle of this process: the gateway knows nothing yet (a restart).
+        if "first" not in out:
+            out["first"] = await cycle(sync, clock, replay)
+            out["first"]["latency_ms"] = latency * 1000
+        steady = [await cycle(sync, clock, replay) for _ in range(args.cycles)]
+        runs["steady"] = _median_run(steady)
+        if replay:
+            changed = []
+            for c in range(args.cycles):
+                niquests.post(f"{replay}/_bench/change?fraction=0.05&seed={c + 1}", timeout=30)
+                changed.append(await cycle(sync, clock, replay))
+            runs["changed5"] = _median_run(changed)
+        out[f"latency_{round(latency * 1000)}ms"] = runs
+    out["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+    gateway.close()
+    await engine.dispose()
+    return out
+
+
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median wall time (its figures belong together)."""
+    ordered = sorted(runs, key=lambda r: r["wall_s"])
+    chosen = dict(ordered[len(ordered) // 2])
+    chosen["wall_s_all"] = [r["wall_s"] for r in runs]
+    chosen["cpu_s_median"] = round(statistics.median(r["cpu_s"] for r in runs), 3)
+    return chosen
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--key", required=True)
+    parser.add_argument("--n", type=int, required=True)
+    parser.add_argument("--latencies", default="0,0.03")
+    parser.add_argument("--cycles", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=0)
+    parser.add_argument("--concurrency", type=int, default=0)
+    parser.add_argument("--direct", action="store_true", help="a real CalDAV server: steady only")
+    args = parser.parse_args()
+    args.latencies = [float(x) for x in args.latencies.split(",")]
+    print(json.dumps(asyncio.run(run(args))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
