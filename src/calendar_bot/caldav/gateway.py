@@ -207,7 +207,8 @@ class CalDAVGateway:
         *,
         snapshot_window: TimeWindow | None = None,
     ) -> SyncResult:
-        """Poll the `known` calendars (all listed ones when `known` is empty)."""
+        """Poll the `known` calendars and any calendar listed in the home that is not among
+        them (a calendar added since connecting)."""
         stored = snapshot_window is not None and snapshot_window == window
 
         def work(client: _UserClient) -> SyncResult:
@@ -227,7 +228,15 @@ class CalDAVGateway:
                 )
                 return SyncResult(fetches, requests=session.requests - start)
             by_key = {_path_key(c.href): c for c in listing}
-            targets = [r for r in known if r.enabled] if known else listing
+            known_keys = {_path_key(r.href) for r in known}
+            # Calendars the user added since connecting come along, fetched in full (no
+            # tags of ours vouch for them); the caller stores them as a silent baseline.
+            added = [
+                dataclasses.replace(c, ctag="", sync_token="")
+                for c in listing
+                if _path_key(c.href) not in known_keys
+            ]
+            targets = [r for r in known if r.enabled] + added
             fetches_out: list[CalendarFetch] = []
             for ref in targets:
                 fetches_out.append(

@@ -211,8 +211,11 @@ class SyncService:
                 continue
             if not fetch.complete:
                 continue  # keep the previous snapshot and tokens: nothing may be inferred
-            stored = known_tags.get(href)
-            if stored != (fetch.calendar.ctag, fetch.calendar.sync_token):
+            if href not in known_hrefs:
+                # Added since connecting: stored with its tags and snapshot, announced from
+                # the next change on (its meetings are not news, the calendar is).
+                await store.calendars.add(user.mm_user_id, fetch.calendar)
+            elif known_tags.get(href) != (fetch.calendar.ctag, fetch.calendar.sync_token):
                 await store.calendars.update_tokens(
                     user.mm_user_id,
                     href,

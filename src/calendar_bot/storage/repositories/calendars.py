@@ -94,6 +94,25 @@ class CalendarRepository:
             )
             await self._session.execute(stmt)
 
+    async def add(self, mm_user_id: str, ref: CalendarRef) -> bool:
+        """Store one more calendar (found after connecting); False if it is already known."""
+        stmt = (
+            insert(self._session, calendars)
+            .values(
+                mm_user_id=mm_user_id,
+                href=ref.href,
+                name=ref.name,
+                color=ref.color,
+                ctag=ref.ctag,
+                sync_token=ref.sync_token,
+                enabled=ref.enabled,
+                writable=ref.writable,
+            )
+            .on_conflict_do_nothing(index_elements=[calendars.c.mm_user_id, calendars.c.href])
+            .returning(calendars.c.href)
+        )
+        return (await self._session.execute(stmt)).first() is not None
+
     async def update_tokens(
         self, mm_user_id: str, href: str, *, ctag: str, sync_token: str
     ) -> bool:
