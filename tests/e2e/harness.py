@@ -132,8 +132,9 @@ class Person:
 
     async def posts(self) -> list[Post]:
         data = await self.call("GET", f"/channels/{self.channel_id}/posts?per_page=200")
-        posts = [data["posts"][i] for i in data["order"]]
-        return sorted(posts, key=lambda p: (p["create_at"], p["id"]))
+        # The server's order (newest first), oldest first: two posts of the same millisecond
+        # keep the order they were made in, which sorting by create_at cannot tell.
+        return [data["posts"][i] for i in reversed(data["order"])]
 
     async def bot_posts(self) -> list[Post]:
         return [p for p in await self.posts() if p["user_id"] == self.bot_id]
