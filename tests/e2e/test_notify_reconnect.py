@@ -3,7 +3,7 @@ user (no requests, no error loop, no repeated message) until they reconnect."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,15 +28,6 @@ from tests.e2e.harness import (
 from tests.support.servers import CalDAVServer, Proxy
 
 START = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def proxy(radicale: CalDAVServer) -> Iterator[Proxy]:
-    p = Proxy(radicale.base_url).start()
-    try:
-        yield p
-    finally:
-        p.stop()
 
 
 @pytest.fixture
