@@ -55,7 +55,7 @@ async def poll(
 
 
 async def run(server: CalDAVServer, users: int, events: int, rounds: int) -> None:
-    gw = CalDAVGateway(max_workers=8, timeout=10)
+    gw = CalDAVGateway(max_connections=8, timeout=10)
     accounts: list[tuple[Credentials, list[str], list[CalendarRef]]] = []
     for _ in range(users):
         creds = server.new_user()
@@ -84,7 +84,7 @@ async def run(server: CalDAVServer, users: int, events: int, rounds: int) -> Non
             req, cpu, cals = await poll(gw, creds, cals)
             changed.append((req, cpu))
             accounts[i] = (creds, urls, cals)
-    gw.close()
+    await gw.close()
 
     def show(label: str, samples: list[tuple[int, float]]) -> None:
         reqs = statistics.median(s[0] for s in samples)

@@ -61,7 +61,7 @@ async def seed(db_url: str, base_url: str, n: int, vault: Vault, templates: int)
     engine = create_engine(db_url)
     await migrate(engine)
     sessions = session_factory(engine)
-    gateway = CalDAVGateway(max_workers=4, timeout=30)
+    gateway = CalDAVGateway(max_connections=4, timeout=30)
     window = sync_window(BENCH_NOW)
     reference: list[tuple[str, list[tuple[CalendarRef, tuple[Occurrence, ...]]]]] = []
     for k in range(min(templates, n)):
@@ -71,7 +71,7 @@ async def seed(db_url: str, base_url: str, n: int, vault: Vault, templates: int)
         result = await gateway.sync(creds, known, window, f"{name}@example.test", "Europe/Moscow")
         assert result.complete, [f.error for f in result.calendars]
         reference.append((name, [(f.calendar, f.occurrences) for f in result.calendars]))
-    gateway.close()
+    await gateway.close()
     password_enc = vault.encrypt(PASSWORD)
     settings = UserSettings(locale="en", timezone="Europe/Moscow", reminder_minutes=(15, 0))
     for first in range(0, n, SEED_BATCH):
@@ -244,7 +244,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             runs["changed5"] = _median_run(changed)
         out[f"latency_{round(latency * 1000)}ms"] = runs
     out["peak_rss_mb"] = round(_peak_rss_mb(), 1)
-    gateway.close()
+    await gateway.close()
     await engine.dispose()
     return out
 

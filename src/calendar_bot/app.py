@@ -250,7 +250,7 @@ class BotApp:
         if self._runner is not None:
             await self._runner.cleanup()
         await self.client.close()
-        self.gateway.close()
+        await self.gateway.close()
         await self.engine.dispose()
 
 

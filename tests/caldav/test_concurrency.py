@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import AsyncIterator
 
 import pytest
@@ -18,9 +17,9 @@ from tests.support.servers import CalDAVServer
 
 @pytest.fixture
 async def gateway() -> AsyncIterator[CalDAVGateway]:
-    gw = CalDAVGateway(max_workers=3, timeout=5)
+    gw = CalDAVGateway(max_connections=3, timeout=5)
     yield gw
-    gw.close()
+    await gw.close()
 
 
 async def test_many_users_in_parallel_each_get_their_own_calendar(
@@ -32,22 +31,22 @@ async def test_many_users_in_parallel_each_get_their_own_calendar(
         cal = radicale.make_calendar(creds, f"Cal {i}")
         radicale.put_ics(creds, cal, single(f"u{i}", f"Meeting of user {i}"))
         users.append(creds)
-    # Watch the per-user critical section: never two threads in it for the same user.
+    # Watch the per-user critical section: never two tasks in it for the same user.
     inside: dict[str, int] = {}
     overlap: list[str] = []
-    guard = threading.Lock()
+    most = 0
     real = discovery.list_calendars
 
-    def watched(session: DavSession, home: str) -> list[CalendarRef]:
-        with guard:
-            inside[home] = inside.get(home, 0) + 1
-            if inside[home] > 1:
-                overlap.append(home)
+    async def watched(session: DavSession, home: str) -> list[CalendarRef]:
+        nonlocal most
+        inside[home] = inside.get(home, 0) + 1
+        if inside[home] > 1:
+            overlap.append(home)
+        most = max(most, sum(inside.values()))
         try:
-            return real(session, home)
+            return await real(session, home)
         finally:
-            with guard:
-                inside[home] -= 1
+            inside[home] -= 1
 
     monkeypatch.setattr(gateway_module, "list_calendars", watched)
     discovered = await asyncio.gather(*(gateway.discover(c) for c in users))
@@ -59,6 +58,7 @@ async def test_many_users_in_parallel_each_get_their_own_calendar(
     )
 
     assert overlap == []
+    assert most > 1  # different users were polled at the same time
     assert all(p.complete for p in polls)
     for i, p in enumerate(polls):
         assert [o.title for f in p.calendars for o in f.occurrences] == [f"Meeting of user {i % 6}"]

@@ -21,9 +21,9 @@ TZ = "Europe/Moscow"
 
 @pytest.fixture
 async def gateway() -> AsyncIterator[CalDAVGateway]:
-    gw = CalDAVGateway(max_workers=4, timeout=1.0)
+    gw = CalDAVGateway(max_connections=4, timeout=1.0)
     yield gw
-    gw.close()
+    await gw.close()
 
 
 async def setup_two(

@@ -18,9 +18,9 @@ from tests.support.servers import CalDAVServer
 
 @pytest.fixture
 async def small_gateway() -> AsyncIterator[CalDAVGateway]:
-    gw = CalDAVGateway(max_workers=4, timeout=5, cached_calendars=1)
+    gw = CalDAVGateway(max_connections=4, timeout=5, cached_calendars=1)
     yield gw
-    gw.close()
+    await gw.close()
 
 
 async def test_unchanged_calendar_in_the_callers_snapshot_is_not_expanded(
@@ -82,10 +82,10 @@ async def test_users_of_one_server_share_a_pool_and_no_cookies(
     for acct in (one, two):
         caldav_server.make_calendar(acct.creds, "Work")
         await acct.discover()
-    transports = {id(c.session._session) for c in small_gateway._clients.values()}
+    transports = {id(c.session._transport.session()) for c in small_gateway._clients.values()}
     assert len(transports) == 1
-    shared = next(iter(small_gateway._clients.values())).session._session
-    assert len(shared.cookies) == 0
+    shared = next(iter(small_gateway._clients.values())).session._transport.session()
+    assert len(shared.cookie_jar) == 0
     # each user still reads only their own home, with their own login
     assert all(ref.href.startswith(caldav_server.home_url(one.creds)) for ref in one.calendars)
     assert all(ref.href.startswith(caldav_server.home_url(two.creds)) for ref in two.calendars)
@@ -94,7 +94,7 @@ async def test_users_of_one_server_share_a_pool_and_no_cookies(
 async def test_a_cookie_set_for_one_user_is_never_sent_for_another() -> None:
     from aiohttp import web
 
-    from calendar_bot.caldav.http import DavSession, shared_transport
+    from calendar_bot.caldav.http import DavSession, Transport
     from tests.support.servers import free_port
 
     seen: list[str] = []
@@ -111,14 +111,14 @@ async def test_a_cookie_set_for_one_user_is_never_sent_for_another() -> None:
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
-    transport = shared_transport(2)
+    transport = Transport(2, 5)
     try:
-        first = DavSession("first", "pw1", 5, transport)
-        second = DavSession("second", "pw2", 5, transport)
+        first = DavSession("first", "pw1", transport)
+        second = DavSession("second", "pw2", transport)
         url = f"http://127.0.0.1:{port}/x/"
-        assert (await asyncio.to_thread(first.request, "PROPFIND", url)).status == 207
-        assert (await asyncio.to_thread(second.request, "PROPFIND", url)).status == 207
+        assert (await first.request("PROPFIND", url)).status == 207
+        assert (await second.request("PROPFIND", url)).status == 207
     finally:
-        transport.close()
+        await transport.close()
         await runner.cleanup()
     assert seen == ["", ""]

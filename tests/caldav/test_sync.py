@@ -24,9 +24,9 @@ TZ = "Europe/Moscow"
 
 @pytest.fixture
 async def gateway() -> AsyncIterator[CalDAVGateway]:
-    gw = CalDAVGateway(max_workers=4, timeout=5)
+    gw = CalDAVGateway(max_connections=4, timeout=5)
     yield gw
-    gw.close()
+    await gw.close()
 
 
 class Account:

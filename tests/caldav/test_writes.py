@@ -30,9 +30,9 @@ SERIES_WINDOW = TimeWindow(datetime(2026, 11, 29, tzinfo=UTC), datetime(2026, 12
 
 @pytest.fixture
 async def gateway() -> AsyncIterator[CalDAVGateway]:
-    gw = CalDAVGateway(max_workers=4, timeout=5)
+    gw = CalDAVGateway(max_connections=4, timeout=5)
     yield gw
-    gw.close()
+    await gw.close()
 
 
 async def poll(

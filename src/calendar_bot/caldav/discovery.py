@@ -48,18 +48,18 @@ def _check_auth(result: HttpResult) -> None:
         raise AuthFailed("the server refused the login")
 
 
-def _propfind(session: DavSession, url: str, body: bytes, depth: str) -> HttpResult:
-    return session.request("PROPFIND", url, body, {"Depth": depth})
+async def _propfind(session: DavSession, url: str, body: bytes, depth: str) -> HttpResult:
+    return await session.request("PROPFIND", url, body, {"Depth": depth})
 
 
-def find_home(
+async def find_home(
     session: DavSession, base_url: str, username: str, principal_url: str = ""
 ) -> tuple[str, str]:
     """(principal URL, calendar home URL). Raises AuthFailed / ServerUnreachable / NotCalDAV."""
     for url in candidate_urls(base_url, username, principal_url):
         # ServerUnreachable propagates: every candidate is on the same server, so trying
         # the others would only multiply the wait.
-        result = _propfind(session, url, davxml.propfind_principal(), "0")
+        result = await _propfind(session, url, davxml.propfind_principal(), "0")
         _check_auth(result)
         if result.status != 207:
             continue
@@ -69,7 +69,7 @@ def find_home(
             continue
         principal, home = _principal_and_home(ms, result.url)
         if not home and principal:
-            follow = _propfind(session, principal, davxml.propfind_principal(), "0")
+            follow = await _propfind(session, principal, davxml.propfind_principal(), "0")
             _check_auth(follow)
             if follow.status == 207:
                 try:
@@ -93,12 +93,12 @@ def _principal_and_home(ms: davxml.Multistatus, url: str) -> tuple[str, str]:
     return principal, home
 
 
-def list_calendars(session: DavSession, home_url: str) -> list[CalendarRef]:
+async def list_calendars(session: DavSession, home_url: str) -> list[CalendarRef]:
     """The event calendars in the home, with ctag and sync-token: one request.
 
     Raises AuthFailed / ServerUnreachable, or CalendarError for any other failure.
     """
-    result = _propfind(session, home_url, davxml.propfind_calendars(), "1")
+    result = await _propfind(session, home_url, davxml.propfind_calendars(), "1")
     _check_auth(result)
     if result.status != 207:
         raise CalendarError(f"calendar home listing answered HTTP {result.status}")

@@ -11,8 +11,11 @@ objects are fetched again in one multiget and parsed anew.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from calendar_bot.caldav import davxml
@@ -22,6 +25,8 @@ from calendar_bot.domain.model import CalendarRef, Occurrence, TimeWindow
 from calendar_bot.ports import AuthFailed
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 MULTIGET_BATCH = 100
 # The etag listing covers more than the window, so a window moving by a day or so does not
@@ -68,8 +73,10 @@ def _path(url: str) -> str:
     return urlsplit(url).path
 
 
-def _report(session: DavSession, url: str, body: bytes, depth: str = "1") -> davxml.Multistatus:
-    result = session.request("REPORT", url, body, {"Depth": depth})
+async def _report(
+    session: DavSession, url: str, body: bytes, depth: str = "1"
+) -> davxml.Multistatus:
+    result = await session.request("REPORT", url, body, {"Depth": depth})
     if result.status == 401:
         raise AuthFailed("the server refused the login")
     if result.status == 404:
@@ -82,14 +89,31 @@ def _report(session: DavSession, url: str, body: bytes, depth: str = "1") -> dav
         raise FetchFailed(f"malformed multistatus: {exc}") from None
 
 
-class CalendarFetcher:
-    """Brings one calendar's cache up to date. Runs in a worker thread under the user's lock."""
+class Offload(Protocol):
+    """Runs CPU-heavy work somewhere and awaits its result."""
 
-    def __init__(self, session: DavSession, state: CalendarState) -> None:
+    def __call__(self, work: Callable[[], T], /) -> Awaitable[T]: ...
+
+
+async def _inline(work: Callable[[], T]) -> T:
+    return work()
+
+
+class CalendarFetcher:
+    """Brings one calendar's cache up to date, under the user's lock.
+
+    Requests run in the event loop; parsing and expanding iCalendar (the CPU-heavy part of a
+    changed calendar) goes through `offload`, the gateway's worker threads, so a large
+    calendar does not hold up everything else the bot is doing."""
+
+    def __init__(
+        self, session: DavSession, state: CalendarState, offload: Offload = _inline
+    ) -> None:
         self.session = session
         self.state = state
+        self._offload = offload
 
-    def fetch(
+    async def fetch(
         self,
         listed: CalendarRef,
         window: TimeWindow,
@@ -106,11 +130,14 @@ class CalendarFetcher:
         )
         unchanged = warm and same_tags and covered
         if not unchanged:
-            self._refresh(listed, window)
-        self._reload_unexpandable(listed.href, window, user_email, default_tz)
-        return FetchOutcome(self._expand(listed.href, window, user_email, default_tz), unchanged)
+            await self._refresh(listed, window)
+        await self._reload_unexpandable(listed.href, window, user_email, default_tz)
+        occurrences = await self._offload(
+            lambda: self._expand(listed.href, window, user_email, default_tz)
+        )
+        return FetchOutcome(occurrences, unchanged)
 
-    def _reload_unexpandable(
+    async def _reload_unexpandable(
         self, calendar_href: str, window: TimeWindow, user_email: str, default_tz: str
     ) -> None:
         """Fetch again the objects that need a new expansion but whose parse was dropped."""
@@ -120,14 +147,14 @@ class CalendarFetcher:
         key = _coarse_key(window, user_email, default_tz)
         stale = [h for h, o in state.objects.items() if o.parsed is None and o.expanded_key != key]
         if stale:
-            fetched, vanished = self._multiget(calendar_href, stale)
+            fetched, vanished = await self._multiget(calendar_href, stale)
             for href in vanished:
                 state.objects.pop(href, None)
             state.objects.update(fetched)
 
     # ---- refresh ----------------------------------------------------------------------------
 
-    def _refresh(self, listed: CalendarRef, window: TimeWindow) -> None:
+    async def _refresh(self, listed: CalendarRef, window: TimeWindow) -> None:
         state = self.state
         if (
             state.sync_token
@@ -138,21 +165,21 @@ class CalendarFetcher:
             and window.end <= state.covered[1]
         ):
             try:
-                self._incremental(listed)
+                await self._incremental(listed)
                 return
             except _SyncRefused:
                 state.sync_refusals += 1
                 log.info("sync token refused for a calendar; doing a full listing")
-        self._full(listed, window)
+        await self._full(listed, window)
 
-    def _incremental(self, listed: CalendarRef) -> None:
+    async def _incremental(self, listed: CalendarRef) -> None:
         """sync-collection from our token: only changed and deleted hrefs."""
         state = self.state
         token = state.sync_token
         changed: dict[str, str] = {}
         deleted: set[str] = set()
         for _ in range(20):  # servers may page their answer (507 on the truncated part)
-            result = self.session.request(
+            result = await self.session.request(
                 "REPORT", listed.href, davxml.sync_collection(token), {"Depth": "1"}
             )
             if result.status == 401:
@@ -192,7 +219,7 @@ class CalendarFetcher:
         wanted = [
             h for h, e in changed.items() if h not in state.objects or state.objects[h].etag != e
         ]
-        fetched, vanished = self._multiget(listed.href, wanted)
+        fetched, vanished = await self._multiget(listed.href, wanted)
         for href in deleted | vanished:
             state.objects.pop(href, None)
         state.objects.update(fetched)
@@ -209,12 +236,12 @@ class CalendarFetcher:
             # the calendar moved on between listing and REPORT: the next poll looks again
             state.ctag = ""
 
-    def _full(self, listed: CalendarRef, window: TimeWindow) -> None:
+    async def _full(self, listed: CalendarRef, window: TimeWindow) -> None:
         """Etag listing over a padded window, then multiget of what we do not have."""
         state = self.state
         start = window.start - LISTING_PAD_BEFORE
         end = window.end + LISTING_PAD_AFTER
-        ms = _report(self.session, listed.href, davxml.calendar_query(start, end, data=False))
+        ms = await _report(self.session, listed.href, davxml.calendar_query(start, end, data=False))
         listing: dict[str, str] = {}
         for item in ms.responses:
             href = urljoin(listed.href, item.href)
@@ -227,7 +254,7 @@ class CalendarFetcher:
         wanted = [
             h for h, e in listing.items() if h not in state.objects or state.objects[h].etag != e
         ]
-        fetched, _vanished = self._multiget(listed.href, wanted)
+        fetched, _vanished = await self._multiget(listed.href, wanted)
         objects = {
             h: state.objects[h]
             for h, etag in listing.items()
@@ -240,7 +267,7 @@ class CalendarFetcher:
         state.sync_token = listed.sync_token
         state.expanded_key = None
 
-    def _multiget(
+    async def _multiget(
         self, calendar_href: str, hrefs: list[str]
     ) -> tuple[dict[str, CachedObject], set[str]]:
         """(objects fetched, hrefs that vanished since they were listed)."""
@@ -248,12 +275,13 @@ class CalendarFetcher:
         vanished: set[str] = set()
         for i in range(0, len(hrefs), MULTIGET_BATCH):
             batch = hrefs[i : i + MULTIGET_BATCH]
-            ms = _report(
+            ms = await _report(
                 self.session,
                 calendar_href,
                 davxml.calendar_multiget([_path(h) for h in batch]),
             )
             answered: set[str] = set()
+            texts: list[tuple[str, str, str]] = []  # (href, etag, calendar data)
             for item in ms.responses:
                 href = urljoin(calendar_href, item.href)
                 answered.add(_path(href))
@@ -264,10 +292,13 @@ class CalendarFetcher:
                 etag = item.text(davxml.GETETAG)
                 if not data:
                     raise FetchFailed("multiget answer without calendar data")
-                out[href] = CachedObject(etag, parse_object(data, _path(href)))
+                texts.append((href, etag, data))
             missing = [h for h in batch if _path(h) not in answered]
             if missing:
                 raise FetchFailed(f"multiget left out {len(missing)} object(s)")
+            parsed = await self._offload(partial(_parse_all, texts))
+            for (href, etag, _), obj in zip(texts, parsed, strict=True):
+                out[href] = CachedObject(etag, obj)
         return out, vanished
 
     # ---- expansion --------------------------------------------------------------------------
@@ -306,6 +337,10 @@ class CalendarFetcher:
         state.expanded = tuple(out)
         state.expanded_key = key
         return state.expanded
+
+
+def _parse_all(texts: list[tuple[str, str, str]]) -> list[ParsedObject]:
+    return [parse_object(data, _path(href)) for href, _, data in texts]
 
 
 def _coarse_key(

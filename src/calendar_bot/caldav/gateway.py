@@ -1,9 +1,9 @@
 """CalDAVGateway: the CalendarGateway port over real CalDAV servers.
 
-Blocking HTTP runs in a bounded thread pool. Each user (keyed by server, login and a hash
-of the password) has one cached session and cache, guarded by a lock so no two threads use
-them at once; the users of one server share one connection pool (see http.py), reused
-between polls.
+Requests run in the event loop (aiohttp), over one connection pool shared by every user
+(see http.py) that bounds how many run at once; parsing and expanding iCalendar runs in a
+small thread pool. Each user (keyed by server, login and a hash of the password) has one
+cached session and cache, guarded by a lock so no two tasks use them at once.
 
 Memory stays small with thousands of users: an unchanged calendar whose snapshot the caller
 already holds (`snapshot_window`) is answered from the home listing alone, with nothing kept
@@ -17,22 +17,19 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
-import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
-import niquests
-
 from calendar_bot.caldav import davxml, writes
 from calendar_bot.caldav.discovery import find_home, list_calendars, normalize_base
 from calendar_bot.caldav.fetch import CalendarFetcher, CalendarState, FetchFailed
-from calendar_bot.caldav.http import DavSession, origin, shared_transport
+from calendar_bot.caldav.http import DavSession, Transport
 from calendar_bot.domain.model import (
     CalendarRef,
     Credentials,
@@ -68,30 +65,29 @@ def _path_key(url: str) -> str:
 class _UserClient:
     session: DavSession
     key: ClientKey
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     principal_url: str = ""
     home_url: str = ""
     calendars: dict[str, CalendarState] = field(default_factory=dict)  # path key -> state
 
 
 class CalDAVGateway:
-    """`max_workers` bounds concurrent CalDAV requests; `timeout` is per HTTP request;
-    `cached_calendars` bounds how many calendars keep their fetched objects in memory."""
+    """`max_connections` bounds concurrent CalDAV requests; `timeout` bounds each connect
+    and read; `cached_calendars` bounds how many calendars keep their fetched objects in
+    memory; `parse_threads` run the iCalendar parsing and expansion."""
 
     def __init__(
         self,
-        max_workers: int = 16,
+        max_connections: int = 16,
         timeout: float = 20,
         *,
         now: Callable[[], datetime] | None = None,
         cached_calendars: int = 1000,
+        parse_threads: int = 2,
     ) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="caldav")
-        self._pool_size = max_workers
-        self._timeout = timeout
+        self._transport = Transport(max_connections, timeout)
+        self._cpu = ThreadPoolExecutor(max_workers=parse_threads, thread_name_prefix="ical")
         self._clients: dict[ClientKey, _UserClient] = {}
-        self._clients_lock = threading.Lock()
-        self._transports: dict[str, niquests.Session] = {}
         self._now = now or (lambda: datetime.now(UTC))
         self._cached_calendars = max(0, cached_calendars)
         # (client key, calendar path key), least recently fetched first
@@ -106,70 +102,53 @@ class CalDAVGateway:
 
     def _client(self, credentials: Credentials) -> _UserClient:
         key = self._key(credentials)
-        with self._clients_lock:
-            client = self._clients.get(key)
-            if client is None:
-                where = origin(key[0])
-                transport = self._transports.get(where)
-                if transport is None:
-                    transport = shared_transport(self._pool_size)
-                    self._transports[where] = transport
-                session = DavSession(
-                    credentials.username, credentials.password, self._timeout, transport
-                )
-                client = _UserClient(session, key=key, principal_url=credentials.principal_url)
-                self._clients[key] = client
-            return client
+        client = self._clients.get(key)
+        if client is None:
+            session = DavSession(credentials.username, credentials.password, self._transport)
+            client = _UserClient(session, key=key, principal_url=credentials.principal_url)
+            self._clients[key] = client
+        return client
 
     def _state(self, client: _UserClient, path: str) -> CalendarState:
         """This calendar's cache, marked most recent; the least recent beyond the bound
         are dropped (their next change costs a full listing instead of an incremental one)."""
         state = client.calendars.setdefault(path, CalendarState())
-        with self._clients_lock:
-            self._recent[(client.key, path)] = None
-            self._recent.move_to_end((client.key, path))
-            while len(self._recent) > self._cached_calendars:
-                (old_key, old_path), _ = self._recent.popitem(last=False)
-                owner = self._clients.get(old_key)
-                if owner is not None and (owner is not client or old_path != path):
-                    owner.calendars.pop(old_path, None)
+        self._recent[(client.key, path)] = None
+        self._recent.move_to_end((client.key, path))
+        while len(self._recent) > self._cached_calendars:
+            (old_key, old_path), _ = self._recent.popitem(last=False)
+            owner = self._clients.get(old_key)
+            if owner is not None and (owner is not client or old_path != path):
+                owner.calendars.pop(old_path, None)
         return state
 
-    async def _run(self, credentials: Credentials, work: Callable[[_UserClient], T]) -> T:
+    async def _run(
+        self, credentials: Credentials, work: Callable[[_UserClient], Awaitable[T]]
+    ) -> T:
         client = self._client(credentials)
+        async with client.lock:
+            return await work(client)
 
-        def locked() -> T:
-            with client.lock:
-                return work(client)
-
-        return await asyncio.get_running_loop().run_in_executor(self._pool, locked)
+    async def _offload(self, work: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._cpu, work)
 
     def forget(self, credentials: Credentials) -> None:
         base = normalize_base(credentials.base_url)
-        with self._clients_lock:
-            gone = [k for k in self._clients if k[0] == base and k[1] == credentials.username]
-            clients = [self._clients.pop(k) for k in gone]
-            for stale in [r for r in self._recent if r[0] in gone]:
-                del self._recent[stale]
-        for client in clients:
-            client.session.close()
+        gone = [k for k in self._clients if k[0] == base and k[1] == credentials.username]
+        for key in gone:
+            del self._clients[key]
+        for stale in [r for r in self._recent if r[0] in gone]:
+            del self._recent[stale]
 
-    def close(self) -> None:
-        with self._clients_lock:
-            clients = list(self._clients.values())
-            self._clients.clear()
-            self._recent.clear()
-            transports = list(self._transports.values())
-            self._transports.clear()
-        for client in clients:
-            client.session.close()
-        for transport in transports:
-            transport.close()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    async def close(self) -> None:
+        self._clients.clear()
+        self._recent.clear()
+        await self._transport.close()
+        self._cpu.shutdown(wait=False, cancel_futures=True)
 
-    def _ensure_home(self, client: _UserClient, credentials: Credentials) -> str:
+    async def _ensure_home(self, client: _UserClient, credentials: Credentials) -> str:
         if not client.home_url:
-            principal, home = find_home(
+            principal, home = await find_home(
                 client.session, credentials.base_url, credentials.username, client.principal_url
             )
             client.principal_url, client.home_url = principal, home
@@ -178,11 +157,11 @@ class CalDAVGateway:
     # ---- discovery ----------------------------------------------------------------------------
 
     async def discover(self, credentials: Credentials) -> tuple[str, list[CalendarRef]]:
-        def work(client: _UserClient) -> tuple[str, list[CalendarRef]]:
+        async def work(client: _UserClient) -> tuple[str, list[CalendarRef]]:
             client.home_url = ""  # discovery always looks again (a moved home, a new server)
             try:
-                home = self._ensure_home(client, credentials)
-                calendars = list_calendars(client.session, home)
+                home = await self._ensure_home(client, credentials)
+                calendars = await list_calendars(client.session, home)
             except (AuthFailed, ServerUnreachable, NotFound):
                 raise
             except CalendarError as exc:
@@ -211,12 +190,12 @@ class CalDAVGateway:
         them (a calendar added since connecting)."""
         stored = snapshot_window is not None and snapshot_window == window
 
-        def work(client: _UserClient) -> SyncResult:
+        async def work(client: _UserClient) -> SyncResult:
             session = client.session
             start = session.requests
             try:
-                home = self._ensure_home(client, credentials)
-                listing = list_calendars(session, home)
+                home = await self._ensure_home(client, credentials)
+                listing = await list_calendars(session, home)
             except AuthFailed:
                 raise
             except CalendarError as exc:
@@ -240,13 +219,15 @@ class CalDAVGateway:
             fetches_out: list[CalendarFetch] = []
             for ref in targets:
                 fetches_out.append(
-                    self._fetch_one(client, ref, by_key, window, user_email, default_tz, stored)
+                    await self._fetch_one(
+                        client, ref, by_key, window, user_email, default_tz, stored
+                    )
                 )
             return SyncResult(tuple(fetches_out), requests=session.requests - start)
 
         return await self._run(credentials, work)
 
-    def _fetch_one(
+    async def _fetch_one(
         self,
         client: _UserClient,
         ref: CalendarRef,
@@ -273,7 +254,7 @@ class CalDAVGateway:
             return CalendarFetch(listed, complete=True, unchanged=True, expanded=False)
         state = self._state(client, key)
         try:
-            outcome = CalendarFetcher(client.session, state).fetch(
+            outcome = await CalendarFetcher(client.session, state, self._offload).fetch(
                 listed, window, user_email, default_tz
             )
         except AuthFailed:
@@ -302,8 +283,8 @@ class CalDAVGateway:
         )
         body = writes.build_event(event, uid, organizer, self._now()).encode()
 
-        def work(client: _UserClient) -> str:
-            result = client.session.request(
+        async def work(client: _UserClient) -> str:
+            result = await client.session.request(
                 "PUT",
                 href,
                 body,
@@ -354,9 +335,9 @@ class CalDAVGateway:
         if not occurrence.event_href:
             raise NotFound("the occurrence does not say where its event is stored")
 
-        def work(client: _UserClient) -> None:
+        async def work(client: _UserClient) -> None:
             for attempt in range(2):
-                got = client.session.request("GET", occurrence.event_href)
+                got = await client.session.request("GET", occurrence.event_href)
                 if got.status in (401,):
                     raise AuthFailed("the server refused the login")
                 if got.status == 404:
@@ -367,7 +348,7 @@ class CalDAVGateway:
                 headers = {"Content-Type": "text/calendar; charset=utf-8"}
                 if got.etag:
                     headers["If-Match"] = got.etag
-                put = client.session.request(
+                put = await client.session.request(
                     "PUT", occurrence.event_href, change(text).encode(), headers
                 )
                 if put.status == 412:
@@ -387,8 +368,8 @@ class CalDAVGateway:
         """The raw multistatus XML of a time-range REPORT (the request carries the login in
         a header only; the answer holds no credential)."""
 
-        def work(client: _UserClient) -> str:
-            result = client.session.request(
+        async def work(client: _UserClient) -> str:
+            result = await client.session.request(
                 "REPORT",
                 calendar_href,
                 davxml.calendar_query(window.start, window.end, data=True),

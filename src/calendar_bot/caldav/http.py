@@ -1,22 +1,22 @@
-"""One user's HTTP session to a CalDAV server: Basic auth, verified TLS, counted requests.
+"""HTTP for CalDAV over aiohttp: Basic auth, verified TLS, counted requests, no cookies.
 
-Used from one worker thread at a time (the gateway holds a per-user lock). Transport
-problems become ServerUnreachable; messages never carry credentials.
+All users share one `Transport` (one aiohttp session whose connection pool bounds how many
+CalDAV requests run at once); each user's `DavSession` adds its own Basic auth to every
+request. Thousands of users then cost a few sockets and no thread each. The transport keeps
+no cookies, so nothing a server sets for one user is ever sent for another.
 
-The connections may be shared: the gateway gives every user of one server the same
-`shared_transport()` (a connection pool sized to its worker threads) and each request carries
-its user's Basic auth. Thousands of users then cost a few sockets, not one pool each. Such a
-transport keeps no cookies, so nothing a server sets for one user is ever sent for another.
+Transport problems become ServerUnreachable; messages never carry credentials.
 """
 
 from __future__ import annotations
 
-import http.cookiejar
+import asyncio
+import base64
 import logging
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-import niquests
+import aiohttp
 
 from calendar_bot.ports import ServerUnreachable
 
@@ -43,39 +43,51 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{host}{port}"
 
 
-def shared_transport(pool_size: int) -> niquests.Session:
-    """A connection pool for many users of one server: verified TLS, no cookie jar."""
-    session = niquests.Session(disable_http3=True, pool_maxsize=pool_size)
-    session.verify = True
-    session.headers["User-Agent"] = "calendar-bot"
-    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-    return session
+class Transport:
+    """The connections of every user: at most `limit` requests at once, each socket
+    operation bounded by `timeout` seconds (waiting for a free connection is not)."""
+
+    def __init__(self, limit: int, timeout: float) -> None:
+        self._limit = limit
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        """The shared session, made in the running loop on first use."""
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._limit, limit_per_host=0),
+                cookie_jar=aiohttp.DummyCookieJar(),
+                headers={"User-Agent": "calendar-bot"},
+                timeout=self._timeout,
+            )
+            self._loop = loop
+        return self._session
+
+    async def close(self) -> None:
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
+
+
+def basic_auth(username: str, password: str) -> str:
+    token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+    return f"Basic {token}"
 
 
 class DavSession:
-    def __init__(
-        self,
-        username: str,
-        password: str,
-        timeout: float,
-        transport: niquests.Session | None = None,
-    ) -> None:
-        """`transport`: a shared pool (not closed here); None gives this user its own."""
-        self._owned = transport is None
-        if transport is None:
-            transport = niquests.Session(disable_http3=True, pool_maxsize=4)
-            transport.verify = True
-            transport.headers["User-Agent"] = "calendar-bot"
-        self._session = transport
-        self._auth = (username, password)  # always Basic: no unauthenticated probe
-        self._timeout = timeout
+    """One user's requests: their Basic auth on the shared transport, and a request count.
+
+    Used by one task at a time (the gateway holds a per-user lock)."""
+
+    def __init__(self, username: str, password: str, transport: Transport) -> None:
+        self._transport = transport
+        self._authorization = basic_auth(username, password)  # always: no unauthenticated probe
         self.requests = 0
 
-    def close(self) -> None:
-        if self._owned:
-            self._session.close()
-
-    def request(
+    async def request(
         self,
         method: str,
         url: str,
@@ -87,32 +99,29 @@ class DavSession:
         """One request; redirects are followed on the same origin only, keeping the method
         (so PROPFIND stays PROPFIND and credentials never leave the server)."""
         all_headers = dict(headers or {})
+        all_headers["Authorization"] = self._authorization
         if body is not None and "Content-Type" not in all_headers:
             all_headers["Content-Type"] = "application/xml; charset=utf-8"
         current = url
+        session = self._transport.session()
         for _ in range(follow + 1):
             self.requests += 1
             try:
-                resp = self._session.request(
-                    method,
-                    current,
-                    data=body,
-                    headers=all_headers,
-                    auth=self._auth,
-                    timeout=self._timeout,
-                    allow_redirects=False,
-                )
-                content = resp.content or b""
-            except niquests.exceptions.Timeout:
+                async with session.request(
+                    method, current, data=body, headers=all_headers, allow_redirects=False
+                ) as resp:
+                    content = await resp.read()
+                    status = resp.status
+                    location = resp.headers.get("Location")
+                    etag = resp.headers.get("ETag", "")
+            except TimeoutError:
                 raise ServerUnreachable(f"timeout talking to {origin(current)}") from None
-            except niquests.exceptions.SSLError:
+            except aiohttp.ClientSSLError:
                 raise ServerUnreachable(f"TLS verification failed for {origin(current)}") from None
-            except (niquests.exceptions.RequestException, OSError) as exc:
+            except (aiohttp.ClientError, OSError, ValueError) as exc:
                 raise ServerUnreachable(
                     f"cannot reach {origin(current)} ({type(exc).__name__})"
                 ) from None
-            status = int(resp.status_code or 0)
-            location = resp.headers.get("Location")
             if status in _REDIRECTS and location:
                 target = urljoin(current, location)
                 if origin(target) != origin(current):
@@ -120,5 +129,5 @@ class DavSession:
                     return HttpResult(status, content, current)
                 current = target
                 continue
-            return HttpResult(status, content, current, resp.headers.get("ETag", "") or "")
+            return HttpResult(status, content, current, etag)
         return HttpResult(599, b"", current)
