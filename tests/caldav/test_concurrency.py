@@ -9,8 +9,7 @@ import pytest
 
 from calendar_bot.caldav import CalDAVGateway, discovery
 from calendar_bot.caldav import gateway as gateway_module
-from calendar_bot.caldav.http import DavSession
-from calendar_bot.domain.model import CalendarRef
+from calendar_bot.caldav.http import DavSession, HttpResult
 from tests.caldav.samples import WINDOW, single
 from tests.support.servers import CalDAVServer
 
@@ -35,9 +34,9 @@ async def test_many_users_in_parallel_each_get_their_own_calendar(
     inside: dict[str, int] = {}
     overlap: list[str] = []
     most = 0
-    real = discovery.list_calendars
+    real = discovery.fetch_home_listing
 
-    async def watched(session: DavSession, home: str) -> list[CalendarRef]:
+    async def watched(session: DavSession, home: str) -> HttpResult:
         nonlocal most
         inside[home] = inside.get(home, 0) + 1
         if inside[home] > 1:
@@ -48,7 +47,7 @@ async def test_many_users_in_parallel_each_get_their_own_calendar(
         finally:
             inside[home] -= 1
 
-    monkeypatch.setattr(gateway_module, "list_calendars", watched)
+    monkeypatch.setattr(gateway_module, "fetch_home_listing", watched)
     discovered = await asyncio.gather(*(gateway.discover(c) for c in users))
     polls = await asyncio.gather(
         *(

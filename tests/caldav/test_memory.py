@@ -3,7 +3,6 @@ bounded object cache, one connection pool per server without cookies."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from calendar_bot.caldav import CalDAVGateway, fetch, ical
+from calendar_bot.caldav import gateway as gateway_module
+from calendar_bot.caldav.http import HttpResult
 from calendar_bot.domain.model import (
     CalendarRef,
     Credentials,
@@ -89,6 +91,30 @@ async def test_unchanged_poll_costs_exactly_one_request(
     assert parsed == []  # nothing re-parsed
     assert titles(second, work) == ["Standup"] and titles(second, home) == ["Dentist"]
     assert [f.occurrences for f in second.calendars] == [f.occurrences for f in first.calendars]
+
+
+async def test_an_unchanged_home_listing_is_not_read_again(
+    caldav_server: CalDAVServer, gateway: CalDAVGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    acct = Account(caldav_server, gateway)
+    work = caldav_server.make_calendar(acct.creds, "Work")
+    await acct.discover()
+    await acct.poll()
+    reads: list[int] = []
+    real = gateway_module.read_home_listing
+
+    def counting(result: HttpResult) -> list[CalendarRef]:
+        reads.append(len(result.body))
+        return real(result)
+
+    monkeypatch.setattr(gateway_module, "read_home_listing", counting)
+    again = await acct.poll()
+    assert reads == [] and again.complete and all(f.unchanged for f in again.calendars)
+
+    caldav_server.put_ics(acct.creds, work, single("w2", "New one"))  # new ctag / sync-token
+    changed = await acct.poll()
+    assert len(reads) == 1
+    assert changed.complete and titles(changed, work) == ["New one"]
 
 
 async def test_changed_event_is_picked_up_and_only_it_is_parsed(

@@ -98,10 +98,21 @@ async def list_calendars(session: DavSession, home_url: str) -> list[CalendarRef
 
     Raises AuthFailed / ServerUnreachable, or CalendarError for any other failure.
     """
+    return read_home_listing(await fetch_home_listing(session, home_url))
+
+
+async def fetch_home_listing(session: DavSession, home_url: str) -> HttpResult:
+    """The home's Depth-1 PROPFIND answer (207), or AuthFailed / ServerUnreachable /
+    CalendarError."""
     result = await _propfind(session, home_url, davxml.propfind_calendars(), "1")
     _check_auth(result)
     if result.status != 207:
         raise CalendarError(f"calendar home listing answered HTTP {result.status}")
+    return result
+
+
+def read_home_listing(result: HttpResult) -> list[CalendarRef]:
+    """The event calendars in a home listing, or CalendarError if it is unreadable."""
     try:
         ms = davxml.parse_multistatus(result.body)
     except davxml.MalformedMultistatus as exc:

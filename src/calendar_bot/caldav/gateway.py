@@ -27,9 +27,15 @@ from typing import TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
 from calendar_bot.caldav import davxml, writes
-from calendar_bot.caldav.discovery import find_home, list_calendars, normalize_base
+from calendar_bot.caldav.discovery import (
+    fetch_home_listing,
+    find_home,
+    list_calendars,
+    normalize_base,
+    read_home_listing,
+)
 from calendar_bot.caldav.fetch import CalendarFetcher, CalendarState, FetchFailed
-from calendar_bot.caldav.http import DavSession, Transport
+from calendar_bot.caldav.http import DavSession, HttpResult, Transport
 from calendar_bot.domain.model import (
     CalendarRef,
     Credentials,
@@ -69,6 +75,17 @@ class _UserClient:
     principal_url: str = ""
     home_url: str = ""
     calendars: dict[str, CalendarState] = field(default_factory=dict)  # path key -> state
+    # the last home listing read, by (URL, digest of the answer): an unchanged home answers
+    # with the same bytes, which need not be parsed again
+    listing_key: tuple[str, bytes] | None = None
+    listing: tuple[CalendarRef, ...] = ()
+
+    def read_listing(self, result: HttpResult) -> tuple[CalendarRef, ...]:
+        key = (result.url, hashlib.blake2b(result.body, digest_size=16).digest())
+        if key != self.listing_key:
+            self.listing = tuple(read_home_listing(result))
+            self.listing_key = key
+        return self.listing
 
 
 class CalDAVGateway:
@@ -195,7 +212,7 @@ class CalDAVGateway:
             start = session.requests
             try:
                 home = await self._ensure_home(client, credentials)
-                listing = await list_calendars(session, home)
+                listing = client.read_listing(await fetch_home_listing(session, home))
             except AuthFailed:
                 raise
             except CalendarError as exc:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_QUEUE_TIMEOUT_S = 60  # waiting for the process's one SQLite connection
 
 # Replicas starting together must not run the same migration twice.
 _MIGRATION_LOCK_ID = 0x0CA1E4DA
@@ -42,10 +43,21 @@ def create_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> As
     starts with BEGIN IMMEDIATE. The bot's transactions read then write (load the snapshot,
     then replace it); a deferred transaction in WAL mode would fail at once with "database is
     locked" when another writer got in between, whereas IMMEDIATE waits its turn.
+
+    SQLite lets one writer in at a time, and every transaction here writes, so the process
+    keeps one connection: transactions queue for it in order (the pool's FIFO) instead of
+    racing in SQLite's busy handler, which is not fair and let some wait past the busy
+    timeout under load ("database is locked"). The busy timeout still covers another process
+    on the same file (a CLI command while the bot runs).
     """
     if is_sqlite(url):
         _ensure_sqlite_dir(url)
-        engine = _create_async_engine(url)
+        if _in_memory(url):
+            engine = _create_async_engine(url)
+        else:
+            engine = _create_async_engine(
+                url, pool_size=1, max_overflow=0, pool_timeout=SQLITE_QUEUE_TIMEOUT_S
+            )
         _tune_sqlite(engine)
         return engine
     return _create_async_engine(
@@ -58,9 +70,14 @@ def create_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> As
     )
 
 
+def _in_memory(url: str) -> bool:
+    database = make_url(url).database
+    return not database or database == ":memory:" or "mode=memory" in database
+
+
 def _ensure_sqlite_dir(url: str) -> None:
     database = make_url(url).database
-    if database and database != ":memory:" and not database.startswith("file:"):
+    if database and not _in_memory(url) and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
