@@ -100,5 +100,5 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Libraries that log request details (and possibly headers) at DEBUG stay at WARNING.
-    for noisy in ("niquests", "urllib3", "aiohttp.access", "alembic", "radicale", "xandikos"):
+    for noisy in ("aiohttp.access", "alembic", "radicale", "xandikos"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

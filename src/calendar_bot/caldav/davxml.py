@@ -29,8 +29,8 @@ _local = threading.local()
 
 
 def _parser() -> etree.XMLParser:
-    """One parser per thread: lxml serializes every thread that shares a parser, and the
-    gateway parses in up to CALDAV_WORKERS threads at once."""
+    """One parser per thread: an lxml parser must not be shared between threads (the bot
+    parses in its event loop's thread; a process may run more than one loop)."""
     parser = getattr(_local, "parser", None)
     if parser is None:
         parser = _local.parser = etree.XMLParser(**_PARSER_OPTIONS)
