@@ -169,6 +169,7 @@ async def run(k: int, rate_limit: bool, within: float) -> dict[str, Any]:
         "all_delivered": wanted <= set(per_channel),
         "duplicates": sum(n - 1 for n in per_channel.values() if n > 1),
         "early": early,
+        "first_s": round(min(delays), 3) if delays else None,
         "p50_s": round(_pct(delays, 0.5), 3),
         "p99_s": round(_pct(delays, 0.99), 3),
         "max_s": round(max(delays), 3) if delays else None,

@@ -95,10 +95,6 @@ class Offload(Protocol):
     def __call__(self, work: Callable[[], T], /) -> Awaitable[T]: ...
 
 
-async def _inline(work: Callable[[], T]) -> T:
-    return work()
-
-
 class CalendarFetcher:
     """Brings one calendar's cache up to date, under the user's lock.
 
@@ -106,9 +102,7 @@ class CalendarFetcher:
     changed calendar) goes through `offload`, the gateway's worker threads, so a large
     calendar does not hold up everything else the bot is doing."""
 
-    def __init__(
-        self, session: DavSession, state: CalendarState, offload: Offload = _inline
-    ) -> None:
+    def __init__(self, session: DavSession, state: CalendarState, offload: Offload) -> None:
         self.session = session
         self.state = state
         self._offload = offload
@@ -132,8 +126,10 @@ class CalendarFetcher:
         if not unchanged:
             await self._refresh(listed, window)
         await self._reload_unexpandable(listed.href, window, user_email, default_tz)
+        if state.expanded_key == (window, user_email.lower(), default_tz):
+            return FetchOutcome(state.expanded, unchanged)
         occurrences = await self._offload(
-            lambda: self._expand(listed.href, window, user_email, default_tz)
+            partial(self._expand, listed.href, window, user_email, default_tz)
         )
         return FetchOutcome(occurrences, unchanged)
 

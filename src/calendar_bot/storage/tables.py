@@ -151,7 +151,8 @@ outbox = Table(
         f"status IN ('{OUTBOX_PENDING}', '{OUTBOX_SENT}', '{OUTBOX_FAILED}')", name="status"
     ),
     Index(None, "status", "next_attempt_at"),
-    Index(None, "mm_user_id"),
+    # the claim's check for an earlier held-back row of the same user (see migration 0004)
+    Index(None, "mm_user_id", "status", "due_at"),
 )
 
 digest_log = Table(
