@@ -59,6 +59,11 @@ class CalendarFetch:
     still equal the ones it passed in `known`, i.e. its stored snapshot is already this
     calendar over this window, so nothing was fetched or expanded (and `occurrences` is empty
     and must not be used).
+
+    `replaced`, also only with `snapshot_window` equal to the window: the calendar changed
+    since the tags passed in `known`, and only the objects (event hrefs) named here changed
+    or are gone; `occurrences` holds just their occurrences over the window. The calendar
+    now is the stored snapshot without occurrences of those objects, plus `occurrences`.
     """
 
     calendar: CalendarRef
@@ -68,6 +73,7 @@ class CalendarFetch:
     exists: bool = True  # False when the calendar is gone from the home (404 / not listed)
     error: str = ""  # a short, secret-free reason when not complete
     expanded: bool = True  # False: unchanged and not expanded (see above)
+    replaced: frozenset[str] | None = None  # a delta of the stored snapshot (see above)
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,10 @@ async def seed(world: World) -> dict[str, str]:
                 caldav_username=f"load{n}@example.test",
                 password_enc=secret,
                 now=now,
-                settings=UserSettings(locale="en", timezone="UTC", reminder_minutes=(15, 0)),
+                # no morning agenda: it names the meeting too, and is not what is measured
+                settings=UserSettings(
+                    locale="en", timezone="UTC", reminder_minutes=(15, 0), digest_enabled=False
+                ),
             )
             await store.users.mark_baseline_done(uid, now=now)
             await store.users.schedule_poll(uid, FAR)  # these are not real CalDAV accounts

@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from calendar_bot.caldav import davxml
 from calendar_bot.caldav.http import DavSession
 from calendar_bot.caldav.ical import ParsedObject, expand, overlaps, parse_object, zone_of
-from calendar_bot.domain.model import CalendarRef, Occurrence, TimeWindow
+from calendar_bot.domain.model import CalendarRef, Occurrence, TimeWindow, snapshot_order
 from calendar_bot.ports import AuthFailed
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,16 @@ class CalendarState:
     expanded_key: tuple[TimeWindow, str, str] | None = None
     expanded: tuple[Occurrence, ...] = ()
     sync_refusals: int = 0  # consecutive refused sync-collection REPORTs; 2 and we stop trying
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """A calendar's changes since a sync token: every object in `replaced` changed or is gone;
+    `occurrences` are the window's occurrences of those still there."""
+
+    replaced: frozenset[str]  # absolute hrefs
+    occurrences: tuple[Occurrence, ...]
+    sync_token: str  # the server's token after these changes
 
 
 @dataclass(slots=True)
@@ -163,7 +173,7 @@ class CalendarFetcher:
             try:
                 await self._incremental(listed)
                 return
-            except _SyncRefused:
+            except SyncRefused:
                 state.sync_refusals += 1
                 log.info("sync token refused for a calendar; doing a full listing")
         await self._full(listed, window)
@@ -171,18 +181,50 @@ class CalendarFetcher:
     async def _incremental(self, listed: CalendarRef) -> None:
         """sync-collection from our token: only changed and deleted hrefs."""
         state = self.state
-        token = state.sync_token
+        changed, deleted, token = await self._changes_since(listed.href, state.sync_token)
+        wanted = [
+            h for h, e in changed.items() if h not in state.objects or state.objects[h].etag != e
+        ]
+        fetched, vanished = await self._multiget(listed.href, wanted)
+        for href in deleted | vanished:
+            state.objects.pop(href, None)
+        state.objects.update(fetched)
+        state.sync_refusals = 0
+        self._mark_tags(listed, token)
+
+    async def delta(
+        self,
+        listed: CalendarRef,
+        since_token: str,
+        window: TimeWindow,
+        user_email: str,
+        default_tz: str,
+    ) -> Delta:
+        """What changed since `since_token` (the caller's stored tags), without the rest of
+        the calendar: the changed objects fetched and expanded over the window. Raises
+        SyncRefused when the server will not sync from that token."""
+        changed, deleted, token = await self._changes_since(listed.href, since_token)
+        fetched, vanished = await self._multiget(listed.href, list(changed))
+        occurrences = await self._offload(
+            partial(_expand_all, fetched, listed.href, window, user_email, default_tz)
+        )
+        return Delta(frozenset(changed) | deleted | vanished, occurrences, token)
+
+    async def _changes_since(
+        self, calendar_href: str, token: str
+    ) -> tuple[dict[str, str], set[str], str]:
+        """sync-collection from `token`: (changed href -> etag, deleted hrefs, new token)."""
         changed: dict[str, str] = {}
         deleted: set[str] = set()
         for _ in range(20):  # servers may page their answer (507 on the truncated part)
             result = await self.session.request(
-                "REPORT", listed.href, davxml.sync_collection(token), {"Depth": "1"}
+                "REPORT", calendar_href, davxml.sync_collection(token), {"Depth": "1"}
             )
             if result.status == 401:
                 raise AuthFailed("the server refused the login")
             if (400 <= result.status < 500 and result.status != 404) or result.status == 501:
                 # 403 (Radicale) / 412 (Xandikos): bad or expired token; others: no support
-                raise _SyncRefused()
+                raise SyncRefused()
             if result.status == 404:
                 raise FetchFailed("calendar not found (HTTP 404)")
             if result.status != 207:
@@ -193,11 +235,11 @@ class CalendarFetcher:
                 raise FetchFailed(f"malformed multistatus: {exc}") from None
             more = False
             for item in ms.responses:
-                href = urljoin(listed.href, item.href)
+                href = urljoin(calendar_href, item.href)
                 if item.status == 507:
                     more = True
                     continue
-                if _path(href).rstrip("/") == _path(listed.href).rstrip("/"):
+                if _path(href).rstrip("/") == _path(calendar_href).rstrip("/"):
                     continue
                 if item.status == 404:
                     deleted.add(href)
@@ -212,15 +254,7 @@ class CalendarFetcher:
             token = ms.sync_token
             if not more:
                 break
-        wanted = [
-            h for h, e in changed.items() if h not in state.objects or state.objects[h].etag != e
-        ]
-        fetched, vanished = await self._multiget(listed.href, wanted)
-        for href in deleted | vanished:
-            state.objects.pop(href, None)
-        state.objects.update(fetched)
-        state.sync_refusals = 0
-        self._mark_tags(listed, token)
+        return changed, deleted, token
 
     def _mark_tags(self, listed: CalendarRef, token: str) -> None:
         """Remember the tags the cache now matches; the listing's tags if nothing moved since."""
@@ -309,7 +343,6 @@ class CalendarFetcher:
         if state.expanded_key == key:
             return state.expanded
         coarse_key = _coarse_key(window, user_email, default_tz)
-        coarse = coarse_key[0]
         zone = zone_of(default_tz)
         out: list[Occurrence] = []
         for href, obj in state.objects.items():
@@ -319,7 +352,7 @@ class CalendarFetcher:
                 obj.expanded = tuple(
                     expand(
                         obj.parsed,
-                        coarse,
+                        coarse_key[0],
                         calendar_href=calendar_href,
                         event_href=href,
                         user_email=user_email,
@@ -329,10 +362,36 @@ class CalendarFetcher:
                 obj.expanded_key = coarse_key
                 obj.parsed = None
             out.extend(o for o in obj.expanded if overlaps(o, window, zone))
-        out.sort(key=lambda o: (o.start, o.uid, o.recurrence_id))
-        state.expanded = tuple(out)
+        state.expanded = snapshot_order(out)
         state.expanded_key = key
         return state.expanded
+
+
+def _expand_all(
+    objects: dict[str, CachedObject],
+    calendar_href: str,
+    window: TimeWindow,
+    user_email: str,
+    default_tz: str,
+) -> tuple[Occurrence, ...]:
+    """The objects' occurrences in the window, expanded as `_expand` does (over whole UTC
+    days, then cut), so a delta gives exactly what a full fetch would for those objects."""
+    coarse = _coarse_key(window, user_email, default_tz)[0]
+    zone = zone_of(default_tz)
+    out: list[Occurrence] = []
+    for href, obj in objects.items():
+        if obj.parsed is None:
+            continue
+        expanded = expand(
+            obj.parsed,
+            coarse,
+            calendar_href=calendar_href,
+            event_href=href,
+            user_email=user_email,
+            default_tz=default_tz,
+        )
+        out.extend(o for o in expanded if overlaps(o, window, zone))
+    return snapshot_order(out)
 
 
 def _parse_all(texts: list[tuple[str, str, str]]) -> list[ParsedObject]:
@@ -351,5 +410,5 @@ def _floor_day(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-class _SyncRefused(Exception):
+class SyncRefused(Exception):
     """The server will not sync from our token (expired, invalid, unsupported)."""

@@ -34,7 +34,7 @@ from calendar_bot.caldav.discovery import (
     normalize_base,
     read_home_listing,
 )
-from calendar_bot.caldav.fetch import CalendarFetcher, CalendarState, FetchFailed
+from calendar_bot.caldav.fetch import CalendarFetcher, CalendarState, FetchFailed, SyncRefused
 from calendar_bot.caldav.http import DavSession, HttpResult, Transport
 from calendar_bot.domain.model import (
     CalendarRef,
@@ -269,6 +269,55 @@ class CalDAVGateway:
         if stored and _same_tags(listed, ref):
             # The caller's snapshot is this calendar at these tags over this window.
             return CalendarFetch(listed, complete=True, unchanged=True, expanded=False)
+        try:
+            if stored and ref.sync_token and key not in client.calendars:
+                # Changed and not in the cache: what changed since the caller's snapshot
+                # is enough; the whole calendar only if the server refuses the token.
+                try:
+                    return await self._delta(client, listed, ref, window, user_email, default_tz)
+                except SyncRefused:
+                    pass
+            return await self._fetch_cached(client, key, listed, window, user_email, default_tz)
+        except AuthFailed:
+            raise
+        except (FetchFailed, CalendarError) as exc:
+            log.info("calendar fetch incomplete: %s", exc)
+            # keep the caller's old tags: this fetch does not vouch for the new ones
+            stale = dataclasses.replace(listed, ctag=ref.ctag, sync_token=ref.sync_token)
+            return CalendarFetch(stale, complete=False, unchanged=False, error=str(exc)[:200])
+
+    async def _delta(
+        self,
+        client: _UserClient,
+        listed: CalendarRef,
+        known: CalendarRef,
+        window: TimeWindow,
+        user_email: str,
+        default_tz: str,
+    ) -> CalendarFetch:
+        fetcher = CalendarFetcher(client.session, CalendarState(), self._offload)
+        delta = await fetcher.delta(listed, known.sync_token, window, user_email, default_tz)
+        if delta.sync_token != listed.sync_token:
+            # moved on since the listing: keep the token the delta reached, and no ctag, so
+            # the next poll looks again
+            listed = dataclasses.replace(listed, ctag="", sync_token=delta.sync_token)
+        return CalendarFetch(
+            listed,
+            complete=True,
+            unchanged=False,
+            occurrences=delta.occurrences,
+            replaced=delta.replaced,
+        )
+
+    async def _fetch_cached(
+        self,
+        client: _UserClient,
+        key: str,
+        listed: CalendarRef,
+        window: TimeWindow,
+        user_email: str,
+        default_tz: str,
+    ) -> CalendarFetch:
         state = self._state(client, key)
         try:
             outcome = await CalendarFetcher(client.session, state, self._offload).fetch(
@@ -276,13 +325,10 @@ class CalDAVGateway:
             )
         except AuthFailed:
             raise
-        except (FetchFailed, ServerUnreachable, CalendarError) as exc:
+        except (FetchFailed, CalendarError):
             state.ctag = state.sync_token = ""  # look again next time; keep parsed objects
             state.expanded_key = None
-            log.info("calendar fetch incomplete: %s", exc)
-            # keep the caller's old tags: this fetch does not vouch for the new ones
-            stale = dataclasses.replace(listed, ctag=ref.ctag, sync_token=ref.sync_token)
-            return CalendarFetch(stale, complete=False, unchanged=False, error=str(exc)[:200])
+            raise
         return CalendarFetch(
             listed, complete=True, unchanged=outcome.unchanged, occurrences=outcome.occurrences
         )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from urllib.parse import unquote, urlsplit
 
 
 class PartStat(StrEnum):
@@ -84,6 +86,17 @@ class Occurrence:
     def start_date(self) -> date:
         """The first day of an all-day event (meaningless for timed ones: use start)."""
         return self.start.date()
+
+
+def object_key(href: str) -> str:
+    """An event object's identity: the decoded path of its href (servers differ in how they
+    percent-encode the same href from one answer to the next)."""
+    return unquote(urlsplit(href).path)
+
+
+def snapshot_order(occurrences: Iterable[Occurrence]) -> tuple[Occurrence, ...]:
+    """A calendar's occurrences in the order fetched and stored: by start, uid, recurrence."""
+    return tuple(sorted(occurrences, key=lambda o: (o.start, o.uid, o.recurrence_id)))
 
 
 @dataclass(frozen=True, slots=True)

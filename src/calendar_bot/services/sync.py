@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from calendar_bot.domain.changes import Change, ChangeKind, diff
-from calendar_bot.domain.model import CalendarRef
+from calendar_bot.domain.model import CalendarRef, object_key, snapshot_order
 from calendar_bot.ports import AuthFailed, CalendarError, SyncResult
 from calendar_bot.services.context import Context, sync_window
 from calendar_bot.storage.codec import occurrence_to_json
@@ -227,12 +227,17 @@ class SyncService:
             if fetch.unchanged and window == previous_window and user.baseline_done:
                 continue  # nothing new and the horizon did not move: the snapshot stands
             previous = await store.snapshot.load_calendar(user.mm_user_id, href)
+            current = fetch.occurrences
+            if fetch.replaced is not None:  # a delta: only the objects named in it changed
+                replaced = {object_key(h) for h in fetch.replaced}
+                kept = [o for o in previous if object_key(o.event_href) not in replaced]
+                current = snapshot_order([*kept, *fetch.occurrences])
             if announce and href in known_hrefs:
                 if own_uids is None:
                     own_uids = await store.own_events.uids(user.mm_user_id)
                 for change in diff(
                     previous,
-                    fetch.occurrences,
+                    current,
                     complete=True,
                     previous_window=previous_window,
                     current_window=window,
@@ -240,7 +245,7 @@ class SyncService:
                     own_uids=own_uids,
                 ):
                     items.append(change_item(user.mm_user_id, change))
-            await store.snapshot.replace_calendar(user.mm_user_id, href, fetch.occurrences, now=now)
+            await store.snapshot.replace_calendar(user.mm_user_id, href, current, now=now)
         new = await store.outbox.enqueue(items, now=now) if items else 0
         if not user.baseline_done:
             await store.users.mark_baseline_done(user.mm_user_id, now=now)

@@ -1,0 +1,130 @@
+"""A changed calendar that is not in the gateway's cache (after a restart, or evicted with
+thousands of users) costs only what changed since the caller's snapshot: one sync-collection
+REPORT and one multiget of the changed objects, nothing else fetched or parsed."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+
+import pytest
+
+from calendar_bot.caldav import CalDAVGateway
+from calendar_bot.domain.model import CalendarRef, Occurrence, object_key, snapshot_order
+from calendar_bot.ports import CalendarFetch, SyncResult
+from tests.caldav.samples import WINDOW, single, weekly_series
+from tests.caldav.test_sync import TZ, Account, count_parses
+from tests.support.servers import CalDAVServer
+
+
+def merged(previous: SyncResult, fetch: CalendarFetch) -> tuple[Occurrence, ...]:
+    """What the caller stores: its snapshot of this calendar with the delta applied (the
+    same merge as SyncService)."""
+    assert fetch.replaced is not None
+    old = next(f for f in previous.calendars if f.calendar.href == fetch.calendar.href)
+    replaced = {object_key(h) for h in fetch.replaced}
+    kept = [o for o in old.occurrences if object_key(o.event_href) not in replaced]
+    return snapshot_order([*kept, *fetch.occurrences])
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[CalDAVGateway]:
+    gw = CalDAVGateway(max_connections=4, timeout=5)
+    yield gw
+    await gw.close()
+
+
+@pytest.fixture
+async def restarted() -> AsyncIterator[CalDAVGateway]:
+    """A second gateway: knows nothing, as after a restart."""
+    gw = CalDAVGateway(max_connections=4, timeout=5)
+    yield gw
+    await gw.close()
+
+
+async def test_changed_calendar_after_a_restart_costs_only_its_changes(
+    caldav_server: CalDAVServer,
+    gateway: CalDAVGateway,
+    restarted: CalDAVGateway,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    acct = Account(caldav_server, gateway)
+    work = caldav_server.make_calendar(acct.creds, "Work")
+    hrefs = [
+        caldav_server.put_ics(
+            acct.creds, work, single(f"e{i}", f"Event {i}", f"2026120{i}T100000Z")
+        )
+        for i in range(1, 6)
+    ]
+    caldav_server.put_ics(acct.creds, work, weekly_series("series", acct.email))
+    await acct.discover()
+    before = await acct.poll()
+    stored = list(acct.calendars)  # the tags that go with the snapshot `before`
+
+    caldav_server.put_ics(  # moved
+        acct.creds,
+        work,
+        single("e2", "Event 2 moved", "20261202T150000Z"),
+        hrefs[1].rsplit("/", 1)[1],
+    )
+    caldav_server.delete(acct.creds, hrefs[3])  # deleted
+    new = caldav_server.put_ics(acct.creds, work, single("e9", "Event 9", "20261209T100000Z"))
+    # Fetch the principal and home first, so only the calendar's own requests are counted.
+    await restarted.discover(acct.creds)
+    parsed = count_parses(monkeypatch)
+    result = await restarted.sync(
+        acct.creds, stored, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+    )
+
+    fetch = next(f for f in result.calendars if f.calendar.href == work)
+    assert fetch.complete and not fetch.unchanged
+    assert fetch.replaced is not None
+    assert {object_key(h) for h in fetch.replaced} == {
+        object_key(h) for h in (hrefs[1], hrefs[3], new)
+    }
+    assert sorted(o.title for o in fetch.occurrences) == ["Event 2 moved", "Event 9"]
+    assert len(parsed) == 2  # the two changed objects, not the calendar's seven
+    assert result.requests == 3  # home listing, sync-collection, multiget
+    # applied to the snapshot, it is exactly what a full fetch gives
+    full = await gateway.sync(acct.creds, stored, WINDOW, acct.email, TZ)
+    whole = next(f for f in full.calendars if f.calendar.href == work)
+    assert merged(before, fetch) == whole.occurrences
+    assert fetch.calendar.sync_token == whole.calendar.sync_token
+
+
+async def test_a_refused_token_falls_back_to_the_whole_calendar(
+    caldav_server: CalDAVServer, gateway: CalDAVGateway, restarted: CalDAVGateway
+) -> None:
+    acct = Account(caldav_server, gateway)
+    work = caldav_server.make_calendar(acct.creds, "Work")
+    caldav_server.put_ics(acct.creds, work, single("a", "A"))
+    await acct.discover()
+    await acct.poll()
+    caldav_server.put_ics(acct.creds, work, single("b", "B", "20261202T100000Z"))
+    bogus = [
+        dataclasses.replace(c, sync_token=c.sync_token + "-not-a-token") if c.href == work else c
+        for c in acct.calendars
+    ]
+
+    result = await restarted.sync(acct.creds, bogus, WINDOW, acct.email, TZ, snapshot_window=WINDOW)
+
+    fetch = next(f for f in result.calendars if f.calendar.href == work)
+    assert fetch.complete and fetch.replaced is None  # the whole calendar, not a delta
+    assert [o.title for o in fetch.occurrences] == ["A", "B"]
+
+
+async def test_without_the_callers_snapshot_there_is_no_delta(
+    caldav_server: CalDAVServer, gateway: CalDAVGateway, restarted: CalDAVGateway
+) -> None:
+    acct = Account(caldav_server, gateway)
+    work = caldav_server.make_calendar(acct.creds, "Work")
+    caldav_server.put_ics(acct.creds, work, single("a", "A"))
+    await acct.discover()
+    await acct.poll()
+    stored: list[CalendarRef] = list(acct.calendars)
+    caldav_server.put_ics(acct.creds, work, single("b", "B", "20261202T100000Z"))
+
+    result = await restarted.sync(acct.creds, stored, WINDOW, acct.email, TZ)
+
+    fetch = next(f for f in result.calendars if f.calendar.href == work)
+    assert fetch.replaced is None and [o.title for o in fetch.occurrences] == ["A", "B"]
