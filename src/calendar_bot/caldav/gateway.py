@@ -7,8 +7,9 @@ cached session and cache, guarded by a lock so no two tasks use them at once.
 
 Memory stays small with thousands of users: an unchanged calendar whose snapshot the caller
 already holds (`snapshot_window`) is answered from the home listing alone, with nothing kept
-here; the per-calendar caches of fetched objects (which make a change cost one object's
-fetch) are kept for the `cached_calendars` most recently fetched calendars only.
+here; a changed one outside the cache is read as a delta of that snapshot (sync-collection
+from the stored token, then only the changed objects). The per-calendar caches of fetched
+objects are kept for the `cached_calendars` most recently fetched calendars only.
 """
 
 from __future__ import annotations
@@ -127,8 +128,9 @@ class CalDAVGateway:
         return client
 
     def _state(self, client: _UserClient, path: str) -> CalendarState:
-        """This calendar's cache, marked most recent; the least recent beyond the bound
-        are dropped (their next change costs a full listing instead of an incremental one)."""
+        """This calendar's cache, marked most recent; the least recent beyond the bound are
+        dropped (their next change is then read as a delta of the caller's snapshot, or in
+        full when the caller has none)."""
         state = client.calendars.setdefault(path, CalendarState())
         self._recent[(client.key, path)] = None
         self._recent.move_to_end((client.key, path))
