@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -10,7 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from calendar_bot.storage.db import check, create_engine, database_url_from
+from calendar_bot.storage import db
+from calendar_bot.storage.db import (
+    check,
+    create_engine,
+    database_url_from,
+    migrate,
+    session_factory,
+)
+from calendar_bot.storage.repositories import transaction
 from calendar_bot.storage.tables import scheduler_state
 
 
@@ -91,3 +100,31 @@ async def test_naive_datetimes_are_refused(engine: AsyncEngine) -> None:
             await connection.execute(
                 scheduler_state.insert().values(name="n", updated_at=datetime(2026, 1, 1))
             )
+
+
+async def test_sqlite_transactions_queue_instead_of_failing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many writers at once in one process: each waits its turn for the one connection, far
+    longer than SQLite's busy timeout, and none fails with "database is locked"."""
+    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 100)
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'queue.db'}")
+    await migrate(engine)
+    sessions = session_factory(engine)
+    now = datetime(2026, 11, 27, 9, tzinfo=UTC)
+    done: list[int] = []
+
+    async def writer(i: int) -> None:
+        async with transaction(sessions) as store:
+            await store.scheduler.set_tick(f"job-{i}", now, now=now)
+            await asyncio.sleep(0.05)  # holds the write lock; 20 of these take a second
+            done.append(i)
+
+    try:
+        await asyncio.gather(*(writer(i) for i in range(20)))
+        async with engine.connect() as connection:
+            stored = (await connection.execute(select(scheduler_state.c.name))).scalars().all()
+    finally:
+        await engine.dispose()
+    assert sorted(done) == list(range(20))
+    assert sorted(stored) == sorted(f"job-{i}" for i in range(20))
