@@ -116,6 +116,37 @@ async def test_due_reminder_candidates(session_factory: Factory, vault: Vault) -
     assert by_uid["bob-1"].auth_active is False
 
 
+async def test_candidates_not_due_by_fire_by_are_left_out(
+    session_factory: Factory, vault: Vault
+) -> None:
+    """A day is read ahead each minute; with fire_by only what may fire by then comes back:
+    by the user's own lead, or earlier by the event's own VALARM."""
+    settings = UserSettings(locale="en", timezone="UTC", reminder_minutes=(10, 0))
+    await add_user(session_factory, vault, "alice", settings=settings)
+    rows = [
+        occurrence("lead-due", NOW + timedelta(minutes=10)),  # 10 minutes before: now
+        occurrence("lead-later", NOW + timedelta(minutes=11)),
+        replace(occurrence("alarm-due", NOW + timedelta(hours=2)), alarm_minutes=(120,)),
+        replace(occurrence("alarm-later", NOW + timedelta(hours=3)), alarm_minutes=(120,)),
+        replace(
+            occurrence("all-day", datetime(2026, 12, 1, tzinfo=UTC)),
+            all_day=True,
+            end=datetime(2026, 12, 2, tzinfo=UTC),
+        ),
+    ]
+    async with transaction(session_factory) as store:
+        await store.snapshot.replace_calendar("alice", HREF, rows, now=NOW)
+        day_ahead = (NOW - timedelta(minutes=1), NOW + timedelta(days=1))
+        every = await store.snapshot.due_reminder_candidates(*day_ahead)
+        due = await store.snapshot.due_reminder_candidates(*day_ahead, fire_by=NOW)
+    assert {c.occurrence.uid for c in every} >= {"lead-due", "lead-later", "alarm-later"}
+    # all-day rows are left to the domain (they remind from the user's local midnight)
+    assert {c.occurrence.uid for c in due} == {"lead-due", "alarm-due"} | (
+        {"all-day"} & {c.occurrence.uid for c in every}
+    )
+    assert next(c for c in due if c.occurrence.uid == "alarm-due").occurrence == rows[2]
+
+
 async def test_all_day_candidates_match_around_local_midnight(
     session_factory: Factory, vault: Vault
 ) -> None:

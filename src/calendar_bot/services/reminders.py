@@ -33,7 +33,9 @@ class ReminderService:
             since = max(last, now - MAX_CATCH_UP) if last else now - timedelta(minutes=1)
             if since >= now:
                 return 0
-            candidates = await store.snapshot.due_reminder_candidates(since, now + MAX_LEAD)
+            candidates = await store.snapshot.due_reminder_candidates(
+                since, now + MAX_LEAD, fire_by=now
+            )
             by_user: dict[str, list[Occurrence]] = defaultdict(list)
             settings: dict[str, UserSettings] = {}
             for candidate in candidates:

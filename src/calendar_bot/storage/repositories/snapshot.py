@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, delete, insert, or_, select
+from sqlalchemy import RowMapping, Text, and_, cast, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calendar_bot.domain.model import EventStatus, Occurrence, OccurrenceKey, UserSettings
@@ -118,7 +119,7 @@ class SnapshotRepository:
         return rowcount(result)
 
     async def due_reminder_candidates(
-        self, window_start: datetime, window_end: datetime
+        self, window_start: datetime, window_end: datetime, *, fire_by: datetime | None = None
     ) -> list[ReminderCandidate]:
         """Occurrences starting in [window_start, window_end], both ends inclusive, of
         every user, with that user's settings; cancelled ones excluded.
@@ -128,6 +129,10 @@ class SnapshotRepository:
         pass window_end = now + the largest lead (settings and VALARM). All-day rows are
         stored at midnight UTC but remind from the user's local midnight, so they match
         with ALL_DAY_MARGIN more on each side.
+
+        With `fire_by`, a timed occurrence none of whose reminders (the user's leads and its
+        own VALARMs) can fire by then is left out before it is decoded: each minute reads a
+        day ahead, and nearly all of it is not due yet.
         """
         margin = ALL_DAY_MARGIN
         timed = and_(
@@ -143,8 +148,12 @@ class SnapshotRepository:
         query = (
             select(
                 occurrences.c.mm_user_id,
-                occurrences.c.payload,
-                users.c.settings,
+                occurrences.c.start_at,
+                occurrences.c.all_day,
+                # decoded here only where a reminder may be due (see below)
+                cast(occurrences.c.payload, Text).label("payload"),
+                occurrences.c.payload["alarm_minutes"].label("alarm_minutes"),
+                cast(users.c.settings, Text).label("settings"),
                 users.c.locale,
                 users.c.timezone,
                 users.c.auth_state,
@@ -157,17 +166,28 @@ class SnapshotRepository:
             .order_by(occurrences.c.start_at, occurrences.c.mm_user_id, occurrences.c.uid)
         )
         rows = (await self._session.execute(query)).mappings().all()
-        return [
-            ReminderCandidate(
-                mm_user_id=r["mm_user_id"],
-                occurrence=occurrence_from_json(r["payload"]),
-                settings=settings_from_json(
-                    r["settings"] or {}, locale=r["locale"], timezone=r["timezone"]
-                ),
-                auth_active=r["auth_state"] == AUTH_ACTIVE,
+        settings: dict[str, UserSettings] = {}
+        out: list[ReminderCandidate] = []
+        for r in rows:
+            user_id = r["mm_user_id"]
+            user_settings = settings.get(user_id)
+            if user_settings is None:
+                user_settings = settings[user_id] = settings_from_json(
+                    json.loads(r["settings"] or "{}"), locale=r["locale"], timezone=r["timezone"]
+                )
+            if fire_by is not None and not r["all_day"]:
+                leads = (*user_settings.reminder_minutes, *(r["alarm_minutes"] or ()))
+                if r["start_at"] - timedelta(minutes=max(leads, default=0)) > fire_by:
+                    continue
+            out.append(
+                ReminderCandidate(
+                    mm_user_id=user_id,
+                    occurrence=occurrence_from_json(json.loads(r["payload"])),
+                    settings=user_settings,
+                    auth_active=r["auth_state"] == AUTH_ACTIVE,
+                )
             )
-            for r in rows
-        ]
+        return out
 
     async def _select(self, *where: Any) -> list[Occurrence]:
         query = (
