@@ -50,6 +50,25 @@ async def test_enqueue_many_rows_in_batches(session_factory: Factory) -> None:
         assert await store.outbox.pending_count() == 450
 
 
+async def test_many_rows_are_marked_sent_at_once(session_factory: Factory) -> None:
+    async with transaction(session_factory) as store:
+        await store.outbox.enqueue([item(f"m{i}", user=f"user{i}") for i in range(3)], now=NOW)
+        first, second, third = await store.outbox.claim_due(NOW, "w1", LEASE, 10)
+        assert await store.outbox.mark_sent(first.id, "post-first", NOW)
+        later = NOW + timedelta(seconds=5)
+        await store.outbox.mark_sent_many(
+            [(first.id, "post-again"), (second.id, "post-2"), (third.id, "post-3")], later
+        )
+        rows = [await store.outbox.get_by_key(f"m{i}") for i in range(3)]
+        assert await store.outbox.claim_due(later, "w1", LEASE, 10) == []
+    sent = [(r.status, r.post_id, r.sent_at, r.claimed_by) for r in rows if r is not None]
+    assert sent == [
+        (OUTBOX_SENT, "post-first", NOW, None),  # already sent: left as it was
+        (OUTBOX_SENT, "post-2", later, None),
+        (OUTBOX_SENT, "post-3", later, None),
+    ]
+
+
 async def test_sent_key_is_never_enqueued_again(session_factory: Factory) -> None:
     async with transaction(session_factory) as store:
         await store.outbox.enqueue([item("once")], now=NOW)

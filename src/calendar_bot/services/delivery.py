@@ -121,8 +121,10 @@ class DeliveryService:
         if not batch:
             return
         async with transaction(self._ctx.sessions) as store:
-            for row_id, post_id, user_id, new_channel in batch:
-                await store.outbox.mark_sent(row_id, post_id, self._ctx.clock.now())
+            await store.outbox.mark_sent_many(
+                [(row_id, post_id) for row_id, post_id, _, _ in batch], self._ctx.clock.now()
+            )
+            for _, _, user_id, new_channel in batch:
                 if new_channel:
                     await store.users.set_dm_channel(user_id, new_channel)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, delete, exists, func, or_, select, update
+from sqlalchemy import RowMapping, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calendar_bot.storage.repositories._dialect import claim_filter, insert, rowcount
@@ -169,6 +169,26 @@ class OutboxRepository:
             )
         )
         return rowcount(result) > 0
+
+    async def mark_sent_many(self, sent: Sequence[tuple[int, str]], now: datetime) -> None:
+        """mark_sent for many (row id, post id) pairs: one statement, executed for each."""
+        if not sent:
+            return
+        stmt = (
+            update(outbox)
+            .where(outbox.c.id == bindparam("row_id"), outbox.c.status == OUTBOX_PENDING)
+            .values(
+                status=OUTBOX_SENT,
+                post_id=bindparam("sent_post_id"),
+                sent_at=now,
+                claimed_by=None,
+                claimed_until=None,
+                last_error=None,
+            )
+        )
+        await self._session.execute(
+            stmt, [{"row_id": row_id, "sent_post_id": post_id} for row_id, post_id in sent]
+        )
 
     async def release(self, row_ids: Sequence[int]) -> int:
         """Hand claimed rows back untried (they queue behind a row that just failed): the
