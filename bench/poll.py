@@ -241,8 +241,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             for c in range(args.cycles):
                 # a new sample of calendars each time: the gateway's cache holds the most
                 # recently fetched ones, and changing those again would flatter the figure
-                seed = index * 1000 + c + 1
-                niquests.post(f"{replay}/_bench/change?fraction=0.05&seed={seed}", timeout=30)
+                sample = index * 1000 + c + 1
+                niquests.post(f"{replay}/_bench/change?fraction=0.05&seed={sample}", timeout=30)
                 changed.append(await cycle(sync, clock, replay))
             runs["changed5"] = _median_run(changed)
         out[f"latency_{round(latency * 1000)}ms"] = runs

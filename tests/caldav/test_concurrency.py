@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -12,13 +11,6 @@ from calendar_bot.caldav import gateway as gateway_module
 from calendar_bot.caldav.http import DavSession, HttpResult
 from tests.caldav.samples import WINDOW, single
 from tests.support.servers import CalDAVServer
-
-
-@pytest.fixture
-async def gateway() -> AsyncIterator[CalDAVGateway]:
-    gw = CalDAVGateway(max_connections=3, timeout=5)
-    yield gw
-    await gw.close()
 
 
 async def test_many_users_in_parallel_each_get_their_own_calendar(

@@ -10,36 +10,26 @@ from collections.abc import AsyncIterator
 import pytest
 
 from calendar_bot.caldav import CalDAVGateway
-from calendar_bot.domain.model import CalendarRef, Occurrence, object_key, snapshot_order
+from calendar_bot.domain.model import Occurrence, apply_delta, object_key
 from calendar_bot.ports import CalendarFetch, SyncResult
+from tests.caldav.conftest import opened_gateway
 from tests.caldav.samples import WINDOW, single, weekly_series
 from tests.caldav.test_sync import TZ, Account, count_parses
 from tests.support.servers import CalDAVServer
 
 
 def merged(previous: SyncResult, fetch: CalendarFetch) -> tuple[Occurrence, ...]:
-    """What the caller stores: its snapshot of this calendar with the delta applied (the
-    same merge as SyncService)."""
+    """What the caller stores: its snapshot of this calendar with the delta applied."""
     assert fetch.replaced is not None
     old = next(f for f in previous.calendars if f.calendar.href == fetch.calendar.href)
-    replaced = {object_key(h) for h in fetch.replaced}
-    kept = [o for o in old.occurrences if object_key(o.event_href) not in replaced]
-    return snapshot_order([*kept, *fetch.occurrences])
-
-
-@pytest.fixture
-async def gateway() -> AsyncIterator[CalDAVGateway]:
-    gw = CalDAVGateway(max_connections=4, timeout=5)
-    yield gw
-    await gw.close()
+    return apply_delta(old.occurrences, fetch.replaced, fetch.occurrences)
 
 
 @pytest.fixture
 async def restarted() -> AsyncIterator[CalDAVGateway]:
     """A second gateway: knows nothing, as after a restart."""
-    gw = CalDAVGateway(max_connections=4, timeout=5)
-    yield gw
-    await gw.close()
+    async with opened_gateway() as gw:
+        yield gw
 
 
 async def test_changed_calendar_after_a_restart_costs_only_its_changes(
@@ -92,15 +82,21 @@ async def test_changed_calendar_after_a_restart_costs_only_its_changes(
     assert fetch.calendar.sync_token == whole.calendar.sync_token
 
 
+async def polled_then_changed(server: CalDAVServer, gateway: CalDAVGateway) -> tuple[Account, str]:
+    """An account whose "Work" calendar held A when polled, and holds A and B now."""
+    acct = Account(server, gateway)
+    work = server.make_calendar(acct.creds, "Work")
+    server.put_ics(acct.creds, work, single("a", "A"))
+    await acct.discover()
+    await acct.poll()
+    server.put_ics(acct.creds, work, single("b", "B", "20261202T100000Z"))
+    return acct, work
+
+
 async def test_a_refused_token_falls_back_to_the_whole_calendar(
     caldav_server: CalDAVServer, gateway: CalDAVGateway, restarted: CalDAVGateway
 ) -> None:
-    acct = Account(caldav_server, gateway)
-    work = caldav_server.make_calendar(acct.creds, "Work")
-    caldav_server.put_ics(acct.creds, work, single("a", "A"))
-    await acct.discover()
-    await acct.poll()
-    caldav_server.put_ics(acct.creds, work, single("b", "B", "20261202T100000Z"))
+    acct, work = await polled_then_changed(caldav_server, gateway)
     bogus = [
         dataclasses.replace(c, sync_token=c.sync_token + "-not-a-token") if c.href == work else c
         for c in acct.calendars
@@ -116,15 +112,9 @@ async def test_a_refused_token_falls_back_to_the_whole_calendar(
 async def test_without_the_callers_snapshot_there_is_no_delta(
     caldav_server: CalDAVServer, gateway: CalDAVGateway, restarted: CalDAVGateway
 ) -> None:
-    acct = Account(caldav_server, gateway)
-    work = caldav_server.make_calendar(acct.creds, "Work")
-    caldav_server.put_ics(acct.creds, work, single("a", "A"))
-    await acct.discover()
-    await acct.poll()
-    stored: list[CalendarRef] = list(acct.calendars)
-    caldav_server.put_ics(acct.creds, work, single("b", "B", "20261202T100000Z"))
+    acct, work = await polled_then_changed(caldav_server, gateway)
 
-    result = await restarted.sync(acct.creds, stored, WINDOW, acct.email, TZ)
+    result = await restarted.sync(acct.creds, acct.calendars, WINDOW, acct.email, TZ)
 
     fetch = next(f for f in result.calendars if f.calendar.href == work)
     assert fetch.replaced is None and [o.title for o in fetch.occurrences] == ["A", "B"]

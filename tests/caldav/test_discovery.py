@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -11,14 +10,8 @@ from calendar_bot.caldav import CalDAVGateway
 from calendar_bot.caldav.discovery import candidate_urls
 from calendar_bot.domain.model import Credentials
 from calendar_bot.ports import AuthFailed, NotCalDAV, ServerUnreachable
+from tests.caldav.conftest import opened_gateway
 from tests.support.servers import CalDAVServer, Fault, Proxy
-
-
-@pytest.fixture
-async def gateway() -> AsyncIterator[CalDAVGateway]:
-    gw = CalDAVGateway(max_connections=4, timeout=5)
-    yield gw
-    await gw.close()
 
 
 async def test_discovery_finds_principal_and_lists_calendars(
@@ -52,11 +45,8 @@ async def test_discovery_from_the_principal_url_needs_no_guessing(
     # a stored principal URL is tried first (the Mail.ru seed form works the same way)
     again = dataclasses.replace(creds, base_url=caldav_server.base_url + "/nowhere/")
     again = dataclasses.replace(again, principal_url=principal)
-    fresh = CalDAVGateway(max_connections=1, timeout=5)
-    try:
+    async with opened_gateway() as fresh:
         principal2, calendars = await fresh.discover(again)
-    finally:
-        await fresh.close()
     assert principal2 == principal
     assert cal in {c.href for c in calendars}
 
@@ -114,10 +104,7 @@ async def test_a_server_that_hangs_is_unreachable_after_one_timeout(
     server, proxy = fault_proxy
     creds = server.new_user()
     proxy.fault("/", Fault.HANG)
-    gw = CalDAVGateway(max_connections=1, timeout=0.5)
-    try:
+    async with opened_gateway(max_connections=1, timeout=0.5) as gw:
         with pytest.raises(ServerUnreachable):
             await gw.discover(creds)
-    finally:
-        await gw.close()
     assert len(proxy.hits) == 1  # not one timeout per discovery candidate

@@ -13,6 +13,7 @@ import pytest
 from calendar_bot.caldav import CalDAVGateway
 from calendar_bot.domain.model import CalendarRef, Credentials
 from calendar_bot.ports import SyncResult
+from tests.caldav.conftest import opened_gateway
 from tests.caldav.samples import WINDOW, single
 from tests.support.servers import CalDAVServer, Fault, Proxy
 
@@ -21,9 +22,8 @@ TZ = "Europe/Moscow"
 
 @pytest.fixture
 async def gateway() -> AsyncIterator[CalDAVGateway]:
-    gw = CalDAVGateway(max_connections=4, timeout=1.0)
-    yield gw
-    await gw.close()
+    async with opened_gateway(timeout=1.0) as gw:
+        yield gw
 
 
 async def setup_two(

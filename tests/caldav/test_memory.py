@@ -10,6 +10,7 @@ import pytest
 
 from calendar_bot.caldav import CalDAVGateway
 from calendar_bot.domain.model import TimeWindow
+from tests.caldav.conftest import opened_gateway
 from tests.caldav.samples import WINDOW, single
 from tests.caldav.test_delta import merged
 from tests.caldav.test_sync import TZ, Account, titles
@@ -18,9 +19,8 @@ from tests.support.servers import CalDAVServer
 
 @pytest.fixture
 async def small_gateway() -> AsyncIterator[CalDAVGateway]:
-    gw = CalDAVGateway(max_connections=4, timeout=5, cached_calendars=1)
-    yield gw
-    await gw.close()
+    async with opened_gateway(cached_calendars=1) as gw:
+        yield gw
 
 
 async def test_unchanged_calendar_in_the_callers_snapshot_is_not_expanded(

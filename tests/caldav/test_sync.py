@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,13 +21,6 @@ from tests.caldav.samples import WINDOW, single, weekly_series
 from tests.support.servers import CalDAVServer, Proxy
 
 TZ = "Europe/Moscow"
-
-
-@pytest.fixture
-async def gateway() -> AsyncIterator[CalDAVGateway]:
-    gw = CalDAVGateway(max_connections=4, timeout=5)
-    yield gw
-    await gw.close()
 
 
 class Account:

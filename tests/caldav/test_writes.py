@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,13 +25,6 @@ from tests.support.servers import CalDAVServer, Proxy
 
 TZ = "Europe/Moscow"
 SERIES_WINDOW = TimeWindow(datetime(2026, 11, 29, tzinfo=UTC), datetime(2026, 12, 28, tzinfo=UTC))
-
-
-@pytest.fixture
-async def gateway() -> AsyncIterator[CalDAVGateway]:
-    gw = CalDAVGateway(max_connections=4, timeout=5)
-    yield gw
-    await gw.close()
 
 
 async def poll(

@@ -45,8 +45,7 @@ async def test_concurrent_outbox_claimers_never_share_a_row(replicas: list[Facto
             mine.extend(r.id for r in rows)
             # Posted: a user's later rows wait while an earlier one is leased (order per user).
             async with transaction(factory) as store:
-                for r in rows:
-                    await store.outbox.mark_sent(r.id, f"post{r.id}", NOW)
+                await store.outbox.mark_sent([(r.id, f"post{r.id}") for r in rows], NOW)
             await asyncio.sleep(0)  # let the other replicas interleave
 
     results = await asyncio.gather(

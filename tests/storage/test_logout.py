@@ -23,7 +23,7 @@ async def _fill(store: Store, user: str) -> None:
         [OutboxItem(user, f"{user}:1", "new"), OutboxItem(user, f"{user}:2", "new")], now=NOW
     )
     [row, *_] = await store.outbox.claim_due(NOW, "w", NOW - NOW, 1)
-    await store.outbox.mark_sent(row.id, "p", NOW)
+    await store.outbox.mark_sent([(row.id, "p")], NOW)
     await store.conversation.set(user, "wizard:title", {}, now=NOW)
     await store.own_events.add(user, "u1", now=NOW)
     await store.digest_log.try_mark(user, date(2026, 11, 30), now=NOW)

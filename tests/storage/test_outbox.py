@@ -54,9 +54,9 @@ async def test_many_rows_are_marked_sent_at_once(session_factory: Factory) -> No
     async with transaction(session_factory) as store:
         await store.outbox.enqueue([item(f"m{i}", user=f"user{i}") for i in range(3)], now=NOW)
         first, second, third = await store.outbox.claim_due(NOW, "w1", LEASE, 10)
-        assert await store.outbox.mark_sent(first.id, "post-first", NOW)
+        await store.outbox.mark_sent([(first.id, "post-first")], NOW)
         later = NOW + timedelta(seconds=5)
-        await store.outbox.mark_sent_many(
+        await store.outbox.mark_sent(
             [(first.id, "post-again"), (second.id, "post-2"), (third.id, "post-3")], later
         )
         rows = [await store.outbox.get_by_key(f"m{i}") for i in range(3)]
@@ -73,8 +73,8 @@ async def test_sent_key_is_never_enqueued_again(session_factory: Factory) -> Non
     async with transaction(session_factory) as store:
         await store.outbox.enqueue([item("once")], now=NOW)
         [claimed] = await store.outbox.claim_due(NOW, "w1", LEASE, 10)
-        assert await store.outbox.mark_sent(claimed.id, "post-1", NOW)
-        assert not await store.outbox.mark_sent(claimed.id, "post-2", NOW)
+        await store.outbox.mark_sent([(claimed.id, "post-1")], NOW)
+        await store.outbox.mark_sent([(claimed.id, "post-2")], NOW)  # already sent: no change
     async with transaction(session_factory) as store:
         assert await store.outbox.enqueue([item("once")], now=NOW + timedelta(days=1)) == 0
         row = await store.outbox.get_by_key("once")
@@ -139,7 +139,7 @@ async def test_delete_pending_for_keeps_sent_rows_and_others(session_factory: Fa
     async with transaction(session_factory) as store:
         await store.outbox.enqueue([item("a1"), item("a2"), item("b1", user="bob")], now=NOW)
         [first, *_] = await store.outbox.claim_due(NOW, "w", LEASE, 1)
-        await store.outbox.mark_sent(first.id, "p", NOW)
+        await store.outbox.mark_sent([(first.id, "p")], NOW)
         assert await store.outbox.delete_pending_for("alice") == 1
         assert [r.idempotency_key for r in await store.outbox.list_for("alice")] == ["a1"]
         assert [r.idempotency_key for r in await store.outbox.list_for("bob")] == ["b1"]
@@ -149,7 +149,7 @@ async def test_prune_drops_old_finished_rows(session_factory: Factory) -> None:
     async with transaction(session_factory) as store:
         await store.outbox.enqueue([item("old"), item("pending")], now=NOW)
         claimed = await store.outbox.claim_due(NOW, "w", LEASE, 1)
-        await store.outbox.mark_sent(claimed[0].id, "p", NOW)
+        await store.outbox.mark_sent([(claimed[0].id, "p")], NOW)
         assert await store.outbox.prune(NOW + timedelta(days=30)) == 1
         assert await store.outbox.get_by_key(claimed[0].idempotency_key) is None
         assert await store.outbox.pending_count() == 1

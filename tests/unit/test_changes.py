@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calendar_bot.domain.changes import Change, ChangeKind, diff, is_invitation
-from calendar_bot.domain.model import EventStatus, Occurrence, PartStat, TimeWindow
+from calendar_bot.domain.model import EventStatus, Occurrence, PartStat, TimeWindow, apply_delta
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 HREF = "/cal/alice/work/"
@@ -416,3 +416,29 @@ def test_diff_invariants(
             assert change.previous is not None
             assert change.occurrence.end > NOW
     assert len(announced) == len(set(announced))  # a series is announced once
+
+
+def test_a_delta_replaces_only_its_objects_whatever_their_href_encoding() -> None:
+    cal = "https://dav.example.test/cals/me%40example.test/work/"
+    kept = occ("kept", event_href=cal + "kept.ics")
+    moved = occ("moved", event_href=cal + "moved.ics")
+    series = [
+        occ("series", NOW + timedelta(days=d), rid=f"r{d}", event_href=cal + "series.ics")
+        for d in (1, 8)
+    ]
+    gone = occ("gone", event_href=cal + "gone.ics")
+    snapshot = (kept, moved, *series, gone)
+    # the server spells the same objects with a decoded "@" this time
+    spelled = "https://dav.example.test/cals/me@example.test/work/"
+    moved_now = replace(moved, start=moved.start + timedelta(hours=3))
+    series_now = replace(series[0], title="Renamed")
+
+    after = apply_delta(
+        snapshot,
+        [spelled + "moved.ics", spelled + "series.ics", spelled + "gone.ics"],
+        [moved_now, series_now],
+    )
+
+    assert after == tuple(
+        sorted([kept, moved_now, series_now], key=lambda o: (o.start, o.uid, o.recurrence_id))
+    )

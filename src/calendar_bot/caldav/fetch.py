@@ -136,10 +136,10 @@ class CalendarFetcher:
         if not unchanged:
             await self._refresh(listed, window)
         await self._reload_unexpandable(listed.href, window, user_email, default_tz)
-        if state.expanded_key == (window, user_email.lower(), default_tz):
+        if state.expanded_key == _exact_key(window, user_email, default_tz):
             return FetchOutcome(state.expanded, unchanged)
         occurrences = await self._offload(
-            partial(self._expand, listed.href, window, user_email, default_tz)
+            partial(_expand, state, listed.href, window, user_email, default_tz)
         )
         return FetchOutcome(occurrences, unchanged)
 
@@ -148,7 +148,7 @@ class CalendarFetcher:
     ) -> None:
         """Fetch again the objects that need a new expansion but whose parse was dropped."""
         state = self.state
-        if state.expanded_key == (window, user_email.lower(), default_tz):
+        if state.expanded_key == _exact_key(window, user_email, default_tz):
             return
         key = _coarse_key(window, user_email, default_tz)
         stale = [h for h, o in state.objects.items() if o.parsed is None and o.expanded_key != key]
@@ -206,7 +206,10 @@ class CalendarFetcher:
         changed, deleted, token = await self._changes_since(listed.href, since_token)
         fetched, vanished = await self._multiget(listed.href, list(changed))
         occurrences = await self._offload(
-            partial(_expand_all, fetched, listed.href, window, user_email, default_tz)
+            # expanded like a full fetch, so the delta is exactly those objects' share of it
+            partial(
+                _expand, CalendarState(objects=fetched), listed.href, window, user_email, default_tz
+            )
         )
         return Delta(frozenset(changed) | deleted | vanished, occurrences, token)
 
@@ -331,71 +334,50 @@ class CalendarFetcher:
                 out[href] = CachedObject(etag, obj)
         return out, vanished
 
-    # ---- expansion --------------------------------------------------------------------------
 
-    def _expand(
-        self, calendar_href: str, window: TimeWindow, user_email: str, default_tz: str
-    ) -> tuple[Occurrence, ...]:
-        """Expand over whole UTC days around the window (cached per object), then cut to
-        the window: polls that move the window by minutes reuse the expansion."""
-        state = self.state
-        key = (window, user_email.lower(), default_tz)
-        if state.expanded_key == key:
-            return state.expanded
-        coarse_key = _coarse_key(window, user_email, default_tz)
-        zone = zone_of(default_tz)
-        out: list[Occurrence] = []
-        for href, obj in state.objects.items():
-            if obj.expanded_key != coarse_key:
-                if obj.parsed is None:
-                    raise FetchFailed("an object to expand was not fetched again")
-                obj.expanded = tuple(
-                    expand(
-                        obj.parsed,
-                        coarse_key[0],
-                        calendar_href=calendar_href,
-                        event_href=href,
-                        user_email=user_email,
-                        default_tz=default_tz,
-                    )
-                )
-                obj.expanded_key = coarse_key
-                obj.parsed = None
-            out.extend(o for o in obj.expanded if overlaps(o, window, zone))
-        state.expanded = snapshot_order(out)
-        state.expanded_key = key
-        return state.expanded
+# ---- expansion ------------------------------------------------------------------------------
 
 
-def _expand_all(
-    objects: dict[str, CachedObject],
-    calendar_href: str,
-    window: TimeWindow,
-    user_email: str,
-    default_tz: str,
+def _expand(
+    state: CalendarState, calendar_href: str, window: TimeWindow, user_email: str, default_tz: str
 ) -> tuple[Occurrence, ...]:
-    """The objects' occurrences in the window, expanded as `_expand` does (over whole UTC
-    days, then cut), so a delta gives exactly what a full fetch would for those objects."""
-    coarse = _coarse_key(window, user_email, default_tz)[0]
+    """Expand the state's objects over whole UTC days around the window (cached per object),
+    then cut to the window: polls that move the window by minutes reuse the expansion."""
+    key = _exact_key(window, user_email, default_tz)
+    if state.expanded_key == key:
+        return state.expanded
+    coarse_key = _coarse_key(window, user_email, default_tz)
     zone = zone_of(default_tz)
     out: list[Occurrence] = []
-    for href, obj in objects.items():
-        if obj.parsed is None:
-            continue
-        expanded = expand(
-            obj.parsed,
-            coarse,
-            calendar_href=calendar_href,
-            event_href=href,
-            user_email=user_email,
-            default_tz=default_tz,
-        )
-        out.extend(o for o in expanded if overlaps(o, window, zone))
-    return snapshot_order(out)
+    for href, obj in state.objects.items():
+        if obj.expanded_key != coarse_key:
+            if obj.parsed is None:
+                raise FetchFailed("an object to expand was not fetched again")
+            obj.expanded = tuple(
+                expand(
+                    obj.parsed,
+                    coarse_key[0],
+                    calendar_href=calendar_href,
+                    event_href=href,
+                    user_email=user_email,
+                    default_tz=default_tz,
+                )
+            )
+            obj.expanded_key = coarse_key
+            obj.parsed = None
+        out.extend(o for o in obj.expanded if overlaps(o, window, zone))
+    state.expanded = snapshot_order(out)
+    state.expanded_key = key
+    return state.expanded
 
 
 def _parse_all(texts: list[tuple[str, str, str]]) -> list[ParsedObject]:
     return [parse_object(data, _path(href)) for href, _, data in texts]
+
+
+def _exact_key(window: TimeWindow, user_email: str, default_tz: str) -> tuple[TimeWindow, str, str]:
+    """What a calendar's expansion was made for."""
+    return (window, user_email.lower(), default_tz)
 
 
 def _coarse_key(
@@ -403,7 +385,7 @@ def _coarse_key(
 ) -> tuple[TimeWindow, str, str]:
     """Expansion happens over whole UTC days around the window."""
     coarse = TimeWindow(_floor_day(window.start), _floor_day(window.end) + timedelta(days=1))
-    return (coarse, user_email.lower(), default_tz)
+    return _exact_key(coarse, user_email, default_tz)
 
 
 def _floor_day(moment: datetime) -> datetime:

@@ -99,6 +99,16 @@ def snapshot_order(occurrences: Iterable[Occurrence]) -> tuple[Occurrence, ...]:
     return tuple(sorted(occurrences, key=lambda o: (o.start, o.uid, o.recurrence_id)))
 
 
+def apply_delta(
+    snapshot: Iterable[Occurrence], replaced: Iterable[str], occurrences: Iterable[Occurrence]
+) -> tuple[Occurrence, ...]:
+    """A calendar's snapshot after a delta: the occurrences of the `replaced` event objects
+    (hrefs) give way to the delta's `occurrences`."""
+    gone = {object_key(href) for href in replaced}
+    kept = [o for o in snapshot if object_key(o.event_href) not in gone]
+    return snapshot_order([*kept, *occurrences])
+
+
 @dataclass(frozen=True, slots=True)
 class CalendarRef:
     href: str

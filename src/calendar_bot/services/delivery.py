@@ -121,7 +121,7 @@ class DeliveryService:
         if not batch:
             return
         async with transaction(self._ctx.sessions) as store:
-            await store.outbox.mark_sent_many(
+            await store.outbox.mark_sent(
                 [(row_id, post_id) for row_id, post_id, _, _ in batch], self._ctx.clock.now()
             )
             for _, _, user_id, new_channel in batch:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from calendar_bot.domain.changes import Change, ChangeKind, diff
-from calendar_bot.domain.model import CalendarRef, object_key, snapshot_order
+from calendar_bot.domain.model import CalendarRef, apply_delta
 from calendar_bot.ports import AuthFailed, CalendarError, SyncResult
 from calendar_bot.services.context import Context, sync_window
 from calendar_bot.storage.codec import occurrence_to_json
@@ -229,9 +229,7 @@ class SyncService:
             previous = await store.snapshot.load_calendar(user.mm_user_id, href)
             current = fetch.occurrences
             if fetch.replaced is not None:  # a delta: only the objects named in it changed
-                replaced = {object_key(h) for h in fetch.replaced}
-                kept = [o for o in previous if object_key(o.event_href) not in replaced]
-                current = snapshot_order([*kept, *fetch.occurrences])
+                current = apply_delta(previous, fetch.replaced, fetch.occurrences)
             if announce and href in known_hrefs:
                 if own_uids is None:
                     own_uids = await store.own_events.uids(user.mm_user_id)

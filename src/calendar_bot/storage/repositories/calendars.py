@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import RowMapping, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,16 +73,7 @@ class CalendarRepository:
             )
         )
         for ref in refs:
-            stmt = insert(self._session, calendars).values(
-                mm_user_id=mm_user_id,
-                href=ref.href,
-                name=ref.name,
-                color=ref.color,
-                ctag=ref.ctag,
-                sync_token=ref.sync_token,
-                enabled=ref.enabled,
-                writable=ref.writable,
-            )
+            stmt = insert(self._session, calendars).values(_row(mm_user_id, ref))
             stmt = stmt.on_conflict_do_update(
                 index_elements=[calendars.c.mm_user_id, calendars.c.href],
                 set_={
@@ -98,16 +90,7 @@ class CalendarRepository:
         """Store one more calendar (found after connecting); False if it is already known."""
         stmt = (
             insert(self._session, calendars)
-            .values(
-                mm_user_id=mm_user_id,
-                href=ref.href,
-                name=ref.name,
-                color=ref.color,
-                ctag=ref.ctag,
-                sync_token=ref.sync_token,
-                enabled=ref.enabled,
-                writable=ref.writable,
-            )
+            .values(_row(mm_user_id, ref))
             .on_conflict_do_nothing(index_elements=[calendars.c.mm_user_id, calendars.c.href])
             .returning(calendars.c.href)
         )
@@ -130,3 +113,16 @@ class CalendarRepository:
             .values(enabled=enabled)
         )
         return rowcount(result) > 0
+
+
+def _row(mm_user_id: str, ref: CalendarRef) -> dict[str, Any]:
+    return {
+        "mm_user_id": mm_user_id,
+        "href": ref.href,
+        "name": ref.name,
+        "color": ref.color,
+        "ctag": ref.ctag,
+        "sync_token": ref.sync_token,
+        "enabled": ref.enabled,
+        "writable": ref.writable,
+    }

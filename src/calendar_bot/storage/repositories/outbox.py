@@ -155,23 +155,9 @@ class OutboxRepository:
         rows = (await self._session.execute(stmt)).mappings().all()
         return sorted((_row(r) for r in rows), key=lambda r: (r.due_at, r.id))
 
-    async def mark_sent(self, row_id: int, post_id: str, now: datetime) -> bool:
-        result = await self._session.execute(
-            update(outbox)
-            .where(outbox.c.id == row_id, outbox.c.status == OUTBOX_PENDING)
-            .values(
-                status=OUTBOX_SENT,
-                post_id=post_id,
-                sent_at=now,
-                claimed_by=None,
-                claimed_until=None,
-                last_error=None,
-            )
-        )
-        return rowcount(result) > 0
-
-    async def mark_sent_many(self, sent: Sequence[tuple[int, str]], now: datetime) -> None:
-        """mark_sent for many (row id, post id) pairs: one statement, executed for each."""
+    async def mark_sent(self, sent: Sequence[tuple[int, str]], now: datetime) -> None:
+        """Mark (row id, post id) pairs sent: one statement, executed for each pair. A row no
+        longer pending (already sent, given up) is left as it is."""
         if not sent:
             return
         stmt = (
