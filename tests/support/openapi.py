@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = Path(
     os.environ.get(
         "MM_OPENAPI_SPEC",
-        str(ROOT.parent / "shared" / "mattermost" / "mattermost-openapi-v4.yaml"),
+        str(ROOT / "tests" / "contract" / "spec" / "mattermost-openapi-v4.yaml"),
     )
 )
 

@@ -1,4 +1,4 @@
-"""Every real-world iCalendar file in ../shared/fixtures/ics parses, with expected occurrences.
+"""Every real-world iCalendar file in tests/data/ics parses, with expected occurrences.
 
 Expectations were worked out by reading each file (zones, rules, overrides), not copied
 from the code's output. Times are UTC; floating times are read in the `tz` given.
@@ -16,8 +16,8 @@ import pytest
 from calendar_bot.caldav.ical import occurrences_from_text
 from calendar_bot.domain.model import EventStatus, Occurrence, PartStat, TimeWindow
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "ics"
-ALL_FILES = sorted(p.name for p in CORPUS.glob("*.ics")) if CORPUS.is_dir() else []
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "ics"  # vendored: see SOURCES.md there
+ALL_FILES = sorted(p.name for p in CORPUS.glob("*.ics"))
 
 C, X = EventStatus.CONFIRMED, EventStatus.CANCELLED
 
@@ -877,7 +877,12 @@ def _read(name: str) -> str:
     return (CORPUS / name).read_bytes().decode("utf-8", errors="replace")
 
 
-pytestmark = pytest.mark.skipif(not ALL_FILES, reason=f"no corpus at {CORPUS}")
+def test_the_corpus_is_in_the_repository() -> None:
+    """All 59 files are vendored, and every case below names one of them."""
+    assert len(ALL_FILES) == 59, f"expected the 59 vendored files in {CORPUS}"
+    assert (CORPUS / "SOURCES.md").is_file()
+    missing = sorted({case.file for case in CASES} - set(ALL_FILES))
+    assert not missing
 
 
 @pytest.mark.parametrize("name", ALL_FILES)
