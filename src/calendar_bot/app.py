@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from calendar_bot.caldav.gateway import CalDAVGateway
 from calendar_bot.clock import Clock, SystemClock
-from calendar_bot.config import Settings
+from calendar_bot.config import ConfigError, Settings
 from calendar_bot.dispatcher import BotDispatcher
 from calendar_bot.logging_setup import secrets
 from calendar_bot.mattermost.chat import MattermostChat
@@ -31,6 +31,7 @@ from calendar_bot.services.digest import DigestService
 from calendar_bot.services.reminders import ReminderService
 from calendar_bot.storage.db import check, create_engine, migrate, session_factory
 from calendar_bot.storage.repositories import transaction
+from calendar_bot.storage.rotation import some_secret_decrypts
 from calendar_bot.vault import Vault
 from calendar_bot.web import create_app
 
@@ -95,6 +96,13 @@ class BotApp:
         self.engine = create_engine(s.database_url)
         await migrate(self.engine)
         self.sessions = session_factory(self.engine)
+        if not await some_secret_decrypts(self.sessions, self.vault):
+            await self.engine.dispose()
+            raise ConfigError(
+                "ENCRYPTION_KEY: no configured key decrypts any stored password - it is not "
+                "the key this database was written with. Nothing was changed; start again "
+                "with the right key (a new key goes first: NEW,OLD)."
+            )
         self.gateway = CalDAVGateway(s.CALDAV_WORKERS, s.CALDAV_TIMEOUT, now=self.clock.now)
         dm_channels: dict[str, str] = {}
         self.client = KnownChannelsClient(
@@ -103,8 +111,9 @@ class BotApp:
             limiter=TokenBucket(s.MM_RATE_LIMIT_PER_SEC, s.MM_RATE_LIMIT_BURST),
             known=dm_channels,
         )
+        first, *older = s.actions_secrets()
         self.renderer = Renderer(
-            ContextSigner(s.actions_secret(), clock=self.clock), s.MM_ACTIONS_URL
+            ContextSigner(first, previous=older, clock=self.clock), s.MM_ACTIONS_URL
         )
         self.chat = MattermostChat(self.client, self.renderer)
         me = await self.client.get_me()

@@ -94,10 +94,17 @@ class Settings(BaseSettings):
 
     def actions_secret(self) -> bytes:
         """The HMAC key material for signed button contexts."""
+        return self.actions_secrets()[0]
+
+    def actions_secrets(self) -> list[bytes]:
+        """The key material that signs button contexts (the first) and that still verifies
+        them: every ENCRYPTION_KEY key, so the buttons posted before a key rotation keep
+        working while the old key is listed. ACTIONS_SECRET, when set, is the only one."""
         explicit = self.ACTIONS_SECRET.get_secret_value()
         if explicit:
-            return explicit.encode()
-        return self.ENCRYPTION_KEY.get_secret_value().split(",")[0].strip().encode()
+            return [explicit.encode()]
+        keys = [k.strip() for k in self.ENCRYPTION_KEY.get_secret_value().split(",")]
+        return [k.encode() for k in keys if k] or [b""]
 
 
 def load_settings(**overrides: object) -> Settings:
