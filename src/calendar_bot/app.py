@@ -29,7 +29,7 @@ from calendar_bot.services.context import Context
 from calendar_bot.services.delivery import DeliveryService
 from calendar_bot.services.digest import DigestService
 from calendar_bot.services.reminders import ReminderService
-from calendar_bot.storage.db import check, create_engine, migrate, session_factory
+from calendar_bot.storage.db import create_engine, migrate, session_factory
 from calendar_bot.storage.repositories import transaction
 from calendar_bot.storage.rotation import some_secret_decrypts
 from calendar_bot.vault import Vault
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 OUTBOX_KEEP = timedelta(days=30)  # sent rows: kept for troubleshooting, then pruned
 CALLBACKS_KEEP = timedelta(days=1)  # replays older than this fail the freshness check anyway
 
+HEALTH_WRITE_SECONDS = 10.0  # /healthz answers "not ready" rather than wait longer on a write
 POLL_BATCH = 1000  # users claimed per poll_due call
 POLL_LOOP_SECONDS = 5.0  # how often due users are looked for (each is polled every CHECK_INTERVAL)
 
@@ -181,9 +182,15 @@ class BotApp:
         )
 
     async def _database_ok(self) -> bool:
+        """Ready only when the database takes a write: a read-only database (a read-only
+        file, a standby after a failover) or a full disk still answers reads, while nothing
+        the bot does is stored. One small committed write: the "healthz" mark."""
         try:
-            await check(self.engine)
-        except Exception:
+            async with asyncio.timeout(HEALTH_WRITE_SECONDS):
+                async with transaction(self.sessions) as store:
+                    await store.scheduler.set_value("healthz", None, now=self.clock.now())
+        except Exception as exc:
+            log.warning("health: the database does not take a write (%s)", type(exc).__name__)
             return False
         return True
 
