@@ -104,7 +104,12 @@ class BotApp:
                 "the key this database was written with. Nothing was changed; start again "
                 "with the right key (a new key goes first: NEW,OLD)."
             )
-        self.gateway = CalDAVGateway(s.CALDAV_WORKERS, s.CALDAV_TIMEOUT, now=self.clock.now)
+        self.gateway = CalDAVGateway(
+            s.CALDAV_WORKERS,
+            s.CALDAV_TIMEOUT,
+            now=self.clock.now,
+            poll_deadline=s.poll_user_deadline,
+        )
         dm_channels: dict[str, str] = {}
         self.client = KnownChannelsClient(
             s.MATTERMOST_BASE_URL,
