@@ -103,6 +103,8 @@ class Proxy:
         self.before_forward: Callable[[str, str], None] | None = None
         self.hang_seconds = 30.0
         self.trickle_seconds = 2.0
+        # Applied to every answer's body on its way back (a server that serves bad bytes).
+        self.rewrite: Callable[[bytes], bytes] | None = None
         self.hits: list[tuple[str, str]] = []  # (method, path) of every request seen
         # Pretend to be a server without RFC 6578 (as Mail.ru may be): no sync-token
         # properties, and sync-collection REPORTs refused.
@@ -204,6 +206,8 @@ class Proxy:
             allow_redirects=False,
         ) as upstream:
             payload = await upstream.read()
+            if self.rewrite is not None:
+                payload = self.rewrite(payload)
             out_headers = {
                 k: v
                 for k, v in upstream.headers.items()

@@ -323,6 +323,7 @@ class CalDAVGateway:
             unchanged=False,
             occurrences=delta.occurrences,
             replaced=delta.replaced,
+            unreadable=delta.unreadable,
         )
 
     async def _fetch_cached(
@@ -346,7 +347,11 @@ class CalDAVGateway:
             state.expanded_key = None
             raise
         return CalendarFetch(
-            listed, complete=True, unchanged=outcome.unchanged, occurrences=outcome.occurrences
+            listed,
+            complete=True,
+            unchanged=outcome.unchanged,
+            occurrences=outcome.occurrences,
+            unreadable=outcome.unreadable,
         )
 
     # ---- writes -------------------------------------------------------------------------------
