@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from calendar_bot.caldav import CalDAVGateway
+from calendar_bot.caldav import CalDAVGateway, fetch
 from tests.caldav.conftest import opened_gateway
 from tests.caldav.samples import WINDOW, single
 from tests.support.servers import CalDAVServer, Fault, Proxy
@@ -62,3 +62,34 @@ async def test_a_trickling_server_costs_its_user_the_deadline_and_nobody_else(
     again = await gateway.sync(slow, slow_calendars, WINDOW, server.email_of(slow), TZ)
     assert again.complete
     assert [o.title for f in again.calendars for o in f.occurrences] == ["Slow one"]
+
+
+async def test_a_large_calendar_on_a_slow_server_gets_there_in_steps(
+    fault_proxy: tuple[CalDAVServer, Proxy], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More objects than one poll's deadline can fetch: each poll keeps the batches it got,
+    so the next one fetches only the rest, instead of starting over for ever."""
+    server, proxy = fault_proxy
+    monkeypatch.setattr(fetch, "MULTIGET_BATCH", 2)
+    creds = server.new_user()
+    calendar = server.make_calendar(creds, "Work")
+    titles = [f"Meeting {n}" for n in range(4)]  # two multiget batches
+    for n, title in enumerate(titles):
+        server.put_ics(creds, calendar, single(f"m{n}", title, f"202612{n + 1:02d}T100000Z"))
+    # every request takes 1 s; a poll's deadline fits the listing, the etag listing and one
+    # multiget (3 s), never two (4 s)
+    proxy.slow_seconds = 1.0
+    async with opened_gateway(timeout=5.0, poll_deadline=3.8) as gateway:
+        _, calendars = await gateway.discover(creds)
+        proxy.fault(urlsplit(server.home_url(creds)).path, Fault.SLOW)
+        outcomes = []
+        for _ in range(4):
+            result = await gateway.sync(creds, calendars, WINDOW, server.email_of(creds), TZ)
+            [got] = [f for f in result.calendars if f.calendar.href == calendar]
+            outcomes.append(got.complete)
+            if got.complete:
+                break
+            calendars = [f.calendar for f in result.calendars]
+    assert outcomes[0] is False  # one poll cannot fetch it all
+    assert outcomes[-1] is True, outcomes
+    assert sorted(o.title for o in got.occurrences) == titles

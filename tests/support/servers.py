@@ -79,6 +79,7 @@ class Fault(StrEnum):
     TRUNCATE = "truncate"
     NOT_FOUND = "404"
     TRICKLE = "trickle"  # the real answer, one byte every `trickle_seconds`
+    SLOW = "slow"  # the real answer, after `slow_seconds`
 
 
 class Proxy:
@@ -103,6 +104,7 @@ class Proxy:
         self.before_forward: Callable[[str, str], None] | None = None
         self.hang_seconds = 30.0
         self.trickle_seconds = 2.0
+        self.slow_seconds = 1.0
         # Applied to every answer's body on its way back (a server that serves bad bytes).
         self.rewrite: Callable[[bytes], bytes] | None = None
         self.hits: list[tuple[str, str]] = []  # (method, path) of every request seen
@@ -192,6 +194,8 @@ class Proxy:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.hang_seconds)
             return web.Response(status=504, text="too late")
+        if fault is Fault.SLOW:
+            await asyncio.sleep(self.slow_seconds)
         body = await request.read()
         refuse = self.hide_sync or self.refuse_sync
         if refuse and request.method == "REPORT" and b"sync-collection" in body:

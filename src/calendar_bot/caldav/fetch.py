@@ -330,42 +330,54 @@ class CalendarFetcher:
     async def _multiget(
         self, calendar_href: str, hrefs: list[str]
     ) -> tuple[dict[str, CachedObject], set[str]]:
-        """(objects fetched, hrefs that vanished since they were listed)."""
+        """(objects fetched, hrefs that vanished since they were listed).
+
+        Each batch goes into the cache as soon as it is in (at its own etag, which is all a
+        cached object vouches for): when a poll runs out of time half-way, the next one
+        fetches only the rest, so a large calendar on a slow server gets there in steps."""
         out: dict[str, CachedObject] = {}
         vanished: set[str] = set()
         for i in range(0, len(hrefs), MULTIGET_BATCH):
-            batch = hrefs[i : i + MULTIGET_BATCH]
-            try:
-                ms = await _report(
-                    self.session,
-                    calendar_href,
-                    davxml.calendar_multiget([_path(h) for h in batch]),
-                )
-            except MalformedAnswer as exc:
-                log.info("multiget answer unreadable (%s); fetching its objects one by one", exc)
-                one_by_one, gone = await self._get_each(batch)
-                out.update(one_by_one)
-                vanished |= gone
+            got, gone = await self._multiget_batch(calendar_href, hrefs[i : i + MULTIGET_BATCH])
+            out.update(got)
+            vanished |= gone
+            self.state.objects.update(got)
+            self.state.expanded_key = None
+        return out, vanished
+
+    async def _multiget_batch(
+        self, calendar_href: str, batch: list[str]
+    ) -> tuple[dict[str, CachedObject], set[str]]:
+        out: dict[str, CachedObject] = {}
+        vanished: set[str] = set()
+        try:
+            ms = await _report(
+                self.session,
+                calendar_href,
+                davxml.calendar_multiget([_path(h) for h in batch]),
+            )
+        except MalformedAnswer as exc:
+            log.info("multiget answer unreadable (%s); fetching its objects one by one", exc)
+            return await self._get_each(batch)
+        answered: set[str] = set()
+        texts: list[tuple[str, str, str]] = []  # (href, etag, calendar data)
+        for item in ms.responses:
+            href = urljoin(calendar_href, item.href)
+            answered.add(_path(href))
+            if item.status == 404 or davxml.CALENDAR_DATA in item.missing:
+                vanished.add(href)  # deleted between listing and multiget
                 continue
-            answered: set[str] = set()
-            texts: list[tuple[str, str, str]] = []  # (href, etag, calendar data)
-            for item in ms.responses:
-                href = urljoin(calendar_href, item.href)
-                answered.add(_path(href))
-                if item.status == 404 or davxml.CALENDAR_DATA in item.missing:
-                    vanished.add(href)  # deleted between listing and multiget
-                    continue
-                data = davxml.calendar_data(item)
-                etag = item.text(davxml.GETETAG)
-                if not data:
-                    raise FetchFailed("multiget answer without calendar data")
-                texts.append((href, etag, data))
-            missing = [h for h in batch if _path(h) not in answered]
-            if missing:
-                raise FetchFailed(f"multiget left out {len(missing)} object(s)")
-            parsed = await self._offload(partial(_parse_all, texts))
-            for (href, etag, _), obj in zip(texts, parsed, strict=True):
-                out[href] = CachedObject(etag, obj)
+            data = davxml.calendar_data(item)
+            etag = item.text(davxml.GETETAG)
+            if not data:
+                raise FetchFailed("multiget answer without calendar data")
+            texts.append((href, etag, data))
+        missing = [h for h in batch if _path(h) not in answered]
+        if missing:
+            raise FetchFailed(f"multiget left out {len(missing)} object(s)")
+        parsed = await self._offload(partial(_parse_all, texts))
+        for (href, etag, _), obj in zip(texts, parsed, strict=True):
+            out[href] = CachedObject(etag, obj)
         return out, vanished
 
     async def _get_each(self, hrefs: list[str]) -> tuple[dict[str, CachedObject], set[str]]:
