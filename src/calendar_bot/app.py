@@ -31,7 +31,7 @@ from calendar_bot.services.digest import DigestService
 from calendar_bot.services.reminders import ReminderService
 from calendar_bot.storage.db import create_engine, migrate, session_factory
 from calendar_bot.storage.repositories import transaction
-from calendar_bot.storage.rotation import some_secret_decrypts
+from calendar_bot.storage.rotation import KEY_MISMATCH, some_secret_decrypts
 from calendar_bot.vault import Vault
 from calendar_bot.web import create_app
 
@@ -99,11 +99,7 @@ class BotApp:
         self.sessions = session_factory(self.engine)
         if not await some_secret_decrypts(self.sessions, self.vault):
             await self.engine.dispose()
-            raise ConfigError(
-                "ENCRYPTION_KEY: no configured key decrypts any stored password - it is not "
-                "the key this database was written with. Nothing was changed; start again "
-                "with the right key (a new key goes first: NEW,OLD)."
-            )
+            raise ConfigError(KEY_MISMATCH)
         self.gateway = CalDAVGateway(
             s.CALDAV_WORKERS,
             s.CALDAV_TIMEOUT,

@@ -87,3 +87,29 @@ def test_run_with_a_key_that_decrypts_nobody_exits_2_and_changes_nothing(tmp_pat
     assert "ENCRYPTION_KEY" in result.stderr and "Traceback" not in result.stderr
     assert wrong not in result.stderr + result.stdout
     assert asyncio.run(_secrets(url)) == before
+
+
+def test_rotate_key_with_a_key_that_decrypts_nobody_exits_2_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "bot.db"
+    url = f"sqlite+aiosqlite:///{db}"
+    run_migrations(url)
+    right, wrong = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    asyncio.run(_store(url, Vault([right]), {"u1": "first-app-password", "u2": "second"}))
+    before = asyncio.run(_secrets(url))
+
+    result = _cli("rotate-key", env={"DB_PATH": str(db), "ENCRYPTION_KEY": wrong}, cwd=tmp_path)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "ENCRYPTION_KEY" in result.stderr and "Traceback" not in result.stderr
+    assert asyncio.run(_secrets(url)) == before
+    assert not asyncio.run(_needs_reconnect(url))
+
+
+async def _needs_reconnect(url: str) -> list[str]:
+    engine = create_engine(url)
+    async with transaction(session_factory(engine)) as store:
+        marked = [u.mm_user_id for u in await store.users.list_all() if u.needs_reconnect]
+    await engine.dispose()
+    return marked

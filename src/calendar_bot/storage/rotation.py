@@ -57,6 +57,13 @@ async def rotate_secrets(
     return RotationResult(rotated, unreadable)
 
 
+KEY_MISMATCH = (
+    "ENCRYPTION_KEY: no configured key decrypts any stored password - it is not the key this "
+    "database was written with. Nothing was changed; start again with the right key (a new "
+    "key goes first: NEW,OLD)."
+)
+
+
 async def some_secret_decrypts(
     session_factory: async_sessionmaker[AsyncSession], vault: Vault
 ) -> bool:
