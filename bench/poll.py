@@ -206,7 +206,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     clock = ManualClock(BENCH_NOW - timedelta(seconds=60))
     workers = args.workers or settings.CALDAV_WORKERS
     concurrency = args.concurrency or settings.POLL_CONCURRENCY
-    gateway = CalDAVGateway(workers, settings.CALDAV_TIMEOUT, now=clock.now)
+    deadline = settings.poll_user_deadline if args.deadline is None else args.deadline
+    gateway = CalDAVGateway(
+        workers, settings.CALDAV_TIMEOUT, now=clock.now, poll_deadline=deadline or None
+    )
     ctx = Context(
         clock=clock,
         vault=Vault.from_setting(args.key),
@@ -271,6 +274,9 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=2)
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--concurrency", type=int, default=0)
+    parser.add_argument(
+        "--deadline", type=float, default=None, help="per-user poll deadline, s (0: none)"
+    )
     parser.add_argument("--direct", action="store_true", help="a real CalDAV server: steady only")
     args = parser.parse_args()
     args.latencies = [float(x) for x in args.latencies.split(",")]

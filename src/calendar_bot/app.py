@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from calendar_bot.caldav.gateway import CalDAVGateway
 from calendar_bot.clock import Clock, SystemClock
-from calendar_bot.config import Settings
+from calendar_bot.config import ConfigError, Settings
 from calendar_bot.dispatcher import BotDispatcher
 from calendar_bot.logging_setup import secrets
 from calendar_bot.mattermost.chat import MattermostChat
@@ -29,8 +29,9 @@ from calendar_bot.services.context import Context
 from calendar_bot.services.delivery import DeliveryService
 from calendar_bot.services.digest import DigestService
 from calendar_bot.services.reminders import ReminderService
-from calendar_bot.storage.db import check, create_engine, migrate, session_factory
+from calendar_bot.storage.db import create_engine, migrate, session_factory
 from calendar_bot.storage.repositories import transaction
+from calendar_bot.storage.rotation import KEY_MISMATCH, some_secret_decrypts
 from calendar_bot.vault import Vault
 from calendar_bot.web import create_app
 
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 OUTBOX_KEEP = timedelta(days=30)  # sent rows: kept for troubleshooting, then pruned
 CALLBACKS_KEEP = timedelta(days=1)  # replays older than this fail the freshness check anyway
 
+HEALTH_WRITE_SECONDS = 10.0  # /healthz answers "not ready" rather than wait longer on a write
 POLL_BATCH = 1000  # users claimed per poll_due call
 POLL_LOOP_SECONDS = 5.0  # how often due users are looked for (each is polled every CHECK_INTERVAL)
 
@@ -95,7 +97,15 @@ class BotApp:
         self.engine = create_engine(s.database_url)
         await migrate(self.engine)
         self.sessions = session_factory(self.engine)
-        self.gateway = CalDAVGateway(s.CALDAV_WORKERS, s.CALDAV_TIMEOUT, now=self.clock.now)
+        if not await some_secret_decrypts(self.sessions, self.vault):
+            await self.engine.dispose()
+            raise ConfigError(KEY_MISMATCH)
+        self.gateway = CalDAVGateway(
+            s.CALDAV_WORKERS,
+            s.CALDAV_TIMEOUT,
+            now=self.clock.now,
+            poll_deadline=s.poll_user_deadline,
+        )
         dm_channels: dict[str, str] = {}
         self.client = KnownChannelsClient(
             s.MATTERMOST_BASE_URL,
@@ -103,8 +113,9 @@ class BotApp:
             limiter=TokenBucket(s.MM_RATE_LIMIT_PER_SEC, s.MM_RATE_LIMIT_BURST),
             known=dm_channels,
         )
+        first, *older = s.actions_secrets()
         self.renderer = Renderer(
-            ContextSigner(s.actions_secret(), clock=self.clock), s.MM_ACTIONS_URL
+            ContextSigner(first, previous=older, clock=self.clock), s.MM_ACTIONS_URL
         )
         self.chat = MattermostChat(self.client, self.renderer)
         me = await self.client.get_me()
@@ -172,9 +183,15 @@ class BotApp:
         )
 
     async def _database_ok(self) -> bool:
+        """Ready only when the database takes a write: a read-only database (a read-only
+        file, a standby after a failover) or a full disk still answers reads, while nothing
+        the bot does is stored. One small committed write: the "healthz" mark."""
         try:
-            await check(self.engine)
-        except Exception:
+            async with asyncio.timeout(HEALTH_WRITE_SECONDS):
+                async with transaction(self.sessions) as store:
+                    await store.scheduler.set_value("healthz", None, now=self.clock.now())
+        except Exception as exc:
+            log.warning("health: the database does not take a write (%s)", type(exc).__name__)
             return False
         return True
 

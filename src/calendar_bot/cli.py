@@ -63,7 +63,7 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 def cmd_rotate_key(_: argparse.Namespace) -> int:
     from calendar_bot.storage.db import create_engine, run_migrations, session_factory
-    from calendar_bot.storage.rotation import rotate_secrets
+    from calendar_bot.storage.rotation import KEY_MISMATCH, rotate_secrets, some_secret_decrypts
 
     settings = _settings()
     vault = _vault(settings)
@@ -72,7 +72,11 @@ def cmd_rotate_key(_: argparse.Namespace) -> int:
     async def rotate() -> tuple[int, int]:
         engine = create_engine(settings.database_url)
         try:
-            return await rotate_secrets(session_factory(engine), vault)
+            sessions = session_factory(engine)
+            if not await some_secret_decrypts(sessions, vault):
+                # not "every password went bad": marking everybody would disconnect them all
+                raise ConfigError(KEY_MISMATCH)
+            return await rotate_secrets(sessions, vault)
         finally:
             await engine.dispose()
 

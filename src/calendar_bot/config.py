@@ -6,7 +6,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     MM_SLASH_COMMAND_TOKEN: SecretStr = SecretStr("")
     CALDAV_WORKERS: int = Field(16, ge=1, le=512)
     CALDAV_TIMEOUT: float = Field(20.0, gt=0, le=300)
+    # One user's whole poll, every request to the last byte; unset: half of CHECK_INTERVAL,
+    # at most 30 s. Shorter than CHECK_INTERVAL, so a cycle never waits a cycle on one user.
+    POLL_USER_DEADLINE: float | None = Field(None, gt=0, le=3600)
     POLL_CONCURRENCY: int = Field(64, ge=1, le=10000)
 
     @field_validator("TZ")
@@ -82,6 +85,22 @@ class Settings(BaseSettings):
             else value
         )
 
+    @model_validator(mode="after")
+    def _deadline_within_cycle(self) -> Settings:
+        if self.POLL_USER_DEADLINE is not None and self.POLL_USER_DEADLINE >= self.CHECK_INTERVAL:
+            raise ValueError(
+                "POLL_USER_DEADLINE must be shorter than CHECK_INTERVAL "
+                f"({self.CHECK_INTERVAL} s): one slow server must not hold up a whole cycle"
+            )
+        return self
+
+    @property
+    def poll_user_deadline(self) -> float:
+        """Seconds one user's poll may take, all requests together (see POLL_USER_DEADLINE)."""
+        if self.POLL_USER_DEADLINE is not None:
+            return self.POLL_USER_DEADLINE
+        return min(30.0, self.CHECK_INTERVAL / 2)
+
     @property
     def mattermost_configured(self) -> bool:
         return bool(self.MATTERMOST_BASE_URL)
@@ -94,10 +113,17 @@ class Settings(BaseSettings):
 
     def actions_secret(self) -> bytes:
         """The HMAC key material for signed button contexts."""
+        return self.actions_secrets()[0]
+
+    def actions_secrets(self) -> list[bytes]:
+        """The key material that signs button contexts (the first) and that still verifies
+        them: every ENCRYPTION_KEY key, so the buttons posted before a key rotation keep
+        working while the old key is listed. ACTIONS_SECRET, when set, is the only one."""
         explicit = self.ACTIONS_SECRET.get_secret_value()
         if explicit:
-            return explicit.encode()
-        return self.ENCRYPTION_KEY.get_secret_value().split(",")[0].strip().encode()
+            return [explicit.encode()]
+        keys = [k.strip() for k in self.ENCRYPTION_KEY.get_secret_value().split(",")]
+        return [k.encode() for k in keys if k] or [b""]
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -64,6 +64,11 @@ class CalendarFetch:
     since the tags passed in `known`, and only the objects (event hrefs) named here changed
     or are gone; `occurrences` holds just their occurrences over the window. The calendar
     now is the stored snapshot without occurrences of those objects, plus `occurrences`.
+
+    `unreadable`: event objects (href -> why: "not_utf8", "too_large") the server holds but
+    that cannot be read. Nothing is known about them: not gone, not unchanged; the caller
+    keeps what it had for them (and `occurrences` has none of theirs). The rest of the
+    calendar is complete.
     """
 
     calendar: CalendarRef
@@ -74,6 +79,7 @@ class CalendarFetch:
     error: str = ""  # a short, secret-free reason when not complete
     expanded: bool = True  # False: unchanged and not expanded (see above)
     replaced: frozenset[str] | None = None  # a delta of the stored snapshot (see above)
+    unreadable: Mapping[str, str] = field(default_factory=dict)  # href -> why (see above)
 
 
 @dataclass(frozen=True, slots=True)

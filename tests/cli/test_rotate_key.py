@@ -65,3 +65,51 @@ def test_rotate_key_leaves_every_password_readable_with_the_new_key(tmp_path: Pa
             raise AssertionError("the old key still decrypts a rotated secret")
     for value in (old, new, *passwords.values()):
         assert value not in result.stdout + result.stderr
+
+
+def test_run_with_a_key_that_decrypts_nobody_exits_2_and_changes_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "bot.db"
+    url = f"sqlite+aiosqlite:///{db}"
+    run_migrations(url)
+    right, wrong = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    asyncio.run(_store(url, Vault([right]), {"u1": "first-app-password", "u2": "second"}))
+    before = asyncio.run(_secrets(url))
+
+    env = {
+        "DB_PATH": str(db),
+        "ENCRYPTION_KEY": wrong,
+        "MATTERMOST_BASE_URL": "http://127.0.0.1:9",  # never reached: the check comes first
+        "MATTERMOST_BOT_TOKEN": "t" * 26,
+        "MM_ACTIONS_URL": "http://127.0.0.1:8080",
+    }
+    result = _cli("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "ENCRYPTION_KEY" in result.stderr and "Traceback" not in result.stderr
+    assert wrong not in result.stderr + result.stdout
+    assert asyncio.run(_secrets(url)) == before
+
+
+def test_rotate_key_with_a_key_that_decrypts_nobody_exits_2_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "bot.db"
+    url = f"sqlite+aiosqlite:///{db}"
+    run_migrations(url)
+    right, wrong = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    asyncio.run(_store(url, Vault([right]), {"u1": "first-app-password", "u2": "second"}))
+    before = asyncio.run(_secrets(url))
+
+    result = _cli("rotate-key", env={"DB_PATH": str(db), "ENCRYPTION_KEY": wrong}, cwd=tmp_path)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "ENCRYPTION_KEY" in result.stderr and "Traceback" not in result.stderr
+    assert asyncio.run(_secrets(url)) == before
+    assert not asyncio.run(_needs_reconnect(url))
+
+
+async def _needs_reconnect(url: str) -> list[str]:
+    engine = create_engine(url)
+    async with transaction(session_factory(engine)) as store:
+        marked = [u.mm_user_id for u in await store.users.list_all() if u.needs_reconnect]
+    await engine.dispose()
+    return marked

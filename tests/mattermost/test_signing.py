@@ -90,3 +90,15 @@ def test_empty_secret_is_rejected() -> None:
 
 def test_context_is_small(signer: ContextSigner) -> None:
     assert len(json.dumps(signer.sign("event.open", ALICE, {"id": "x" * 40}))) < 200
+
+
+def test_older_secrets_verify_but_never_sign(clock: ManualClock) -> None:
+    before = ContextSigner("old-key", clock=clock).sign("event.open", ALICE, {"id": "42"})
+    rotated = ContextSigner("new-key", previous=["old-key"], clock=clock)
+    assert rotated.verify(before, ALICE).payload == {"id": "42"}
+    fresh = rotated.sign("event.open", ALICE, {"id": "42"})
+    assert ContextSigner("new-key", clock=clock).verify(fresh, ALICE).action == "event.open"
+    with pytest.raises(InvalidContext):
+        ContextSigner("old-key", clock=clock).verify(fresh, ALICE)
+    with pytest.raises(InvalidContext):  # a secret dropped from the list verifies no more
+        ContextSigner("new-key", clock=clock).verify(before, ALICE)

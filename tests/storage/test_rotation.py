@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from calendar_bot.storage.repositories import transaction
-from calendar_bot.storage.rotation import rotate_secrets
+from calendar_bot.storage.rotation import rotate_secrets, some_secret_decrypts
 from calendar_bot.vault import Vault
 from tests.storage.helpers import NOW, add_user
 
@@ -42,3 +42,15 @@ async def test_after_rotation_the_new_key_alone_decrypts_everything(
 
     # Running it again rewrites nothing.
     assert await rotate_secrets(session_factory, only_new, now=NOW) == (0, 1)
+
+
+async def test_some_secret_decrypts_tells_a_wrong_key_from_a_few_lost_passwords(
+    session_factory: Factory,
+) -> None:
+    right, wrong, lost = (Vault.generate_key() for _ in range(3))
+    assert await some_secret_decrypts(session_factory, Vault([wrong]))  # nobody stored yet
+    await add_user(session_factory, Vault([lost]), "lost", password="pw-lost")
+    await add_user(session_factory, Vault([right]), "user1", password="pw-1")
+    assert await some_secret_decrypts(session_factory, Vault([right]))  # one lost: not a key error
+    assert await some_secret_decrypts(session_factory, Vault([wrong, right]))
+    assert not await some_secret_decrypts(session_factory, Vault([wrong]))

@@ -78,6 +78,8 @@ class Fault(StrEnum):
     HANG = "hang"
     TRUNCATE = "truncate"
     NOT_FOUND = "404"
+    TRICKLE = "trickle"  # the real answer, one byte every `trickle_seconds`
+    SLOW = "slow"  # the real answer, after `slow_seconds`
 
 
 class Proxy:
@@ -101,6 +103,10 @@ class Proxy:
         # it to make a real concurrent edit on the server between a client's read and write.
         self.before_forward: Callable[[str, str], None] | None = None
         self.hang_seconds = 30.0
+        self.trickle_seconds = 2.0
+        self.slow_seconds = 1.0
+        # Applied to every answer's body on its way back (a server that serves bad bytes).
+        self.rewrite: Callable[[bytes], bytes] | None = None
         self.hits: list[tuple[str, str]] = []  # (method, path) of every request seen
         # Pretend to be a server without RFC 6578 (as Mail.ru may be): no sync-token
         # properties, and sync-collection REPORTs refused.
@@ -188,6 +194,8 @@ class Proxy:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self.hang_seconds)
             return web.Response(status=504, text="too late")
+        if fault is Fault.SLOW:
+            await asyncio.sleep(self.slow_seconds)
         body = await request.read()
         refuse = self.hide_sync or self.refuse_sync
         if refuse and request.method == "REPORT" and b"sync-collection" in body:
@@ -202,6 +210,8 @@ class Proxy:
             allow_redirects=False,
         ) as upstream:
             payload = await upstream.read()
+            if self.rewrite is not None:
+                payload = self.rewrite(payload)
             out_headers = {
                 k: v
                 for k, v in upstream.headers.items()
@@ -215,7 +225,29 @@ class Proxy:
                 payload = payload[: max(len(payload) // 2, 1)]
             if "Location" in out_headers and out_headers["Location"].startswith(self.upstream):
                 out_headers["Location"] = self.url + out_headers["Location"][len(self.upstream) :]
+            if fault is Fault.TRICKLE:
+                return await self._trickle(request, upstream.status, payload, out_headers)
             return web.Response(status=upstream.status, body=payload, headers=out_headers)
+
+    async def _trickle(
+        self, request: web.Request, status: int, payload: bytes, headers: dict[str, str]
+    ) -> web.StreamResponse:
+        """A slow server: headers at once, then the body a byte at a time, never idle for
+        long enough to trip a client's read timeout."""
+        assert self._stopping is not None
+        response = web.StreamResponse(status=status, headers=headers)
+        response.content_length = len(payload)
+        await response.prepare(request)
+        for i in range(len(payload)):
+            try:
+                await response.write(payload[i : i + 1])
+            except ConnectionError:
+                return response  # the client gave up
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.trickle_seconds)
+            if self._stopping.is_set():
+                break
+        return response
 
 
 _SYNC_TOKEN_PROP = re.compile(

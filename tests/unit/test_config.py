@@ -65,3 +65,12 @@ def test_env_file_is_read(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> 
     settings = load_settings()
     assert settings.REMINDER_MINUTES == 30
     assert settings.TZ == "Asia/Yekaterinburg"
+
+
+def test_poll_user_deadline_defaults_within_the_cycle_and_refuses_a_longer_one() -> None:
+    assert load_settings(CHECK_INTERVAL=60).poll_user_deadline == 30
+    assert load_settings(CHECK_INTERVAL=20).poll_user_deadline == 10
+    assert load_settings(CHECK_INTERVAL=600).poll_user_deadline == 30
+    assert load_settings(CHECK_INTERVAL=60, POLL_USER_DEADLINE=5).poll_user_deadline == 5
+    with pytest.raises(ConfigError, match="POLL_USER_DEADLINE"):
+        load_settings(CHECK_INTERVAL=60, POLL_USER_DEADLINE=60)

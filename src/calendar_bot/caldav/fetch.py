@@ -6,6 +6,12 @@ listing; a changed one costs a sync-collection REPORT (or an etag listing) plus 
 of only the changed hrefs. Parsing happens once per (href, etag); only the expansion is kept
 (a parsed iCalendar tree is ten times its size), so when the window moves to a new day the
 objects are fetched again in one multiget and parsed anew.
+
+One bad object does not sink its calendar: when a multiget answer cannot be read as a whole
+(an object that is not UTF-8, or one over the XML parser's 10 MB limit for a text), the
+batch's objects are fetched one by one with GET. An object that then really is unreadable is
+kept as such (with its etag, so it is not fetched again until it changes) and reported in
+`unreadable`: nothing is known about it, which is neither "gone" nor "unchanged".
 """
 
 from __future__ import annotations
@@ -29,6 +35,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MULTIGET_BATCH = 100
+# libxml2's limit for one text node (XML_MAX_TEXT_LENGTH): a larger object cannot come in a
+# multiget answer, and one this large is no meeting anybody can use.
+MAX_OBJECT_BYTES = 10_000_000
+UNREADABLE_NOT_UTF8 = "not_utf8"
+UNREADABLE_TOO_LARGE = "too_large"
 # The etag listing covers more than the window, so a window moving by a day or so does not
 # force a new listing when nothing changed on the server.
 LISTING_PAD_BEFORE = timedelta(days=1)
@@ -43,6 +54,10 @@ class FetchFailed(Exception):
     """
 
 
+class MalformedAnswer(FetchFailed):
+    """A 207 answer that is not a well-formed multistatus (truncated, or one bad object)."""
+
+
 @dataclass(slots=True)
 class CachedObject:
     etag: str
@@ -50,6 +65,7 @@ class CachedObject:
     # the last expansion, so a change to one object re-expands only that object
     expanded_key: tuple[TimeWindow, str, str] | None = None
     expanded: tuple[Occurrence, ...] = ()
+    unreadable: str = ""  # why this object cannot be read (UNREADABLE_*); then never parsed
 
 
 @dataclass(slots=True)
@@ -71,12 +87,14 @@ class Delta:
     replaced: frozenset[str]  # absolute hrefs
     occurrences: tuple[Occurrence, ...]
     sync_token: str  # the server's token after these changes
+    unreadable: dict[str, str] = field(default_factory=dict)  # href -> why; not in `replaced`
 
 
 @dataclass(slots=True)
 class FetchOutcome:
     occurrences: tuple[Occurrence, ...]
     unchanged: bool
+    unreadable: dict[str, str] = field(default_factory=dict)  # href -> why (UNREADABLE_*)
 
 
 def _path(url: str) -> str:
@@ -96,7 +114,11 @@ async def _report(
     try:
         return davxml.parse_multistatus(result.body)
     except davxml.MalformedMultistatus as exc:
-        raise FetchFailed(f"malformed multistatus: {exc}") from None
+        raise MalformedAnswer(f"malformed multistatus: {exc}") from None
+
+
+def unreadable_in(objects: dict[str, CachedObject]) -> dict[str, str]:
+    return {href: obj.unreadable for href, obj in objects.items() if obj.unreadable}
 
 
 class Offload(Protocol):
@@ -136,12 +158,11 @@ class CalendarFetcher:
         if not unchanged:
             await self._refresh(listed, window)
         await self._reload_unexpandable(listed.href, window, user_email, default_tz)
-        if state.expanded_key == _exact_key(window, user_email, default_tz):
-            return FetchOutcome(state.expanded, unchanged)
-        occurrences = await self._offload(
-            partial(_expand, state, listed.href, window, user_email, default_tz)
-        )
-        return FetchOutcome(occurrences, unchanged)
+        if state.expanded_key != _exact_key(window, user_email, default_tz):
+            await self._offload(
+                partial(_expand, state, listed.href, window, user_email, default_tz)
+            )
+        return FetchOutcome(state.expanded, unchanged, unreadable_in(state.objects))
 
     async def _reload_unexpandable(
         self, calendar_href: str, window: TimeWindow, user_email: str, default_tz: str
@@ -151,7 +172,11 @@ class CalendarFetcher:
         if state.expanded_key == _exact_key(window, user_email, default_tz):
             return
         key = _coarse_key(window, user_email, default_tz)
-        stale = [h for h, o in state.objects.items() if o.parsed is None and o.expanded_key != key]
+        stale = [
+            h
+            for h, o in state.objects.items()
+            if o.parsed is None and not o.unreadable and o.expanded_key != key
+        ]
         if stale:
             fetched, vanished = await self._multiget(calendar_href, stale)
             for href in vanished:
@@ -211,7 +236,9 @@ class CalendarFetcher:
                 _expand, CalendarState(objects=fetched), listed.href, window, user_email, default_tz
             )
         )
-        return Delta(frozenset(changed) | deleted | vanished, occurrences, token)
+        unreadable = unreadable_in(fetched)
+        replaced = (frozenset(changed) | deleted | vanished) - unreadable.keys()
+        return Delta(replaced, occurrences, token, unreadable)
 
     async def _changes_since(
         self, calendar_href: str, token: str
@@ -303,35 +330,85 @@ class CalendarFetcher:
     async def _multiget(
         self, calendar_href: str, hrefs: list[str]
     ) -> tuple[dict[str, CachedObject], set[str]]:
-        """(objects fetched, hrefs that vanished since they were listed)."""
+        """(objects fetched, hrefs that vanished since they were listed).
+
+        Each batch goes into the cache as soon as it is in (at its own etag, which is all a
+        cached object vouches for): when a poll runs out of time half-way, the next one
+        fetches only the rest, so a large calendar on a slow server gets there in steps."""
         out: dict[str, CachedObject] = {}
         vanished: set[str] = set()
         for i in range(0, len(hrefs), MULTIGET_BATCH):
-            batch = hrefs[i : i + MULTIGET_BATCH]
+            got, gone = await self._multiget_batch(calendar_href, hrefs[i : i + MULTIGET_BATCH])
+            out.update(got)
+            vanished |= gone
+            self.state.objects.update(got)
+            self.state.expanded_key = None
+        return out, vanished
+
+    async def _multiget_batch(
+        self, calendar_href: str, batch: list[str]
+    ) -> tuple[dict[str, CachedObject], set[str]]:
+        out: dict[str, CachedObject] = {}
+        vanished: set[str] = set()
+        try:
             ms = await _report(
                 self.session,
                 calendar_href,
                 davxml.calendar_multiget([_path(h) for h in batch]),
             )
-            answered: set[str] = set()
-            texts: list[tuple[str, str, str]] = []  # (href, etag, calendar data)
-            for item in ms.responses:
-                href = urljoin(calendar_href, item.href)
-                answered.add(_path(href))
-                if item.status == 404 or davxml.CALENDAR_DATA in item.missing:
-                    vanished.add(href)  # deleted between listing and multiget
-                    continue
-                data = davxml.calendar_data(item)
-                etag = item.text(davxml.GETETAG)
-                if not data:
-                    raise FetchFailed("multiget answer without calendar data")
-                texts.append((href, etag, data))
-            missing = [h for h in batch if _path(h) not in answered]
-            if missing:
-                raise FetchFailed(f"multiget left out {len(missing)} object(s)")
-            parsed = await self._offload(partial(_parse_all, texts))
-            for (href, etag, _), obj in zip(texts, parsed, strict=True):
-                out[href] = CachedObject(etag, obj)
+        except MalformedAnswer as exc:
+            log.info("multiget answer unreadable (%s); fetching its objects one by one", exc)
+            return await self._get_each(batch)
+        answered: set[str] = set()
+        texts: list[tuple[str, str, str]] = []  # (href, etag, calendar data)
+        for item in ms.responses:
+            href = urljoin(calendar_href, item.href)
+            answered.add(_path(href))
+            if item.status == 404 or davxml.CALENDAR_DATA in item.missing:
+                vanished.add(href)  # deleted between listing and multiget
+                continue
+            data = davxml.calendar_data(item)
+            etag = item.text(davxml.GETETAG)
+            if not data:
+                raise FetchFailed("multiget answer without calendar data")
+            texts.append((href, etag, data))
+        missing = [h for h in batch if _path(h) not in answered]
+        if missing:
+            raise FetchFailed(f"multiget left out {len(missing)} object(s)")
+        parsed = await self._offload(partial(_parse_all, texts))
+        for (href, etag, _), obj in zip(texts, parsed, strict=True):
+            out[href] = CachedObject(etag, obj)
+        return out, vanished
+
+    async def _get_each(self, hrefs: list[str]) -> tuple[dict[str, CachedObject], set[str]]:
+        """GET each object: a transport failure still fails the calendar (a truncated
+        answer is no verdict on any object), only a complete body that is not UTF-8 or is
+        too large marks its object unreadable."""
+        out: dict[str, CachedObject] = {}
+        vanished: set[str] = set()
+        texts: list[tuple[str, str, str]] = []
+        for href in hrefs:
+            result = await self.session.request("GET", href)
+            if result.status == 401:
+                raise AuthFailed("the server refused the login")
+            if result.status == 404:
+                vanished.add(href)
+                continue
+            if result.status != 200:
+                raise FetchFailed(f"HTTP {result.status} for an object")
+            if len(result.body) > MAX_OBJECT_BYTES:
+                out[href] = CachedObject(result.etag, None, unreadable=UNREADABLE_TOO_LARGE)
+                continue
+            try:
+                texts.append((href, result.etag, result.body.decode("utf-8")))
+            except UnicodeDecodeError:
+                out[href] = CachedObject(result.etag, None, unreadable=UNREADABLE_NOT_UTF8)
+        parsed = await self._offload(partial(_parse_all, texts))
+        for (href, etag, _), obj in zip(texts, parsed, strict=True):
+            out[href] = CachedObject(etag, obj)
+        for cached in out.values():
+            if cached.unreadable:
+                log.warning("an event object is unreadable (%s)", cached.unreadable)
         return out, vanished
 
 
@@ -350,6 +427,8 @@ def _expand(
     zone = zone_of(default_tz)
     out: list[Occurrence] = []
     for href, obj in state.objects.items():
+        if obj.unreadable:
+            continue  # nothing known: the caller keeps what it had (see `unreadable`)
         if obj.expanded_key != coarse_key:
             if obj.parsed is None:
                 raise FetchFailed("an object to expand was not fetched again")

@@ -91,8 +91,10 @@ class _UserClient:
 
 class CalDAVGateway:
     """`max_connections` bounds concurrent CalDAV requests; `timeout` bounds each connect
-    and read; `cached_calendars` bounds how many calendars keep their fetched objects in
-    memory; `parse_threads` run the iCalendar parsing and expansion."""
+    and read; `poll_deadline` bounds one user's whole poll (every request of a `sync`, to
+    the last byte: a server trickling its answer never trips `timeout`); `cached_calendars`
+    bounds how many calendars keep their fetched objects in memory; `parse_threads` run the
+    iCalendar parsing and expansion."""
 
     def __init__(
         self,
@@ -100,6 +102,7 @@ class CalDAVGateway:
         timeout: float = 20,
         *,
         now: Callable[[], datetime] | None = None,
+        poll_deadline: float | None = None,
         cached_calendars: int = 1000,
         parse_threads: int = 2,
     ) -> None:
@@ -107,6 +110,7 @@ class CalDAVGateway:
         self._cpu = ThreadPoolExecutor(max_workers=parse_threads, thread_name_prefix="ical")
         self._clients: dict[ClientKey, _UserClient] = {}
         self._now = now or (lambda: datetime.now(UTC))
+        self._poll_deadline = poll_deadline
         self._cached_calendars = max(0, cached_calendars)
         # (client key, calendar path key), least recently fetched first
         self._recent: OrderedDict[tuple[ClientKey, str], None] = OrderedDict()
@@ -211,6 +215,16 @@ class CalDAVGateway:
 
         async def work(client: _UserClient) -> SyncResult:
             session = client.session
+            if self._poll_deadline is not None:
+                # past it, every request fails as a timeout: what is left is incomplete
+                session.deadline = asyncio.get_running_loop().time() + self._poll_deadline
+            try:
+                return await poll(client)
+            finally:
+                session.deadline = None
+
+        async def poll(client: _UserClient) -> SyncResult:
+            session = client.session
             start = session.requests
             try:
                 home = await self._ensure_home(client, credentials)
@@ -309,6 +323,7 @@ class CalDAVGateway:
             unchanged=False,
             occurrences=delta.occurrences,
             replaced=delta.replaced,
+            unreadable=delta.unreadable,
         )
 
     async def _fetch_cached(
@@ -332,7 +347,11 @@ class CalDAVGateway:
             state.expanded_key = None
             raise
         return CalendarFetch(
-            listed, complete=True, unchanged=outcome.unchanged, occurrences=outcome.occurrences
+            listed,
+            complete=True,
+            unchanged=outcome.unchanged,
+            occurrences=outcome.occurrences,
+            unreadable=outcome.unreadable,
         )
 
     # ---- writes -------------------------------------------------------------------------------

@@ -53,6 +53,10 @@ class Transport:
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
+    @property
+    def timeout(self) -> aiohttp.ClientTimeout:
+        return self._timeout
+
     def session(self) -> aiohttp.ClientSession:
         """The shared session, made in the running loop on first use."""
         loop = asyncio.get_running_loop()
@@ -86,6 +90,19 @@ class DavSession:
         self._transport = transport
         self._authorization = basic_auth(username, password)  # always: no unauthenticated probe
         self.requests = 0
+        # The event loop's time by which every request must have its whole answer (a poll's
+        # deadline); None: only the transport's per-socket-operation timeout. A server that
+        # trickles a byte now and then never trips a socket timeout, only this.
+        self.deadline: float | None = None
+
+    def _timeout(self) -> aiohttp.ClientTimeout:
+        default = self._transport.timeout
+        if self.deadline is None:
+            return default
+        left = max(self.deadline - asyncio.get_running_loop().time(), 0.001)
+        return aiohttp.ClientTimeout(
+            total=left, sock_connect=default.sock_connect, sock_read=default.sock_read
+        )
 
     async def request(
         self,
@@ -108,7 +125,12 @@ class DavSession:
             self.requests += 1
             try:
                 async with session.request(
-                    method, current, data=body, headers=all_headers, allow_redirects=False
+                    method,
+                    current,
+                    data=body,
+                    headers=all_headers,
+                    allow_redirects=False,
+                    timeout=self._timeout(),
                 ) as resp:
                     content = await resp.read()
                     status = resp.status

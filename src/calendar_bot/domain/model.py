@@ -109,6 +109,15 @@ def apply_delta(
     return snapshot_order([*kept, *occurrences])
 
 
+def keep_objects(
+    previous: Iterable[Occurrence], current: Iterable[Occurrence], hrefs: Iterable[str]
+) -> tuple[Occurrence, ...]:
+    """`current`, with the `previous` occurrences of the event objects `hrefs` in place of
+    its own: for objects nothing is known about now (unreadable), what was known stands."""
+    keys = {object_key(href) for href in hrefs}
+    return apply_delta(current, keys, [o for o in previous if object_key(o.event_href) in keys])
+
+
 @dataclass(frozen=True, slots=True)
 class CalendarRef:
     href: str

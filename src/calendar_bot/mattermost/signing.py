@@ -5,6 +5,10 @@ verbatim but signs nothing, so anybody who can reach the callback URL could forg
 Every context therefore carries an HMAC over (action, user, payload, expiry) with a key
 derived from the bot's secret; a callback is honoured only when the signature holds, it has
 not expired and the acting user is the user it was signed for.
+
+The signer may be given older secrets too (the keys still listed after a key rotation): it
+signs with the first and accepts a signature made with any, so the buttons already posted
+keep working while the old key is listed.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -48,36 +53,52 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
+def _derive(secret: str | bytes) -> bytes:
+    raw = secret.encode("utf-8") if isinstance(secret, str) else secret
+    if not raw:
+        raise ValueError("the action signing secret is empty")
+    derived: bytes = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(
+        raw
+    )
+    return derived
+
+
 class ContextSigner:
-    """Signs and verifies action contexts. Key derivation keeps the raw secret single-purpose."""
+    """Signs and verifies action contexts. Key derivation keeps the raw secret single-purpose.
+
+    `previous` secrets only verify (see the module docstring)."""
 
     def __init__(
         self,
         secret: str | bytes,
         *,
+        previous: Sequence[str | bytes] = (),
         lifetime: timedelta = DEFAULT_LIFETIME,
         clock: Clock | None = None,
     ) -> None:
-        raw = secret.encode("utf-8") if isinstance(secret, str) else secret
-        if not raw:
-            raise ValueError("the action signing secret is empty")
-        self._key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(
-            raw
-        )
+        self._key = _derive(secret)
+        self._keys = [self._key, *(_derive(old) for old in previous)]
         self._lifetime = lifetime
         self._clock: Clock = clock or SystemClock()
 
     def _now(self) -> int:
         return int(self._clock.now().timestamp())
 
-    def _mac(self, action: str, user_id: str, payload: dict[str, str], expires_at: int) -> str:
+    def _mac(
+        self,
+        action: str,
+        user_id: str,
+        payload: dict[str, str],
+        expires_at: int,
+        key: bytes | None = None,
+    ) -> str:
         message = json.dumps(
             [_VERSION, action, user_id, payload, expires_at],
             sort_keys=True,
             separators=(",", ":"),
             ensure_ascii=False,
         ).encode("utf-8")
-        return _b64(hmac.new(self._key, message, hashlib.sha256).digest())
+        return _b64(hmac.new(key or self._key, message, hashlib.sha256).digest())
 
     def sign(
         self,
@@ -118,8 +139,13 @@ class ContextSigner:
             and isinstance(signature, str)
         ):
             raise InvalidContext("forged")
-        expected = self._mac(action, user_id, payload, expires_at)
-        if not hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8")):
+        offered = signature.encode("utf-8")
+        if not any(
+            hmac.compare_digest(
+                self._mac(action, user_id, payload, expires_at, key).encode(), offered
+            )
+            for key in self._keys
+        ):
             raise InvalidContext("forged")
         if not hmac.compare_digest(user_id.encode("utf-8"), acting_user_id.encode("utf-8")):
             raise InvalidContext("cross_user")

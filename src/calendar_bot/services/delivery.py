@@ -19,7 +19,7 @@ from calendar_bot.domain.changes import Change, ChangeKind
 from calendar_bot.services.context import Context, zone
 from calendar_bot.services.digest import KIND_DIGEST
 from calendar_bot.services.reminders import KIND_REMINDER
-from calendar_bot.services.sync import KIND_CHANGE, KIND_RECONNECT
+from calendar_bot.services.sync import KIND_CHANGE, KIND_RECONNECT, KIND_UNREADABLE
 from calendar_bot.storage.codec import occurrence_from_json
 from calendar_bot.storage.repositories import OutboxRow, StoredUser, transaction
 from calendar_bot.views import meetings, notifications, onboarding
@@ -61,6 +61,8 @@ def render_row(
         return meetings.daily_digest(occurrences, date.fromisoformat(p["day"]), locale, tz, now)
     if row.kind == KIND_RECONNECT:
         return [onboarding.credentials_rejected(locale, user.email)]
+    if row.kind == KIND_UNREADABLE:
+        return [notifications.unreadable_event(str(p["calendar"]), str(p["why"]), locale)]
     raise ValueError(f"unknown outbox kind {row.kind!r}")
 
 

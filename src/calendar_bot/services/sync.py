@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from calendar_bot.domain.changes import Change, ChangeKind, diff
-from calendar_bot.domain.model import CalendarRef, apply_delta
+from calendar_bot.domain.model import CalendarRef, apply_delta, keep_objects
 from calendar_bot.ports import AuthFailed, CalendarError, SyncResult
 from calendar_bot.services.context import Context, sync_window
 from calendar_bot.storage.codec import occurrence_to_json
@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 KIND_CHANGE = "change"
 KIND_RECONNECT = "reconnect"
+KIND_UNREADABLE = "unreadable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,17 @@ def change_item(user_id: str, change: Change) -> OutboxItem:
             "occurrence": occurrence_to_json(change.occurrence),
             "previous": occurrence_to_json(change.previous) if change.previous else None,
         },
+    )
+
+
+def unreadable_item(user_id: str, calendar: CalendarRef, href: str, why: str) -> OutboxItem:
+    """Told once per object and reason (the outbox keeps one row per key)."""
+    digest = hashlib.sha256("\x1f".join([user_id, href, why]).encode()).hexdigest()[:40]
+    return OutboxItem(
+        mm_user_id=user_id,
+        idempotency_key=f"unreadable:{digest}",
+        kind=KIND_UNREADABLE,
+        payload={"calendar": calendar.name, "why": why},
     )
 
 
@@ -230,6 +242,12 @@ class SyncService:
             current = fetch.occurrences
             if fetch.replaced is not None:  # a delta: only the objects named in it changed
                 current = apply_delta(previous, fetch.replaced, fetch.occurrences)
+            if fetch.unreadable:  # neither gone nor changed: what we had for them stands
+                current = keep_objects(previous, current, fetch.unreadable)
+                items += [
+                    unreadable_item(user.mm_user_id, fetch.calendar, href, why)
+                    for href, why in fetch.unreadable.items()
+                ]
             if announce and href in known_hrefs:
                 if own_uids is None:
                     own_uids = await store.own_events.uids(user.mm_user_id)

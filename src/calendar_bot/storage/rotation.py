@@ -55,3 +55,31 @@ async def rotate_secrets(
                     rotated += 1
     log.info("key rotation: %d re-encrypted, %d unreadable", rotated, unreadable)
     return RotationResult(rotated, unreadable)
+
+
+KEY_MISMATCH = (
+    "ENCRYPTION_KEY: no configured key decrypts any stored password - it is not the key this "
+    "database was written with. Nothing was changed; start again with the right key (a new "
+    "key goes first: NEW,OLD)."
+)
+
+
+async def some_secret_decrypts(
+    session_factory: async_sessionmaker[AsyncSession], vault: Vault
+) -> bool:
+    """True when there is no stored secret or at least one decrypts with the vault's keys.
+
+    False means no key decrypts any stored secret: not every user's password went bad at
+    once, the configured key is not the one this database was written with (a configuration
+    error, which must stop the start rather than disconnect everybody). Stops at the first
+    secret that decrypts, so a healthy start costs one decryption.
+    """
+    async with transaction(session_factory) as store:
+        secrets = await store.users.all_with_secrets()
+    for _mm_user_id, token in secrets:
+        try:
+            vault.decrypt(token)
+        except UndecryptableSecret:
+            continue
+        return True
+    return not secrets

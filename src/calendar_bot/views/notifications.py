@@ -200,3 +200,14 @@ def reminder(
         (Block(buttons=(join_button(occurrence.join_url, locale),)),) if occurrence.join_url else ()
     )
     return OutMessage("\n".join(lines), blocks)
+
+
+def unreadable_event(calendar_name: str, why: str, locale: str) -> OutMessage:
+    """One event in a calendar cannot be read: said once, with what the bot does about it."""
+    reason = t(
+        locale,
+        "notify.unreadable.too_large" if why == "too_large" else "notify.unreadable.not_utf8",
+    )
+    return OutMessage(
+        t(locale, "notify.unreadable", calendar=md_inline(calendar_name), reason=reason)
+    )
