@@ -136,6 +136,29 @@ async def test_reminders_before_and_at_start_only_for_the_right_meetings(world: 
     assert "Called off" not in every and "Declined one" not in every and "Holiday" not in every
 
 
+@pytest.mark.parametrize("locale", ["ru", "en"])
+async def test_fifteen_minute_jumps_still_bring_each_reminder_once(
+    world: World, locale: str
+) -> None:
+    """A tick a quarter of an hour late (a slow host, a sandbox fast-forward) skips nothing:
+    the reminder before a start comes marked late, and the start notice too while the
+    meeting is on, saying since when."""
+    fay, creds, calendar = await world.person(f"fay{locale}", locale=locale)
+    put = world.radicale.put_ics
+    put(creds, calendar, vcalendar(vevent("p", "Planning", msk(8, 30), msk(9, 30))))
+    await connect(world, fay, creds)
+    assert await at_mark(world, fay, msk(8, 14)) == []
+
+    got = await at_mark(world, fay, msk(8, 29))
+    minute = tn(locale, "plural.in_minutes", 1)
+    assert len(got) == 1 and minute in got[0] and t(locale, "remind.late") in got[0], got
+    got = await at_mark(world, fay, msk(8, 44))
+    on_since = t(locale, "remind.started", title="Planning", time="08:30")
+    assert len(got) == 1 and on_since in got[0] and t(locale, "remind.late") in got[0], got
+    for moment in (msk(8, 50), msk(8, 59)):
+        assert await at_mark(world, fay, moment) == []
+
+
 async def test_late_reminders_after_downtime_once_across_restarts(world: World) -> None:
     dave, creds, calendar = await world.person("dave", locale="en")
     put = world.radicale.put_ics

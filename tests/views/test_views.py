@@ -565,7 +565,24 @@ def test_reminders() -> None:
     assert "in 7 minutes" in late.text and "late" in late.text
     no_link = notifications.reminder(my_review(), 15, "ru", MSK, msk(27, 13, 45))
     assert no_link.blocks == ()
-    assert "через 1 минуту" in notifications.reminder(my_review(), 1, "ru", MSK, NOW).text
+    one = notifications.reminder(my_review(), 1, "ru", MSK, msk(27, 13, 59))
+    assert "через 1 минуту" in one.text
+
+
+def test_a_reminder_counts_the_time_left_from_when_it_is_sent() -> None:
+    hour = notifications.reminder(standup(), 60, "ru", MSK, msk(27, 9))
+    assert hour.text.startswith("⏰ **Планёрка \\| команда «Календарь»** — через 1 ч\n")
+    a_minute_late = notifications.reminder(standup(), 60, "ru", MSK, msk(27, 9, 1))
+    assert "через 59 минут" in a_minute_late.text and "60" not in a_minute_late.text
+    assert "in 1 h 30 min" in notifications.reminder(standup(), 90, "en", MSK, msk(27, 8, 30)).text
+
+
+def test_a_late_start_notice_says_the_meeting_is_on_since_its_start() -> None:
+    late = notifications.reminder(standup(), 0, "ru", MSK, msk(27, 10, 13), late=True)
+    assert late.text.startswith("🔔 **Планёрка \\| команда «Календарь»** — уже идёт, началась в 10:00")
+    assert "начинается сейчас" not in late.text and "с опозданием" in late.text
+    en = notifications.reminder(standup(), 0, "en", MSK, msk(27, 10, 13), late=True)
+    assert en.text.startswith("🔔 **Планёрка \\| команда «Календарь»** — in progress since 10:00")
 
 
 # ---- settings, log out, raw, odd cases ---------------------------------------------------

@@ -229,6 +229,8 @@ MESSAGES: Final[dict[str, str]] = {
     "notify.changed_location": "Location: ~~{old}~~ → {new}",
     "remind.soon": "⏰ **{title}** — {in_minutes}",
     "remind.now": "🔔 **{title}** — starting now!",
+    "remind.started": "🔔 **{title}** — in progress since {time}",
+    "remind.in_duration": "in {duration}",
     "remind.late": "_(late: the bot was unavailable)_",
     "remind.at": "🕒 Starts: {weekday} {time}",
     # ---- the create-meeting wizard -----------------------------------------------------

@@ -229,6 +229,8 @@ MESSAGES: Final[dict[str, str]] = {
     "notify.changed_location": "Место: ~~{old}~~ → {new}",
     "remind.soon": "⏰ **{title}** — {in_minutes}",
     "remind.now": "🔔 **{title}** — начинается сейчас!",
+    "remind.started": "🔔 **{title}** — уже идёт, началась в {time}",
+    "remind.in_duration": "через {duration}",
     "remind.late": "_(с опозданием: бот был недоступен)_",
     "remind.at": "🕒 Начало: {weekday} {time}",
     # ---- the create-meeting wizard -----------------------------------------------------
