@@ -579,10 +579,11 @@ def test_a_reminder_counts_the_time_left_from_when_it_is_sent() -> None:
 
 def test_a_late_start_notice_says_the_meeting_is_on_since_its_start() -> None:
     late = notifications.reminder(standup(), 0, "ru", MSK, msk(27, 10, 13), late=True)
-    assert late.text.startswith("🔔 **Планёрка \\| команда «Календарь»** — уже идёт, началась в 10:00")
+    title = "🔔 **Планёрка \\| команда «Календарь»**"
+    assert late.text.startswith(f"{title} — уже идёт, началась в 10:00")
     assert "начинается сейчас" not in late.text and "с опозданием" in late.text
     en = notifications.reminder(standup(), 0, "en", MSK, msk(27, 10, 13), late=True)
-    assert en.text.startswith("🔔 **Планёрка \\| команда «Календарь»** — in progress since 10:00")
+    assert en.text.startswith(f"{title} — in progress since 10:00")
 
 
 # ---- settings, log out, raw, odd cases ---------------------------------------------------
