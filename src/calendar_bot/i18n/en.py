@@ -125,6 +125,7 @@ MESSAGES: Final[dict[str, str]] = {
         "⚠️ I couldn't delete your message with the password. Please delete it yourself"
         " (⋯ → Delete)."
     ),
+    "connect.already_connected": "✅ Your calendar is already connected — nothing to cancel.",
     "connect.cancelled": "👌 Connecting cancelled. Press the button when you're ready.",
     "connected.title": "✅ Calendar connected!",
     "connected.title_email": "✅ Calendar {email} connected!",
