@@ -21,6 +21,7 @@ from calendar_bot.views import (
     settings,
     wizard,
 )
+from calendar_bot.i18n import t
 from calendar_bot.views.dialog import Dialog
 from calendar_bot.views.message import OutMessage
 from calendar_bot.views.refs import calendar_ref, occurrence_ref
@@ -142,9 +143,9 @@ def _all_views(locale: str) -> list[OutMessage | Dialog]:
         notifications.updated(my_review(), replace(my_review(), title="Ревью 2"), locale, MSK, NOW),
         notifications.reminder(standup(), 15, locale, MSK, NOW),
         notifications.reminder(standup(), 0, locale, MSK, NOW, late=True),
-        settings.settings_view(settings_, locale),
+        settings.settings_view(settings_, locale, NOW),
         settings.settings_view(
-            UserSettings(reminder_minutes=(), digest_enabled=False), locale, saved=True
+            UserSettings(reminder_minutes=(), digest_enabled=False), locale, NOW, saved=True
         ),
         settings.logout_confirm(locale),
         settings.logged_out(locale),
@@ -590,7 +591,7 @@ def test_a_late_start_notice_says_the_meeting_is_on_since_its_start() -> None:
 
 
 def test_settings_view_reflects_and_flips_the_settings() -> None:
-    message = settings.settings_view(UserSettings(), "ru")
+    message = settings.settings_view(UserSettings(), "ru", NOW)
     assert "⏰ Напоминание до встречи: за 15 мин" in message.text
     assert "🔔 Напоминание в момент начала: включено" in message.text
     assert "☀️ Утренняя сводка: в 09:00" in message.text
@@ -602,11 +603,34 @@ def test_settings_view_reflects_and_flips_the_settings() -> None:
     assert flips[actions.SETTINGS_AT_START] == {"on": "0"}
     assert flips[actions.SETTINGS_DIGEST] == {"on": "0"}
     assert flips[actions.SETTINGS_DIGEST_EMPTY] == {"on": "1"}
-    off = settings.settings_view(UserSettings(reminder_minutes=(), digest_enabled=False), "en")
+    off = settings.settings_view(UserSettings(reminder_minutes=(), digest_enabled=False), "en", NOW)
     assert "Reminder before a meeting: off" in off.text
     assert {b.action: b.payload for b in off.blocks[1].buttons}[actions.SETTINGS_AT_START] == {
         "on": "1"
     }
+
+
+def test_settings_speak_of_the_digest_in_the_feminine_and_name_the_zone() -> None:
+    quiet = UserSettings(digest_enabled=False, digest_when_empty=False)
+    text = settings.settings_view(quiet, "ru", NOW).text
+    assert "☀️ Утренняя сводка: выключена" in text
+    assert "🌿 Сводка в дни без встреч: выключена" in text
+    assert "выключено" not in text.split("Утренняя сводка")[1]
+    on = settings.settings_view(UserSettings(digest_when_empty=True), "ru", NOW).text
+    assert "🌿 Сводка в дни без встреч: включена" in on
+    assert "🌍 Часовой пояс: Москва (UTC+3)" in on and "Europe/Moscow" not in on
+    en = settings.settings_view(UserSettings(timezone="America/New_York"), "en", NOW).text
+    assert "🌍 Time zone: New York (UTC−5)" in en
+    india = settings.settings_view(UserSettings(timezone="Asia/Kolkata"), "ru", NOW).text
+    assert "Kolkata (UTC+5:30)" in india
+
+
+def test_every_rsvp_confirmation_has_a_subject() -> None:
+    for partstat in ("accepted", "tentative", "declined"):
+        assert t("ru", f"rsvp.done.{partstat}", title="X", when="Y").startswith(
+            ("✅ Вы ", "🤔 Вы ", "❌ Вы ")
+        )
+        assert " You " in t("en", f"rsvp.done.{partstat}", title="X", when="Y")
 
 
 def test_logout_flow() -> None:

@@ -16,6 +16,8 @@ MESSAGES: Final[dict[str, str]] = {
     "common.none": "—",
     "common.enabled": "on",
     "common.disabled": "off",
+    "common.enabled.feminine": "on",
+    "common.disabled.feminine": "off",
     "common.and_more": "…and {count} more",
     "error.generic": "😕 Something went wrong. Please try again in a moment.",
     "stale.text": "⌛ This button is no longer valid. Type `help` to see what you can do now.",
@@ -247,7 +249,7 @@ MESSAGES: Final[dict[str, str]] = {
     "wizard.time.at": "🕒 {time}",
     "wizard.duration.prompt": "⏳ How long? Type minutes (`45`) or hours (`1h30`), or pick one:",
     "wizard.attendees.prompt": (
-        "👥 Who should be invited? Type `@username`s or e-mails separated by commas,"
+        "👥 Who should be invited? Type usernames (`@username`) or e-mails separated by commas,"
         " e.g. `@ivan, anna@mail.ru`."
     ),
     "wizard.attendees.nobody": "🙅 Invite nobody",
@@ -291,7 +293,7 @@ MESSAGES: Final[dict[str, str]] = {
     "wizard.error.duration.invalid": "I didn't get the duration. Type minutes (`45`) or hours and minutes (`1h30`, `1:30`).",
     "wizard.error.duration.range": "The duration must be from 1 minute to 24 hours.",
     "wizard.error.attendees.unknown": "I couldn't find these users: {names}. Check the spelling or use an e-mail.",
-    "wizard.error.attendees.invalid": "I didn't get: {names}. Use `@username`s or e-mails separated by commas.",
+    "wizard.error.attendees.invalid": "I didn't get: {names}. Use usernames (`@username`) or e-mails separated by commas.",
     "wizard.error.description.too_long": "The description is too long — {max} characters at most.",
     "wizard.error.location.too_long": "The location is too long — {max} characters at most.",
     "wizard.error.input.empty": "That's empty. Type a value or press a button below.",
@@ -316,6 +318,7 @@ MESSAGES: Final[dict[str, str]] = {
     "settings.digest_empty.on": "🌿 Send digest on free days",
     "settings.digest_empty.off": "🍃 Skip digest on free days",
     "settings.timezone": "🌍 Time zone: {tz} (from your Mattermost profile)",
+    "settings.timezone.offset": "{city} (UTC{offset})",
     "settings.raw": "🧪 RAW CalDAV",
     # ---- log out -----------------------------------------------------------------------
     "logout.confirm": (

@@ -16,6 +16,8 @@ MESSAGES: Final[dict[str, str]] = {
     "common.none": "—",
     "common.enabled": "включено",
     "common.disabled": "выключено",
+    "common.enabled.feminine": "включена",
+    "common.disabled.feminine": "выключена",
     "common.and_more": "…и ещё {count}",
     "error.generic": "😕 Что-то пошло не так. Попробуйте ещё раз чуть позже.",
     "stale.text": "⌛ Эта кнопка больше не действует. Напишите `помощь` — покажу, что можно сделать сейчас.",
@@ -205,7 +207,7 @@ MESSAGES: Final[dict[str, str]] = {
     "rsvp.tentative": "🤔 Возможно",
     "rsvp.decline": "❌ Не приду",
     "rsvp.done.accepted": "✅ Вы приняли приглашение: **{title}**, {when}",
-    "rsvp.done.tentative": "🤔 Ответили «возможно»: **{title}**, {when}",
+    "rsvp.done.tentative": "🤔 Вы ответили «возможно»: **{title}**, {when}",
     "rsvp.done.declined": "❌ Вы отклонили приглашение: **{title}**, {when}",
     "rsvp.done.other": "Ответ сохранён ({status}): **{title}**, {when}",
     "meeting.error.gone": "🤷 Этой встречи больше нет в календаре — возможно, её отменили или перенесли.",
@@ -316,6 +318,7 @@ MESSAGES: Final[dict[str, str]] = {
     "settings.digest_empty.on": "🌿 Присылать сводку без встреч",
     "settings.digest_empty.off": "🍃 Не присылать пустую сводку",
     "settings.timezone": "🌍 Часовой пояс: {tz} (из профиля Mattermost)",
+    "settings.timezone.offset": "{city} (UTC{offset})",
     "settings.raw": "🧪 RAW CalDAV",
     # ---- log out -----------------------------------------------------------------------
     "logout.confirm": (
