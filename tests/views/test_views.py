@@ -12,6 +12,7 @@ import pytest
 
 from calendar_bot.domain.changes import Change, ChangeKind
 from calendar_bot.domain.model import Attendee, CalendarRef, NewEvent, PartStat, UserSettings
+from calendar_bot.i18n import t
 from calendar_bot.views import (
     actions,
     common,
@@ -21,7 +22,6 @@ from calendar_bot.views import (
     settings,
     wizard,
 )
-from calendar_bot.i18n import t
 from calendar_bot.views.dialog import Dialog
 from calendar_bot.views.message import OutMessage
 from calendar_bot.views.refs import calendar_ref, occurrence_ref

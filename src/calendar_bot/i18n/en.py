@@ -317,7 +317,7 @@ MESSAGES: Final[dict[str, str]] = {
     "settings.digest_empty": "🌿 Digest on days without meetings: {value}",
     "settings.digest_empty.on": "🌿 Send digest on free days",
     "settings.digest_empty.off": "🍃 Skip digest on free days",
-    "settings.timezone": "🌍 Time zone: {tz} (from your Mattermost profile)",
+    "settings.timezone": "🌍 Time zone: {tz}, from your Mattermost profile",
     "settings.timezone.offset": "{city} (UTC{offset})",
     "settings.raw": "🧪 RAW CalDAV",
     # ---- log out -----------------------------------------------------------------------

@@ -317,7 +317,7 @@ MESSAGES: Final[dict[str, str]] = {
     "settings.digest_empty": "🌿 Сводка в дни без встреч: {value}",
     "settings.digest_empty.on": "🌿 Присылать сводку без встреч",
     "settings.digest_empty.off": "🍃 Не присылать пустую сводку",
-    "settings.timezone": "🌍 Часовой пояс: {tz} (из профиля Mattermost)",
+    "settings.timezone": "🌍 Часовой пояс: {tz}, из профиля Mattermost",
     "settings.timezone.offset": "{city} (UTC{offset})",
     "settings.raw": "🧪 RAW CalDAV",
     # ---- log out -----------------------------------------------------------------------
