@@ -35,6 +35,7 @@ from calendar_bot.inbound import (
 from calendar_bot.services.profiles import Person
 from calendar_bot.views import actions, common, onboarding
 from calendar_bot.views import settings as settings_views
+from calendar_bot.views import wizard as wizard_views
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ class BotDispatcher(ConnectHandlers, WizardHandlers, MeetingHandlers, SettingsHa
             await self._greet(user_id, person)
             return
         action = command_of(event.text)
+        wizard_state: wz.WizardState | None = None
         if state == STATE_WIZARD and conversation is not None:
             wizard_state = self._wizard_state(conversation.data)
             if wizard_state is not None and wz.is_stale(wizard_state, self.ctx.clock.now()):
@@ -182,6 +184,8 @@ class BotDispatcher(ConnectHandlers, WizardHandlers, MeetingHandlers, SettingsHa
         else:
             for message in await self._menu(action, user, person):
                 await self._say(user_id, message)
+            if wizard_state is not None and action != actions.LOGOUT:
+                await self._say(user_id, wizard_views.still_open(wizard_state.step, person.locale))
 
     async def _action(self, event: ActionClick, person: Person) -> ActionResult:
         name = event.action

@@ -453,7 +453,7 @@ def test_error_texts_explain_the_expected_form() -> None:
     def err(code: str, **params: object) -> str:
         return wizard.wizard_error_text(code, "ru", MSK, NOW, params=params)
 
-    assert "`ДД.ММ.ГГГГ`" in err("date.invalid")
+    assert "`ДД.ММ`" in err("date.invalid") and "`5 января`" in err("date.invalid")
     assert "`ЧЧ:ММ`" in err("time.invalid")
     assert "позже 09:30" in err("time.past")
     assert "24 часов" in err("duration.range")

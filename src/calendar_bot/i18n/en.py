@@ -240,12 +240,12 @@ MESSAGES: Final[dict[str, str]] = {
     "wizard.step": "➕ **New meeting** · step {number} of {total}",
     "wizard.title.prompt": "✏️ What's the meeting called?",
     "wizard.date.prompt": (
-        "📅 Which day? Type a date (`27.11.2026`, `27.11`, `tomorrow`, `fri`) or pick one:"
+        "📅 Which day? Type a date (`15.12`, `5 Jan`, `tomorrow`, `next friday`) or pick one:"
     ),
     "wizard.date.today": "Today, {date}",
     "wizard.date.tomorrow": "Tomorrow, {date}",
     "wizard.date.after": "Day after, {date}",
-    "wizard.time.prompt": "🕒 What time does it start? Type `HH:MM` (24-hour), e.g. `14:30`, or pick one:",
+    "wizard.time.prompt": "🕒 What time does it start? Type `HH:MM` (24-hour) or `2pm`, e.g. `14:30`, or pick one:",
     "wizard.time.at": "🕒 {time}",
     "wizard.duration.prompt": "⏳ How long? Type minutes (`45`) or hours (`1h30`), or pick one:",
     "wizard.attendees.prompt": (
@@ -276,18 +276,25 @@ MESSAGES: Final[dict[str, str]] = {
     "wizard.field.attendees": "Attendees",
     "wizard.field.description": "Description",
     "wizard.field.location": "Location",
+    "wizard.still_open": (
+        "✏️ The new meeting isn't created yet: I'm waiting for step {number} of {total}."
+        " Type “cancel” to leave."
+    ),
+    "wizard.still_open.summary": (
+        "✏️ The new meeting isn't created yet: check the summary above and press Create — or Cancel."
+    ),
     "wizard.cancelled": "👌 Meeting creation cancelled.",
     "wizard.created": "🎉 **Meeting created!**",
     "wizard.error_line": "⚠️ {text}",
     "wizard.error.title.empty": "The title can't be empty. What's the meeting called?",
     "wizard.error.title.too_long": "The title is too long — {max} characters at most.",
     "wizard.error.date.invalid": (
-        "I didn't get the date. Type it as `DD.MM.YYYY` (e.g. `27.11.2026`), `DD.MM`,"
-        " `tomorrow` or a weekday (`fri`)."
+        "I didn't get the date. Type it as `DD.MM` (e.g. `15.12`), `5 Jan`, `tomorrow`,"
+        " a weekday (`fri`) or `next monday`."
     ),
     "wizard.error.date.no_such_day": "There's no such day in the calendar. Check the day and month.",
     "wizard.error.date.past": "That date has passed. Pick today or later.",
-    "wizard.error.time.invalid": "I didn't get the time. Type it as `HH:MM` in 24-hour format, e.g. `09:30` or `14:00`.",
+    "wizard.error.time.invalid": "I didn't get the time. Type it as `HH:MM` (24-hour) or with am/pm, e.g. `09:30` or `2:30pm`.",
     "wizard.error.time.range": "No such time: hours go from 00 to 23, minutes from 00 to 59.",
     "wizard.error.time.past": "That time has passed. Pick a time after {now}.",
     "wizard.error.duration.invalid": "I didn't get the duration. Type minutes (`45`) or hours and minutes (`1h30`, `1:30`).",

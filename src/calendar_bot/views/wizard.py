@@ -104,6 +104,15 @@ def time_picks(now: datetime, tz: ZoneInfo, chosen_date: date | None = None) -> 
     return list(dict.fromkeys(values))
 
 
+def still_open(step: str, locale: str) -> OutMessage:
+    """After a command typed mid-wizard: the wizard waits, and says so."""
+    if step in STEPS:
+        return OutMessage(
+            t(locale, "wizard.still_open", number=STEPS.index(step) + 1, total=len(STEPS))
+        )
+    return OutMessage(t(locale, "wizard.still_open.summary"))
+
+
 def _step_header(step: str, locale: str) -> str:
     number = STEPS.index(step) + 1
     return t(locale, "wizard.step", number=number, total=len(STEPS))
