@@ -256,6 +256,20 @@ def test_the_digest_is_the_today_table_with_a_greeting() -> None:
     assert "no meetings" in empty.text
 
 
+def test_the_digest_counts_meetings_already_over_instead_of_listing_them() -> None:
+    early = replace(standup(), uid="early", title="Ранняя планёрка", start=msk(27, 8))
+    early = replace(early, end=msk(27, 9))
+    at_nine = msk(27, 9, 0)  # the early one has just ended; the others are ahead
+    (digest,) = meetings.daily_digest([early, standup(), my_review()], TODAY, "ru", MSK, at_nine)
+    assert "✔️ 1 встреча сегодня уже прошла" in digest.text
+    assert "Ранняя планёрка" not in digest.text
+    assert "у вас 2 встречи" in digest.text and "Планёрка" in digest.text
+    evening = msk(27, 20)
+    (late,) = meetings.daily_digest([early, standup(), my_review()], TODAY, "en", MSK, evening)
+    assert "✔️ 3 meetings today are already over" in late.text
+    assert "Nothing else today" in late.text and "|" not in late.text
+
+
 # ---- one meeting -------------------------------------------------------------------------
 
 
@@ -506,6 +520,24 @@ def test_summary_and_created() -> None:
     assert created.text.startswith("🎉 **Meeting created!**")
     assert "**Time:** 11:00–12:00" in created.text and "Олег" in created.text
     assert created.blocks == ()
+
+
+def test_an_overnight_meeting_says_it_ends_the_next_day() -> None:
+    def summary(locale: str) -> str:
+        return wizard.wizard_summary(
+            locale,
+            MSK,
+            NOW,
+            title="Release",
+            start=msk(28, 23, 30),
+            duration_minutes=120,
+            attendees=[],
+            description="",
+            location="",
+        ).text
+
+    assert "**Время:** 23:30–01:30 (вс, следующего дня)" in summary("ru")
+    assert "**Time:** 23:30–01:30 (Sun, the next day)" in summary("en")
 
 
 # ---- notifications -----------------------------------------------------------------------

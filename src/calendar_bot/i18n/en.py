@@ -54,11 +54,15 @@ MESSAGES: Final[dict[str, str]] = {
     "time.across_days": "{start_date}, {start} – {end_date}, {end}",
     "time.on_day_all_day": "{date}, all day",
     "time.range_all_day": "{start} – {end}, all day",
+    "time.next_day": "{time} ({weekday}, the next day)",
     "duration.minutes": "{minutes} min",
     "duration.hours": "{hours} h",
     "duration.hours_minutes": "{hours} h {minutes} min",
     "plural.minutes": "{count} minute|{count} minutes",
     "plural.in_minutes": "in {count} minute|in {count} minutes",
+    "plural.meetings_over": (
+        "✔️ {count} meeting today is already over|✔️ {count} meetings today are already over"
+    ),
     "plural.meetings": "{count} meeting|{count} meetings",
     "plural.rrule.days": "every {count} day|every {count} days",
     "plural.rrule.weeks": "every {count} week|every {count} weeks",
@@ -189,6 +193,7 @@ MESSAGES: Final[dict[str, str]] = {
     "digest.day": "👋 Good afternoon!",
     "digest.evening": "🌙 Good evening!",
     "digest.intro": "Today, {date}, you have {meetings}:",
+    "digest.nothing_left": "Nothing else today, {date}.",
     "digest.empty": "Today, {date}, there are no meetings — a free day 🌿",
     # ---- one meeting -------------------------------------------------------------------
     "details.title": "📌 **{title}**",

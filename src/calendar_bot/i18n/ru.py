@@ -54,11 +54,16 @@ MESSAGES: Final[dict[str, str]] = {
     "time.across_days": "{start_date}, {start} – {end_date}, {end}",
     "time.on_day_all_day": "{date}, весь день",
     "time.range_all_day": "{start} – {end}, весь день",
+    "time.next_day": "{time} ({weekday}, следующего дня)",
     "duration.minutes": "{minutes} мин",
     "duration.hours": "{hours} ч",
     "duration.hours_minutes": "{hours} ч {minutes} мин",
     "plural.minutes": "{count} минута|{count} минуты|{count} минут",
     "plural.in_minutes": "через {count} минуту|через {count} минуты|через {count} минут",
+    "plural.meetings_over": (
+        "✔️ {count} встреча сегодня уже прошла|✔️ {count} встречи сегодня уже прошли"
+        "|✔️ {count} встреч сегодня уже прошли"
+    ),
     "plural.meetings": "{count} встреча|{count} встречи|{count} встреч",
     "plural.rrule.days": "раз в {count} день|раз в {count} дня|раз в {count} дней",
     "plural.rrule.weeks": "раз в {count} неделю|раз в {count} недели|раз в {count} недель",
@@ -189,6 +194,7 @@ MESSAGES: Final[dict[str, str]] = {
     "digest.day": "👋 Добрый день!",
     "digest.evening": "🌙 Добрый вечер!",
     "digest.intro": "Сегодня, {date}, у вас {meetings}:",
+    "digest.nothing_left": "Сегодня, {date}, встреч больше нет.",
     "digest.empty": "Сегодня, {date}, встреч нет — свободный день 🌿",
     # ---- one meeting -------------------------------------------------------------------
     "details.title": "📌 **{title}**",

@@ -22,6 +22,7 @@ from calendar_bot.views.formatting import (
     local,
     md_inline,
     md_quote,
+    weekday_short,
 )
 from calendar_bot.views.message import Block, Button, ButtonStyle, OutMessage
 
@@ -215,10 +216,15 @@ def _summary_lines(
     end = here + timedelta(minutes=duration_minutes)
     today = local(now, tz).date()
     none = t(locale, "wizard.summary.none")
+    end_text = format_time(end)
+    if end.date() > here.date():  # 23:30–01:30 ends on the next day: say so
+        end_text = t(
+            locale, "time.next_day", time=end_text, weekday=weekday_short(end.date(), locale)
+        )
     lines = [
         t(locale, "wizard.summary.title", value=md_inline(title)),
         t(locale, "wizard.summary.date", value=format_date(here.date(), locale, today=today)),
-        t(locale, "wizard.summary.time", start=format_time(here), end=format_time(end)),
+        t(locale, "wizard.summary.time", start=format_time(here), end=end_text),
         t(locale, "wizard.summary.duration", value=format_duration(duration_minutes, locale)),
         t(
             locale,
