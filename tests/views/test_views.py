@@ -610,6 +610,11 @@ def test_a_reminder_counts_the_time_left_from_when_it_is_sent() -> None:
     assert "in 1 h 30 min" in notifications.reminder(standup(), 90, "en", MSK, msk(27, 8, 30)).text
 
 
+def test_a_reminder_that_arrives_after_the_start_keeps_its_alarm_clock() -> None:
+    late = notifications.reminder(standup(), 15, "ru", MSK, msk(27, 10, 5), late=True)
+    assert late.text.startswith("⏰ **Планёрка \\| команда «Календарь»** — началась в 10:00")
+
+
 def test_a_late_start_notice_says_the_meeting_is_on_since_its_start() -> None:
     late = notifications.reminder(standup(), 0, "ru", MSK, msk(27, 10, 13), late=True)
     title = "🔔 **Планёрка \\| команда «Календарь»**"

@@ -237,6 +237,7 @@ MESSAGES: Final[dict[str, str]] = {
     "notify.changed_location": "Location: ~~{old}~~ → {new}",
     "remind.soon": "⏰ **{title}** — {in_minutes}",
     "remind.now": "🔔 **{title}** — starting now!",
+    "remind.soon_started": "⏰ **{title}** — started at {time}",
     "remind.started": "🔔 **{title}** — in progress since {time}",
     "remind.in_duration": "in {duration}",
     "remind.late": "_(late: the bot was unavailable)_",

@@ -238,6 +238,7 @@ MESSAGES: Final[dict[str, str]] = {
     "notify.changed_location": "Место: ~~{old}~~ → {new}",
     "remind.soon": "⏰ **{title}** — {in_minutes}",
     "remind.now": "🔔 **{title}** — начинается сейчас!",
+    "remind.soon_started": "⏰ **{title}** — началась в {time}",
     "remind.started": "🔔 **{title}** — уже идёт, началась в {time}",
     "remind.in_duration": "через {duration}",
     "remind.late": "_(с опозданием: бот был недоступен)_",

@@ -191,14 +191,18 @@ def reminder(
     or checked late) adds a marker.
     """
     title = _title(occurrence, locale)
-    minutes = max(0, math.ceil((occurrence.start - now).total_seconds() / 60))
-    if now >= occurrence.start + LATE_AFTER:
-        start_time = f"{local(occurrence.start, tz):%H:%M}"
-        lines = [t(locale, "remind.started", title=title, time=start_time)]
-    elif minutes <= 0 or lead_minutes == 0:
+    minutes = math.ceil((occurrence.start - now).total_seconds() / 60)
+    start_time = f"{local(occurrence.start, tz):%H:%M}"
+    if lead_minutes > 0:  # ⏰, even when it arrives after the start (Mattermost was down)
+        if minutes > 0:
+            in_minutes = _time_left(minutes, locale)
+            lines = [t(locale, "remind.soon", title=title, in_minutes=in_minutes)]
+        else:
+            lines = [t(locale, "remind.soon_started", title=title, time=start_time)]
+    elif now < occurrence.start + LATE_AFTER:
         lines = [t(locale, "remind.now", title=title)]
     else:
-        lines = [t(locale, "remind.soon", title=title, in_minutes=_time_left(minutes, locale))]
+        lines = [t(locale, "remind.started", title=title, time=start_time)]
     if late:
         lines[0] += f" {t(locale, 'remind.late')}"
     start = local(occurrence.start, tz)
