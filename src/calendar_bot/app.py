@@ -172,6 +172,7 @@ class BotApp:
                 NamedJob("housekeeping", self._housekeeping_job, every_minutes=60),
             ],
         )
+        self.delivery.jobs_idle = self.scheduler.idle
         self._spawn(self.scheduler.run_forever(), "scheduler")
         self._spawn(self._poll_loop(), "poller")
         self._spawn(self.delivery.run_forever(), "delivery")

@@ -35,6 +35,7 @@ from calendar_bot.inbound import (
 from calendar_bot.services.profiles import Person
 from calendar_bot.views import actions, common, onboarding
 from calendar_bot.views import settings as settings_views
+from calendar_bot.views import wizard as wizard_views
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ class BotDispatcher(ConnectHandlers, WizardHandlers, MeetingHandlers, SettingsHa
             await self._greet(user_id, person)
             return
         action = command_of(event.text)
+        wizard_state: wz.WizardState | None = None
         if state == STATE_WIZARD and conversation is not None:
             wizard_state = self._wizard_state(conversation.data)
             if wizard_state is not None and wz.is_stale(wizard_state, self.ctx.clock.now()):
@@ -182,6 +184,8 @@ class BotDispatcher(ConnectHandlers, WizardHandlers, MeetingHandlers, SettingsHa
         else:
             for message in await self._menu(action, user, person):
                 await self._say(user_id, message)
+            if wizard_state is not None and action != actions.LOGOUT:
+                await self._say(user_id, wizard_views.still_open(wizard_state.step, person.locale))
 
     async def _action(self, event: ActionClick, person: Person) -> ActionResult:
         name = event.action
@@ -191,11 +195,13 @@ class BotDispatcher(ConnectHandlers, WizardHandlers, MeetingHandlers, SettingsHa
         if name == actions.CONNECT_BY_MESSAGE:
             return await self._ask_typed(event, person)
         if name == actions.CONNECT_CANCEL:
-            await self._clear(user_id)
-            return ActionResult(update=onboarding.connect_cancelled(person.locale))
+            return await self._cancel_connect(user_id, person)
         user = await self._user(user_id)
         if user is None:
-            return ActionResult(update=onboarding.greeting(person.locale, person.user.display_name))
+            # An old button after logging out: the old post stays as it was (it is history),
+            # and a new one says what to do now.
+            await self._say(user_id, common.not_connected(person.locale))
+            return ActionResult()
         if name.startswith("wizard."):
             return await self._wizard_action(event, user, person)
         if name == actions.MENU_CREATE:
@@ -232,6 +238,18 @@ class BotDispatcher(ConnectHandlers, WizardHandlers, MeetingHandlers, SettingsHa
         if name == actions.RAW_CALENDAR:
             return await self._raw(event, user, person)
         return ActionResult(ephemeral=common.button_expired(person.locale).text)
+
+    async def _cancel_connect(self, user_id: str, person: Person) -> ActionResult:
+        """Cancel on a connect prompt; an old one pressed after connecting cancels nothing."""
+        conversation = await self._conversation(user_id)
+        connecting = conversation is not None and conversation.state in (
+            STATE_CONNECT_EMAIL,
+            STATE_CONNECT_PASSWORD,
+        )
+        if not connecting and await self._user(user_id) is not None:
+            return ActionResult(ephemeral=onboarding.already_connected(person.locale).text)
+        await self._clear(user_id)
+        return ActionResult(update=onboarding.connect_cancelled(person.locale))
 
     def _lock(self, user_id: str) -> asyncio.Lock:
         lock = self._locks.get(user_id)

@@ -179,7 +179,12 @@ class Chat(Protocol):
     async def get_user_by_username(self, username: str) -> ChatUser | None: ...
 
     async def send_dm(
-        self, user_id: str, message: OutMessage, *, idempotency_key: str = ""
+        self,
+        user_id: str,
+        message: OutMessage,
+        *,
+        idempotency_key: str = "",
+        also_keys: Sequence[str] = (),
     ) -> PostRef: ...
 
     async def find_sent(

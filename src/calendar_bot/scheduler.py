@@ -44,22 +44,33 @@ class MinuteScheduler:
         self._last_mark: dict[str, datetime] = {}
         self._lock = asyncio.Lock()
         self.ticks = 0
+        # Clear while a minute's jobs run: delivery waits for it, so what the jobs enqueue
+        # for one minute (reminders, the digest) is posted together.
+        self.idle = asyncio.Event()
+        self.idle.set()
 
     async def tick(self, mark: datetime) -> None:
         """Run every job that is due at `mark`, each given (its previous mark, mark]."""
         async with self._lock:
-            minute_of_day = mark.hour * 60 + mark.minute
-            for job in self._jobs:
-                if minute_of_day % job.every_minutes:
-                    continue
-                since = self._last_mark.get(job.name, mark - timedelta(minutes=job.every_minutes))
-                try:
-                    await job.run(since, mark)
-                except Exception:
-                    log.exception("scheduled job %s failed at %s", job.name, mark.isoformat())
-                else:
-                    self._last_mark[job.name] = mark
+            self.idle.clear()
+            try:
+                await self._run_jobs(mark)
+            finally:
+                self.idle.set()
             self.ticks += 1
+
+    async def _run_jobs(self, mark: datetime) -> None:
+        minute_of_day = mark.hour * 60 + mark.minute
+        for job in self._jobs:
+            if minute_of_day % job.every_minutes:
+                continue
+            since = self._last_mark.get(job.name, mark - timedelta(minutes=job.every_minutes))
+            try:
+                await job.run(since, mark)
+            except Exception:
+                log.exception("scheduled job %s failed at %s", job.name, mark.isoformat())
+            else:
+                self._last_mark[job.name] = mark
 
     async def run_forever(self) -> None:
         """Tick at every minute mark, starting with the current minute (catch-up after a

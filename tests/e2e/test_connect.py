@@ -281,3 +281,32 @@ async def test_a_mention_in_a_channel(fixed_world: World, locale: str) -> None:
     chatter = IncomingMessage(jana.id, "town-square", "p2", "lunch?", False, False)
     await world.bot.dispatcher.on_message(chatter)
     assert not [p for p in (await jana.bot_posts())[jana.seen :]]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_an_old_cancel_after_connecting_cancels_nothing(
+    fixed_world: World, locale: str
+) -> None:
+    world = fixed_world
+    ivan, creds, _ = await world.person(f"ivan{locale}", locale=locale)
+    await ivan.say("hi")
+    greeting = await ivan.next_bot_post(APP_PASSWORD_URL)
+    await ivan.click(greeting, t(locale, "greeting.by_message"))
+    prompt = await ivan.next_bot_post(ivan.user["email"])
+    # ... then changes their mind and connects through the dialog instead.
+    await ivan.click(greeting, t(locale, "greeting.connect"))
+    fields = {"email": creds.username, "password": creds.password, "server": "mailru", "url": ""}
+    await ivan.submit_dialog(fields)
+    await ivan.next_bot_post(creds.username)
+
+    await ivan.click(prompt, t(locale, "common.cancel"))
+    await eventually(
+        lambda: any(
+            t(locale, "connect.already_connected") in e["message"] for e in ivan.ephemerals
+        ),
+        what="the 'already connected' answer",
+    )
+    assert (await refetch(ivan, prompt))["message"] == prompt["message"]  # left as it was
+    assert await user_row(world, ivan.id) is not None
+    texts = [p["message"] for p in await ivan.bot_posts()]
+    assert not any(t(locale, "connect.cancelled") in text for text in texts)

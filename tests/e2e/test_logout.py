@@ -105,3 +105,24 @@ async def test_logout_from_the_menu_can_be_declined(fixed_world: World) -> None:
 
 async def _has(world: World, user_id: str, table: str) -> bool:
     return any(name == table for name, _ in await rows_mentioning(world, user_id))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_old_buttons_after_logout_keep_the_old_posts(fixed_world: World, locale: str) -> None:
+    world = fixed_world
+    mila, creds, _ = await world.person(f"mila{locale}", locale=locale)
+    await world.connect(mila, creds)
+    menu = (await mila.bot_posts())[-1]
+    await mila.say("завтра" if locale == "ru" else "tomorrow")
+    listing = await mila.next_bot_post(t(locale, "list.empty_tomorrow"))
+    await mila.say("выйти" if locale == "ru" else "logout")
+    confirm = await mila.next_bot_post(t(locale, "logout.confirm"))
+    await mila.click(confirm, t(locale, "logout.yes"))
+    assert await user_row(world, mila.id) is None
+    before = {p["id"]: p["message"] for p in await mila.bot_posts()}
+
+    await mila.click(menu, t(locale, "menu.week"))
+    hint = await mila.next_bot_post(t(locale, "not_connected.text"))
+    assert t(locale, "greeting.connect") in labels(hint)
+    for post in (menu, listing):
+        assert (await refetch(mila, post))["message"] == before[post["id"]]

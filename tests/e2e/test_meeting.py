@@ -151,3 +151,22 @@ async def test_a_meeting_gone_from_the_server(fixed_world: World) -> None:
         lambda: any(t("en", "meeting.error.gone") in e["message"] for e in rita.ephemerals),
         what="the 'gone' answer",
     )
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+async def test_a_meeting_moved_since_the_list_opens_at_its_new_time(
+    fixed_world: World, locale: str
+) -> None:
+    world = fixed_world
+    sam, creds, calendar = await world.person(f"sam{locale}", locale=locale)
+    ics = event_ics("Budget", at(TOMORROW, 9), at(TOMORROW, 10), uid="budget-1")
+    world.radicale.put_ics(creds, calendar, ics, name="budget-1")
+    await world.connect(sam, creds)
+    await sam.say("tomorrow" if locale == "en" else "завтра")
+    listing = await sam.next_bot_post(t(locale, "table.time"))
+    moved = event_ics("Budget", at(TOMORROW, 15), at(TOMORROW, 16), uid="budget-1")
+    world.radicale.put_ics(creds, calendar, moved, name="budget-1")
+    await open_option(sam, listing, "Budget")
+    details = await sam.next_bot_post(t(locale, "details.title", title="Budget"))
+    assert "15:00–16:00" in full_text(details)
+    assert not any(t(locale, "meeting.error.gone") in e["message"] for e in sam.ephemerals)

@@ -15,6 +15,7 @@ import pytest
 
 from calendar_bot.clock import ManualClock
 from calendar_bot.i18n import t
+from calendar_bot.services.delivery import NOTICE_SEPARATOR
 from calendar_bot.storage.repositories import transaction
 from tests.e2e.harness import (
     Person,
@@ -70,9 +71,11 @@ async def titles_in_snapshot(world: World, person: Person) -> set[str]:
 
 
 def cancellations(posts: list[Post]) -> list[str]:
+    """The cancellation notices among the posts (notices due in one minute share a post)."""
     marker = t("en", "notify.cancelled", title="")
     series = t("en", "notify.cancelled_series", title="")
-    return [full_text(p) for p in posts if marker in full_text(p) or series in full_text(p)]
+    notices = [n for p in posts for n in full_text(p).split(NOTICE_SEPARATOR)]
+    return [n for n in notices if marker in n or series in n]
 
 
 @pytest.mark.parametrize("fault", [Fault.SERVER_ERROR, Fault.HANG, Fault.TRUNCATE, Fault.NOT_FOUND])

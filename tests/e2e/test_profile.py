@@ -61,7 +61,7 @@ async def test_settings_and_raw_caldav(fixed_world: World) -> None:
     await pat.click(menu, t("en", "menu.settings"))
     settings = await refetch(pat, menu)
     assert settings["message"].startswith(t("en", "settings.title"))
-    assert t("en", "settings.timezone", tz="Europe/Moscow") in settings["message"]
+    assert t("en", "settings.timezone", tz="Moscow (UTC+3)") in settings["message"]
     await pat.click(settings, t("en", "settings.raw"))
     picker = await pat.next_bot_post(t("en", "raw.pick"))
     assert [o["text"] for o in menu_options(picker)] == ["Work"]

@@ -159,6 +159,10 @@ async def test_happy_path_creates_the_meeting(fixed_world: World, locale: str) -
         ("fri", date(2026, 12, 4), "14:05", "14:05", "1h", 60),
         ("пт", date(2026, 12, 4), "18:00", "18:00", "1440", 1440),
         ("03.12.2026", date(2026, 12, 3), "23:59", "23:59", "1", 1),
+        ("next friday", date(2026, 12, 11), "2pm", "14:00", "30", 30),
+        ("5 декабря", date(2026, 12, 5), "14-00", "14:00", "30", 30),
+        ("в пятницу", date(2026, 12, 4), "2:30pm", "14:30", "30", 30),
+        ("1 января", date(2027, 1, 1), "в 9", "09:00", "30", 30),
     ],
 )
 async def test_typed_formats(
@@ -341,14 +345,29 @@ async def test_quick_picks(fixed_world: World) -> None:
     assert not event.get("ATTENDEE")
 
 
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_a_command_at_the_title_step_says_the_wizard_still_waits(
+    fixed_world: World, locale: str
+) -> None:
+    world = fixed_world
+    yana, creds, _ = await world.person(f"yana{locale}", locale=locale)
+    await world.connect(yana, creds)
+    await start(yana, locale)
+    await yana.say("сегодня" if locale == "ru" else "today")
+    await yana.next_bot_post(t(locale, "list.empty_today"))
+    await yana.next_bot_post(t(locale, "wizard.still_open", number=1, total=7))
+    await answer(yana, locale, "Planning", "date")  # the next words are the title, as told
+
+
 async def test_list_commands_mid_wizard_and_an_abandoned_wizard(fixed_world: World) -> None:
     world = fixed_world
     ugo, creds, calendar = await world.person("ugo", locale="en")
     await world.connect(ugo, creds)
     await reach(ugo, "en", "time")
-    # "today" is not a time: it shows the list and the wizard waits.
+    # "today" is not a time: it shows the list and the wizard waits, and says so.
     await ugo.say("today")
     await ugo.next_bot_post(t("en", "list.empty_today"))
+    await ugo.next_bot_post(t("en", "wizard.still_open", number=3, total=7))
     await answer(ugo, "en", "15:00", "duration")
 
     # A day later the half-done wizard no longer swallows what is typed.

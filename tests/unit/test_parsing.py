@@ -332,3 +332,87 @@ def test_unicode_digits_are_a_format_error_not_a_crash(text: str) -> None:
     for parse in (parse_time, parse_duration, lambda t: parse_date(t, today=TODAY)):
         with pytest.raises(ParseError):
             parse(text)
+
+
+# ---- dates and times as people write them (TODAY is Friday 27 Nov 2026) -----------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("в пятницу", date(2026, 12, 4)),  # the plain weekday: the coming one
+        ("on friday", date(2026, 12, 4)),
+        ("this Friday", date(2026, 12, 4)),
+        ("во вторник", date(2026, 12, 1)),
+        ("next friday", date(2026, 12, 4)),  # Friday of next week
+        ("next monday", date(2026, 11, 30)),
+        ("следующий понедельник", date(2026, 11, 30)),
+        ("в следующую пятницу", date(2026, 12, 4)),
+        ("следующая среда", date(2026, 12, 2)),
+        ("5 декабря", date(2026, 12, 5)),
+        ("1 января", date(2027, 1, 1)),
+        ("27 ноября", date(2026, 11, 27)),  # today is not past
+        ("26 ноября", date(2027, 11, 26)),
+        ("5-го декабря", date(2026, 12, 5)),
+        ("5 дек.", date(2026, 12, 5)),
+        ("5 Dec", date(2026, 12, 5)),
+        ("December 5th", date(2026, 12, 5)),
+        ("dec 5, 2027", date(2027, 12, 5)),
+        ("the 3rd of march", date(2027, 3, 3)),
+        ("3rd of March 2027", date(2027, 3, 3)),
+        ("29 февраля", date(2028, 2, 29)),
+    ],
+)
+def test_parse_date_as_people_write_it(text: str, expected: date) -> None:
+    assert parse_date(text.removeprefix("the "), today=TODAY) == expected
+
+
+def test_next_weekday_is_in_next_week() -> None:
+    wednesday = date(2026, 12, 2)
+    assert parse_date("friday", today=wednesday) == date(2026, 12, 4)
+    assert parse_date("next friday", today=wednesday) == date(2026, 12, 11)
+    assert parse_date("следующую пятницу", today=wednesday) == date(2026, 12, 11)
+    assert parse_date("следующий понедельник", today=wednesday) == date(2026, 12, 7)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("32 декабря", ParseErrorCode.DATE_INVALID),
+        ("31 февраля 2027", ParseErrorCode.DATE_INVALID),
+        ("next week", ParseErrorCode.DATE_FORMAT),
+        ("5 смарта", ParseErrorCode.DATE_FORMAT),
+        ("в", ParseErrorCode.DATE_FORMAT),
+    ],
+)
+def test_parse_date_as_people_write_it_rejects(text: str, code: ParseErrorCode) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_date(text, today=TODAY)
+    assert caught.value.code is code
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14-00", time(14, 0)),
+        ("2pm", time(14, 0)),
+        ("2 PM", time(14, 0)),
+        ("2:30pm", time(14, 30)),
+        ("2.30 p.m.", time(14, 30)),
+        ("11am", time(11, 0)),
+        ("12am", time(0, 0)),
+        ("12pm", time(12, 0)),
+        ("в 14", time(14, 0)),
+        ("в 9:30", time(9, 30)),
+        ("at 9", time(9, 0)),
+    ],
+)
+def test_parse_time_as_people_write_it(text: str, expected: time) -> None:
+    assert parse_time(text) == expected
+
+
+@pytest.mark.parametrize("text", ["13pm", "0am", "2:75pm"])
+def test_twelve_hour_times_out_of_range(text: str) -> None:
+    with pytest.raises(ParseError) as caught:
+        parse_time(text)
+    assert caught.value.code is ParseErrorCode.TIME_OUT_OF_RANGE

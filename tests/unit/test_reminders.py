@@ -106,19 +106,38 @@ def test_after_downtime_what_has_not_started_is_sent_late() -> None:
     assert due[0].late
 
 
-def test_after_downtime_reminders_of_started_meetings_are_dropped() -> None:
+def test_after_downtime_a_meeting_in_progress_gets_only_its_start_notice_marked_late() -> None:
+    meeting = occ()  # 10:00-11:00; the bot was away from 09:00 to 10:05
+    due = tick([meeting], START + timedelta(minutes=5), last=START - timedelta(hours=1))
+    assert leads(due) == [0]  # "starts in 15 minutes" after the start is noise
+    assert due[0].late
+
+
+def test_a_tick_fifteen_minutes_late_still_sends_the_start_notice() -> None:
+    meeting = occ()  # a sandbox fast-forward from 09:58 to 10:13 in one tick
+    due = tick([meeting], START + timedelta(minutes=13), last=START - timedelta(minutes=2))
+    assert leads(due) == [0]
+    assert due[0].late
+
+
+def test_no_start_notice_once_the_meeting_is_over() -> None:
     meeting = occ()
-    assert tick([meeting], START + timedelta(minutes=5), last=START - timedelta(hours=1)) == []
+    assert tick([meeting], START + timedelta(hours=1), last=START - timedelta(hours=2)) == []
 
 
-def test_at_start_reminder_has_one_minute_of_grace() -> None:
+def test_at_start_reminder_is_on_time_within_its_minute() -> None:
     meeting = occ()
     slightly_late = tick(
         [meeting], START + timedelta(seconds=59), last=START - timedelta(minutes=3)
     )
     assert leads(slightly_late) == [0]  # the 15-minute one is stale: the meeting has begun
     assert not slightly_late[0].late
-    assert tick([meeting], START + MINUTE, last=START - timedelta(minutes=3)) == []
+
+
+def test_a_zero_length_meeting_keeps_a_minute_for_its_start_notice() -> None:
+    point = replace(occ(), end=START)
+    assert leads(tick([point], START + timedelta(seconds=59), last=START - MINUTE)) == [0]
+    assert tick([point], START + MINUTE, last=START - timedelta(minutes=3)) == []
 
 
 def test_first_tick_without_a_previous_one_looks_back_one_minute() -> None:
@@ -264,7 +283,8 @@ def test_any_tick_schedule_fires_each_reminder_at_most_once(
         batch = tick(occurrences, now, last=moment)
         for reminder in batch:
             assert moment < reminder.fire_at <= now
-            assert now < reminder.start + (MINUTE if reminder.lead == 0 else timedelta(0))
+            end = reminder.start + max(reminder.occurrence.duration, MINUTE)
+            assert now < (end if reminder.lead == 0 else reminder.start)
             assert reminder.late == (now - reminder.fire_at > MINUTE)
         fired.extend(batch)
         moment = now

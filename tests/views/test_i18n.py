@@ -162,3 +162,51 @@ def test_every_error_code_family_is_in_the_catalog(locale: str) -> None:
     for step in STEPS:
         assert t(locale, f"wizard.{step}.prompt")
         assert t(locale, f"wizard.field.{step}")
+
+
+# Names that stay in Latin letters in Russian text: products, protocols, formats.
+LATIN_IN_RUSSIAN = {"CalDAV", "Mail.ru", "mail.ru", "e-mail", "E-mail", "RAW", "Nextcloud"}
+LATIN_IN_RUSSIAN |= {"iCloud", "Mattermost", "UTC"}
+
+
+def _prose(template: str) -> str:
+    """A catalog value without placeholders, code spans, links and e-mail examples."""
+    for pattern in (r"\{[^}]*\}", r"`[^`]*`", r"https?://\S+", r"\S+@\S+"):
+        template = re.sub(pattern, "", template)
+    return template
+
+
+@pytest.mark.parametrize("key", sorted(RU))
+def test_russian_texts_have_no_english_words(key: str) -> None:
+    words = re.findall(r"[A-Za-z][A-Za-z.\-]*[A-Za-z]|[A-Za-z]", _prose(RU[key]))
+    assert [w for w in words if w not in LATIN_IN_RUSSIAN] == [], key
+
+
+@pytest.mark.parametrize("key", sorted(EN))
+def test_english_texts_have_no_russian_words(key: str) -> None:
+    assert not re.search("[А-Яа-яЁё]", _prose(EN[key])), key
+
+
+# Each Russian plural entry at 1, 2 and 5: the numeral agrees with its noun (and the
+# preposition's case). A new plural entry must be added here.
+RUSSIAN_AGREEMENT = {
+    "plural.minutes": ("1 минута", "2 минуты", "5 минут"),
+    "plural.in_minutes": ("через 1 минуту", "через 2 минуты", "через 5 минут"),
+    "plural.meetings": ("1 встреча", "2 встречи", "5 встреч"),
+    "plural.meetings_over": (
+        "✔️ 1 встреча сегодня уже прошла",
+        "✔️ 2 встречи сегодня уже прошли",
+        "✔️ 5 встреч сегодня уже прошли",
+    ),
+    "plural.rrule.days": ("раз в 1 день", "раз в 2 дня", "раз в 5 дней"),
+    "plural.rrule.weeks": ("раз в 1 неделю", "раз в 2 недели", "раз в 5 недель"),
+    "plural.rrule.months": ("раз в 1 месяц", "раз в 2 месяца", "раз в 5 месяцев"),
+    "plural.rrule.years": ("раз в 1 год", "раз в 2 года", "раз в 5 лет"),
+}
+
+
+def test_every_russian_plural_agrees_with_its_numeral() -> None:
+    assert set(RUSSIAN_AGREEMENT) == {k for k in RU if k.startswith(PLURAL_PREFIX)}
+    for key, expected in RUSSIAN_AGREEMENT.items():
+        assert tuple(tn("ru", key, n) for n in (1, 2, 5)) == expected, key
+        assert tn("ru", key, 21) == expected[0].replace("1", "21", 1), key

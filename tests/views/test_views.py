@@ -12,6 +12,7 @@ import pytest
 
 from calendar_bot.domain.changes import Change, ChangeKind
 from calendar_bot.domain.model import Attendee, CalendarRef, NewEvent, PartStat, UserSettings
+from calendar_bot.i18n import t
 from calendar_bot.views import (
     actions,
     common,
@@ -142,9 +143,9 @@ def _all_views(locale: str) -> list[OutMessage | Dialog]:
         notifications.updated(my_review(), replace(my_review(), title="Ревью 2"), locale, MSK, NOW),
         notifications.reminder(standup(), 15, locale, MSK, NOW),
         notifications.reminder(standup(), 0, locale, MSK, NOW, late=True),
-        settings.settings_view(settings_, locale),
+        settings.settings_view(settings_, locale, NOW),
         settings.settings_view(
-            UserSettings(reminder_minutes=(), digest_enabled=False), locale, saved=True
+            UserSettings(reminder_minutes=(), digest_enabled=False), locale, NOW, saved=True
         ),
         settings.logout_confirm(locale),
         settings.logged_out(locale),
@@ -253,6 +254,20 @@ def test_the_digest_is_the_today_table_with_a_greeting() -> None:
     assert digest.text.endswith(table)
     (empty,) = meetings.daily_digest([], TODAY, "en", MSK, NOW)
     assert "no meetings" in empty.text
+
+
+def test_the_digest_counts_meetings_already_over_instead_of_listing_them() -> None:
+    early = replace(standup(), uid="early", title="Ранняя планёрка", start=msk(27, 8))
+    early = replace(early, end=msk(27, 9))
+    at_nine = msk(27, 9, 0)  # the early one has just ended; the others are ahead
+    (digest,) = meetings.daily_digest([early, standup(), my_review()], TODAY, "ru", MSK, at_nine)
+    assert "✔️ 1 встреча сегодня уже прошла" in digest.text
+    assert "Ранняя планёрка" not in digest.text
+    assert "у вас 2 встречи" in digest.text and "Планёрка" in digest.text
+    evening = msk(27, 20)
+    (late,) = meetings.daily_digest([early, standup(), my_review()], TODAY, "en", MSK, evening)
+    assert "✔️ 3 meetings today are already over" in late.text
+    assert "Nothing else today" in late.text and "|" not in late.text
 
 
 # ---- one meeting -------------------------------------------------------------------------
@@ -452,7 +467,7 @@ def test_error_texts_explain_the_expected_form() -> None:
     def err(code: str, **params: object) -> str:
         return wizard.wizard_error_text(code, "ru", MSK, NOW, params=params)
 
-    assert "`ДД.ММ.ГГГГ`" in err("date.invalid")
+    assert "`ДД.ММ`" in err("date.invalid") and "`5 января`" in err("date.invalid")
     assert "`ЧЧ:ММ`" in err("time.invalid")
     assert "позже 09:30" in err("time.past")
     assert "24 часов" in err("duration.range")
@@ -505,6 +520,24 @@ def test_summary_and_created() -> None:
     assert created.text.startswith("🎉 **Meeting created!**")
     assert "**Time:** 11:00–12:00" in created.text and "Олег" in created.text
     assert created.blocks == ()
+
+
+def test_an_overnight_meeting_says_it_ends_the_next_day() -> None:
+    def summary(locale: str) -> str:
+        return wizard.wizard_summary(
+            locale,
+            MSK,
+            NOW,
+            title="Release",
+            start=msk(28, 23, 30),
+            duration_minutes=120,
+            attendees=[],
+            description="",
+            location="",
+        ).text
+
+    assert "**Время:** 23:30–01:30 (вс, следующего дня)" in summary("ru")
+    assert "**Time:** 23:30–01:30 (Sun, the next day)" in summary("en")
 
 
 # ---- notifications -----------------------------------------------------------------------
@@ -565,14 +598,37 @@ def test_reminders() -> None:
     assert "in 7 minutes" in late.text and "late" in late.text
     no_link = notifications.reminder(my_review(), 15, "ru", MSK, msk(27, 13, 45))
     assert no_link.blocks == ()
-    assert "через 1 минуту" in notifications.reminder(my_review(), 1, "ru", MSK, NOW).text
+    one = notifications.reminder(my_review(), 1, "ru", MSK, msk(27, 13, 59))
+    assert "через 1 минуту" in one.text
+
+
+def test_a_reminder_counts_the_time_left_from_when_it_is_sent() -> None:
+    hour = notifications.reminder(standup(), 60, "ru", MSK, msk(27, 9))
+    assert hour.text.startswith("⏰ **Планёрка \\| команда «Календарь»** — через 1 ч\n")
+    a_minute_late = notifications.reminder(standup(), 60, "ru", MSK, msk(27, 9, 1))
+    assert "через 59 минут" in a_minute_late.text and "60" not in a_minute_late.text
+    assert "in 1 h 30 min" in notifications.reminder(standup(), 90, "en", MSK, msk(27, 8, 30)).text
+
+
+def test_a_reminder_that_arrives_after_the_start_keeps_its_alarm_clock() -> None:
+    late = notifications.reminder(standup(), 15, "ru", MSK, msk(27, 10, 5), late=True)
+    assert late.text.startswith("⏰ **Планёрка \\| команда «Календарь»** — началась в 10:00")
+
+
+def test_a_late_start_notice_says_the_meeting_is_on_since_its_start() -> None:
+    late = notifications.reminder(standup(), 0, "ru", MSK, msk(27, 10, 13), late=True)
+    title = "🔔 **Планёрка \\| команда «Календарь»**"
+    assert late.text.startswith(f"{title} — уже идёт, началась в 10:00")
+    assert "начинается сейчас" not in late.text and "с опозданием" in late.text
+    en = notifications.reminder(standup(), 0, "en", MSK, msk(27, 10, 13), late=True)
+    assert en.text.startswith(f"{title} — in progress since 10:00")
 
 
 # ---- settings, log out, raw, odd cases ---------------------------------------------------
 
 
 def test_settings_view_reflects_and_flips_the_settings() -> None:
-    message = settings.settings_view(UserSettings(), "ru")
+    message = settings.settings_view(UserSettings(), "ru", NOW)
     assert "⏰ Напоминание до встречи: за 15 мин" in message.text
     assert "🔔 Напоминание в момент начала: включено" in message.text
     assert "☀️ Утренняя сводка: в 09:00" in message.text
@@ -584,11 +640,34 @@ def test_settings_view_reflects_and_flips_the_settings() -> None:
     assert flips[actions.SETTINGS_AT_START] == {"on": "0"}
     assert flips[actions.SETTINGS_DIGEST] == {"on": "0"}
     assert flips[actions.SETTINGS_DIGEST_EMPTY] == {"on": "1"}
-    off = settings.settings_view(UserSettings(reminder_minutes=(), digest_enabled=False), "en")
+    off = settings.settings_view(UserSettings(reminder_minutes=(), digest_enabled=False), "en", NOW)
     assert "Reminder before a meeting: off" in off.text
     assert {b.action: b.payload for b in off.blocks[1].buttons}[actions.SETTINGS_AT_START] == {
         "on": "1"
     }
+
+
+def test_settings_speak_of_the_digest_in_the_feminine_and_name_the_zone() -> None:
+    quiet = UserSettings(digest_enabled=False, digest_when_empty=False)
+    text = settings.settings_view(quiet, "ru", NOW).text
+    assert "☀️ Утренняя сводка: выключена" in text
+    assert "🌿 Сводка в дни без встреч: выключена" in text
+    assert "выключено" not in text.split("Утренняя сводка")[1]
+    on = settings.settings_view(UserSettings(digest_when_empty=True), "ru", NOW).text
+    assert "🌿 Сводка в дни без встреч: включена" in on
+    assert "🌍 Часовой пояс: Москва (UTC+3)" in on and "Europe/Moscow" not in on
+    en = settings.settings_view(UserSettings(timezone="America/New_York"), "en", NOW).text
+    assert "🌍 Time zone: New York (UTC−5)" in en
+    india = settings.settings_view(UserSettings(timezone="Asia/Kolkata"), "ru", NOW).text
+    assert "Kolkata (UTC+5:30)" in india
+
+
+def test_every_rsvp_confirmation_has_a_subject() -> None:
+    for partstat in ("accepted", "tentative", "declined"):
+        assert t("ru", f"rsvp.done.{partstat}", title="X", when="Y").startswith(
+            ("✅ Вы ", "🤔 Вы ", "❌ Вы ")
+        )
+        assert " You " in t("en", f"rsvp.done.{partstat}", title="X", when="Y")
 
 
 def test_logout_flow() -> None:

@@ -10,7 +10,15 @@ Decisions worth knowing:
   past start times anyway, so "the coming one" is the least surprising reading.
 - "25.12" without a year is this year's date, or next year's once it has passed (today counts
   as not passed).
-- A bare number is hours for a time ("9" is 09:00) but minutes for a duration ("45").
+- "next friday" / "следующая пятница" is that day of next week (Monday-based): on a
+  Wednesday, "friday" is in two days and "next friday" in nine; "в пятницу", "on friday",
+  "this friday" are the plain weekday.
+- "5 декабря", "5 dec", "december 5th" without a year: like "05.12".
+- A bare number is hours for a time ("9" is 09:00) but minutes for a duration ("45");
+  "2pm", "2:30 p.m.", "14-00", "в 14", "at 9" are times too; "12am" is midnight.
+
+Hand-written rather than a library (dateparser): the wizard needs this small, exact set in
+two languages, with "next friday" pinned to one meaning, and no second of import time.
 """
 
 from __future__ import annotations
@@ -67,6 +75,34 @@ _RELATIVE_DAYS: dict[str, int] = {
     "the day after tomorrow": 2,
 }
 
+_NEXT_WORDS = ("следующий", "следующая", "следующую", "следующее", "след", "next")
+_PLAIN_WORDS = ("в", "во", "on", "this", "этот", "эта", "эту", "это", "ближайший", "ближайшую")
+
+_MONTHS: dict[str, int] = {}
+for _index, _names in enumerate(
+    (
+        ("января", "январь", "янв", "january", "jan"),
+        ("февраля", "февраль", "фев", "february", "feb"),
+        ("марта", "март", "мар", "march", "mar"),
+        ("апреля", "апрель", "апр", "april", "apr"),
+        ("мая", "май", "may"),
+        ("июня", "июнь", "июн", "june", "jun"),
+        ("июля", "июль", "июл", "july", "jul"),
+        ("августа", "август", "авг", "august", "aug"),
+        ("сентября", "сентябрь", "сен", "сент", "september", "sep", "sept"),
+        ("октября", "октябрь", "окт", "october", "oct"),
+        ("ноября", "ноябрь", "ноя", "нояб", "november", "nov"),
+        ("декабря", "декабрь", "дек", "december", "dec"),
+    ),
+    start=1,
+):
+    for _name in _names:
+        _MONTHS[_name] = _index
+_MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DAY = r"(\d{1,2})(?:st|nd|rd|th|-?е|-?го)?"
+_DAY_MONTH = re.compile(rf"{_DAY}\s+(?:of\s+)?({_MONTH_NAME})\.?(?:\s+(\d{{4}}))?")
+_MONTH_DAY = re.compile(rf"({_MONTH_NAME})\.?\s+{_DAY}(?:,?\s+(\d{{4}}))?")
+
 _DMY = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})", re.ASCII)
 _DM = re.compile(r"(\d{1,2})[./](\d{1,2})", re.ASCII)
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
@@ -86,6 +122,16 @@ def parse_date(text: str, *, today: date) -> date:
     if value in _WEEKDAYS:
         ahead = (_WEEKDAYS[value] - today.weekday()) % 7 or 7
         return today + timedelta(days=ahead)
+    first, _, rest = value.partition(" ")
+    if first in _NEXT_WORDS and rest in _WEEKDAYS:
+        next_monday = today + timedelta(days=7 - today.weekday())
+        return next_monday + timedelta(days=_WEEKDAYS[rest])
+    if first in _PLAIN_WORDS and rest:
+        return parse_date(rest, today=today)
+    if match := _DAY_MONTH.fullmatch(value):
+        return _day_of_month(int(match[1]), _MONTHS[match[2]], match[3], today)
+    if match := _MONTH_DAY.fullmatch(value):
+        return _day_of_month(int(match[2]), _MONTHS[match[1]], match[3], today)
     if match := _ISO.fullmatch(value):
         return _make_date(int(match[1]), int(match[2]), int(match[3]))
     if match := _DMY.fullmatch(value):
@@ -94,12 +140,18 @@ def parse_date(text: str, *, today: date) -> date:
             year += 2000
         return _make_date(year, int(match[2]), int(match[1]))
     if match := _DM.fullmatch(value):
-        day, month = int(match[1]), int(match[2])
-        candidate = _make_date(today.year, month, day, leap_fallback=True)
-        if candidate < today:
-            candidate = _make_date(today.year + 1, month, day, leap_fallback=True)
-        return candidate
+        return _day_of_month(int(match[1]), int(match[2]), None, today)
     raise ParseError(ParseErrorCode.DATE_FORMAT)
+
+
+def _day_of_month(day: int, month: int, year: str | None, today: date) -> date:
+    """A day and month, in `year` or else the next time it comes (today included)."""
+    if year is not None:
+        return _make_date(int(year), month, day)
+    candidate = _make_date(today.year, month, day, leap_fallback=True)
+    if candidate < today:
+        candidate = _make_date(today.year + 1, month, day, leap_fallback=True)
+    return candidate
 
 
 def _make_date(year: int, month: int, day: int, *, leap_fallback: bool = False) -> date:
@@ -116,17 +168,27 @@ def _make_date(year: int, month: int, day: int, *, leap_fallback: bool = False) 
         raise ParseError(ParseErrorCode.DATE_INVALID) from None
 
 
-_TIME_SEPARATED = re.compile(r"(\d{1,2})\s*[:.hч]\s*(\d{2})(?:\s*(?:m|мин|м))?", re.ASCII)
+_TIME_SEPARATED = re.compile(r"(\d{1,2})\s*[:.\-hч]\s*(\d{2})(?:\s*(?:m|мин|м))?", re.ASCII)
+_TIME_12H = re.compile(r"(\d{1,2})(?:\s*[:.]\s*(\d{2}))?\s*([ap])\.?\s*m\.?", re.ASCII)
+_TIME_PREFIXES = ("в ", "во ", "at ", "к ")
 _TIME_HOURS = re.compile(r"(\d{1,2})\s*(?:h|ч|час|часа|часов|o'clock)?", re.ASCII)
 _TIME_COMPACT = re.compile(r"(\d{1,2})(\d{2})", re.ASCII)
 
 
 def parse_time(text: str) -> time:
-    """A time of day: `HH:MM`, `H:MM`, `9`, `930`, `0930`, `9.30`, `9ч`, `9h`, `9h30`."""
+    """A time of day: `HH:MM`, `H:MM`, `14-00`, `9`, `930`, `0930`, `9.30`, `9ч`, `9h`, `9h30`,
+    `2pm`, `2:30 p.m.`, with an optional `в`/`at` before it."""
     value = _normalize(text)
+    for prefix in _TIME_PREFIXES:
+        value = value.removeprefix(prefix)
     if not value:
         raise ParseError(ParseErrorCode.EMPTY)
-    if match := _TIME_SEPARATED.fullmatch(value):
+    if match := _TIME_12H.fullmatch(value):
+        hour, minute = int(match[1]), int(match[2] or 0)
+        if not 1 <= hour <= 12:
+            raise ParseError(ParseErrorCode.TIME_OUT_OF_RANGE)
+        hour = hour % 12 + (12 if match[3] == "p" else 0)
+    elif match := _TIME_SEPARATED.fullmatch(value):
         hour, minute = int(match[1]), int(match[2])
     elif match := _TIME_HOURS.fullmatch(value):
         hour, minute = int(match[1]), 0

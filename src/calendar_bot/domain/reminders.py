@@ -6,10 +6,13 @@ A reminder is due at tick `now` (previous tick `last_tick`) when
 
     last_tick < fire_at <= now          it fell in this tick's interval, and
     now < start            for L > 0:   a "starts in 15 minutes" after the start is noise;
-    now < start + 1 minute for L = 0:   "starting now" is still true for a minute.
+    now < end              for L = 0:   the start notice is worth sending while the meeting
+                                        is on (at least a minute, for zero-length events).
 
-So after downtime (`last_tick` long ago) everything whose meeting has not started yet is
-still sent, once, flagged `late` when fire_at is more than a minute before now. Exactly-once
+So after downtime or a late tick (`last_tick` long ago) everything whose meeting has not
+started yet is still sent, once, flagged `late` when fire_at is more than a minute before now;
+and a meeting that started inside the gap but is still in progress gets its start notice,
+flagged late too. Exactly-once
 is the outbox's job: `idempotency_key` is stable per (user, occurrence, start, lead), and it
 contains the start, so a moved meeting is reminded again at its new time.
 
@@ -86,10 +89,12 @@ def reminder_start(occurrence: Occurrence, settings: UserSettings) -> datetime |
     return occurrence.start
 
 
-def _due(fire_at: datetime, start: datetime, lead: int, last_tick: datetime, now: datetime) -> bool:
+def _due(
+    fire_at: datetime, start: datetime, end: datetime, lead: int, last_tick: datetime, now: datetime
+) -> bool:
     if not last_tick < fire_at <= now:
         return False
-    return now < start + AT_START_GRACE if lead == 0 else now < start
+    return now < max(end, start + AT_START_GRACE) if lead == 0 else now < start
 
 
 def due_reminders(
@@ -113,9 +118,10 @@ def due_reminders(
         start = reminder_start(occurrence, settings)
         if start is None:
             continue
+        end = start + occurrence.duration
         for lead in sorted(_leads(occurrence, settings), reverse=True):
             fire_at = start - timedelta(minutes=lead)
-            if not _due(fire_at, start, lead, since, now):
+            if not _due(fire_at, start, end, lead, since, now):
                 continue
             due.append(
                 Reminder(

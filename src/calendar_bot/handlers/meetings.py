@@ -29,7 +29,7 @@ class MeetingHandlers(Handlers):
         if action == actions.MENU:
             return [common.main_menu(locale)]
         if action == actions.SETTINGS:
-            return [settings_views.settings_view(user.settings, locale)]
+            return [settings_views.settings_view(user.settings, locale, now)]
         if action == actions.RAW:
             return [settings_views.raw_picker(await self.meetings.calendars(user), locale)]
         if action == actions.LOGOUT:

@@ -20,7 +20,9 @@ class SettingsHandlers(Handlers):
         on = event.payload.get("on") == "1"
         updated: UserSettings | None = None
         if event.action == actions.SETTINGS:
-            return ActionResult(update=settings_views.settings_view(current, person.locale))
+            return ActionResult(
+                update=settings_views.settings_view(current, person.locale, self.ctx.clock.now())
+            )
         if event.action == actions.SETTINGS_REMINDER:
             at_start = 0 in current.reminder_minutes
             if chosen == "off":
@@ -44,4 +46,8 @@ class SettingsHandlers(Handlers):
         if updated is None:
             return ActionResult(ephemeral=common.button_expired(person.locale).text)
         await self.accounts.update_settings(user.mm_user_id, updated)
-        return ActionResult(update=settings_views.settings_view(updated, person.locale, saved=True))
+        return ActionResult(
+            update=settings_views.settings_view(
+                updated, person.locale, self.ctx.clock.now(), saved=True
+            )
+        )

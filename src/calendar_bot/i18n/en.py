@@ -16,6 +16,8 @@ MESSAGES: Final[dict[str, str]] = {
     "common.none": "—",
     "common.enabled": "on",
     "common.disabled": "off",
+    "common.enabled.feminine": "on",
+    "common.disabled.feminine": "off",
     "common.and_more": "…and {count} more",
     "error.generic": "😕 Something went wrong. Please try again in a moment.",
     "stale.text": "⌛ This button is no longer valid. Type `help` to see what you can do now.",
@@ -52,11 +54,15 @@ MESSAGES: Final[dict[str, str]] = {
     "time.across_days": "{start_date}, {start} – {end_date}, {end}",
     "time.on_day_all_day": "{date}, all day",
     "time.range_all_day": "{start} – {end}, all day",
+    "time.next_day": "{time} ({weekday}, the next day)",
     "duration.minutes": "{minutes} min",
     "duration.hours": "{hours} h",
     "duration.hours_minutes": "{hours} h {minutes} min",
     "plural.minutes": "{count} minute|{count} minutes",
     "plural.in_minutes": "in {count} minute|in {count} minutes",
+    "plural.meetings_over": (
+        "✔️ {count} meeting today is already over|✔️ {count} meetings today are already over"
+    ),
     "plural.meetings": "{count} meeting|{count} meetings",
     "plural.rrule.days": "every {count} day|every {count} days",
     "plural.rrule.weeks": "every {count} week|every {count} weeks",
@@ -125,6 +131,7 @@ MESSAGES: Final[dict[str, str]] = {
         "⚠️ I couldn't delete your message with the password. Please delete it yourself"
         " (⋯ → Delete)."
     ),
+    "connect.already_connected": "✅ Your calendar is already connected — nothing to cancel.",
     "connect.cancelled": "👌 Connecting cancelled. Press the button when you're ready.",
     "connected.title": "✅ Calendar connected!",
     "connected.title_email": "✅ Calendar {email} connected!",
@@ -186,6 +193,7 @@ MESSAGES: Final[dict[str, str]] = {
     "digest.day": "👋 Good afternoon!",
     "digest.evening": "🌙 Good evening!",
     "digest.intro": "Today, {date}, you have {meetings}:",
+    "digest.nothing_left": "Nothing else today, {date}.",
     "digest.empty": "Today, {date}, there are no meetings — a free day 🌿",
     # ---- one meeting -------------------------------------------------------------------
     "details.title": "📌 **{title}**",
@@ -232,22 +240,25 @@ MESSAGES: Final[dict[str, str]] = {
     "notify.unreadable.too_large": "it is larger than 10 MB",
     "remind.soon": "⏰ **{title}** — {in_minutes}",
     "remind.now": "🔔 **{title}** — starting now!",
+    "remind.soon_started": "⏰ **{title}** — started at {time}",
+    "remind.started": "🔔 **{title}** — in progress since {time}",
+    "remind.in_duration": "in {duration}",
     "remind.late": "_(late: the bot was unavailable)_",
     "remind.at": "🕒 Starts: {weekday} {time}",
     # ---- the create-meeting wizard -----------------------------------------------------
     "wizard.step": "➕ **New meeting** · step {number} of {total}",
     "wizard.title.prompt": "✏️ What's the meeting called?",
     "wizard.date.prompt": (
-        "📅 Which day? Type a date (`27.11.2026`, `27.11`, `tomorrow`, `fri`) or pick one:"
+        "📅 Which day? Type a date (`15.12`, `5 Jan`, `tomorrow`, `next friday`) or pick one:"
     ),
     "wizard.date.today": "Today, {date}",
     "wizard.date.tomorrow": "Tomorrow, {date}",
     "wizard.date.after": "Day after, {date}",
-    "wizard.time.prompt": "🕒 What time does it start? Type `HH:MM` (24-hour), e.g. `14:30`, or pick one:",
+    "wizard.time.prompt": "🕒 What time does it start? Type `HH:MM` (24-hour) or `2pm`, e.g. `14:30`, or pick one:",
     "wizard.time.at": "🕒 {time}",
     "wizard.duration.prompt": "⏳ How long? Type minutes (`45`) or hours (`1h30`), or pick one:",
     "wizard.attendees.prompt": (
-        "👥 Who should be invited? Type `@username`s or e-mails separated by commas,"
+        "👥 Who should be invited? Type usernames (`@username`) or e-mails separated by commas,"
         " e.g. `@ivan, anna@mail.ru`."
     ),
     "wizard.attendees.nobody": "🙅 Invite nobody",
@@ -274,24 +285,31 @@ MESSAGES: Final[dict[str, str]] = {
     "wizard.field.attendees": "Attendees",
     "wizard.field.description": "Description",
     "wizard.field.location": "Location",
+    "wizard.still_open": (
+        "✏️ The new meeting isn't created yet: I'm waiting for step {number} of {total}."
+        " Type “cancel” to leave."
+    ),
+    "wizard.still_open.summary": (
+        "✏️ The new meeting isn't created yet: check the summary above and press Create — or Cancel."
+    ),
     "wizard.cancelled": "👌 Meeting creation cancelled.",
     "wizard.created": "🎉 **Meeting created!**",
     "wizard.error_line": "⚠️ {text}",
     "wizard.error.title.empty": "The title can't be empty. What's the meeting called?",
     "wizard.error.title.too_long": "The title is too long — {max} characters at most.",
     "wizard.error.date.invalid": (
-        "I didn't get the date. Type it as `DD.MM.YYYY` (e.g. `27.11.2026`), `DD.MM`,"
-        " `tomorrow` or a weekday (`fri`)."
+        "I didn't get the date. Type it as `DD.MM` (e.g. `15.12`), `5 Jan`, `tomorrow`,"
+        " a weekday (`fri`) or `next monday`."
     ),
     "wizard.error.date.no_such_day": "There's no such day in the calendar. Check the day and month.",
     "wizard.error.date.past": "That date has passed. Pick today or later.",
-    "wizard.error.time.invalid": "I didn't get the time. Type it as `HH:MM` in 24-hour format, e.g. `09:30` or `14:00`.",
+    "wizard.error.time.invalid": "I didn't get the time. Type it as `HH:MM` (24-hour) or with am/pm, e.g. `09:30` or `2:30pm`.",
     "wizard.error.time.range": "No such time: hours go from 00 to 23, minutes from 00 to 59.",
     "wizard.error.time.past": "That time has passed. Pick a time after {now}.",
     "wizard.error.duration.invalid": "I didn't get the duration. Type minutes (`45`) or hours and minutes (`1h30`, `1:30`).",
     "wizard.error.duration.range": "The duration must be from 1 minute to 24 hours.",
     "wizard.error.attendees.unknown": "I couldn't find these users: {names}. Check the spelling or use an e-mail.",
-    "wizard.error.attendees.invalid": "I didn't get: {names}. Use `@username`s or e-mails separated by commas.",
+    "wizard.error.attendees.invalid": "I didn't get: {names}. Use usernames (`@username`) or e-mails separated by commas.",
     "wizard.error.description.too_long": "The description is too long — {max} characters at most.",
     "wizard.error.location.too_long": "The location is too long — {max} characters at most.",
     "wizard.error.input.empty": "That's empty. Type a value or press a button below.",
@@ -315,7 +333,8 @@ MESSAGES: Final[dict[str, str]] = {
     "settings.digest_empty": "🌿 Digest on days without meetings: {value}",
     "settings.digest_empty.on": "🌿 Send digest on free days",
     "settings.digest_empty.off": "🍃 Skip digest on free days",
-    "settings.timezone": "🌍 Time zone: {tz} (from your Mattermost profile)",
+    "settings.timezone": "🌍 Time zone: {tz}, from your Mattermost profile",
+    "settings.timezone.offset": "{city} (UTC{offset})",
     "settings.raw": "🧪 RAW CalDAV",
     # ---- log out -----------------------------------------------------------------------
     "logout.confirm": (

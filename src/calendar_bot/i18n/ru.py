@@ -16,6 +16,8 @@ MESSAGES: Final[dict[str, str]] = {
     "common.none": "—",
     "common.enabled": "включено",
     "common.disabled": "выключено",
+    "common.enabled.feminine": "включена",
+    "common.disabled.feminine": "выключена",
     "common.and_more": "…и ещё {count}",
     "error.generic": "😕 Что-то пошло не так. Попробуйте ещё раз чуть позже.",
     "stale.text": "⌛ Эта кнопка больше не действует. Напишите `помощь` — покажу, что можно сделать сейчас.",
@@ -52,11 +54,16 @@ MESSAGES: Final[dict[str, str]] = {
     "time.across_days": "{start_date}, {start} – {end_date}, {end}",
     "time.on_day_all_day": "{date}, весь день",
     "time.range_all_day": "{start} – {end}, весь день",
+    "time.next_day": "{time} ({weekday}, следующего дня)",
     "duration.minutes": "{minutes} мин",
     "duration.hours": "{hours} ч",
     "duration.hours_minutes": "{hours} ч {minutes} мин",
     "plural.minutes": "{count} минута|{count} минуты|{count} минут",
     "plural.in_minutes": "через {count} минуту|через {count} минуты|через {count} минут",
+    "plural.meetings_over": (
+        "✔️ {count} встреча сегодня уже прошла|✔️ {count} встречи сегодня уже прошли"
+        "|✔️ {count} встреч сегодня уже прошли"
+    ),
     "plural.meetings": "{count} встреча|{count} встречи|{count} встреч",
     "plural.rrule.days": "раз в {count} день|раз в {count} дня|раз в {count} дней",
     "plural.rrule.weeks": "раз в {count} неделю|раз в {count} недели|раз в {count} недель",
@@ -125,6 +132,7 @@ MESSAGES: Final[dict[str, str]] = {
         "⚠️ Не получилось удалить ваше сообщение с паролем. Пожалуйста, удалите его сами"
         " (⋯ → Удалить)."
     ),
+    "connect.already_connected": "✅ Календарь уже подключён — отменять нечего.",
     "connect.cancelled": "👌 Подключение отменено. Когда будете готовы — нажмите кнопку.",
     "connected.title": "✅ Календарь подключён!",
     "connected.title_email": "✅ Календарь {email} подключён!",
@@ -186,6 +194,7 @@ MESSAGES: Final[dict[str, str]] = {
     "digest.day": "👋 Добрый день!",
     "digest.evening": "🌙 Добрый вечер!",
     "digest.intro": "Сегодня, {date}, у вас {meetings}:",
+    "digest.nothing_left": "Сегодня, {date}, встреч больше нет.",
     "digest.empty": "Сегодня, {date}, встреч нет — свободный день 🌿",
     # ---- one meeting -------------------------------------------------------------------
     "details.title": "📌 **{title}**",
@@ -204,7 +213,7 @@ MESSAGES: Final[dict[str, str]] = {
     "rsvp.tentative": "🤔 Возможно",
     "rsvp.decline": "❌ Не приду",
     "rsvp.done.accepted": "✅ Вы приняли приглашение: **{title}**, {when}",
-    "rsvp.done.tentative": "🤔 Ответили «возможно»: **{title}**, {when}",
+    "rsvp.done.tentative": "🤔 Вы ответили «возможно»: **{title}**, {when}",
     "rsvp.done.declined": "❌ Вы отклонили приглашение: **{title}**, {when}",
     "rsvp.done.other": "Ответ сохранён ({status}): **{title}**, {when}",
     "meeting.error.gone": "🤷 Этой встречи больше нет в календаре — возможно, её отменили или перенесли.",
@@ -232,18 +241,21 @@ MESSAGES: Final[dict[str, str]] = {
     "notify.unreadable.too_large": "оно больше 10 МБ",
     "remind.soon": "⏰ **{title}** — {in_minutes}",
     "remind.now": "🔔 **{title}** — начинается сейчас!",
+    "remind.soon_started": "⏰ **{title}** — началась в {time}",
+    "remind.started": "🔔 **{title}** — уже идёт, началась в {time}",
+    "remind.in_duration": "через {duration}",
     "remind.late": "_(с опозданием: бот был недоступен)_",
     "remind.at": "🕒 Начало: {weekday} {time}",
     # ---- the create-meeting wizard -----------------------------------------------------
     "wizard.step": "➕ **Новая встреча** · шаг {number} из {total}",
     "wizard.title.prompt": "✏️ Как назовём встречу?",
     "wizard.date.prompt": (
-        "📅 Какого числа? Напишите дату (`27.11.2026`, `27.11`, `завтра`, `пт`) или выберите:"
+        "📅 Какого числа? Напишите дату (`15.12`, `5 января`, `завтра`, `в пятницу`) или выберите:"
     ),
     "wizard.date.today": "Сегодня, {date}",
     "wizard.date.tomorrow": "Завтра, {date}",
     "wizard.date.after": "Послезавтра, {date}",
-    "wizard.time.prompt": "🕒 Во сколько начало? Напишите время `ЧЧ:ММ` (24 часа), например `14:30`, или выберите:",
+    "wizard.time.prompt": "🕒 Во сколько начало? Напишите время `ЧЧ:ММ` (24 часа), например `14:30` или `14-30`, или выберите:",
     "wizard.time.at": "🕒 {time}",
     "wizard.duration.prompt": "⏳ Сколько продлится? Напишите минуты (`45`) или часы (`1ч30`), или выберите:",
     "wizard.attendees.prompt": (
@@ -274,18 +286,25 @@ MESSAGES: Final[dict[str, str]] = {
     "wizard.field.attendees": "Участники",
     "wizard.field.description": "Описание",
     "wizard.field.location": "Место",
+    "wizard.still_open": (
+        "✏️ Новая встреча ещё не создана: жду ответ на шаг {number} из {total}."
+        " Напишите «отмена», чтобы выйти."
+    ),
+    "wizard.still_open.summary": (
+        "✏️ Новая встреча ещё не создана: проверьте сводку выше и нажмите «Создать» — или «Отмена»."
+    ),
     "wizard.cancelled": "👌 Создание встречи отменено.",
     "wizard.created": "🎉 **Встреча создана!**",
     "wizard.error_line": "⚠️ {text}",
     "wizard.error.title.empty": "Название не может быть пустым. Напишите, как назовём встречу.",
     "wizard.error.title.too_long": "Слишком длинное название — не больше {max} символов.",
     "wizard.error.date.invalid": (
-        "Не понял дату. Напишите её как `ДД.ММ.ГГГГ` (например, `27.11.2026`), `ДД.ММ`,"
-        " `завтра` или день недели (`пт`)."
+        "Не понял дату. Напишите её как `ДД.ММ` (например, `15.12`), `5 января`, `завтра`,"
+        " день недели (`пт`) или `следующий понедельник`."
     ),
     "wizard.error.date.no_such_day": "Такого дня нет в календаре. Проверьте число и месяц.",
     "wizard.error.date.past": "Эта дата уже прошла. Выберите сегодня или позже.",
-    "wizard.error.time.invalid": "Не понял время. Напишите его как `ЧЧ:ММ` в 24-часовом формате, например `09:30` или `14:00`.",
+    "wizard.error.time.invalid": "Не понял время. Напишите его как `ЧЧ:ММ`, например `09:30` или `14:00`.",
     "wizard.error.time.range": "Такого времени нет: часы — от 00 до 23, минуты — от 00 до 59.",
     "wizard.error.time.past": "Это время уже прошло. Укажите время позже {now}.",
     "wizard.error.duration.invalid": "Не понял длительность. Напишите минуты (`45`) или часы и минуты (`1ч30`, `1:30`).",
@@ -315,7 +334,8 @@ MESSAGES: Final[dict[str, str]] = {
     "settings.digest_empty": "🌿 Сводка в дни без встреч: {value}",
     "settings.digest_empty.on": "🌿 Присылать сводку без встреч",
     "settings.digest_empty.off": "🍃 Не присылать пустую сводку",
-    "settings.timezone": "🌍 Часовой пояс: {tz} (из профиля Mattermost)",
+    "settings.timezone": "🌍 Часовой пояс: {tz}, из профиля Mattermost",
+    "settings.timezone.offset": "{city} (UTC{offset})",
     "settings.raw": "🧪 RAW CalDAV",
     # ---- log out -----------------------------------------------------------------------
     "logout.confirm": (

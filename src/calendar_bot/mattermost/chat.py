@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from calendar_bot.mattermost.errors import MattermostBadRequest, MattermostNotFound
 from calendar_bot.mattermost.render import POST_MESSAGE_LIMIT, Renderer, split_message
@@ -14,6 +15,7 @@ from calendar_bot.views.message import OutMessage
 log = logging.getLogger(__name__)
 
 KEY_PROP = "calendar_bot_key"
+KEYS_PROP = "calendar_bot_keys"  # every key a post carries when it joins several notices
 
 
 class MattermostChat:
@@ -40,10 +42,16 @@ class MattermostChat:
         return await self.client.create_direct_channel(await self.bot_id(), user_id)
 
     async def send_dm(
-        self, user_id: str, message: OutMessage, *, idempotency_key: str = ""
+        self,
+        user_id: str,
+        message: OutMessage,
+        *,
+        idempotency_key: str = "",
+        also_keys: Sequence[str] = (),
     ) -> PostRef:
         """Post `message` in the user's DM. Text over the post limit goes out as several
-        posts; the buttons ride on the last one, whose reference is returned."""
+        posts; the buttons ride on the last one, whose reference is returned. `also_keys`:
+        the keys of other notices this post carries, so find_sent finds it by any of them."""
         bot_id = await self.bot_id()
         channel_id = await self.client.create_direct_channel(bot_id, user_id)
         text, props = self.renderer.post(message, user_id)
@@ -59,6 +67,8 @@ class MattermostChat:
                 # Lets a later retry find this post (find_sent) after a crash between
                 # posting and recording it: Mattermost forgets pending_post_id after 30 s.
                 chunk_props = {**(props or {}), KEY_PROP: idempotency_key}
+                if also_keys:
+                    chunk_props[KEYS_PROP] = [idempotency_key, *also_keys]
             post = await self.client.create_post(
                 channel_id, chunk, props=chunk_props, pending_post_id=pending
             )
@@ -69,7 +79,12 @@ class MattermostChat:
         channel_id = await self.client.create_direct_channel(await self.bot_id(), user_id)
         for post in await self.client.get_channel_posts(channel_id, since=since_ms):
             props = post.get("props") or {}
-            if isinstance(props, dict) and props.get(KEY_PROP) == idempotency_key:
+            if not isinstance(props, dict):
+                continue
+            keys = props.get(KEYS_PROP)
+            if props.get(KEY_PROP) == idempotency_key or (
+                isinstance(keys, list) and idempotency_key in keys
+            ):
                 return PostRef(post_id=str(post["id"]), channel_id=channel_id)
         return None
 

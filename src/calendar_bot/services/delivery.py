@@ -3,19 +3,25 @@
 Exactly once: every row has a unique idempotency key. A worker leases rows before posting;
 a row that was claimed before (its worker may have posted and died before marking it) is
 first looked up in the DM by its key, so a crash between posting and marking never sends twice.
+
+One post per moment: a person's rows due in the same minute (two reminders and the digest at
+09:00, the notices of one poll) go out as one post that carries every row's key.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import random
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from calendar_bot.domain.changes import Change, ChangeKind
+from calendar_bot.ports import PostRef
 from calendar_bot.services.context import Context, zone
 from calendar_bot.services.digest import KIND_DIGEST
 from calendar_bot.services.reminders import KIND_REMINDER
@@ -32,6 +38,8 @@ MAX_ATTEMPTS = 8
 BATCH = 500
 FIND_SENT_LOOKBACK = timedelta(days=1)
 SENT_FLUSH = 50  # posted rows marked sent per transaction
+JOINED_LIMIT = 12000  # characters: joined notices stay well inside one Mattermost post
+NOTICE_SEPARATOR = "\n\n---\n\n"  # a horizontal rule between joined notices
 
 
 def render_row(
@@ -66,6 +74,28 @@ def render_row(
     raise ValueError(f"unknown outbox kind {row.kind!r}")
 
 
+def same_minute(queue: Sequence[OutboxRow], start: int) -> list[OutboxRow]:
+    """The rows from `start` on that are due in the same minute as queue[start]."""
+    minute = queue[start].due_at.replace(second=0, microsecond=0)
+    end = start + 1
+    while end < len(queue) and queue[end].due_at.replace(second=0, microsecond=0) == minute:
+        end += 1
+    return list(queue[start:end])
+
+
+def group_key(keys: Sequence[str]) -> str:
+    """One key for exactly this set of rows (Mattermost's pending_post_id de-duplication)."""
+    return "group:" + hashlib.sha256("\x1f".join(keys).encode("utf-8")).hexdigest()[:40]
+
+
+def join_messages(messages: Sequence[OutMessage]) -> OutMessage:
+    """Several notices as one post: their texts one after another, their buttons below."""
+    return OutMessage(
+        NOTICE_SEPARATOR.join(m.text for m in messages),
+        tuple(block for m in messages for block in m.blocks),
+    )
+
+
 def backoff(attempts: int) -> timedelta:
     seconds = min(600.0, 5.0 * 2 ** max(0, attempts - 1))
     return timedelta(seconds=seconds * (0.8 + 0.4 * random.random()))
@@ -77,12 +107,16 @@ class DeliveryService:
         self._worker_id = f"worker-{uuid.uuid4().hex[:12]}"
         self._concurrency = concurrency
         self.wakeup = asyncio.Event()
+        # Set by the app to the scheduler's "no minute's jobs running" event.
+        self.jobs_idle: asyncio.Event | None = None
         # posted, not yet marked sent: (row id, post id, user id, new DM channel or "")
         self._sent: list[tuple[int, str, str, str]] = []
 
     async def run_once(self) -> int:
         """Post every row due now; returns how many were posted."""
         ctx = self._ctx
+        if self.jobs_idle is not None:
+            await self.jobs_idle.wait()  # the minute's reminders and digest, together
         now = ctx.clock.now()
         async with transaction(ctx.sessions) as store:
             rows = await store.outbox.claim_due(now, self._worker_id, LEASE, BATCH)
@@ -101,13 +135,16 @@ class DeliveryService:
         async def user_queue(user_id: str, queue: list[OutboxRow]) -> None:
             nonlocal posted
             async with gate:
-                for index, row in enumerate(queue):
-                    if not await self._deliver(row, users.get(user_id)):
-                        # In order: the rest wait behind the failed row, untried.
+                index = 0
+                while index < len(queue):
+                    group = same_minute(queue, index)
+                    if not await self._deliver_group(group, users.get(user_id)):
+                        # In order: the rest wait behind the failed rows, untried.
                         async with transaction(ctx.sessions) as store:
-                            await store.outbox.release([r.id for r in queue[index + 1 :]])
+                            await store.outbox.release([r.id for r in queue[index + len(group) :]])
                         break
-                    posted += 1
+                    posted += len(group)
+                    index += len(group)
 
         try:
             await asyncio.gather(*(user_queue(uid, q) for uid, q in per_user.items()))
@@ -130,6 +167,75 @@ class DeliveryService:
                 if new_channel:
                     await store.users.set_dm_channel(user_id, new_channel)
 
+    async def _deliver_group(self, rows: list[OutboxRow], user: StoredUser | None) -> bool:
+        """Post rows due in one minute as one post; each row alone where that cannot be."""
+        if len(rows) == 1 or user is None:
+            return all([await self._deliver(row, user) for row in rows])
+        ctx = self._ctx
+        now = ctx.clock.now()
+        pending: list[OutboxRow] = []
+        rendered: list[OutMessage] = []
+        try:
+            for row in rows:
+                ref = await self._already_sent(row)
+                if ref is not None:
+                    self._record(row, ref, user)
+                    continue
+                messages = render_row(row, user, now, ctx.default_tz)
+                if len(messages) != 1:
+                    return await self._deliver_each(rows, user)
+                pending.append(row)
+                rendered.append(messages[0])
+            if not pending:
+                return True
+            joined = join_messages(rendered)
+            if len(joined.text) > JOINED_LIMIT:
+                return await self._deliver_each(pending, user)
+            keys = [r.idempotency_key for r in pending]
+            ref = await ctx.chat.send_dm(
+                user.mm_user_id, joined, idempotency_key=group_key(keys), also_keys=keys
+            )
+        except Exception as exc:
+            await self._retry_later(pending or rows, exc, now)
+            return False
+        for row in pending:
+            self._record(row, ref, user)
+        await self._flush_if_full()
+        return True
+
+    async def _deliver_each(self, rows: list[OutboxRow], user: StoredUser) -> bool:
+        for row in rows:
+            if not await self._deliver(row, user):
+                return False
+        return True
+
+    async def _already_sent(self, row: OutboxRow) -> PostRef | None:
+        """A row claimed before may have been posted by a worker that died before marking it."""
+        if row.attempts <= 1:
+            return None
+        # Post times are the Mattermost server's clock, created_at is ours: look back well
+        # beyond any clock skew (a DM with the bot holds few posts a day).
+        since_ms = int((row.created_at - FIND_SENT_LOOKBACK).timestamp() * 1000)
+        return await self._ctx.chat.find_sent(row.mm_user_id, row.idempotency_key, since_ms)
+
+    def _record(self, row: OutboxRow, ref: PostRef, user: StoredUser) -> None:
+        new_channel = ref.channel_id if ref.channel_id != user.dm_channel_id else ""
+        self._sent.append((row.id, ref.post_id, user.mm_user_id, new_channel))
+
+    async def _flush_if_full(self) -> None:
+        if len(self._sent) >= SENT_FLUSH:
+            await self._flush_sent()
+
+    async def _retry_later(self, rows: list[OutboxRow], exc: Exception, now: datetime) -> None:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        async with transaction(self._ctx.sessions) as store:
+            for row in rows:
+                if row.attempts >= MAX_ATTEMPTS:
+                    log.warning("giving up on outbox row %s: %s", row.id, error)
+                    await store.outbox.mark_failed(row.id, error)
+                else:
+                    await store.outbox.mark_retry(row.id, error, now + backoff(row.attempts))
+
     async def _deliver(self, row: OutboxRow, user: StoredUser | None) -> bool:
         ctx = self._ctx
         now = ctx.clock.now()
@@ -138,12 +244,7 @@ class DeliveryService:
                 await store.outbox.mark_failed(row.id, "the user is gone")
             return True
         try:
-            ref = None
-            if row.attempts > 1:
-                # Post times are the Mattermost server's clock, created_at is ours: look
-                # back well beyond any clock skew (a DM with the bot holds few posts a day).
-                since_ms = int((row.created_at - FIND_SENT_LOOKBACK).timestamp() * 1000)
-                ref = await ctx.chat.find_sent(row.mm_user_id, row.idempotency_key, since_ms)
+            ref = await self._already_sent(row)
             if ref is None:
                 messages = render_row(row, user, now, ctx.default_tz)
                 for index, message in enumerate(messages):
@@ -154,19 +255,11 @@ class DeliveryService:
                     )
                     ref = await ctx.chat.send_dm(row.mm_user_id, message, idempotency_key=key)
         except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"[:500]
-            async with transaction(ctx.sessions) as store:
-                if row.attempts >= MAX_ATTEMPTS:
-                    log.warning("giving up on outbox row %s: %s", row.id, error)
-                    await store.outbox.mark_failed(row.id, error)
-                else:
-                    await store.outbox.mark_retry(row.id, error, now + backoff(row.attempts))
+            await self._retry_later([row], exc, now)
             return False
         assert ref is not None
-        new_channel = ref.channel_id if ref.channel_id != user.dm_channel_id else ""
-        self._sent.append((row.id, ref.post_id, user.mm_user_id, new_channel))
-        if len(self._sent) >= SENT_FLUSH:
-            await self._flush_sent()
+        self._record(row, ref, user)
+        await self._flush_if_full()
         return True
 
     async def run_forever(self, idle: float = 1.0) -> None:

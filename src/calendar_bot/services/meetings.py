@@ -44,6 +44,11 @@ class Meetings:
         return await self.between(user, start, end)
 
     async def find(self, user: StoredUser, ref: str) -> Occurrence | None:
+        """The meeting as it stands now: a button on an older list may predate a move."""
+        await self._sync.sync_user(user)
+        return await self._stored(user, ref)
+
+    async def _stored(self, user: StoredUser, ref: str) -> Occurrence | None:
         async with transaction(self._ctx.sessions) as store:
             for occurrence in await store.snapshot.load(user.mm_user_id):
                 if occurrence_ref(occurrence) == ref:
@@ -70,7 +75,7 @@ class Meetings:
         except CalendarError:
             raise MeetingError("unreachable") from None
         await self._sync.sync_user(user)  # the snapshot learns the answer at once
-        return await self.find(user, ref) or occurrence
+        return await self._stored(user, ref) or occurrence
 
     async def calendars(self, user: StoredUser) -> list[CalendarRef]:
         async with transaction(self._ctx.sessions) as store:

@@ -181,16 +181,25 @@ def daily_digest(
     *,
     limit: int = POST_LIMIT,
 ) -> list[OutMessage]:
-    """The morning digest: a greeting line, then the same table as Today."""
+    """The morning digest: a greeting line, then the same table as Today.
+
+    Meetings already over when it is sent (an early stand-up, a digest sent late) are left out
+    of the table and counted in one line: the digest is about what is ahead.
+    """
     rows = on_day(occurrences, day, tz)
+    over = [o for o in rows if not o.all_day and o.end <= now]
+    rows = [o for o in rows if o not in over]
     hour = local(now, tz).hour
     greeting_key = (
         "digest.morning" if hour < 12 else "digest.day" if hour < 18 else "digest.evening"
     )
     label = format_date(day, locale, today=local(now, tz).date())
     greeting = t(locale, greeting_key)
+    if over:
+        greeting += "\n" + tn(locale, "plural.meetings_over", len(over))
     if not rows:
-        return [OutMessage(f"{greeting}\n{t(locale, 'digest.empty', date=label)}")]
+        empty_key = "digest.nothing_left" if over else "digest.empty"
+        return [OutMessage(f"{greeting}\n{t(locale, empty_key, date=label)}")]
     count = tn(locale, "plural.meetings", len(rows))
     head = f"{greeting}\n{t(locale, 'digest.intro', date=label, meetings=count)}"
     return _render_sections(

@@ -8,8 +8,16 @@ from zoneinfo import ZoneInfo
 
 from calendar_bot.domain.changes import Change, ChangeKind
 from calendar_bot.domain.model import Occurrence
+from calendar_bot.domain.reminders import LATE_AFTER
 from calendar_bot.i18n import t, tn
-from calendar_bot.views.formatting import format_when, local, md_inline, title_of, weekday_short
+from calendar_bot.views.formatting import (
+    format_duration,
+    format_when,
+    local,
+    md_inline,
+    title_of,
+    weekday_short,
+)
 from calendar_bot.views.meetings import join_button, meeting_buttons, meeting_lines, rsvp_buttons
 from calendar_bot.views.message import Block, OutMessage
 
@@ -161,6 +169,12 @@ def change_notification(
     return new_meeting(occurrence, locale, tz, now)
 
 
+def _time_left(minutes: int, locale: str) -> str:
+    if minutes < 60:
+        return tn(locale, "plural.in_minutes", minutes)
+    return t(locale, "remind.in_duration", duration=format_duration(minutes, locale))
+
+
 def reminder(
     occurrence: Occurrence,
     lead_minutes: int,
@@ -170,25 +184,25 @@ def reminder(
     *,
     late: bool = False,
 ) -> OutMessage:
-    """ "In N minutes" (lead > 0) or "starting now" (lead 0), with Join when there is a link.
+    """ "In N minutes" (lead > 0), "starting now" or "on since 10:00" (lead 0), with Join.
 
-    `late` (the bot was down at the due minute): the real time left is shown, with a marker.
+    The time left is counted from `now`, so a reminder delivered a minute late does not claim
+    a full lead; an hour or more reads like the settings ("in 1 h"). `late` (the bot was down
+    or checked late) adds a marker.
     """
     title = _title(occurrence, locale)
-    minutes = lead_minutes
-    if late:
-        minutes = max(0, math.ceil((occurrence.start - now).total_seconds() / 60))
-    if minutes <= 0 or lead_minutes == 0:
+    minutes = math.ceil((occurrence.start - now).total_seconds() / 60)
+    start_time = f"{local(occurrence.start, tz):%H:%M}"
+    if lead_minutes > 0:  # ⏰, even when it arrives after the start (Mattermost was down)
+        if minutes > 0:
+            in_minutes = _time_left(minutes, locale)
+            lines = [t(locale, "remind.soon", title=title, in_minutes=in_minutes)]
+        else:
+            lines = [t(locale, "remind.soon_started", title=title, time=start_time)]
+    elif now < occurrence.start + LATE_AFTER:
         lines = [t(locale, "remind.now", title=title)]
     else:
-        lines = [
-            t(
-                locale,
-                "remind.soon",
-                title=title,
-                in_minutes=tn(locale, "plural.in_minutes", minutes),
-            )
-        ]
+        lines = [t(locale, "remind.started", title=title, time=start_time)]
     if late:
         lines[0] += f" {t(locale, 'remind.late')}"
     start = local(occurrence.start, tz)

@@ -178,6 +178,10 @@ def password_message_not_deleted(locale: str) -> OutMessage:
     return OutMessage(t(locale, "connect.password_not_deleted"))
 
 
+def already_connected(locale: str) -> OutMessage:
+    return OutMessage(t(locale, "connect.already_connected"))
+
+
 def connect_cancelled(locale: str) -> OutMessage:
     buttons = (Button(t(locale, "greeting.connect"), actions.CONNECT, style="primary"),)
     return OutMessage(t(locale, "connect.cancelled"), (Block(buttons=buttons),))

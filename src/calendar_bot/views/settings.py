@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from calendar_bot.domain.model import CalendarRef, UserSettings
 from calendar_bot.i18n import t
+from calendar_bot.i18n.zones import city_of
 from calendar_bot.views import actions
 from calendar_bot.views.common import main_menu_block
 from calendar_bot.views.formatting import format_duration, md_inline
@@ -25,8 +28,23 @@ def reminder_lead(settings: UserSettings) -> int | None:
     return max(leads) if leads else None
 
 
-def _on_off(value: bool, locale: str) -> str:
+def _on_off(value: bool, locale: str, *, feminine: bool = False) -> str:
+    if feminine:  # "сводка ... включена"
+        return t(locale, "common.enabled.feminine" if value else "common.disabled.feminine")
     return t(locale, "common.enabled" if value else "common.disabled")
+
+
+def zone_label(zone_name: str, locale: str, now: datetime) -> str:
+    """'Москва (UTC+3)' rather than the raw 'Europe/Moscow'."""
+    try:
+        offset = now.astimezone(ZoneInfo(zone_name)).utcoffset() or timedelta(0)
+    except (ZoneInfoNotFoundError, ValueError):
+        return zone_name
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    text = f"{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    return t(locale, "settings.timezone.offset", city=city_of(zone_name, locale), offset=text)
 
 
 def _toggle(value: bool, action: str, on_key: str, off_key: str, locale: str) -> Button:
@@ -36,7 +54,9 @@ def _toggle(value: bool, action: str, on_key: str, off_key: str, locale: str) ->
     return Button(t(locale, on_key), action, {"on": "1"}, style="primary")
 
 
-def settings_view(settings: UserSettings, locale: str, *, saved: bool = False) -> OutMessage:
+def settings_view(
+    settings: UserSettings, locale: str, now: datetime, *, saved: bool = False
+) -> OutMessage:
     lead = reminder_lead(settings)
     at_start = 0 in settings.reminder_minutes
     lead_text = (
@@ -47,7 +67,7 @@ def settings_view(settings: UserSettings, locale: str, *, saved: bool = False) -
     digest_text = (
         t(locale, "settings.digest.at", time=f"{settings.digest_hour:02d}:00")
         if settings.digest_enabled
-        else t(locale, "common.disabled")
+        else t(locale, "common.disabled.feminine")
     )
     lines = [t(locale, "settings.saved")] if saved else []
     lines += [
@@ -56,8 +76,12 @@ def settings_view(settings: UserSettings, locale: str, *, saved: bool = False) -
         t(locale, "settings.reminder", value=lead_text),
         t(locale, "settings.at_start", value=_on_off(at_start, locale)),
         t(locale, "settings.digest", value=digest_text),
-        t(locale, "settings.digest_empty", value=_on_off(settings.digest_when_empty, locale)),
-        t(locale, "settings.timezone", tz=settings.timezone),
+        t(
+            locale,
+            "settings.digest_empty",
+            value=_on_off(settings.digest_when_empty, locale, feminine=True),
+        ),
+        t(locale, "settings.timezone", tz=zone_label(settings.timezone, locale, now)),
     ]
     reminder_options = (
         *(

@@ -22,6 +22,7 @@ from calendar_bot.views.formatting import (
     local,
     md_inline,
     md_quote,
+    weekday_short,
 )
 from calendar_bot.views.message import Block, Button, ButtonStyle, OutMessage
 
@@ -102,6 +103,15 @@ def time_picks(now: datetime, tz: ZoneInfo, chosen_date: date | None = None) -> 
     else:
         values = [format_time(next_hour), "10:00"]
     return list(dict.fromkeys(values))
+
+
+def still_open(step: str, locale: str) -> OutMessage:
+    """After a command typed mid-wizard: the wizard waits, and says so."""
+    if step in STEPS:
+        return OutMessage(
+            t(locale, "wizard.still_open", number=STEPS.index(step) + 1, total=len(STEPS))
+        )
+    return OutMessage(t(locale, "wizard.still_open.summary"))
 
 
 def _step_header(step: str, locale: str) -> str:
@@ -206,10 +216,15 @@ def _summary_lines(
     end = here + timedelta(minutes=duration_minutes)
     today = local(now, tz).date()
     none = t(locale, "wizard.summary.none")
+    end_text = format_time(end)
+    if end.date() > here.date():  # 23:30–01:30 ends on the next day: say so
+        end_text = t(
+            locale, "time.next_day", time=end_text, weekday=weekday_short(end.date(), locale)
+        )
     lines = [
         t(locale, "wizard.summary.title", value=md_inline(title)),
         t(locale, "wizard.summary.date", value=format_date(here.date(), locale, today=today)),
-        t(locale, "wizard.summary.time", start=format_time(here), end=format_time(end)),
+        t(locale, "wizard.summary.time", start=format_time(here), end=end_text),
         t(locale, "wizard.summary.duration", value=format_duration(duration_minutes, locale)),
         t(
             locale,
