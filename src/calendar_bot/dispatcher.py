@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from datetime import date
 
 from calendar_bot.domain import wizard as wz
+from calendar_bot.domain.parsing import ParseError, parse_date
 from calendar_bot.handlers.base import (
     CANCEL_WORDS,
     STATE_CONNECT_EMAIL,
@@ -32,6 +34,7 @@ from calendar_bot.inbound import (
     RefusedAction,
     SlashCommand,
 )
+from calendar_bot.services.context import Context, zone
 from calendar_bot.services.profiles import Person
 from calendar_bot.views import actions, common, onboarding
 from calendar_bot.views import settings as settings_views
@@ -70,6 +73,15 @@ _WORD = re.compile(r"[^\w]+", re.UNICODE)
 def command_of(text: str) -> str | None:
     words = _WORD.sub(" ", text.strip().lower().lstrip("/")).split()
     return COMMANDS.get(words[0]) if len(words) == 1 else None
+
+
+def typed_day(text: str, person: Person, ctx: Context) -> date | None:
+    """A date typed on its own ("5 декабря", "в пятницу"): the person asks for that day."""
+    today = ctx.clock.now().astimezone(zone(person.timezone, ctx.default_tz)).date()
+    try:
+        return parse_date(text, today=today)
+    except ParseError:
+        return None
 
 
 class BotDispatcher(ConnectHandlers, WizardHandlers, MeetingHandlers, SettingsHandlers):
@@ -177,7 +189,11 @@ class BotDispatcher(ConnectHandlers, WizardHandlers, MeetingHandlers, SettingsHa
                 reply = await self.creation.handle(user, person, wizard_state, step_input)
                 await self._wizard_reply(user_id, conversation.message_id, conversation.data, reply)
                 return
-        if action is None:
+        day = typed_day(event.text, person, self.ctx) if action is None else None
+        if day is not None:
+            for message in await self._day(user, person, day):  # "5 декабря": that day's list
+                await self._say(user_id, message)
+        elif action is None:
             await self._say(user_id, common.unknown_input(person.locale))
         elif action == actions.MENU_CREATE:
             await self._start_wizard(user, person)
@@ -218,6 +234,8 @@ class BotDispatcher(ConnectHandlers, WizardHandlers, MeetingHandlers, SettingsHa
             for message in await self._menu(name, user, person):
                 await self._say(user_id, message)
             return ActionResult()
+        if name in (actions.LIST_DAY, actions.LIST_WEEK, actions.LIST_OTHER_DATE):
+            return await self._browse(event, user, person)
         if name == actions.OPEN_MEETING:
             return await self._open_meeting(event, user, person)
         if name == actions.RSVP:

@@ -11,7 +11,7 @@ import pytest
 from calendar_bot.domain.model import Credentials
 from calendar_bot.i18n import t, tn
 from calendar_bot.views.split import POST_LIMIT
-from tests.e2e.harness import Person, World, full_text
+from tests.e2e.harness import Person, World, eventually, full_text
 from tests.e2e.journeys import (
     LOCALES,
     TODAY,
@@ -21,6 +21,7 @@ from tests.e2e.journeys import (
     fixed_world,
     labels,
     menu_options,
+    refetch,
 )
 
 __all__ = ["fixed_world"]
@@ -212,3 +213,31 @@ async def test_help_by_word(fixed_world: World, locale: str) -> None:
     await sam.say("what?")
     unknown = await sam.next_bot_post(t(locale, "unknown.text"))
     assert t(locale, "menu.create") in labels(unknown)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_a_list_walks_to_the_next_day_in_place_and_any_typed_date(
+    fixed_world: World, locale: str
+) -> None:
+    world = fixed_world
+    nika, creds, calendar = await world.person(f"nika{locale}", locale=locale)
+    world.radicale.put_ics(
+        creds, calendar, event_ics("Kickoff", at(TOMORROW, 11), at(TOMORROW, 12))
+    )
+    await world.connect(nika, creds)
+    await nika.say("сегодня" if locale == "ru" else "today")
+    listing = await nika.next_bot_post(t(locale, "list.empty_today"))
+    before = len(await nika.bot_posts())
+
+    await nika.click(listing, t(locale, "list.next", label=t(locale, "list.tomorrow")))
+    moved_on = await refetch(nika, listing)
+    assert "Kickoff" in full_text(moved_on)  # the same post now shows tomorrow
+    assert len(await nika.bot_posts()) == before  # and no new post
+    await nika.click(moved_on, t(locale, "list.other_date"))
+    hint = t(locale, "list.other_date.hint")
+    await eventually(lambda: any(hint in e["message"] for e in nika.ephemerals), what="the hint")
+
+    typed = TOMORROW.strftime("%d.%m")
+    await nika.say(typed)
+    again = await nika.next_bot_post("Kickoff")
+    assert t(locale, "list.other_date") in labels(again)

@@ -274,3 +274,16 @@ async def test_daily_digest_once_per_day_across_restarts(world: World) -> None:
         )
     got = await at_mark(world, erin, msk(9, day=2))
     assert len(got) == 1 and "no meetings" in got[0], got
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+async def test_a_reminder_opens_its_meeting(world: World, locale: str) -> None:
+    hana, creds, calendar = await world.person(f"hana{locale}", locale=locale)
+    put = world.radicale.put_ics
+    put(creds, calendar, vcalendar(vevent("o", "Onboarding", msk(8, 30), msk(9), url=JOIN)))
+    await connect(world, hana, creds)
+    clock_of(world).set(msk(8, 15))
+    reminder = await hana.next_bot_post("Onboarding")
+    await hana.click(reminder, t(locale, "details.open"))
+    details = await hana.next_bot_post(t(locale, "details.title", title="Onboarding"))
+    assert "08:30–09:00" in full_text(details)

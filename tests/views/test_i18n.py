@@ -166,7 +166,7 @@ def test_every_error_code_family_is_in_the_catalog(locale: str) -> None:
 
 # Names that stay in Latin letters in Russian text: products, protocols, formats.
 LATIN_IN_RUSSIAN = {"CalDAV", "Mail.ru", "mail.ru", "e-mail", "E-mail", "RAW", "Nextcloud"}
-LATIN_IN_RUSSIAN |= {"iCloud", "Mattermost", "UTC"}
+LATIN_IN_RUSSIAN |= {"iCloud", "Mattermost", "UTC", "UTF"}
 
 
 def _prose(template: str) -> str:

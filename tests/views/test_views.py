@@ -569,7 +569,49 @@ def test_change_notifications_by_kind() -> None:
 def test_invitation_has_answer_buttons() -> None:
     message = notifications.invitation(standup(), "en", MSK, NOW)
     actions_ = [b.action for b in message.blocks[0].buttons]
-    assert actions_ == [actions.JOIN, actions.RSVP, actions.RSVP, actions.RSVP]
+    assert actions_ == [
+        actions.JOIN,
+        actions.RSVP,
+        actions.RSVP,
+        actions.RSVP,
+        actions.OPEN_MEETING,
+    ]
+
+
+def test_notices_and_reminders_have_the_next_step_as_buttons() -> None:
+    def buttons(message: OutMessage) -> list[str]:
+        return [b.action for block in message.blocks for b in block.buttons]
+
+    gone = notifications.cancelled(standup(), "ru", MSK, NOW)
+    assert buttons(gone) == [actions.OPEN_MEETING]
+    moved = notifications.moved(standup(), later(standup(), 60), "en", MSK, NOW)
+    assert buttons(moved)[0] == actions.JOIN and buttons(moved)[-1] == actions.OPEN_MEETING
+    remind = notifications.reminder(standup(), 15, "ru", MSK, msk(27, 9, 45))
+    assert buttons(remind) == [
+        actions.JOIN,
+        actions.RSVP,
+        actions.RSVP,
+        actions.RSVP,
+        actions.OPEN_MEETING,
+    ]
+    ref = next(b.payload["ref"] for b in remind.blocks[0].buttons if b.payload.get("ref"))
+    assert ref == occurrence_ref(standup())
+
+
+def test_lists_offer_the_day_before_and_after_and_any_date() -> None:
+    nav = meetings.day_nav(TODAY, "ru", TODAY)
+    labels = [b.label for b in nav.buttons]
+    assert labels[0].startswith("◀ ") and labels[1] == "завтра ▶"
+    assert [b.payload.get("day") for b in nav.buttons[:2]] == [
+        (TODAY - timedelta(days=1)).isoformat(),
+        (TODAY + timedelta(days=1)).isoformat(),
+    ]
+    assert nav.buttons[2].action == actions.LIST_OTHER_DATE
+    week = meetings.week_nav(TODAY, "en")
+    assert [b.payload.get("day") for b in week.buttons[:2]] == [
+        (TODAY - timedelta(days=7)).isoformat(),
+        (TODAY + timedelta(days=7)).isoformat(),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -597,7 +639,7 @@ def test_reminders() -> None:
     late = notifications.reminder(standup(), 15, "en", MSK, msk(27, 9, 53), late=True)
     assert "in 7 minutes" in late.text and "late" in late.text
     no_link = notifications.reminder(my_review(), 15, "ru", MSK, msk(27, 13, 45))
-    assert no_link.blocks == ()
+    assert [b.action for b in no_link.blocks[0].buttons] == [actions.OPEN_MEETING]
     one = notifications.reminder(my_review(), 1, "ru", MSK, msk(27, 13, 59))
     assert "через 1 минуту" in one.text
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from calendar_bot.domain.model import PartStat
 from calendar_bot.handlers.base import Handlers
@@ -35,19 +35,49 @@ class MeetingHandlers(Handlers):
         if action == actions.LOGOUT:
             return [settings_views.logout_confirm(locale)]
         if action == actions.MENU_TODAY:
-            found = await self.meetings.on_days(user, today, 1)
-            return meeting_views.day_view(found, today, locale, tz, now)
+            return await self._day(user, person, today)
         if action == actions.MENU_TOMORROW:
-            tomorrow = today + timedelta(days=1)
-            found = await self.meetings.on_days(user, tomorrow, 1)
-            return meeting_views.day_view(found, tomorrow, locale, tz, now)
+            return await self._day(user, person, today + timedelta(days=1))
         if action == actions.MENU_NOW:
             found = await self.meetings.on_days(user, today, 1)
             return meeting_views.now_and_next_view(found, locale, tz, now)
         if action == actions.MENU_WEEK:
-            found = await self.meetings.on_days(user, today, 7)
-            return meeting_views.week_view(found, today, locale, tz, now)
+            return await self._week(user, person, today)
         return [common.unknown_input(locale)]
+
+    async def _day(self, user: StoredUser, person: Person, day: date) -> list[OutMessage]:
+        """One day's meetings, with the way to the day before, the day after, any date."""
+        tz = zone(person.timezone, self.ctx.default_tz)
+        now = self.ctx.clock.now()
+        found = await self.meetings.on_days(user, day, 1)
+        messages = meeting_views.day_view(found, day, person.locale, tz, now)
+        nav = meeting_views.day_nav(day, person.locale, now.astimezone(tz).date())
+        return meeting_views.with_nav(messages, nav)
+
+    async def _week(self, user: StoredUser, person: Person, first: date) -> list[OutMessage]:
+        tz = zone(person.timezone, self.ctx.default_tz)
+        found = await self.meetings.on_days(user, first, 7)
+        messages = meeting_views.week_view(found, first, person.locale, tz, self.ctx.clock.now())
+        return meeting_views.with_nav(messages, meeting_views.week_nav(first, person.locale))
+
+    async def _browse(self, event: ActionClick, user: StoredUser, person: Person) -> ActionResult:
+        """Another day or week from a list's buttons: the list changes in place."""
+        if event.action == actions.LIST_OTHER_DATE:
+            return ActionResult(ephemeral=meeting_views.other_date_hint(person.locale).text)
+        try:
+            day = date.fromisoformat(event.payload.get("day", ""))
+        except ValueError:
+            return ActionResult(ephemeral=common.button_expired(person.locale).text)
+        user = await self._with_profile(user, person)
+        if event.action == actions.LIST_WEEK:
+            messages = await self._week(user, person, day)
+        else:
+            messages = await self._day(user, person, day)
+        if len(messages) == 1:
+            return ActionResult(update=messages[0])
+        for message in messages:  # too long for one post: the parts go below
+            await self._say(event.user_id, message)
+        return ActionResult()
 
     async def _open_meeting(
         self, event: ActionClick, user: StoredUser, person: Person

@@ -7,6 +7,7 @@ Payload keys used with them (all values are short strings):
 - `value`: a quick-pick value in the wizard's typed form (ISO date, `HH:MM`, minutes)
 - `field`: a wizard field to edit
 - `on`: "1" or "0" for settings toggles
+- `day`: an ISO date (a list's day, or the first day of a week)
 A menu's chosen value arrives as the click's `selected_option`.
 """
 
@@ -30,8 +31,13 @@ MENU_WEEK: Final = "menu.week"
 MENU_CREATE: Final = "menu.create"
 HELP: Final = "help"
 
+# Lists: another day or week, updated in place
+LIST_DAY: Final = "list.day"  # payload: day (ISO date)
+LIST_WEEK: Final = "list.week"  # payload: day (ISO date of the week's first day)
+LIST_OTHER_DATE: Final = "list.other"  # says how to ask for any date
+
 # Meetings
-OPEN_MEETING: Final = "meeting.open"  # menu: selected_option is an occurrence ref
+OPEN_MEETING: Final = "meeting.open"  # menu: selected_option is an occurrence ref; button: ref
 RSVP: Final = "meeting.rsvp"  # payload: ref, partstat
 JOIN: Final = "meeting.join"  # a link button (url); never called back
 

@@ -303,6 +303,75 @@ def join_button(url: str, locale: str) -> Button:
     return Button(t(locale, "details.join"), actions.JOIN, style="primary", url=url)
 
 
+def open_button(occurrence: Occurrence, locale: str) -> Button:
+    return Button(
+        t(locale, "details.open"), actions.OPEN_MEETING, {"ref": occurrence_ref(occurrence)}
+    )
+
+
+def notice_buttons(occurrence: Occurrence, locale: str) -> tuple[Block, ...]:
+    """Under a notice or reminder: Join, the answers if they mean something, and Open."""
+    buttons = [b for block in meeting_buttons(occurrence, locale) for b in block.buttons]
+    buttons.append(open_button(occurrence, locale))
+    return (Block(buttons=tuple(buttons)),)
+
+
+def day_nav(day: date, locale: str, today: date) -> Block:
+    """◀ the day before · the day after ▶ · another date."""
+    before, after = day - timedelta(days=1), day + timedelta(days=1)
+    return Block(
+        buttons=(
+            Button(
+                t(locale, "list.prev", label=_nav_label(before, locale, today)),
+                actions.LIST_DAY,
+                {"day": before.isoformat()},
+            ),
+            Button(
+                t(locale, "list.next", label=_nav_label(after, locale, today)),
+                actions.LIST_DAY,
+                {"day": after.isoformat()},
+            ),
+            Button(t(locale, "list.other_date"), actions.LIST_OTHER_DATE),
+        )
+    )
+
+
+def week_nav(first_day: date, locale: str) -> Block:
+    return Block(
+        buttons=(
+            Button(
+                t(locale, "list.prev_week"),
+                actions.LIST_WEEK,
+                {"day": (first_day - timedelta(days=7)).isoformat()},
+            ),
+            Button(
+                t(locale, "list.next_week"),
+                actions.LIST_WEEK,
+                {"day": (first_day + timedelta(days=7)).isoformat()},
+            ),
+            Button(t(locale, "list.other_date"), actions.LIST_OTHER_DATE),
+        )
+    )
+
+
+def other_date_hint(locale: str) -> OutMessage:
+    return OutMessage(t(locale, "list.other_date.hint"))
+
+
+def with_nav(messages: list[OutMessage], nav: Block) -> list[OutMessage]:
+    """The navigation goes under the last part of a list."""
+    last = messages[-1]
+    return [*messages[:-1], OutMessage(last.text, (*last.blocks, nav))]
+
+
+def _nav_label(day: date, locale: str, today: date) -> str:
+    if day == today:
+        return t(locale, "list.today")
+    if day == today + timedelta(days=1):
+        return t(locale, "list.tomorrow")
+    return f"{weekday_short(day, locale)} {day.day}.{day.month:02d}"
+
+
 def meeting_buttons(occurrence: Occurrence, locale: str) -> tuple[Block, ...]:
     buttons: list[Button] = []
     if occurrence.join_url and not occurrence.cancelled:

@@ -18,7 +18,7 @@ from calendar_bot.views.formatting import (
     title_of,
     weekday_short,
 )
-from calendar_bot.views.meetings import join_button, meeting_buttons, meeting_lines, rsvp_buttons
+from calendar_bot.views.meetings import meeting_lines, notice_buttons, open_button
 from calendar_bot.views.message import Block, OutMessage
 
 _FREQ_KEYS = {
@@ -59,7 +59,7 @@ def _message(
     headline: str, occurrence: Occurrence, locale: str, tz: ZoneInfo, now: datetime
 ) -> OutMessage:
     lines = [headline, *meeting_lines(occurrence, locale, tz, now)]
-    return OutMessage("\n".join(lines), meeting_buttons(occurrence, locale))
+    return OutMessage("\n".join(lines), notice_buttons(occurrence, locale))
 
 
 def new_meeting(occurrence: Occurrence, locale: str, tz: ZoneInfo, now: datetime) -> OutMessage:
@@ -81,7 +81,7 @@ def new_series(
         t(locale, "notify.series_first", when=format_when(occurrence, locale, tz, today=today))
     )
     lines += meeting_lines(occurrence, locale, tz, now)[1:]  # the time is already there
-    return OutMessage("\n".join(lines), meeting_buttons(occurrence, locale))
+    return OutMessage("\n".join(lines), notice_buttons(occurrence, locale))
 
 
 def invitation(occurrence: Occurrence, locale: str, tz: ZoneInfo, now: datetime) -> OutMessage:
@@ -91,10 +91,7 @@ def invitation(occurrence: Occurrence, locale: str, tz: ZoneInfo, now: datetime)
         t(locale, key, title=_title(occurrence, locale)),
         *meeting_lines(occurrence, locale, tz, now),
     ]
-    buttons = list(rsvp_buttons(occurrence, locale))
-    if occurrence.join_url:
-        buttons.insert(0, join_button(occurrence.join_url, locale))
-    return OutMessage("\n".join(lines), (Block(buttons=tuple(buttons)),))
+    return OutMessage("\n".join(lines), notice_buttons(occurrence, locale))
 
 
 def cancelled(
@@ -106,7 +103,7 @@ def cancelled(
         t(locale, key, title=_title(occurrence, locale)),
         t(locale, "details.when", when=format_when(occurrence, locale, tz, today=today)),
     ]
-    return OutMessage("\n".join(lines))
+    return OutMessage("\n".join(lines), (Block(buttons=(open_button(occurrence, locale),)),))
 
 
 def moved(
@@ -119,7 +116,7 @@ def moved(
         t(locale, "notify.now", value=f"**{format_when(current, locale, tz, today=today)}**"),
     ]
     lines += meeting_lines(current, locale, tz, now)[1:]
-    return OutMessage("\n".join(lines), meeting_buttons(current, locale))
+    return OutMessage("\n".join(lines), notice_buttons(current, locale))
 
 
 def updated(
@@ -148,7 +145,7 @@ def updated(
         )
     today = local(now, tz).date()
     lines.append(t(locale, "details.when", when=format_when(current, locale, tz, today=today)))
-    return OutMessage("\n".join(lines), meeting_buttons(current, locale))
+    return OutMessage("\n".join(lines), notice_buttons(current, locale))
 
 
 def change_notification(
@@ -210,9 +207,7 @@ def reminder(
         t(locale, "remind.at", weekday=weekday_short(start.date(), locale), time=f"{start:%H:%M}")
     )
     lines += meeting_lines(occurrence, locale, tz, now)[1:]
-    blocks = (
-        (Block(buttons=(join_button(occurrence.join_url, locale),)),) if occurrence.join_url else ()
-    )
+    blocks = notice_buttons(occurrence, locale)
     return OutMessage("\n".join(lines), blocks)
 
 
