@@ -53,9 +53,13 @@ async def read_json(request: web.Request, what: str) -> Any:
 def json_response(
     body: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
+    """`Content-Type: application/json` exactly, no charset: the server sets it for every API
+    response (server/channels/web/handlers.go, `Handler.ServeHTTP`: "All api response bodies
+    will be JSON formatted by default"), and Client4's `doFetchWithResponse` decodes JSON only
+    when the header equals that string; anything else reaches the caller as a plain string."""
     return web.Response(
         status=status,
-        text=json.dumps(body, ensure_ascii=False),
+        body=json.dumps(body, ensure_ascii=False).encode(),
         content_type="application/json",
         headers=headers,
     )
