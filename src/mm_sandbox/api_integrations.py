@@ -21,6 +21,11 @@ from .validation import dialog_problems
 # Props an action's `update` can never change (`PostActionRetainPropKeys`).
 RETAINED_PROPS = ("from_webhook", "override_username", "override_icon_url")
 _TRIGGER = re.compile(r"^[^\s/][^\s]{0,127}$")
+# A few of the server's built-in triggers (app/slashcommands): a custom command cannot take them.
+BUILT_IN_TRIGGERS = frozenset(
+    {"away", "code", "dnd", "echo", "help", "invite", "join", "leave", "logout", "me", "msg"}
+    | {"mute", "offline", "online", "remove", "kick", "rename", "search", "settings", "shrug"}
+)
 
 
 def _integration_error(detail: str, status: int = 400) -> AppError:
@@ -213,10 +218,12 @@ async def create_command(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         raise invalid_body_param("command")
     team_id = str(body.get("team_id", ""))
-    if team_id != c.store.team["id"]:
-        raise permission_error("manage_slash_commands", me)
+    # api4/command.go `createCommand`: the permission comes first, for an unknown team too.
+    if team_id != c.store.team["id"] or not c.store.may_manage_commands(me):
+        raise permission_error("manage_own_slash_commands", me)
     method = str(body.get("method", ""))
-    trigger = str(body.get("trigger", ""))
+    # app/command.go `createCommand` lower-cases the trigger before the duplicate check.
+    trigger = str(body.get("trigger", "")).lower()
     url = str(body.get("url", ""))
     if method not in ("P", "G"):
         raise AppError("model.command.is_valid.method.app_error", "Invalid method.", 400)
@@ -224,7 +231,11 @@ async def create_command(request: web.Request) -> web.Response:
         raise AppError("model.command.is_valid.trigger.app_error", "Invalid trigger.", 400)
     if not url.startswith(("http://", "https://")):
         raise AppError("model.command.is_valid.url.app_error", "Invalid URL.", 400)
-    if any(cmd.data["trigger"] == trigger for cmd in c.store.commands.values()):
+    # app/command.go `createCommand`: a trigger already used in the team (or by a built-in
+    # command) is refused with 400, so a bot that creates its command on every start fails
+    # from the second start on.
+    taken = {cmd.data["trigger"] for cmd in c.store.commands.values() if cmd.team_id == team_id}
+    if trigger in taken | BUILT_IN_TRIGGERS:
         raise AppError(
             "api.command.duplicate_trigger.app_error", "This trigger word is already in use.", 400
         )
@@ -251,6 +262,33 @@ async def create_command(request: web.Request) -> web.Response:
     }
     c.store.commands[data["id"]] = Command(data)
     return json_response(data, status=201)
+
+
+async def list_commands(request: web.Request) -> web.Response:
+    """api4/command.go `listCommands`: `team_id` is required; `custom_only=true` needs
+    `manage_own_slash_commands` (403 without) and lists the caller's own commands, tokens
+    included (all commands with `manage_others_slash_commands`, i.e. for admins). Without
+    `custom_only` a caller lacking the permission sees only the built-in commands."""
+    c = ctx(request)
+    me = require_user(c.store, request)
+    team_id = request.query.get("team_id", "")
+    if not team_id:
+        raise invalid_param("team_id")
+    if team_id != c.store.team["id"]:
+        raise permission_error("view_team", me)
+    custom_only = request.query.get("custom_only", "").lower() in ("1", "t", "true")
+    may_manage = c.store.may_manage_commands(me)
+    if custom_only and not may_manage:
+        raise permission_error("manage_own_slash_commands", me)
+    if not may_manage:
+        return json_response([])  # the emulator has no built-in command to autocomplete
+    everyone = c.store.is_system_admin(me)
+    found = [
+        copy.deepcopy(cmd.data)
+        for cmd in c.store.commands.values()
+        if cmd.team_id == team_id and (everyone or cmd.data["creator_id"] == me)
+    ]
+    return json_response(found)
 
 
 async def execute_command(request: web.Request) -> web.Response:
@@ -353,4 +391,5 @@ def register(app: web.Application) -> None:
     r.add_post("/api/v4/actions/dialogs/open", open_dialog)
     r.add_post("/api/v4/actions/dialogs/submit", submit_dialog)
     r.add_post("/api/v4/commands", create_command)
+    r.add_get("/api/v4/commands", list_commands)
     r.add_post("/api/v4/commands/execute", execute_command)

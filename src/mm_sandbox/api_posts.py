@@ -254,8 +254,7 @@ async def create_ephemeral_post(request: web.Request) -> web.Response:
     body = await read_json(request, "ephemeral_post")
     if not isinstance(body, dict) or not isinstance(body.get("post"), dict):
         raise invalid_body_param("ephemeral_post")
-    user = c.store.user(me) or {}
-    if "system_admin" not in str(user.get("roles", "")).split():
+    if not c.store.is_system_admin(me):
         raise permission_error("create_post_ephemeral", me)
     target = str(body.get("user_id", ""))
     post = body["post"]

@@ -66,10 +66,17 @@ class Emulator:
         trigger_lifetime: float = TRIGGER_ID_LIFETIME,
         max_recorded: int | None = None,
         webchat: bool = False,
+        members_manage_commands: bool = True,
     ) -> None:
+        """`members_manage_commands=False` is a real server's default permission scheme:
+        a user (a bot included) that is not an admin may not create or list slash commands."""
         self._now = now
         self.max_recorded = max_recorded
-        self.store = Store(now=now, site_url=site_url.rstrip("/"))
+        self.store = Store(
+            now=now,
+            site_url=site_url.rstrip("/"),
+            members_manage_commands=members_manage_commands,
+        )
         self.hub = Hub(self.store, ping_interval=ws_ping_interval, auth_timeout=ws_auth_timeout)
         self.context = Context(
             store=self.store,

@@ -50,6 +50,10 @@ class Command:
     def token(self) -> str:
         return str(self.data["token"])
 
+    @property
+    def team_id(self) -> str:
+        return str(self.data["team_id"])
+
 
 @dataclass
 class Store:
@@ -69,6 +73,11 @@ class Store:
     commands: dict[str, Command] = field(default_factory=dict)
     ephemeral_posts: dict[str, list[JSON]] = field(default_factory=dict)  # user_id -> posts
     team: JSON = field(default_factory=dict)
+    # Whether the `team_user` role holds `manage_own_slash_commands`. A real server's default
+    # team_user role lacks it (api4/command_test.go `TestCreateCommandForOtherUser` has to add
+    # it); admins may grant it (System Console > Permissions, or the legacy setting
+    # `EnableOnlyAdminIntegrations=false`). True here so tests opt into the refusal.
+    members_manage_commands: bool = True
 
     def __post_init__(self) -> None:
         millis = self.millis()
@@ -158,6 +167,14 @@ class Store:
     def user(self, user_id: str) -> JSON | None:
         record = self.users.get(user_id)
         return record.user if record else None
+
+    def is_system_admin(self, user_id: str) -> bool:
+        user = self.user(user_id) or {}
+        return "system_admin" in str(user.get("roles", "")).split()
+
+    def may_manage_commands(self, user_id: str) -> bool:
+        """`SessionHasPermissionToTeam(..., PermissionManageOwnSlashCommands)`."""
+        return self.members_manage_commands or self.is_system_admin(user_id)
 
     def user_by_username(self, username: str) -> JSON | None:
         username = username.lower()
