@@ -347,6 +347,14 @@ class MattermostClient:
         result: JSON = await self.request("POST", "/commands", body=body)
         return result
 
+    async def list_own_commands(self, team_id: str) -> list[JSON]:
+        """The custom slash commands of the team this account may manage, tokens included
+        (`GET /commands?custom_only=true`; 403 without `manage_own_slash_commands`)."""
+        result = await self.request(
+            "GET", "/commands", params={"team_id": team_id, "custom_only": "true"}
+        )
+        return [c for c in result or [] if isinstance(c, dict)]
+
 
 def _parse_app_error(raw: bytes) -> tuple[str, str]:
     try:
