@@ -387,7 +387,9 @@ async def execute_command(request: web.Request) -> web.Response:
 
 def register(app: web.Application) -> None:
     r = app.router
-    r.add_post("/api/v4/posts/{post_id}/actions/{action_id:[A-Za-z0-9_-]+}", do_post_action)
+    # api4/integration_action.go `InitAction`: `{action_id:[A-Za-z0-9]+}`; an id with `_` or
+    # `-` matches no route and 404s, so such a button can never be clicked.
+    r.add_post("/api/v4/posts/{post_id}/actions/{action_id:[A-Za-z0-9]+}", do_post_action)
     r.add_post("/api/v4/actions/dialogs/open", open_dialog)
     r.add_post("/api/v4/actions/dialogs/submit", submit_dialog)
     r.add_post("/api/v4/commands", create_command)

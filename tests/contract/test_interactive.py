@@ -394,3 +394,22 @@ async def test_slash_command_execute(world: World, integration: Integration) -> 
     assert unknown.status == 404
     await bot_ws.close()
     await alice_ws.close()
+
+
+async def test_action_ids_with_underscore_or_dash_cannot_be_clicked(
+    world: World, integration: Integration
+) -> None:
+    """The server's route is `/actions/{action_id:[A-Za-z0-9]+}` (api4/integration_action.go
+    `InitAction`): a button whose id has `_` or `-` 404s before any handler runs, so the
+    integration never hears of the click."""
+    props = _button_post(integration.url + "/a")
+    actions = props["attachments"][0]["actions"]
+    actions[0]["id"], actions[1]["id"] = "go_on", "go-on"
+    created = await world.bot.post(
+        "/posts", {"channel_id": world.dm_id, "message": "card", "props": props}
+    )
+    for action_id in ("go_on", "go-on"):
+        reply = await world.alice.post(f"/posts/{created.body['id']}/actions/{action_id}", {})
+        assert reply.status == 404, action_id
+        assert reply.body["id"] == "api.context.404.app_error"
+    assert integration.received == []
