@@ -17,7 +17,7 @@ from .events import (
     publish_posted,
     send_ephemeral,
 )
-from .store import JSON, client_post, generate_action_ids
+from .store import JSON, client_post, generate_action_ids, stamp_edit
 
 MAX_MESSAGE_RUNES = 16383
 MAX_PER_PAGE = 200
@@ -122,9 +122,7 @@ def _apply_edit(c: Context, post: JSON, changes: JSON) -> JSON:
     updated = copy.deepcopy(post)
     updated.update(changes)
     generate_action_ids(updated["props"])
-    millis = c.store.millis()
-    updated["edit_at"] = millis
-    updated["update_at"] = millis
+    stamp_edit(post, updated, c.store.millis())
     c.store.posts[post["id"]] = updated
     publish_post_edited(c, updated)
     return updated

@@ -25,6 +25,9 @@ class Context:
     # Things a real server would only log (an invalid dialog, say); tests assert it stays empty.
     problems: list[str] = field(default_factory=list)
     dialogs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Action cookies of ephemeral posts: the opaque value a client sends back -> its content.
+    # The server encrypts the content into the value instead (`AddPostActionCookies`).
+    action_cookies: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def client(self) -> aiohttp.ClientSession:
         if self.http is None or self.http.closed:

@@ -332,6 +332,30 @@ class Store:
         return entry[0]
 
 
+# Props an action's `update` can never change (model/post.go `PostActionRetainPropKeys`).
+RETAINED_PROPS = ("from_webhook", "override_username", "override_icon_url")
+
+
+def retained_props(props: JSON) -> tuple[JSON, list[str]]:
+    """The retained keys a post has (kept through an update) and those it lacks (removed)."""
+    retain = {k: copy.deepcopy(props[k]) for k in RETAINED_PROPS if k in props}
+    return retain, [k for k in RETAINED_PROPS if k not in props]
+
+
+def stamp_edit(old: JSON, new: JSON, millis: int) -> None:
+    """app/post.go `UpdatePost`: `update_at` always moves; `edit_at` (the "Edited" mark) only
+    when the message, the files or the attachments change, not for other props or the pin."""
+    new["update_at"] = millis
+    old_attachments = (old.get("props") or {}).get("attachments")
+    new_attachments = (new.get("props") or {}).get("attachments")
+    if (
+        new["message"] != old["message"]
+        or list(new.get("file_ids") or []) != list(old.get("file_ids") or [])
+        or new_attachments != old_attachments
+    ):
+        new["edit_at"] = millis
+
+
 def generate_action_ids(props: JSON) -> None:
     """`Post.GenerateActionIds`: every attachment action without an ID gets one."""
     attachments = props.get("attachments")
