@@ -21,6 +21,7 @@ class Context:
     hub: Hub
     triggers: TriggerIds
     outgoing_timeout: float = 30.0
+    create_post_delay: float = 0.0  # a fault: how long each POST /posts takes
     http: aiohttp.ClientSession | None = None
     # Things a real server would only log (an invalid dialog, say); tests assert it stays empty.
     problems: list[str] = field(default_factory=list)

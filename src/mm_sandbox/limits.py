@@ -77,6 +77,7 @@ class Faults:
     _drop: Callable[[], None] = field(repr=False)
     _forget: Callable[[], None] = field(repr=False)
     _set_rate_limit: Callable[[RateLimit | None], None] = field(repr=False)
+    _set_post_delay: Callable[[float], None] = field(repr=False)
     extra_delay: float = 0.0
     _rules: list[_FailRule] = field(default_factory=list)
 
@@ -97,6 +98,11 @@ class Faults:
         """Hold every HTTP answer back by `seconds` (0 turns it off)."""
         self.extra_delay = seconds
 
+    def slow_post_creation(self, seconds: float) -> None:
+        """Make each `POST /posts` take `seconds` after its pending_post_id is recorded, so a
+        retry can arrive while the first create is still running (0 turns it off)."""
+        self._set_post_delay(seconds)
+
     def rate_limit(self, settings: RateLimit | None = RateLimit()) -> None:
         """Turn the rate limiter on with `settings`, or off with None."""
         self._set_rate_limit(settings)
@@ -104,6 +110,7 @@ class Faults:
     def clear(self) -> None:
         self._rules.clear()
         self.extra_delay = 0.0
+        self._set_post_delay(0.0)
 
     def take_failure(self, path: str) -> int | None:
         for rule in self._rules:

@@ -24,6 +24,9 @@ from .triggers import TRIGGER_ID_LIFETIME, TriggerIds
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+# ServiceSettings.MaximumPayloadSizeBytes, default 300000 (model/config.go).
+MAX_PAYLOAD_BYTES = 300_000
+
 
 @dataclass
 class RecordedRequest:
@@ -67,6 +70,7 @@ class Emulator:
         max_recorded: int | None = None,
         webchat: bool = False,
         members_manage_commands: bool = True,
+        max_payload_bytes: int = MAX_PAYLOAD_BYTES,
     ) -> None:
         """`members_manage_commands=False` is a real server's default permission scheme:
         a user (a bot included) that is not an admin may not create or list slash commands."""
@@ -86,11 +90,17 @@ class Emulator:
         )
         self._limiter = RateLimiter(rate_limit, now) if rate_limit else None
         self.faults = Faults(
-            _drop=self.hub.drop_all, _forget=self.hub.forget_all, _set_rate_limit=self._set_limit
+            _drop=self.hub.drop_all,
+            _forget=self.hub.forget_all,
+            _set_rate_limit=self._set_limit,
+            _set_post_delay=self._set_post_delay,
         )
         self.requests: list[RecordedRequest] = []
+        self.max_payload_bytes = max_payload_bytes
         self.app = web.Application(
-            middlewares=[self._record, self._rate_limit, self._faults, self._errors]
+            middlewares=[self._record, self._rate_limit, self._faults, self._errors],
+            # Big enough that the emulator, not aiohttp, answers an oversized body.
+            client_max_size=max(max_payload_bytes * 4, 1 << 24),
         )
         self.app[CONTEXT] = self.context
         api_users.register(self.app)
@@ -218,6 +228,9 @@ class Emulator:
 
     # --- middlewares -------------------------------------------------------------------------
 
+    def _set_post_delay(self, seconds: float) -> None:
+        self.context.create_post_delay = seconds
+
     def _set_limit(self, settings: RateLimit | None) -> None:
         self._limiter = RateLimiter(settings, self._now) if settings else None
 
@@ -284,6 +297,13 @@ class Emulator:
     async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         request_id = new_id()
         try:
+            # web/handlers.go `ServeHTTP` reads at most MaximumPayloadSizeBytes + bytes.MinRead.
+            if request.body_exists and len(await request.read()) > self.max_payload_bytes + 512:
+                raise AppError(
+                    "api.context.request_body_too_large.app_error",
+                    "The request body is too large.",
+                    413,
+                )
             response = await handler(request)
         except AppError as exc:
             response = exc.response(request_id)

@@ -325,6 +325,9 @@ class Store:
     def remember_pending(self, pending_post_id: str, post_id: str) -> None:
         self.pending_post_ids[pending_post_id] = (post_id, self.now() + PENDING_POST_ID_TTL)
 
+    def forget_pending(self, pending_post_id: str) -> None:
+        self.pending_post_ids.pop(pending_post_id, None)
+
     def pending(self, pending_post_id: str) -> str | None:
         entry = self.pending_post_ids.get(pending_post_id)
         if entry is None or entry[1] < self.now():

@@ -114,6 +114,9 @@ UNDOCUMENTED_ERRORS: dict[tuple[str, str], set[int]] = {
     ("POST", "/api/v4/posts/{post_id}/actions/{action_id}"): {404},
     # The command URL failed or answered non-200; no such trigger.
     ("POST", "/api/v4/commands/execute"): {404, 500},
+    # A repeat while the first create runs (`api.post.deduplicate_create_post.pending`); a
+    # body over MaximumPayloadSizeBytes (`api.context.request_body_too_large.app_error`).
+    ("POST", "/api/v4/posts"): {413, 500},
 }
 
 # The limiter and the emulator's fault switch may answer any operation.
