@@ -78,6 +78,8 @@ class Faults:
     _forget: Callable[[], None] = field(repr=False)
     _set_rate_limit: Callable[[RateLimit | None], None] = field(repr=False)
     _set_post_delay: Callable[[float], None] = field(repr=False)
+    _freeze: Callable[[], None] = field(repr=False)
+    _thaw: Callable[[], None] = field(repr=False)
     extra_delay: float = 0.0
     _rules: list[_FailRule] = field(default_factory=list)
 
@@ -89,6 +91,11 @@ class Faults:
         """Close every WebSocket and forget the connection IDs (a server restart): resumes fail."""
         self._drop()
         self._forget()
+
+    def freeze_websockets(self) -> None:
+        """Half-open every live WebSocket: the server sends nothing, answers no ping and still
+        counts the connection active, so a client's resume of it gets a new `hello`."""
+        self._freeze()
 
     def fail_next(self, n: int, status: int = 503, path_prefix: str = "") -> None:
         """Answer the next `n` HTTP requests whose path starts with `path_prefix` with `status`."""
@@ -111,6 +118,7 @@ class Faults:
         self._rules.clear()
         self.extra_delay = 0.0
         self._set_post_delay(0.0)
+        self._thaw()
 
     def take_failure(self, path: str) -> int | None:
         for rule in self._rules:

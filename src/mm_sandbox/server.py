@@ -94,6 +94,8 @@ class Emulator:
             _forget=self.hub.forget_all,
             _set_rate_limit=self._set_limit,
             _set_post_delay=self._set_post_delay,
+            _freeze=self.hub.freeze_all,
+            _thaw=self.hub.thaw_all,
         )
         self.requests: list[RecordedRequest] = []
         self.max_payload_bytes = max_payload_bytes
