@@ -280,6 +280,8 @@ async def stop_world(world: World) -> None:
     await world.bot.stop()
     await world.http.close()
     await world.emulator.stop()
+    # What a real server would only log (a dialog over its limits, say) fails the test here.
+    assert world.emulator.problems == []
 
 
 # ---- notification tests: clocks, iCalendar, direct service drives -----------------------------
