@@ -182,3 +182,12 @@ def publish_open_dialog(c: Context, user_id: str, request: dict[str, Any]) -> No
         {"dialog": json.dumps(request, ensure_ascii=False, separators=(",", ":"))},
         broadcast(user_id=user_id),
     )
+
+
+def publish_user_updated(c: Context, user_id: str) -> None:
+    """app/user.go `sendUpdatedUserEvent`: `user_updated` with `data.user` an object (not a
+    string); the user gets their own full copy, everyone else the sanitized one."""
+    everyone = set(c.store.users)
+    others = {"user": c.store.user_view(user_id, "")}
+    mine = {user_id: {"user": c.store.user_view(user_id, user_id)}}
+    c.hub.send(everyone, "user_updated", others, broadcast(), mine)

@@ -16,6 +16,7 @@ from . import api_integrations, api_posts, api_system, api_users
 from .auth import token_from_request
 from .context import CONTEXT, Context
 from .errors import AppError
+from .events import publish_user_updated
 from .hub import SERVER_VERSION, Hub
 from .ids import new_id
 from .limits import Faults, RateLimit, RateLimiter
@@ -191,10 +192,10 @@ class Emulator:
         return copy.deepcopy(user)
 
     def set_user(self, user_id: str, **fields: Any) -> JSON:
-        """Change a user's profile (locale, timezone, email...) as an admin would."""
-        user = self.store.users[user_id].user
-        user.update(copy.deepcopy(fields))
-        user["update_at"] = self.store.millis()
+        """Change a user's profile (locale, timezone, email...) as an admin would; every
+        client hears of it (`user_updated`)."""
+        user = self.store.patch_user(user_id, fields)
+        publish_user_updated(self.context, user_id)
         return copy.deepcopy(user)
 
     # --- observation -------------------------------------------------------------------------

@@ -183,6 +183,12 @@ class Store:
                 return record.user
         return None
 
+    def patch_user(self, user_id: str, changes: JSON) -> JSON:
+        user = self.users[user_id].user
+        user.update(copy.deepcopy(changes))
+        user["update_at"] = self.millis()
+        return user
+
     def user_view(self, user_id: str, viewer_id: str) -> JSON:
         """The user as `viewer_id` sees it (`Sanitize`/`SanitizeProfile`)."""
         user = copy.deepcopy(self.users[user_id].user)

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from calendar_bot.inbound import Dispatcher, IncomingMessage
+from calendar_bot.inbound import Dispatcher, IncomingMessage, ProfileChanged
 from calendar_bot.mattermost.errors import MattermostError
 from calendar_bot.mattermost.metrics import WEBSOCKET_EVENTS
 from calendar_bot.mattermost.rest import MattermostClient
@@ -72,7 +72,7 @@ class WebSocketListener:
     ) -> None:
         self._client = client
         self._dispatcher = dispatcher
-        self._queues: list[asyncio.Queue[IncomingMessage]] = [
+        self._queues: list[asyncio.Queue[IncomingMessage | ProfileChanged]] = [
             asyncio.Queue(maxsize=queue_size) for _ in range(max(1, workers))
         ]
         self._ping_interval = ping_interval
@@ -245,6 +245,12 @@ class WebSocketListener:
                 await self._resync(f"sequence gap (got {seq})")
         if event == "posted":
             await self._on_posted(message.get("data") or {})
+        elif event == "user_updated":
+            # `data.user` is an object here (app/user.go `sendUpdatedUserEvent`).
+            user = (message.get("data") or {}).get("user")
+            user_id = str(user.get("id") or "") if isinstance(user, dict) else ""
+            if user_id and user_id != self._bot_id:
+                await self._enqueue(ProfileChanged(user_id))
 
     async def _on_posted(self, data: Mapping[str, Any]) -> None:
         raw = data.get("post")
@@ -289,7 +295,11 @@ class WebSocketListener:
             root_id=str(post.get("root_id") or ""),
         )
         WEBSOCKET_EVENTS.labels("post").inc()
-        queue = self._queues[zlib.crc32(user_id.encode()) % len(self._queues)]
+        await self._enqueue(event)
+
+    async def _enqueue(self, event: IncomingMessage | ProfileChanged) -> None:
+        """Each user's events go to one queue, so they are handled in order."""
+        queue = self._queues[zlib.crc32(event.user_id.encode()) % len(self._queues)]
         await queue.put(event)
 
     async def _resync(self, why: str) -> None:
@@ -316,11 +326,14 @@ class WebSocketListener:
 
     # ---- workers --------------------------------------------------------------------
 
-    async def _worker(self, queue: asyncio.Queue[IncomingMessage]) -> None:
+    async def _worker(self, queue: asyncio.Queue[IncomingMessage | ProfileChanged]) -> None:
         while True:
             event = await queue.get()
             try:
-                await self._dispatcher.on_message(event)
+                if isinstance(event, ProfileChanged):
+                    await self._dispatcher.on_profile_changed(event)
+                else:
+                    await self._dispatcher.on_message(event)
             except asyncio.CancelledError:
                 raise
             except Exception:
