@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from typing import Any
 
 from .context import Context
@@ -38,9 +39,19 @@ def publish_posted(c: Context, post: JSON) -> None:
     extra: dict[str, JSON] = {}
     if channel["type"] == "D":
         # In a DM the other member is always notified, so only they get `mentions`.
-        for member in members - {post["user_id"]}:
-            extra[member] = {"mentions": json.dumps([member])}
+        mentioned = members - {post["user_id"]}
+    else:
+        # In a team channel, the members named as @username (app/notification.go).
+        mentioned = {m for m in members - {post["user_id"]} if _mentions(c, post["message"], m)}
+    for member in mentioned:
+        extra[member] = {"mentions": json.dumps([member])}
     c.hub.send(members, "posted", data, broadcast(channel_id=channel["id"]), extra)
+
+
+def _mentions(c: Context, message: str, user_id: str) -> bool:
+    user = c.store.user(user_id) or {}
+    name = re.escape(str(user.get("username", "")))
+    return bool(name) and re.search(rf"(?<![\w@])@{name}(?![\w.\-])", message, re.I) is not None
 
 
 def publish_direct_added(c: Context, channel: JSON, creator_id: str) -> None:

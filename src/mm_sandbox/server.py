@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import api_integrations, api_posts, api_system, api_users
+from . import api_channels, api_integrations, api_posts, api_system, api_users
 from .auth import token_from_request
 from .context import CONTEXT, Context
 from .errors import AppError
@@ -108,6 +108,7 @@ class Emulator:
         self.app[CONTEXT] = self.context
         api_users.register(self.app)
         api_posts.register(self.app)
+        api_channels.register(self.app)
         api_integrations.register(self.app)
         api_system.register(self.app)
         self.app.router.add_get("/api/v4/websocket", self.hub.handle)
@@ -199,6 +200,12 @@ class Emulator:
         return copy.deepcopy(user)
 
     # --- observation -------------------------------------------------------------------------
+
+    def create_channel(self, name: str, members: list[str], display_name: str = "") -> JSON:
+        """A public channel of the team with `members` in it (the first one created it)."""
+        channel = self.store.add_channel(name, display_name or name.title(), "O", members[0])
+        self.store.members[channel["id"]].update(members)
+        return copy.deepcopy(channel)
 
     def dm_channel_id(self, user_a: str, user_b: str) -> str:
         return str(self.store.direct_channel(user_a, user_b)["id"])

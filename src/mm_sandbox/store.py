@@ -282,6 +282,49 @@ class Store:
         self.post_order[channel["id"]] = []
         return channel
 
+    def add_channel(
+        self,
+        name: str,
+        display_name: str,
+        kind: str,
+        creator_id: str,
+        *,
+        purpose: str = "",
+        header: str = "",
+    ) -> JSON:
+        """A team channel (`O` public, `P` private); the creator is its first member."""
+        millis = self.millis()
+        channel: JSON = {
+            "id": new_id(),
+            "create_at": millis,
+            "update_at": millis,
+            "delete_at": 0,
+            "team_id": self.team["id"],
+            "type": kind,
+            "display_name": display_name,
+            "name": name,
+            "header": header,
+            "purpose": purpose,
+            "last_post_at": millis,
+            "total_msg_count": 0,
+            "extra_update_at": 0,
+            "creator_id": creator_id,
+            "scheme_id": None,
+            "props": None,
+            "group_constrained": None,
+            "shared": None,
+            "total_msg_count_root": 0,
+            "policy_id": None,
+            "last_root_post_at": millis,
+        }
+        self.channels[channel["id"]] = channel
+        self.members[channel["id"]] = {creator_id}
+        self.post_order[channel["id"]] = []
+        return channel
+
+    def channel_by_name(self, name: str) -> JSON | None:
+        return next((c for c in self.channels.values() if c["name"] == name), None)
+
     def is_member(self, channel_id: str, user_id: str) -> bool:
         return user_id in self.members.get(channel_id, set())
 
