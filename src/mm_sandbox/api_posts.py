@@ -146,6 +146,21 @@ async def get_post(request: web.Request) -> web.Response:
     return json_response(client_post(post))
 
 
+def _check_edit_window(c: Context, post: JSON, message: Any) -> None:
+    """api4/post.go `updatePost`/`patchPost`: past ServiceSettings.PostEditTimeLimit seconds
+    after creation, a new message is refused (other changes still pass)."""
+    limit = c.post_edit_time_limit
+    if limit == -1 or message is None or message == post["message"]:
+        return
+    if c.store.millis() > post["create_at"] + limit * 1000:
+        raise AppError(
+            "api.post.update_post.permissions_time_limit.app_error",
+            f"Post edit is only allowed for {limit} seconds. Please ask your System"
+            " Administrator for details.",
+            400,
+        )
+
+
 def _apply_edit(c: Context, post: JSON, changes: JSON) -> JSON:
     updated = copy.deepcopy(post)
     updated.update(changes)
@@ -172,6 +187,7 @@ async def update_post(request: web.Request) -> web.Response:
     if not isinstance(message, str):
         raise invalid_body_param("message")
     _check_message(message)
+    _check_edit_window(c, post, message)
     # `UpdatePost` (not a safe update): message, props, pin state and files are all replaced.
     changes: JSON = {
         "message": message,
@@ -196,6 +212,7 @@ async def patch_post(request: web.Request) -> web.Response:
         if not isinstance(body["message"], str):
             raise invalid_body_param("message")
         _check_message(body["message"])
+        _check_edit_window(c, post, body["message"])
         changes["message"] = body["message"]
     if "props" in body:
         changes["props"] = _props(body["props"])

@@ -22,6 +22,8 @@ class Context:
     triggers: TriggerIds
     outgoing_timeout: float = 30.0
     create_post_delay: float = 0.0  # a fault: how long each POST /posts takes
+    # ServiceSettings.PostEditTimeLimit in seconds; -1 (the default) means no limit.
+    post_edit_time_limit: int = -1
     http: aiohttp.ClientSession | None = None
     # Things a real server would only log (an invalid dialog, say); tests assert it stays empty.
     problems: list[str] = field(default_factory=list)

@@ -72,6 +72,7 @@ class Emulator:
         webchat: bool = False,
         members_manage_commands: bool = True,
         max_payload_bytes: int = MAX_PAYLOAD_BYTES,
+        post_edit_time_limit: int = -1,
     ) -> None:
         """`members_manage_commands=False` is a real server's default permission scheme:
         a user (a bot included) that is not an admin may not create or list slash commands."""
@@ -88,6 +89,7 @@ class Emulator:
             hub=self.hub,
             triggers=TriggerIds(now, trigger_lifetime),
             outgoing_timeout=outgoing_timeout,
+            post_edit_time_limit=post_edit_time_limit,
         )
         self._limiter = RateLimiter(rate_limit, now) if rate_limit else None
         self.faults = Faults(

@@ -292,3 +292,28 @@ async def test_a_body_over_the_payload_limit_gets_413(world: World) -> None:
     assert refused.status == 413
     assert refused.body["id"] == "api.context.request_body_too_large.app_error"
     assert world.emulator.posts_in_channel(world.dm_id) == []
+
+
+async def test_edits_past_post_edit_time_limit_are_refused(
+    make_emulator: Any, http: aiohttp.ClientSession
+) -> None:
+    """api4/post.go `updatePost`/`patchPost` with ServiceSettings.PostEditTimeLimit: after
+    it, a new message is refused with 400; props alone still change."""
+    clock = [1_800_000_000.0]
+    emulator = await make_emulator(now=lambda: clock[0], post_edit_time_limit=300)
+    bot_user, token = emulator.create_bot("calbot")
+    alice = emulator.create_user("alice")
+    bot = Client(http, emulator.base_url, token)
+    dm = emulator.dm_channel_id(bot_user["id"], alice["id"])
+    post_id = (await bot.post("/posts", {"channel_id": dm, "message": "v1"})).body["id"]
+    clock[0] += 299
+    assert (await bot.put(f"/posts/{post_id}/patch", {"message": "v2"})).status == 200
+    clock[0] += 2
+    for refused in (
+        await bot.put(f"/posts/{post_id}/patch", {"message": "v3"}),
+        await bot.put(f"/posts/{post_id}", {"id": post_id, "message": "v3"}),
+    ):
+        assert refused.status == 400
+        assert refused.body["id"] == "api.post.update_post.permissions_time_limit.app_error"
+    assert (await bot.put(f"/posts/{post_id}/patch", {"props": {"a": "1"}})).status == 200
+    assert emulator.post(post_id)["message"] == "v2"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from calendar_bot.mattermost.chat import MattermostChat
+from calendar_bot.mattermost.render import Renderer
 from calendar_bot.mattermost.rest import MattermostClient
+from calendar_bot.mattermost.signing import ContextSigner
+from calendar_bot.views.message import OutMessage
 from mm_sandbox import Emulator
 
 
@@ -35,3 +39,24 @@ async def test_a_retry_that_meets_the_running_first_create_ends_with_one_post(
     assert 500 in statuses
     assert [p["message"] for p in emulator.posts_in_channel(channel_id)] == ["once"]
     assert post["id"] == emulator.posts_in_channel(channel_id)[0]["id"]
+
+
+async def test_an_edit_refused_for_age_is_sent_as_a_new_post() -> None:
+    """Past ServiceSettings.PostEditTimeLimit the server refuses a new text for a post; the
+    bot then says it anew instead of failing what the user clicked."""
+    clock = [1_800_000_000.0]
+    emulator = Emulator(now=lambda: clock[0], post_edit_time_limit=300)
+    await emulator.start()
+    try:
+        _, token = emulator.create_bot("calbot")
+        alice = emulator.create_user("alice")
+        renderer = Renderer(ContextSigner("k"), "http://127.0.0.1:9")
+        async with MattermostClient(emulator.base_url, token) as client:
+            chat = MattermostChat(client, renderer)
+            first = await chat.send_dm(alice["id"], OutMessage("Step 1"))
+            clock[0] += 301
+            await chat.update_post(first.post_id, OutMessage("Step 2"), alice["id"])
+        posts = emulator.posts_in_channel(first.channel_id)
+        assert [p["message"] for p in posts] == ["Step 1", "Step 2"]
+    finally:
+        await emulator.stop()
