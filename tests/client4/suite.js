@@ -242,6 +242,16 @@ async function main() {
         return `the menu became the settings view (${actionsOf(post).length} controls)`;
     });
 
+    await step('patchMe and user_updated', async () => {
+        const since = events.length;
+        const zone = {useAutomaticTimezone: 'false', manualTimezone: 'Asia/Tokyo', automaticTimezone: ''};
+        const patched = await client.patchMe({timezone: zone, locale: 'ru'});
+        expect(isObject(patched) && patched.locale === 'ru', 'patchMe: expected my updated user');
+        const updated = await nextEvent((m) => m.event === 'user_updated', 'user_updated', since);
+        expect(isObject(updated.data.user), 'user_updated: data.user must be an object');
+        expect(updated.data.user.timezone.manualTimezone === 'Asia/Tokyo', 'user_updated: the new zone');
+    });
+
     await step('reconnect with resume', async () => {
         const seqBefore = ws.serverSequence;
         const hellos = events.filter((m) => m.event === 'hello').length;

@@ -38,6 +38,7 @@ STEPS = [
     "submitInteractiveDialog right password",
     "executeCommand",
     "post_edited",
+    "patchMe and user_updated",
     "reconnect with resume",
 ]
 
