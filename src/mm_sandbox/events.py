@@ -41,8 +41,12 @@ def publish_posted(c: Context, post: JSON) -> None:
         # In a DM the other member is always notified, so only they get `mentions`.
         mentioned = members - {post["user_id"]}
     else:
-        # In a team channel, the members named as @username (app/notification.go).
-        mentioned = {m for m in members - {post["user_id"]} if _mentions(c, post["message"], m)}
+        # In a team channel, the members named as @username, or all of them for @channel or
+        # @all (app/notification.go `SendNotifications`; @here, for the online ones, likewise).
+        everyone = bool(re.search(r"(?<![\w@])@(channel|all|here)\b", post["message"], re.I))
+        mentioned = {
+            m for m in members - {post["user_id"]} if everyone or _mentions(c, post["message"], m)
+        }
     for member in mentioned:
         extra[member] = {"mentions": json.dumps([member])}
     c.hub.send(members, "posted", data, broadcast(channel_id=channel["id"]), extra)

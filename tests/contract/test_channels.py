@@ -41,3 +41,13 @@ async def test_a_mention_in_a_public_channel_reaches_the_mentioned_member(world:
     assert json.loads(data["mentions"]) == [world.bot_id]
     assert json.loads(data["post"])["channel_id"] == channel["id"]
     await bot_ws.close()
+
+
+async def test_at_channel_mentions_every_member(world: World) -> None:
+    channel = world.emulator.create_channel("general", [world.alice_id, world.bot_id])
+    bot_ws = await world.bot.websocket()
+    await bot_ws.event("hello")
+    await world.alice.post("/posts", {"channel_id": channel["id"], "message": "@channel hi"})
+    posted = await bot_ws.event("posted")
+    assert json.loads(posted["data"]["mentions"]) == [world.bot_id]
+    await bot_ws.close()

@@ -40,6 +40,7 @@ async def test_a_mention_in_a_channel_is_answered_in_the_dm(
     pointer = await jana.next_bot_post(t(locale, "dm_only.text", bot=bot))
     assert "Secret review" not in full_text(pointer)
     await in_channel("lunch, anyone?")  # no mention: no answer
+    await in_channel("@channel the stand-up moves to 11")  # everyone, not a question to the bot
     await in_channel(f"@{bot} hello again")
     await jana.next_bot_post(t(locale, "dm_only.text", bot=bot))
 
@@ -50,7 +51,7 @@ async def test_a_mention_in_a_channel_is_answered_in_the_dm(
             if p["user_id"] == world.bot_user["id"]
         ]
 
-    await eventually(lambda: len(world.emulator.posts_in_channel(channel["id"])) == 4)
+    await eventually(lambda: len(world.emulator.posts_in_channel(channel["id"])) == 5)
     assert bot_posts_in_channel() == []
     dm_texts = [full_text(p) for p in (await jana.bot_posts())]
     assert sum(t(locale, "dm_only.text", bot=bot) in text for text in dm_texts) == 2

@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import random
+import re
 import time
 import zlib
 from collections import OrderedDict
@@ -79,6 +80,7 @@ class WebSocketListener:
         self._backoff_base = backoff_base
         self._backoff_max = backoff_max
         self._bot_id = ""
+        self._bot_mention = re.compile(r"(?!)")  # matches nothing until start() knows the name
         self._connection_id = ""
         self._next_seq = 0
         self._connected = False
@@ -111,6 +113,9 @@ class WebSocketListener:
     async def start(self) -> None:
         me = await self._client.get_me()
         self._bot_id = str(me["id"])
+        self._bot_mention = re.compile(
+            rf"(?<![\w@])@{re.escape(str(me.get('username') or ''))}(?![\w.\-])", re.I
+        )
         self._stopping.clear()
         self._tasks = [
             asyncio.create_task(self._worker(q), name=f"mm-ws-worker-{i}")
@@ -268,7 +273,10 @@ class WebSocketListener:
                 if isinstance(decoded, list):
                     mentions = [str(m) for m in decoded]
         is_dm = data.get("channel_type") == "D"
-        await self._accept(post, is_dm=is_dm, mentions_bot=self._bot_id in mentions)
+        # `mentions` also lists everyone for @channel, @all or @here; only a post that names
+        # the bot asks it something.
+        named = bool(self._bot_mention.search(str(post.get("message") or "")))
+        await self._accept(post, is_dm=is_dm, mentions_bot=self._bot_id in mentions and named)
 
     async def _accept(self, post: Mapping[str, Any], *, is_dm: bool, mentions_bot: bool) -> None:
         post_id = str(post.get("id") or "")
