@@ -23,6 +23,7 @@ from calendar_bot.mattermost.ratelimit import TokenBucket
 from calendar_bot.mattermost.render import Renderer
 from calendar_bot.mattermost.rest import MattermostClient
 from calendar_bot.mattermost.signing import ContextSigner
+from calendar_bot.mattermost.slash_command import ensure_slash_command
 from calendar_bot.mattermost.websocket import WebSocketListener
 from calendar_bot.scheduler import MinuteScheduler, NamedJob
 from calendar_bot.services.context import Context
@@ -200,20 +201,16 @@ class BotApp:
         s = self.settings
         if not s.MM_SLASH_COMMAND_TEAM_ID or self.slash_token:
             return
-        try:
-            command = await self.client.register_slash_command(
-                s.MM_SLASH_COMMAND_TEAM_ID,
-                "calendar",
-                f"{s.MM_ACTIONS_URL.rstrip('/')}/commands",
-                display_name="Calendar",
-                description="Your calendar: today, week, new meeting",
-                auto_complete_hint="[today|tomorrow|week|new|help]",
-            )
-        except Exception as exc:
-            log.warning("could not register /calendar: %s", type(exc).__name__)
+        setup = await ensure_slash_command(
+            self.client, s.MM_SLASH_COMMAND_TEAM_ID, s.MM_ACTIONS_URL
+        )
+        if setup.problem:
+            # One line, and the bot starts anyway: DMs, buttons and dialogs need no command.
+            log.warning("/calendar is off: %s", setup.problem)
             return
-        self.slash_token = str(command.get("token", ""))
+        self.slash_token = setup.token
         secrets.add(self.slash_token)
+        log.info("/calendar %s", "registered" if setup.created else "found, reusing its token")
 
     async def _reminder_job(self, _since: datetime, mark: datetime) -> None:
         if await self.reminders.tick(mark):

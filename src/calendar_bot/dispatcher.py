@@ -31,6 +31,7 @@ from calendar_bot.inbound import (
     DialogResult,
     DialogSubmission,
     IncomingMessage,
+    ProfileChanged,
     RefusedAction,
     SlashCommand,
 )
@@ -105,6 +106,19 @@ class BotDispatcher(ConnectHandlers, WizardHandlers, MeetingHandlers, SettingsHa
             except Exception:
                 log.exception("message from %s failed", event.user_id)
                 await self._say(event.user_id, common.generic_error(person.locale))
+
+    async def on_profile_changed(self, event: ProfileChanged) -> None:
+        """A connected user's stored language and zone follow the profile at once, so the
+        next reminder and digest use them without the user having to write first."""
+        self.profiles.forget(event.user_id)
+        user = await self._user(event.user_id)
+        if user is None:
+            return
+        async with self._lock(event.user_id):
+            try:
+                await self._with_profile(user, await self._person(event.user_id))
+            except Exception:
+                log.exception("profile update of %s failed", event.user_id)
 
     async def on_action(self, event: ActionClick | RefusedAction) -> ActionResult:
         person = await self._person(event.user_id)

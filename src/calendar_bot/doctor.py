@@ -101,6 +101,40 @@ async def check_actions_url(settings: Settings) -> CheckResult:
     return CheckResult("actions url", True, value)
 
 
+async def check_slash_command(settings: Settings) -> CheckResult:
+    """Whether `/calendar` will work: configured by hand, found, creatable, or what to do."""
+    from calendar_bot.mattermost.errors import MattermostError, MattermostForbidden
+    from calendar_bot.mattermost.rest import MattermostClient
+    from calendar_bot.mattermost.slash_command import admin_instruction, find_slash_command
+
+    name = "slash command"
+    if settings.MM_SLASH_COMMAND_TOKEN.get_secret_value():
+        return CheckResult(name, True, "/calendar token set (MM_SLASH_COMMAND_TOKEN)")
+    team_id = settings.MM_SLASH_COMMAND_TEAM_ID
+    if not team_id:
+        return CheckResult(name, True, "/calendar is off (MM_SLASH_COMMAND_TEAM_ID is not set)")
+    token = settings.MATTERMOST_BOT_TOKEN.get_secret_value()
+    if not settings.MATTERMOST_BASE_URL.startswith(("http://", "https://")) or not token:
+        return CheckResult(name, False, "needs MATTERMOST_BASE_URL and MATTERMOST_BOT_TOKEN")
+    client = MattermostClient(settings.MATTERMOST_BASE_URL, token, timeout=10, max_attempts=1)
+    try:
+        found = await find_slash_command(client, team_id)
+    except MattermostForbidden:
+        return CheckResult(
+            name,
+            False,
+            "the bot may not create slash commands: "
+            + admin_instruction(settings.MM_ACTIONS_URL, team_id),
+        )
+    except MattermostError as exc:
+        return CheckResult(name, False, f"cannot list the team's commands: {exc}")
+    finally:
+        await client.close()
+    if found is None:
+        return CheckResult(name, True, "/calendar will be created at start")
+    return CheckResult(name, True, "/calendar exists; the bot reuses its token")
+
+
 async def check_caldav(settings: Settings) -> CheckResult:
     url = f"{settings.CALDAV_BASE_URL}/.well-known/caldav"
     try:
@@ -133,6 +167,7 @@ CHECKS: list[Callable[[Settings], Awaitable[CheckResult]]] = [
     check_database,
     check_mattermost,
     check_actions_url,
+    check_slash_command,
     check_caldav,
 ]
 

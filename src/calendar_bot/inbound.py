@@ -25,6 +25,13 @@ class IncomingMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class ProfileChanged:
+    """Someone's Mattermost profile changed (`user_updated`): language or time zone may differ."""
+
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class ActionClick:
     """A verified button click or menu choice: the signed context matched the acting user."""
 
@@ -95,3 +102,5 @@ class Dispatcher(Protocol):
     async def on_dialog(self, event: DialogSubmission) -> DialogResult: ...
 
     async def on_command(self, event: SlashCommand) -> CommandResult: ...
+
+    async def on_profile_changed(self, event: ProfileChanged) -> None: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -13,14 +14,23 @@ from aiohttp import web
 from .auth import require_user
 from .context import Context, ctx, json_response, read_json, status_ok
 from .errors import AppError, invalid_body_param, invalid_param, permission_error
-from .events import publish_open_dialog, publish_post_edited, publish_posted, send_ephemeral
+from .events import (
+    publish_open_dialog,
+    publish_post_edited,
+    publish_posted,
+    send_ephemeral,
+    update_ephemeral,
+)
 from .ids import new_id
-from .store import JSON, Command, generate_action_ids
+from .store import JSON, Command, generate_action_ids, retained_props, stamp_edit
 from .validation import dialog_problems
 
-# Props an action's `update` can never change (`PostActionRetainPropKeys`).
-RETAINED_PROPS = ("from_webhook", "override_username", "override_icon_url")
 _TRIGGER = re.compile(r"^[^\s/][^\s]{0,127}$")
+# A few of the server's built-in triggers (app/slashcommands): a custom command cannot take them.
+BUILT_IN_TRIGGERS = frozenset(
+    {"away", "code", "dnd", "echo", "help", "invite", "join", "leave", "logout", "me", "msg"}
+    | {"mute", "offline", "online", "remove", "kick", "rename", "search", "settings", "shrug"}
+)
 
 
 def _integration_error(detail: str, status: int = 400) -> AppError:
@@ -69,6 +79,67 @@ def _find_action(post: JSON, action_id: str) -> JSON | None:
     return None
 
 
+@dataclass
+class _Target:
+    """What a click acts on: a stored post, or an ephemeral one known only by its cookie."""
+
+    channel_id: str
+    root_id: str
+    action_type: str
+    data_source: str
+    integration: JSON
+    retain: JSON
+    remove: list[str]
+    stored: JSON | None = None
+
+
+def _stored_target(post: JSON, action_id: str) -> _Target:
+    action = _find_action(post, action_id)
+    integration = action.get("integration") if action else None
+    if action is None or not isinstance(integration, dict) or not integration.get("url"):
+        raise AppError("api.post.do_action.action_id.app_error", "Unable to find the action.", 404)
+    retain, remove = retained_props(post.get("props") or {})
+    return _Target(
+        channel_id=post["channel_id"],
+        root_id=post["root_id"] or post["id"],
+        action_type=str(action.get("type", "")),
+        data_source=str(action.get("data_source", "")),
+        integration=integration,
+        retain=retain,
+        remove=remove,
+        stored=post,
+    )
+
+
+def _cookie_target(c: Context, post_id: str, cookie_value: str, me: str) -> _Target:
+    """app/integration_action.go `DoPostActionWithCookie`: a post the server never stored
+    (an ephemeral one) is clicked with the cookie `AddPostActionCookies` put on its action."""
+    cookie = c.action_cookies.get(cookie_value)
+    if cookie is None or not isinstance(cookie.get("integration"), dict):
+        raise _integration_error("no Integration in action cookie")
+    if cookie["post_id"] != post_id:
+        raise _integration_error("postId doesn't match")
+    if not c.store.is_member(cookie["channel_id"], me):
+        raise permission_error("read_channel", me)
+    return _Target(
+        channel_id=cookie["channel_id"],
+        root_id=cookie["root_post_id"],
+        action_type=cookie["type"],
+        data_source=cookie["data_source"],
+        integration=cookie["integration"],
+        retain=dict(cookie["retain_props"]),
+        remove=list(cookie["remove_props"]),
+    )
+
+
+def _with_retained(props: JSON, target: _Target) -> JSON:
+    out = copy.deepcopy(props)
+    out.update(copy.deepcopy(target.retain))
+    for key in target.remove:
+        out.pop(key, None)
+    return out
+
+
 async def do_post_action(request: web.Request) -> web.Response:
     c = ctx(request)
     me = require_user(c.store, request)
@@ -78,16 +149,27 @@ async def do_post_action(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         raise invalid_body_param("post_action")
     post = c.store.live_post(post_id)
-    if post is None or not c.store.is_member(post["channel_id"], me):
+    cookie = str(body.get("cookie") or "")
+    if post is not None:
+        # A stored post wins over any cookie.
+        if not c.store.is_member(post["channel_id"], me):
+            raise permission_error("read_channel_content", me)
+        target = _stored_target(post, action_id)
+    elif cookie:
+        target = _cookie_target(c, post_id, cookie, me)
+    else:
         raise permission_error("read_channel_content", me)
-    action = _find_action(post, action_id)
-    integration = action.get("integration") if action else None
-    if action is None or not isinstance(integration, dict) or not integration.get("url"):
-        raise AppError("api.post.do_action.action_id.app_error", "Unable to find the action.", 404)
-    channel = c.store.channels[post["channel_id"]]
+    channel = c.store.channels[target.channel_id]
     user = c.store.user(me) or {}
     client_trigger_id, trigger_id = c.triggers.issue(me)
-    context = copy.deepcopy(integration.get("context") or {})
+    context = copy.deepcopy(target.integration.get("context") or {})
+    selected = str(body.get("selected_option", "") or "")
+    # `PostActionIntegrationRequest`: `data_source` is always in the JSON (no omitempty) but
+    # filled, like `context.selected_option`, only for a select with a non-empty choice.
+    data_source = ""
+    if target.action_type == "select" and selected:
+        context["selected_option"] = selected
+        data_source = target.data_source
     payload: JSON = {
         "user_id": me,
         "user_name": user.get("username", ""),
@@ -98,56 +180,51 @@ async def do_post_action(request: web.Request) -> web.Response:
         "team_domain": c.store.team["name"] if channel["team_id"] else "",
         "post_id": post_id,
         "trigger_id": trigger_id,
-        "type": action.get("type", ""),
+        "type": target.action_type,
+        "data_source": data_source,
+        "context": context,
     }
-    if action.get("type") == "select":
-        context["selected_option"] = str(body.get("selected_option", ""))
-        payload["data_source"] = action.get("data_source", "")
-    payload["context"] = context
-    answer = await _call_integration(c, str(integration["url"]), payload)
+    answer = await _call_integration(c, str(target.integration["url"]), payload)
     if answer is not None and not isinstance(answer, dict):
         raise _integration_error("err=invalid json response")
     answer = answer or {}
     update = answer.get("update")
     if isinstance(update, dict):
-        current = c.store.posts[post_id]
         props = update.get("props")
-        # `null` keeps the props; an object replaces them, but the retained keys survive.
-        new_props = copy.deepcopy(current["props"]) if props is None else copy.deepcopy(props)
-        if not isinstance(new_props, dict):
+        if props is not None and not isinstance(props, dict):
             raise _integration_error("err=invalid update props")
-        for key in RETAINED_PROPS:
-            if key in current["props"]:
-                new_props[key] = current["props"][key]
-            else:
-                new_props.pop(key, None)
-        generate_action_ids(new_props)
-        millis = c.store.millis()
-        edited = copy.deepcopy(current)
-        edited.update(
-            message=str(update.get("message", "")),
-            props=new_props,
-            edit_at=millis,
-            update_at=millis,
-        )
-        c.store.posts[post_id] = edited
-        publish_post_edited(c, edited)
+        if target.stored is not None:
+            _update_stored(c, target, str(update.get("message", "")), props)
+        else:
+            # `UpdateEphemeralPost`: the clicking user's copy changes, nothing is stored.
+            new_props = _with_retained(props or {}, target)
+            update_ephemeral(c, me, post_id, target.channel_id, update, new_props)
     ephemeral_text = answer.get("ephemeral_text")
     if isinstance(ephemeral_text, str) and ephemeral_text:
-        ephemeral_props: JSON = {"from_webhook": "true"}
-        for key in RETAINED_PROPS:
-            if key in post["props"]:
-                ephemeral_props[key] = post["props"][key]
+        # Posted as the clicking user, with only the retained props of the clicked post.
         send_ephemeral(
             c,
             me,
             channel["id"],
-            post["user_id"],
+            me,
             ephemeral_text,
-            ephemeral_props,
-            root_id=post["root_id"] or post["id"],
+            copy.deepcopy(target.retain),
+            root_id=target.root_id,
         )
     return json_response({"status": "OK", "trigger_id": client_trigger_id})
+
+
+def _update_stored(c: Context, target: _Target, message: str, props: JSON | None) -> None:
+    assert target.stored is not None
+    current = c.store.posts[target.stored["id"]]
+    # `null` keeps the props; an object replaces them, but the retained keys survive.
+    new_props = copy.deepcopy(current["props"]) if props is None else _with_retained(props, target)
+    generate_action_ids(new_props)
+    edited = copy.deepcopy(current)
+    edited.update(message=message, props=new_props)
+    stamp_edit(current, edited, c.store.millis())
+    c.store.posts[current["id"]] = edited
+    publish_post_edited(c, edited)
 
 
 async def open_dialog(request: web.Request) -> web.Response:
@@ -213,10 +290,12 @@ async def create_command(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         raise invalid_body_param("command")
     team_id = str(body.get("team_id", ""))
-    if team_id != c.store.team["id"]:
-        raise permission_error("manage_slash_commands", me)
+    # api4/command.go `createCommand`: the permission comes first, for an unknown team too.
+    if team_id != c.store.team["id"] or not c.store.may_manage_commands(me):
+        raise permission_error("manage_own_slash_commands", me)
     method = str(body.get("method", ""))
-    trigger = str(body.get("trigger", ""))
+    # app/command.go `createCommand` lower-cases the trigger before the duplicate check.
+    trigger = str(body.get("trigger", "")).lower()
     url = str(body.get("url", ""))
     if method not in ("P", "G"):
         raise AppError("model.command.is_valid.method.app_error", "Invalid method.", 400)
@@ -224,7 +303,11 @@ async def create_command(request: web.Request) -> web.Response:
         raise AppError("model.command.is_valid.trigger.app_error", "Invalid trigger.", 400)
     if not url.startswith(("http://", "https://")):
         raise AppError("model.command.is_valid.url.app_error", "Invalid URL.", 400)
-    if any(cmd.data["trigger"] == trigger for cmd in c.store.commands.values()):
+    # app/command.go `createCommand`: a trigger already used in the team (or by a built-in
+    # command) is refused with 400, so a bot that creates its command on every start fails
+    # from the second start on.
+    taken = {cmd.data["trigger"] for cmd in c.store.commands.values() if cmd.team_id == team_id}
+    if trigger in taken | BUILT_IN_TRIGGERS:
         raise AppError(
             "api.command.duplicate_trigger.app_error", "This trigger word is already in use.", 400
         )
@@ -251,6 +334,33 @@ async def create_command(request: web.Request) -> web.Response:
     }
     c.store.commands[data["id"]] = Command(data)
     return json_response(data, status=201)
+
+
+async def list_commands(request: web.Request) -> web.Response:
+    """api4/command.go `listCommands`: `team_id` is required; `custom_only=true` needs
+    `manage_own_slash_commands` (403 without) and lists the caller's own commands, tokens
+    included (all commands with `manage_others_slash_commands`, i.e. for admins). Without
+    `custom_only` a caller lacking the permission sees only the built-in commands."""
+    c = ctx(request)
+    me = require_user(c.store, request)
+    team_id = request.query.get("team_id", "")
+    if not team_id:
+        raise invalid_param("team_id")
+    if team_id != c.store.team["id"]:
+        raise permission_error("view_team", me)
+    custom_only = request.query.get("custom_only", "").lower() in ("1", "t", "true")
+    may_manage = c.store.may_manage_commands(me)
+    if custom_only and not may_manage:
+        raise permission_error("manage_own_slash_commands", me)
+    if not may_manage:
+        return json_response([])  # the emulator has no built-in command to autocomplete
+    everyone = c.store.is_system_admin(me)
+    found = [
+        copy.deepcopy(cmd.data)
+        for cmd in c.store.commands.values()
+        if cmd.team_id == team_id and (everyone or cmd.data["creator_id"] == me)
+    ]
+    return json_response(found)
 
 
 async def execute_command(request: web.Request) -> web.Response:
@@ -349,8 +459,11 @@ async def execute_command(request: web.Request) -> web.Response:
 
 def register(app: web.Application) -> None:
     r = app.router
-    r.add_post("/api/v4/posts/{post_id}/actions/{action_id:[A-Za-z0-9_-]+}", do_post_action)
+    # api4/integration_action.go `InitAction`: `{action_id:[A-Za-z0-9]+}`; an id with `_` or
+    # `-` matches no route and 404s, so such a button can never be clicked.
+    r.add_post("/api/v4/posts/{post_id}/actions/{action_id:[A-Za-z0-9]+}", do_post_action)
     r.add_post("/api/v4/actions/dialogs/open", open_dialog)
     r.add_post("/api/v4/actions/dialogs/submit", submit_dialog)
     r.add_post("/api/v4/commands", create_command)
+    r.add_get("/api/v4/commands", list_commands)
     r.add_post("/api/v4/commands/execute", execute_command)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import json
 from typing import Any
 
 from aiohttp import web
@@ -17,10 +19,12 @@ from .events import (
     publish_posted,
     send_ephemeral,
 )
-from .store import JSON, client_post, generate_action_ids
+from .store import JSON, client_post, generate_action_ids, stamp_edit
 
 MAX_MESSAGE_RUNES = 16383
 MAX_PER_PAGE = 200
+MAX_PROPS_RUNES = 800_000  # model.PostPropsMaxRunes
+MAX_POSTS_SINCE = 1000  # the LIMIT in the store's `GetPostsSince` query
 
 
 async def create_direct_channel(request: web.Request) -> web.Response:
@@ -52,6 +56,9 @@ def _props(value: Any) -> JSON:
         return {}
     if not isinstance(value, dict):
         raise invalid_body_param("props")
+    # model/post.go `Post.IsValid`: the props' JSON may hold at most `PostPropsMaxRunes`.
+    if len(json.dumps(value, ensure_ascii=False, separators=(",", ":"))) > MAX_PROPS_RUNES:
+        raise AppError("model.post.is_valid.props.app_error", "Invalid props.", 400)
     return copy.deepcopy(value)
 
 
@@ -78,25 +85,46 @@ async def create_post(request: web.Request) -> web.Response:
         # `deduplicateCreatePost`: the server caches pending_post_id -> post id for 30 s and
         # answers a repeat with the first post (201 again, no second `posted` event). The key
         # is the pending_post_id alone; a caller who cannot read that post gets a new one.
+        # While the first create is still running the entry is empty and a repeat gets 500
+        # `api.post.deduplicate_create_post.pending` (app/post.go).
         existing_id = c.store.pending(pending_post_id)
+        if existing_id == "":
+            raise AppError(
+                "api.post.deduplicate_create_post.pending",
+                "Post rejected by server. Please try again.",
+                500,
+            )
         if existing_id is not None:
             existing = c.store.posts[existing_id]
             if c.store.is_member(existing["channel_id"], me):
                 return json_response(client_post(existing), status=201)
+        c.store.remember_pending(pending_post_id, "")
+    try:
+        if c.create_post_delay > 0:
+            await asyncio.sleep(c.create_post_delay)  # a slow database or plugin hook
+        post = _create(c, me, channel_id, message, props, body)
+    except BaseException:
+        if pending_post_id:
+            c.store.forget_pending(pending_post_id)
+        raise
+    if pending_post_id:
+        c.store.remember_pending(pending_post_id, post["id"])
+    publish_posted(c, post)
+    return json_response(client_post(post), status=201)
+
+
+def _create(c: Context, me: str, channel_id: str, message: str, props: JSON, body: JSON) -> JSON:
     if (c.store.user(me) or {}).get("is_bot"):
         props["from_bot"] = "true"  # `CreatePost` marks every bot post
     post = c.store.new_post(me, channel_id, message, props)
     post["root_id"] = str(body.get("root_id", "") or "")
-    post["pending_post_id"] = pending_post_id
+    post["pending_post_id"] = str(body.get("pending_post_id", "") or "")
     file_ids = body.get("file_ids")
     if isinstance(file_ids, list):
         post["file_ids"] = [str(f) for f in file_ids]
     generate_action_ids(post["props"])
     c.store.save_post(post)
-    if pending_post_id:
-        c.store.remember_pending(pending_post_id, post["id"])
-    publish_posted(c, post)
-    return json_response(client_post(post), status=201)
+    return post
 
 
 def _existing_post(c: Context, post_id: str, me: str, permission: str) -> JSON:
@@ -118,13 +146,26 @@ async def get_post(request: web.Request) -> web.Response:
     return json_response(client_post(post))
 
 
+def _check_edit_window(c: Context, post: JSON, message: Any) -> None:
+    """api4/post.go `updatePost`/`patchPost`: past ServiceSettings.PostEditTimeLimit seconds
+    after creation, a new message is refused (other changes still pass)."""
+    limit = c.post_edit_time_limit
+    if limit == -1 or message is None or message == post["message"]:
+        return
+    if c.store.millis() > post["create_at"] + limit * 1000:
+        raise AppError(
+            "api.post.update_post.permissions_time_limit.app_error",
+            f"Post edit is only allowed for {limit} seconds. Please ask your System"
+            " Administrator for details.",
+            400,
+        )
+
+
 def _apply_edit(c: Context, post: JSON, changes: JSON) -> JSON:
     updated = copy.deepcopy(post)
     updated.update(changes)
     generate_action_ids(updated["props"])
-    millis = c.store.millis()
-    updated["edit_at"] = millis
-    updated["update_at"] = millis
+    stamp_edit(post, updated, c.store.millis())
     c.store.posts[post["id"]] = updated
     publish_post_edited(c, updated)
     return updated
@@ -146,6 +187,7 @@ async def update_post(request: web.Request) -> web.Response:
     if not isinstance(message, str):
         raise invalid_body_param("message")
     _check_message(message)
+    _check_edit_window(c, post, message)
     # `UpdatePost` (not a safe update): message, props, pin state and files are all replaced.
     changes: JSON = {
         "message": message,
@@ -170,6 +212,7 @@ async def patch_post(request: web.Request) -> web.Response:
         if not isinstance(body["message"], str):
             raise invalid_body_param("message")
         _check_message(body["message"])
+        _check_edit_window(c, post, body["message"])
         changes["message"] = body["message"]
     if "props" in body:
         changes["props"] = _props(body["props"])
@@ -221,7 +264,14 @@ async def channel_posts(request: web.Request) -> web.Response:
     if since:
         # `GetPostsSince`: everything touched after `since`, deleted posts included so
         # clients can drop them; paging does not apply.
-        chosen = [p for p in newest_first if p["update_at"] > since]
+        # At most 1,000 (store `GetPostsSince`: `LIMIT 1000`, picked without an ORDER BY on
+        # PostgreSQL); the emulator keeps the least recently touched, so a client that gets
+        # 1,000 can go on from the newest `update_at` it saw.
+        touched = sorted(
+            (p for p in newest_first if p["update_at"] > since), key=lambda p: p["update_at"]
+        )[:MAX_POSTS_SINCE]
+        position = {post_id: n for n, post_id in enumerate(ids)}
+        chosen = sorted(touched, key=lambda p: position[p["id"]], reverse=True)
     else:
         live = [p for p in newest_first if not p["delete_at"]]
         before, after = request.query.get("before", ""), request.query.get("after", "")
@@ -254,8 +304,7 @@ async def create_ephemeral_post(request: web.Request) -> web.Response:
     body = await read_json(request, "ephemeral_post")
     if not isinstance(body, dict) or not isinstance(body.get("post"), dict):
         raise invalid_body_param("ephemeral_post")
-    user = c.store.user(me) or {}
-    if "system_admin" not in str(user.get("roles", "")).split():
+    if not c.store.is_system_admin(me):
         raise permission_error("create_post_ephemeral", me)
     target = str(body.get("user_id", ""))
     post = body["post"]

@@ -9,6 +9,8 @@ from aiohttp import web
 from .auth import require_user
 from .context import ctx, json_response, read_json
 from .errors import AppError, invalid_body_param, invalid_param, not_found, permission_error
+from .events import publish_user_updated
+from .store import timezone_json
 
 _USERNAME = re.compile(r"^[a-z][a-z0-9.\-_]{2,21}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -84,6 +86,41 @@ async def get_user(request: web.Request) -> web.Response:
         user_id = me
     if c.store.user(user_id) is None:
         raise _user_not_found()
+    return json_response(c.store.user_view(user_id, me))
+
+
+PATCHABLE = ("username", "email", "first_name", "last_name", "nickname", "position", "locale")
+
+
+async def patch_user(request: web.Request) -> web.Response:
+    """api4/user.go `patchUser` -> app `PatchUser`: self, or `edit_other_users` (admins);
+    only the fields sent change; then `sendUpdatedUserEvent` tells every client."""
+    c = ctx(request)
+    me = require_user(c.store, request)
+    user_id = request.match_info["user_id"]
+    if user_id == "me":
+        user_id = me
+    body = await read_json(request, "user")
+    if not isinstance(body, dict):
+        raise invalid_body_param("user")
+    if user_id != me and not c.store.is_system_admin(me):
+        raise permission_error("edit_other_users", me)
+    if c.store.user(user_id) is None:
+        raise _user_not_found()
+    changes: dict[str, object] = {}
+    for key in PATCHABLE:
+        if key in body:
+            if not isinstance(body[key], str):
+                raise invalid_body_param("user")
+            changes[key] = body[key]
+    if "timezone" in body:
+        if not isinstance(body["timezone"], dict):
+            raise invalid_body_param("user")
+        changes["timezone"] = timezone_json({str(k): str(v) for k, v in body["timezone"].items()})
+    if "props" in body and isinstance(body["props"], dict):
+        changes["props"] = body["props"]
+    c.store.patch_user(user_id, changes)
+    publish_user_updated(c, user_id)
     return json_response(c.store.user_view(user_id, me))
 
 
@@ -164,4 +201,5 @@ def register(app: web.Application) -> None:
     r.add_get("/api/v4/users/{user_id}/teams", get_user_teams)
     r.add_post("/api/v4/users/{user_id}/tokens", create_access_token)
     r.add_get("/api/v4/users/{user_id}", get_user)
+    r.add_put("/api/v4/users/{user_id}/patch", patch_user)
     r.add_post("/api/v4/bots", create_bot)

@@ -28,9 +28,10 @@ class AppError(Exception):
         }
 
     def response(self, request_id: str) -> web.Response:
+        # Exactly `application/json`, as `handleContextError` sets it (see context.json_response).
         return web.Response(
             status=self.status,
-            text=json.dumps(self.body(request_id)),
+            body=json.dumps(self.body(request_id)).encode(),
             content_type="application/json",
         )
 

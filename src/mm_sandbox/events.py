@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import re
 from typing import Any
 
 from .context import Context
 from .hub import broadcast
 from .ids import new_id
-from .store import JSON, client_post, post_string
+from .store import JSON, client_post, generate_action_ids, post_string, retained_props
 
 
 def _channel_members(c: Context, channel_id: str) -> set[str]:
@@ -37,9 +39,23 @@ def publish_posted(c: Context, post: JSON) -> None:
     extra: dict[str, JSON] = {}
     if channel["type"] == "D":
         # In a DM the other member is always notified, so only they get `mentions`.
-        for member in members - {post["user_id"]}:
-            extra[member] = {"mentions": json.dumps([member])}
+        mentioned = members - {post["user_id"]}
+    else:
+        # In a team channel, the members named as @username, or all of them for @channel or
+        # @all (app/notification.go `SendNotifications`; @here, for the online ones, likewise).
+        everyone = bool(re.search(r"(?<![\w@])@(channel|all|here)\b", post["message"], re.I))
+        mentioned = {
+            m for m in members - {post["user_id"]} if everyone or _mentions(c, post["message"], m)
+        }
+    for member in mentioned:
+        extra[member] = {"mentions": json.dumps([member])}
     c.hub.send(members, "posted", data, broadcast(channel_id=channel["id"]), extra)
+
+
+def _mentions(c: Context, message: str, user_id: str) -> bool:
+    user = c.store.user(user_id) or {}
+    name = re.escape(str(user.get("username", "")))
+    return bool(name) and re.search(rf"(?<![\w@])@{name}(?![\w.\-])", message, re.I) is not None
 
 
 def publish_direct_added(c: Context, channel: JSON, creator_id: str) -> None:
@@ -73,6 +89,46 @@ def publish_post_deleted(c: Context, post: JSON, deleted_by: str) -> None:
     )
 
 
+def _with_action_cookies(c: Context, post: JSON) -> JSON:
+    """model/post.go `AddPostActionCookies`: the client copy of an ephemeral post, each action
+    carrying a cookie with what a click needs, since the server never stored the post."""
+    shown = client_post(post)
+    props = post.get("props") or {}
+    retain, remove = retained_props(props)
+    full = (props.get("attachments") or []) if isinstance(props, dict) else []
+    stripped = (shown.get("props") or {}).get("attachments") or []
+    for attachment, shown_attachment in zip(full, stripped, strict=False):
+        if not isinstance(attachment, dict) or not isinstance(shown_attachment, dict):
+            continue
+        for action, shown_action in zip(
+            attachment.get("actions") or [], shown_attachment.get("actions") or [], strict=False
+        ):
+            if not isinstance(action, dict) or not isinstance(shown_action, dict):
+                continue
+            value = new_id() + new_id()
+            c.action_cookies[value] = {
+                "type": str(action.get("type", "")),
+                "post_id": post["id"],
+                "root_post_id": post["root_id"] or post["id"],
+                "channel_id": post["channel_id"],
+                "data_source": str(action.get("data_source", "")),
+                "integration": copy.deepcopy(action.get("integration")),
+                "retain_props": copy.deepcopy(retain),
+                "remove_props": list(remove),
+            }
+            shown_action["cookie"] = value
+    return shown
+
+
+def _remember_ephemeral(c: Context, user_id: str, shown: JSON) -> None:
+    posts = c.store.ephemeral_posts.setdefault(user_id, [])
+    for n, existing in enumerate(posts):
+        if existing["id"] == shown["id"]:
+            posts[n] = shown
+            return
+    posts.append(shown)
+
+
 def send_ephemeral(
     c: Context,
     user_id: str,
@@ -82,19 +138,55 @@ def send_ephemeral(
     props: JSON | None,
     root_id: str = "",
 ) -> JSON:
-    """`SendEphemeralPost`: a `system_ephemeral` post only `user_id` sees, never stored."""
+    """app/post.go `SendEphemeralPost`: a `system_ephemeral` post only `user_id` sees, never
+    stored; its actions get ids and cookies."""
     post = c.store.new_post(sender_id, channel_id, message, props)
     post["id"] = new_id()
     post["type"] = "system_ephemeral"
     post["root_id"] = root_id
-    c.store.ephemeral_posts.setdefault(user_id, []).append(client_post(post))
+    generate_action_ids(post["props"])
+    shown = _with_action_cookies(c, post)
+    _remember_ephemeral(c, user_id, shown)
     c.hub.send(
         {user_id},
         "ephemeral_message",
-        {"post": post_string(post)},
+        {"post": _encode(shown)},
         broadcast(user_id=user_id, channel_id=channel_id),
     )
     return post
+
+
+def update_ephemeral(
+    c: Context, user_id: str, post_id: str, channel_id: str, update: JSON, props: JSON
+) -> JSON:
+    """app/post.go `UpdateEphemeralPost`: the new version goes to `user_id` alone as a
+    `post_edited` event (with fresh cookies); nothing is stored."""
+    previous = next(
+        (p for p in c.store.ephemeral_posts.get(user_id, []) if p["id"] == post_id), None
+    )
+    post = c.store.new_post(
+        str(previous["user_id"]) if previous else str(update.get("user_id", "")),
+        channel_id,
+        str(update.get("message", "")),
+        props,
+    )
+    post.update(id=post_id, type="system_ephemeral")
+    if previous is not None:
+        post.update(create_at=previous["create_at"], root_id=previous["root_id"])
+    generate_action_ids(post["props"])
+    shown = _with_action_cookies(c, post)
+    _remember_ephemeral(c, user_id, shown)
+    c.hub.send(
+        {user_id},
+        "post_edited",
+        {"post": _encode(shown)},
+        broadcast(user_id=user_id, channel_id=channel_id),
+    )
+    return post
+
+
+def _encode(shown: JSON) -> str:
+    return json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
 
 
 def publish_open_dialog(c: Context, user_id: str, request: dict[str, Any]) -> None:
@@ -105,3 +197,12 @@ def publish_open_dialog(c: Context, user_id: str, request: dict[str, Any]) -> No
         {"dialog": json.dumps(request, ensure_ascii=False, separators=(",", ":"))},
         broadcast(user_id=user_id),
     )
+
+
+def publish_user_updated(c: Context, user_id: str) -> None:
+    """app/user.go `sendUpdatedUserEvent`: `user_updated` with `data.user` an object (not a
+    string); the user gets their own full copy, everyone else the sanitized one."""
+    everyone = set(c.store.users)
+    others = {"user": c.store.user_view(user_id, "")}
+    mine = {user_id: {"user": c.store.user_view(user_id, user_id)}}
+    c.hub.send(everyone, "user_updated", others, broadcast(), mine)

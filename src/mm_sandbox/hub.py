@@ -46,6 +46,7 @@ class Connection:
     buffer: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=REPLAY_BUFFER_SIZE))
     socket: web.WebSocketResponse | None = None
     outbox: asyncio.Queue[str | None] | None = None
+    frozen: bool = False  # a half-open link: nothing sent, nothing read (no pongs either)
 
     def enqueue(self, event: str, data: JSON, bcast: JSON) -> None:
         frame = json.dumps(
@@ -83,6 +84,8 @@ class Hub:
         self.hostname = hostname
         self.connections: dict[str, Connection] = {}
         self._closing: set[asyncio.Task[Any]] = set()
+        self._thawed = asyncio.Event()
+        self._thawed.set()
 
     # --- publishing --------------------------------------------------------------------------
 
@@ -109,7 +112,19 @@ class Hub:
             if c.socket is not None and (user_id is None or c.user_id == user_id)
         ]
 
+    def freeze_all(self) -> None:
+        """Every live socket goes silent both ways while the server still counts it active."""
+        for conn in self.live_connections():
+            conn.frozen = True
+        self._thawed.clear()
+
+    def thaw_all(self) -> None:
+        for conn in self.connections.values():
+            conn.frozen = False
+        self._thawed.set()
+
     def drop_all(self) -> None:
+        self.thaw_all()
         for conn in self.connections.values():
             self._detach(conn, close=True)
 
@@ -136,7 +151,8 @@ class Hub:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         user_id = session_user(self.store, request)
-        ws = web.WebSocketResponse(heartbeat=self.ping_interval, autoping=True)
+        # Pings are answered in `_read`, so a frozen (half-open) link can leave them unanswered.
+        ws = web.WebSocketResponse(heartbeat=self.ping_interval, autoping=False)
         await ws.prepare(request)
         conn: Connection | None = None
         if user_id is not None:
@@ -183,7 +199,13 @@ class Hub:
         return conn
 
     def _resume(self, conn_id: str, user_id: str, seq_text: str | None) -> Connection | None:
+        """platform `PopulateWebConnConfig` -> hub `CheckConn` ->
+        `RemoveInactiveByConnectionID`: only an inactive connection is resumed. One the
+        server still counts as active (its socket not yet noticed as gone) is left alone, and
+        the newcomer gets a new connection id and a `hello`."""
         conn = self.connections.get(conn_id)
+        if conn is not None and conn.socket is not None:
+            return None
         try:
             wanted = int(seq_text or "")
         except ValueError:
@@ -215,6 +237,8 @@ class Hub:
             return
         while True:
             frame = await outbox.get()
+            while conn.frozen:
+                await self._thawed.wait()
             if frame is None or ws.closed:
                 return
             try:
@@ -232,10 +256,18 @@ class Hub:
         deadline = loop.time() + self.auth_timeout
         while True:
             timeout = None if conn is not None else max(0.0, deadline - loop.time())
+            while conn is not None and conn.frozen:
+                await self._thawed.wait()
             try:
                 msg = await asyncio.wait_for(ws.receive(), timeout)
             except TimeoutError:
                 return conn, writer  # an unauthenticated socket is closed after a while
+            if msg.type == WSMsgType.PING:
+                while conn is not None and conn.frozen:
+                    await self._thawed.wait()
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await ws.pong(msg.data)
+                continue
             if msg.type != WSMsgType.TEXT:
                 if msg.type in (
                     WSMsgType.CLOSE,

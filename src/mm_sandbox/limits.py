@@ -77,6 +77,9 @@ class Faults:
     _drop: Callable[[], None] = field(repr=False)
     _forget: Callable[[], None] = field(repr=False)
     _set_rate_limit: Callable[[RateLimit | None], None] = field(repr=False)
+    _set_post_delay: Callable[[float], None] = field(repr=False)
+    _freeze: Callable[[], None] = field(repr=False)
+    _thaw: Callable[[], None] = field(repr=False)
     extra_delay: float = 0.0
     _rules: list[_FailRule] = field(default_factory=list)
 
@@ -89,6 +92,11 @@ class Faults:
         self._drop()
         self._forget()
 
+    def freeze_websockets(self) -> None:
+        """Half-open every live WebSocket: the server sends nothing, answers no ping and still
+        counts the connection active, so a client's resume of it gets a new `hello`."""
+        self._freeze()
+
     def fail_next(self, n: int, status: int = 503, path_prefix: str = "") -> None:
         """Answer the next `n` HTTP requests whose path starts with `path_prefix` with `status`."""
         self._rules.append(_FailRule(n, status, path_prefix))
@@ -97,6 +105,11 @@ class Faults:
         """Hold every HTTP answer back by `seconds` (0 turns it off)."""
         self.extra_delay = seconds
 
+    def slow_post_creation(self, seconds: float) -> None:
+        """Make each `POST /posts` take `seconds` after its pending_post_id is recorded, so a
+        retry can arrive while the first create is still running (0 turns it off)."""
+        self._set_post_delay(seconds)
+
     def rate_limit(self, settings: RateLimit | None = RateLimit()) -> None:
         """Turn the rate limiter on with `settings`, or off with None."""
         self._set_rate_limit(settings)
@@ -104,6 +117,8 @@ class Faults:
     def clear(self) -> None:
         self._rules.clear()
         self.extra_delay = 0.0
+        self._set_post_delay(0.0)
+        self._thaw()
 
     def take_failure(self, path: str) -> int | None:
         for rule in self._rules:

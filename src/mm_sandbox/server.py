@@ -12,10 +12,11 @@ from typing import Any
 
 from aiohttp import web
 
-from . import api_integrations, api_posts, api_system, api_users
+from . import api_channels, api_integrations, api_posts, api_system, api_users
 from .auth import token_from_request
 from .context import CONTEXT, Context
 from .errors import AppError
+from .events import publish_user_updated
 from .hub import SERVER_VERSION, Hub
 from .ids import new_id
 from .limits import Faults, RateLimit, RateLimiter
@@ -23,6 +24,9 @@ from .store import JSON, Store
 from .triggers import TRIGGER_ID_LIFETIME, TriggerIds
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# ServiceSettings.MaximumPayloadSizeBytes, default 300000 (model/config.go).
+MAX_PAYLOAD_BYTES = 300_000
 
 
 @dataclass
@@ -66,28 +70,47 @@ class Emulator:
         trigger_lifetime: float = TRIGGER_ID_LIFETIME,
         max_recorded: int | None = None,
         webchat: bool = False,
+        members_manage_commands: bool = True,
+        max_payload_bytes: int = MAX_PAYLOAD_BYTES,
+        post_edit_time_limit: int = -1,
     ) -> None:
+        """`members_manage_commands=False` is a real server's default permission scheme:
+        a user (a bot included) that is not an admin may not create or list slash commands."""
         self._now = now
         self.max_recorded = max_recorded
-        self.store = Store(now=now, site_url=site_url.rstrip("/"))
+        self.store = Store(
+            now=now,
+            site_url=site_url.rstrip("/"),
+            members_manage_commands=members_manage_commands,
+        )
         self.hub = Hub(self.store, ping_interval=ws_ping_interval, auth_timeout=ws_auth_timeout)
         self.context = Context(
             store=self.store,
             hub=self.hub,
             triggers=TriggerIds(now, trigger_lifetime),
             outgoing_timeout=outgoing_timeout,
+            post_edit_time_limit=post_edit_time_limit,
         )
         self._limiter = RateLimiter(rate_limit, now) if rate_limit else None
         self.faults = Faults(
-            _drop=self.hub.drop_all, _forget=self.hub.forget_all, _set_rate_limit=self._set_limit
+            _drop=self.hub.drop_all,
+            _forget=self.hub.forget_all,
+            _set_rate_limit=self._set_limit,
+            _set_post_delay=self._set_post_delay,
+            _freeze=self.hub.freeze_all,
+            _thaw=self.hub.thaw_all,
         )
         self.requests: list[RecordedRequest] = []
+        self.max_payload_bytes = max_payload_bytes
         self.app = web.Application(
-            middlewares=[self._record, self._rate_limit, self._faults, self._errors]
+            middlewares=[self._record, self._rate_limit, self._faults, self._errors],
+            # Big enough that the emulator, not aiohttp, answers an oversized body.
+            client_max_size=max(max_payload_bytes * 4, 1 << 24),
         )
         self.app[CONTEXT] = self.context
         api_users.register(self.app)
         api_posts.register(self.app)
+        api_channels.register(self.app)
         api_integrations.register(self.app)
         api_system.register(self.app)
         self.app.router.add_get("/api/v4/websocket", self.hub.handle)
@@ -172,13 +195,19 @@ class Emulator:
         return copy.deepcopy(user)
 
     def set_user(self, user_id: str, **fields: Any) -> JSON:
-        """Change a user's profile (locale, timezone, email...) as an admin would."""
-        user = self.store.users[user_id].user
-        user.update(copy.deepcopy(fields))
-        user["update_at"] = self.store.millis()
+        """Change a user's profile (locale, timezone, email...) as an admin would; every
+        client hears of it (`user_updated`)."""
+        user = self.store.patch_user(user_id, fields)
+        publish_user_updated(self.context, user_id)
         return copy.deepcopy(user)
 
     # --- observation -------------------------------------------------------------------------
+
+    def create_channel(self, name: str, members: list[str], display_name: str = "") -> JSON:
+        """A public channel of the team with `members` in it (the first one created it)."""
+        channel = self.store.add_channel(name, display_name or name.title(), "O", members[0])
+        self.store.members[channel["id"]].update(members)
+        return copy.deepcopy(channel)
 
     def dm_channel_id(self, user_a: str, user_b: str) -> str:
         return str(self.store.direct_channel(user_a, user_b)["id"])
@@ -210,6 +239,9 @@ class Emulator:
         return len(self.hub.live_connections(user_id))
 
     # --- middlewares -------------------------------------------------------------------------
+
+    def _set_post_delay(self, seconds: float) -> None:
+        self.context.create_post_delay = seconds
 
     def _set_limit(self, settings: RateLimit | None) -> None:
         self._limiter = RateLimiter(settings, self._now) if settings else None
@@ -277,6 +309,13 @@ class Emulator:
     async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         request_id = new_id()
         try:
+            # web/handlers.go `ServeHTTP` reads at most MaximumPayloadSizeBytes + bytes.MinRead.
+            if request.body_exists and len(await request.read()) > self.max_payload_bytes + 512:
+                raise AppError(
+                    "api.context.request_body_too_large.app_error",
+                    "The request body is too large.",
+                    413,
+                )
             response = await handler(request)
         except AppError as exc:
             response = exc.response(request_id)

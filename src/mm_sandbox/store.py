@@ -50,6 +50,10 @@ class Command:
     def token(self) -> str:
         return str(self.data["token"])
 
+    @property
+    def team_id(self) -> str:
+        return str(self.data["team_id"])
+
 
 @dataclass
 class Store:
@@ -69,6 +73,11 @@ class Store:
     commands: dict[str, Command] = field(default_factory=dict)
     ephemeral_posts: dict[str, list[JSON]] = field(default_factory=dict)  # user_id -> posts
     team: JSON = field(default_factory=dict)
+    # Whether the `team_user` role holds `manage_own_slash_commands`. A real server's default
+    # team_user role lacks it (api4/command_test.go `TestCreateCommandForOtherUser` has to add
+    # it); admins may grant it (System Console > Permissions, or the legacy setting
+    # `EnableOnlyAdminIntegrations=false`). True here so tests opt into the refusal.
+    members_manage_commands: bool = True
 
     def __post_init__(self) -> None:
         millis = self.millis()
@@ -159,12 +168,26 @@ class Store:
         record = self.users.get(user_id)
         return record.user if record else None
 
+    def is_system_admin(self, user_id: str) -> bool:
+        user = self.user(user_id) or {}
+        return "system_admin" in str(user.get("roles", "")).split()
+
+    def may_manage_commands(self, user_id: str) -> bool:
+        """`SessionHasPermissionToTeam(..., PermissionManageOwnSlashCommands)`."""
+        return self.members_manage_commands or self.is_system_admin(user_id)
+
     def user_by_username(self, username: str) -> JSON | None:
         username = username.lower()
         for record in self.users.values():
             if record.user["username"] == username:
                 return record.user
         return None
+
+    def patch_user(self, user_id: str, changes: JSON) -> JSON:
+        user = self.users[user_id].user
+        user.update(copy.deepcopy(changes))
+        user["update_at"] = self.millis()
+        return user
 
     def user_view(self, user_id: str, viewer_id: str) -> JSON:
         """The user as `viewer_id` sees it (`Sanitize`/`SanitizeProfile`)."""
@@ -259,6 +282,49 @@ class Store:
         self.post_order[channel["id"]] = []
         return channel
 
+    def add_channel(
+        self,
+        name: str,
+        display_name: str,
+        kind: str,
+        creator_id: str,
+        *,
+        purpose: str = "",
+        header: str = "",
+    ) -> JSON:
+        """A team channel (`O` public, `P` private); the creator is its first member."""
+        millis = self.millis()
+        channel: JSON = {
+            "id": new_id(),
+            "create_at": millis,
+            "update_at": millis,
+            "delete_at": 0,
+            "team_id": self.team["id"],
+            "type": kind,
+            "display_name": display_name,
+            "name": name,
+            "header": header,
+            "purpose": purpose,
+            "last_post_at": millis,
+            "total_msg_count": 0,
+            "extra_update_at": 0,
+            "creator_id": creator_id,
+            "scheme_id": None,
+            "props": None,
+            "group_constrained": None,
+            "shared": None,
+            "total_msg_count_root": 0,
+            "policy_id": None,
+            "last_root_post_at": millis,
+        }
+        self.channels[channel["id"]] = channel
+        self.members[channel["id"]] = {creator_id}
+        self.post_order[channel["id"]] = []
+        return channel
+
+    def channel_by_name(self, name: str) -> JSON | None:
+        return next((c for c in self.channels.values() if c["name"] == name), None)
+
     def is_member(self, channel_id: str, user_id: str) -> bool:
         return user_id in self.members.get(channel_id, set())
 
@@ -308,11 +374,38 @@ class Store:
     def remember_pending(self, pending_post_id: str, post_id: str) -> None:
         self.pending_post_ids[pending_post_id] = (post_id, self.now() + PENDING_POST_ID_TTL)
 
+    def forget_pending(self, pending_post_id: str) -> None:
+        self.pending_post_ids.pop(pending_post_id, None)
+
     def pending(self, pending_post_id: str) -> str | None:
         entry = self.pending_post_ids.get(pending_post_id)
         if entry is None or entry[1] < self.now():
             return None
         return entry[0]
+
+
+# Props an action's `update` can never change (model/post.go `PostActionRetainPropKeys`).
+RETAINED_PROPS = ("from_webhook", "override_username", "override_icon_url")
+
+
+def retained_props(props: JSON) -> tuple[JSON, list[str]]:
+    """The retained keys a post has (kept through an update) and those it lacks (removed)."""
+    retain = {k: copy.deepcopy(props[k]) for k in RETAINED_PROPS if k in props}
+    return retain, [k for k in RETAINED_PROPS if k not in props]
+
+
+def stamp_edit(old: JSON, new: JSON, millis: int) -> None:
+    """app/post.go `UpdatePost`: `update_at` always moves; `edit_at` (the "Edited" mark) only
+    when the message, the files or the attachments change, not for other props or the pin."""
+    new["update_at"] = millis
+    old_attachments = (old.get("props") or {}).get("attachments")
+    new_attachments = (new.get("props") or {}).get("attachments")
+    if (
+        new["message"] != old["message"]
+        or list(new.get("file_ids") or []) != list(old.get("file_ids") or [])
+        or new_attachments != old_attachments
+    ):
+        new["edit_at"] = millis
 
 
 def generate_action_ids(props: JSON) -> None:

@@ -251,3 +251,48 @@ def test_sandbox_journey_in_chromium(sandbox: SandboxProcess) -> None:
             raise
         finally:
             browser.close()
+
+
+def test_profile_language_and_zone_from_the_page(sandbox: SandboxProcess) -> None:
+    """The page changes the signed-in person's time zone and language the way Mattermost's
+    settings do (PUT /users/me/patch); the bot answers in the new language at once."""
+    from playwright.sync_api import expect, sync_playwright
+
+    info = sandbox.info
+    shots = Path(os.environ.get("CALENDAR_BOT_ARTIFACTS") or REPO / "test-artifacts")
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 820})
+            page.set_default_timeout(WAIT_MS)
+            page.goto(info["mattermost_url"] + "/")
+            page.click("button.demo-user[data-username=bob]")
+            page.click("#login-submit")
+            expect(page.locator("#ws-state")).to_have_text("live", timeout=WAIT_MS)
+            expect(page.locator("#profile-locale")).to_have_value("en")
+
+            def say_and_see(text: str, button: str) -> None:
+                page.fill("#message-input", text)
+                page.press("#message-input", "Enter")
+                answer = page.locator(".post:not(.mine)").filter(
+                    has=page.locator("button.action-button", has_text=button)
+                )
+                expect(answer.last).to_be_visible(timeout=WAIT_MS)
+
+            say_and_see("hello", t("en", "greeting.connect"))
+            page.fill("#profile-timezone", "Asia/Tokyo")
+            page.select_option("#profile-locale", "ru")
+            page.click("#profile-save")
+            expect(page.locator("#profile-state")).to_have_text("saved", timeout=WAIT_MS)
+            expect(page.locator("#me-name")).to_contain_text("ru")
+            say_and_see("привет", t("ru", "greeting.connect"))
+            page.screenshot(path=str(shots / "browser-profile-ru.png"))
+            me = page.evaluate(
+                "async () => (await fetch('/api/v4/users/me', {headers: {Authorization:"
+                " 'Bearer ' + sessionStorage.getItem('mm-token')}})).json()"
+            )
+            assert me["locale"] == "ru"
+            assert me["timezone"]["manualTimezone"] == "Asia/Tokyo"
+        finally:
+            browser.close()

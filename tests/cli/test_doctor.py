@@ -9,6 +9,7 @@ from cryptography.fernet import Fernet
 from calendar_bot.config import load_settings
 from calendar_bot.doctor import run_doctor
 from mm_sandbox import Emulator
+from tests.support.emulator import EmulatorFactory
 from tests.support.servers import CalDAVServer
 
 
@@ -29,7 +30,7 @@ async def test_all_ok(emulator: Emulator, radicale: CalDAVServer, tmp_path: Path
         CALDAV_BASE_URL=radicale.base_url,
     )
     assert code == 0, lines
-    assert len(lines) == 6
+    assert len(lines) == 7
     assert all(line.startswith("OK") for line in lines)
     assert any("bot @calbot" in line for line in lines)
 
@@ -65,3 +66,30 @@ async def test_refused_token(emulator: Emulator, unreachable_url: str, tmp_path:
     )
     assert code == 1
     assert any(line.startswith("FAIL mattermost") and "401" in line for line in lines)
+
+
+async def test_slash_command_refused_prints_the_admin_instruction(
+    make_emulator: EmulatorFactory, radicale: CalDAVServer, tmp_path: Path
+) -> None:
+    """A real server's default permissions: the bot may not create /calendar; doctor says
+    exactly what the admin must do."""
+    emulator = await make_emulator(members_manage_commands=False)
+    _, token = emulator.create_bot("calbot")
+    env: dict[str, object] = {
+        "MATTERMOST_BASE_URL": emulator.base_url,
+        "MATTERMOST_BOT_TOKEN": token,
+        "MM_ACTIONS_URL": "http://calendar-bot:8080",
+        "ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "DB_PATH": str(tmp_path / "bot.db"),
+        "CALDAV_BASE_URL": radicale.base_url,
+        "MM_SLASH_COMMAND_TEAM_ID": emulator.team_id,
+    }
+    code, lines = await _doctor(**env)
+    assert code == 1
+    [line] = [line for line in lines if line.startswith("FAIL")]
+    assert line.startswith("FAIL slash command: the bot may not create slash commands")
+    assert "http://calendar-bot:8080/commands" in line
+    assert "MM_SLASH_COMMAND_TOKEN" in line
+
+    code, lines = await _doctor(**env, MM_SLASH_COMMAND_TOKEN="t" * 26)
+    assert code == 0, lines

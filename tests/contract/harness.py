@@ -96,7 +96,8 @@ class Client:
         ) as resp:
             raw = await resp.read()
             data: Any = raw.decode()
-            if resp.content_type == "application/json" and raw:
+            # Decoded only for the exact header, as Client4's `doFetchWithResponse` does.
+            if resp.headers.get("Content-Type") == "application/json" and raw:
                 data = json.loads(raw)
             return Reply(resp.status, data, CIMultiDict(resp.headers))
 

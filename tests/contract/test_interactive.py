@@ -81,11 +81,11 @@ async def test_button_click_round_trip(world: World, integration: Integration) -
     (request,) = integration.received
     assert request.headers["Content-Type"] == "application/json"
     assert "Authorization" not in request.headers  # Mattermost signs nothing
-    # A button's request is a menu's without `data_source` (set only for selects).
-    button_shape = {k: v for k, v in fixture("action_request.json").items() if k != "data_source"}
-    assert_same_shape(request.json, button_shape)
+    # A button's request has a menu's shape: `data_source` is always there (no omitempty).
+    assert_same_shape(request.json, fixture("action_request.json"))
     assert request.json is not None
     payload = request.json
+    assert payload["data_source"] == ""
     assert payload["context"] == {"action": "accept", "sig": "s1"}
     assert payload["user_id"] == world.alice_id
     assert payload["user_name"] == "alice"
@@ -111,7 +111,11 @@ async def test_button_click_round_trip(world: World, integration: Integration) -
     shown = json.loads(ephemeral["data"]["post"])
     assert shown["message"] == "Saved"
     assert shown["type"] == "system_ephemeral"
-    assert shown["user_id"] == world.bot_id
+    # `DoPostActionWithCookie`: as the clicking user, with only the clicked post's retained
+    # props (no `from_bot`, no attachments).
+    assert shown["user_id"] == world.alice_id
+    assert shown["props"] == {"override_username": "Calendar", "from_webhook": "true"}
+    assert shown["root_id"] == post_id
     assert ephemeral["broadcast"]["user_id"] == world.alice_id
     assert [p["message"] for p in world.emulator.ephemerals(world.alice_id)] == ["Saved"]
     assert world.emulator.ephemerals(world.bot_id) == []
@@ -394,3 +398,93 @@ async def test_slash_command_execute(world: World, integration: Integration) -> 
     assert unknown.status == 404
     await bot_ws.close()
     await alice_ws.close()
+
+
+async def test_action_ids_with_underscore_or_dash_cannot_be_clicked(
+    world: World, integration: Integration
+) -> None:
+    """The server's route is `/actions/{action_id:[A-Za-z0-9]+}` (api4/integration_action.go
+    `InitAction`): a button whose id has `_` or `-` 404s before any handler runs, so the
+    integration never hears of the click."""
+    props = _button_post(integration.url + "/a")
+    actions = props["attachments"][0]["actions"]
+    actions[0]["id"], actions[1]["id"] = "go_on", "go-on"
+    created = await world.bot.post(
+        "/posts", {"channel_id": world.dm_id, "message": "card", "props": props}
+    )
+    for action_id in ("go_on", "go-on"):
+        reply = await world.alice.post(f"/posts/{created.body['id']}/actions/{action_id}", {})
+        assert reply.status == 404, action_id
+        assert reply.body["id"] == "api.context.404.app_error"
+    assert integration.received == []
+
+
+async def test_ephemeral_post_buttons_carry_cookies_and_update_in_place(
+    world: World, integration: Integration
+) -> None:
+    """app/post.go `SendEphemeralPost` adds action cookies (the server never stores the post);
+    a click sends the cookie back (`DoPostActionWithCookie`) and an `update` reaches the
+    clicking user alone as `post_edited` (`UpdateEphemeralPost`). Without the cookie the post
+    is unknown and the click is refused."""
+    command = await world.bot.post(
+        "/commands",
+        {
+            "team_id": world.emulator.team_id,
+            "trigger": "cal",
+            "url": integration.url + "/cmd",
+            "method": "P",
+        },
+    )
+    assert command.status == 201
+    card = _button_post(integration.url + "/a")
+    integration.answer_json("/cmd", {"text": "Pick one", "attachments": card["attachments"]})
+    alice_ws = await world.alice.websocket()
+    await alice_ws.event("hello")
+    executed = await world.alice.post(
+        "/commands/execute", {"channel_id": world.dm_id, "command": "/cal"}
+    )
+    assert executed.status == 200
+    shown = json.loads((await alice_ws.event("ephemeral_message"))["data"]["post"])
+    accept = shown["props"]["attachments"][0]["actions"][0]
+    assert accept["id"] == "accept"
+    assert "integration" not in accept
+    assert isinstance(accept["cookie"], str) and accept["cookie"]
+
+    without = await world.alice.post(f"/posts/{shown['id']}/actions/accept", {})
+    assert without.status == 403
+    forged = await world.alice.post(f"/posts/{shown['id']}/actions/accept", {"cookie": "x"})
+    assert forged.status == 400
+
+    integration.answer_json("/a", {"update": {"message": "Accepted", "props": {}}})
+    clicked = await world.alice.post(
+        f"/posts/{shown['id']}/actions/accept", {"cookie": accept["cookie"]}
+    )
+    assert clicked.status == 200
+    request = integration.received[-1].json
+    assert request is not None
+    assert (request["post_id"], request["context"]) == (
+        shown["id"],
+        {"action": "accept", "sig": "s1"},
+    )
+    edited = await alice_ws.event("post_edited")
+    post = json.loads(edited["data"]["post"])
+    assert (post["id"], post["message"], post["type"]) == (
+        shown["id"],
+        "Accepted",
+        "system_ephemeral",
+    )
+    assert edited["broadcast"]["user_id"] == world.alice_id
+    assert [p["message"] for p in world.emulator.ephemerals(world.alice_id)] == ["Accepted"]
+    assert world.emulator.posts_in_channel(world.dm_id) == []  # still nothing stored
+    await alice_ws.close()
+
+
+async def test_edit_at_moves_only_when_message_files_or_attachments_change(world: World) -> None:
+    """app/post.go `UpdatePost`: other props or the pin move `update_at` only."""
+    created = await world.bot.post("/posts", {"channel_id": world.dm_id, "message": "m"})
+    post_id = created.body["id"]
+    patched = await world.bot.put(f"/posts/{post_id}/patch", {"props": {"x": "1"}})
+    assert patched.body["edit_at"] == 0
+    assert patched.body["update_at"] >= created.body["update_at"]
+    patched = await world.bot.put(f"/posts/{post_id}/patch", {"message": "n"})
+    assert patched.body["edit_at"] > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -9,7 +10,7 @@ import aiohttp
 
 from tests.contract.conftest import World
 from tests.contract.harness import Client
-from tests.support.emulator import assert_contract
+from tests.support.emulator import EmulatorFactory, assert_contract
 
 ACTION_PROPS = {
     "attachments": [
@@ -235,3 +236,84 @@ async def test_system_ping(world: World) -> None:
     assert ping.status == 200
     assert ping.body["status"] == "OK"
     assert ping.body["database_status"] == "OK"
+
+
+async def test_a_repeat_while_the_first_create_runs_gets_500_pending(world: World) -> None:
+    """app/post.go `deduplicateCreatePost`: until the first create has saved its post, the
+    pending_post_id's entry is empty and a repeat is refused with 500; afterwards a repeat
+    gets the first post."""
+    world.emulator.faults.slow_post_creation(0.5)
+    body = {"channel_id": world.dm_id, "message": "once", "pending_post_id": "p:slow"}
+    first = asyncio.ensure_future(world.bot.post("/posts", body))
+    await asyncio.sleep(0.1)
+    repeat = await world.bot.post("/posts", body)
+    assert (repeat.status, repeat.body["id"]) == (500, "api.post.deduplicate_create_post.pending")
+    created = await first
+    assert created.status == 201
+    world.emulator.faults.clear()
+    again = await world.bot.post("/posts", body)
+    assert (again.status, again.body["id"]) == (201, created.body["id"])
+    assert [p["message"] for p in world.emulator.posts_in_channel(world.dm_id)] == ["once"]
+
+
+async def test_posts_since_answers_at_most_1000(world: World) -> None:
+    """store `GetPostsSince` has `LIMIT 1000`."""
+    store = world.emulator.store
+    for n in range(1005):
+        store.save_post(store.new_post(world.bot_id, world.dm_id, f"m{n}", {}))
+    since = await world.alice.get(f"/channels/{world.dm_id}/posts", since=1)
+    assert since.status == 200
+    assert len(since.body["order"]) == 1000
+
+
+async def test_props_over_800000_runes_are_refused(make_emulator: EmulatorFactory) -> None:
+    """model/post.go `IsValid`: `PostPropsMaxRunes`; reachable only on a server whose
+    MaximumPayloadSizeBytes is raised above its default (300,000)."""
+    emulator = await make_emulator(max_payload_bytes=8_000_000)
+    bot_user, token = emulator.create_bot("calbot")
+    alice = emulator.create_user("alice")
+    async with aiohttp.ClientSession() as http:
+        bot = Client(http, emulator.base_url, token)
+        dm = (await bot.post("/channels/direct", [bot_user["id"], alice["id"]])).body["id"]
+        big = {"text": "я" * 800_000}
+        refused = await bot.post("/posts", {"channel_id": dm, "message": "x", "props": big})
+        fits = {"text": "я" * 799_000}
+        created = await bot.post("/posts", {"channel_id": dm, "message": "x", "props": fits})
+    assert (refused.status, refused.body["id"]) == (400, "model.post.is_valid.props.app_error")
+    assert created.status == 201
+
+
+async def test_a_body_over_the_payload_limit_gets_413(world: World) -> None:
+    """web/handlers.go: MaximumPayloadSizeBytes (default 300,000) caps every request body."""
+    big = {"text": "x" * 300_600}
+    refused = await world.bot.post(
+        "/posts", {"channel_id": world.dm_id, "message": "", "props": big}
+    )
+    assert refused.status == 413
+    assert refused.body["id"] == "api.context.request_body_too_large.app_error"
+    assert world.emulator.posts_in_channel(world.dm_id) == []
+
+
+async def test_edits_past_post_edit_time_limit_are_refused(
+    make_emulator: Any, http: aiohttp.ClientSession
+) -> None:
+    """api4/post.go `updatePost`/`patchPost` with ServiceSettings.PostEditTimeLimit: after
+    it, a new message is refused with 400; props alone still change."""
+    clock = [1_800_000_000.0]
+    emulator = await make_emulator(now=lambda: clock[0], post_edit_time_limit=300)
+    bot_user, token = emulator.create_bot("calbot")
+    alice = emulator.create_user("alice")
+    bot = Client(http, emulator.base_url, token)
+    dm = emulator.dm_channel_id(bot_user["id"], alice["id"])
+    post_id = (await bot.post("/posts", {"channel_id": dm, "message": "v1"})).body["id"]
+    clock[0] += 299
+    assert (await bot.put(f"/posts/{post_id}/patch", {"message": "v2"})).status == 200
+    clock[0] += 2
+    for refused in (
+        await bot.put(f"/posts/{post_id}/patch", {"message": "v3"}),
+        await bot.put(f"/posts/{post_id}", {"id": post_id, "message": "v3"}),
+    ):
+        assert refused.status == 400
+        assert refused.body["id"] == "api.post.update_post.permissions_time_limit.app_error"
+    assert (await bot.put(f"/posts/{post_id}/patch", {"props": {"a": "1"}})).status == 200
+    assert emulator.post(post_id)["message"] == "v2"

@@ -126,3 +126,26 @@ async def test_bot_can_read_its_teams(world: World) -> None:
     teams = await world.bot.get("/users/me/teams")
     assert teams.status == 200
     assert teams.body[0]["id"] == world.emulator.team_id
+
+
+async def test_patching_a_profile_tells_every_client(world: World) -> None:
+    """api4/user.go `patchUser` (self or `edit_other_users`) and app/user.go
+    `sendUpdatedUserEvent`: `user_updated` with `data.user` an object."""
+    bot_ws = await world.bot.websocket()
+    await bot_ws.event("hello")
+    zone = {
+        "useAutomaticTimezone": "false",
+        "manualTimezone": "Asia/Tokyo",
+        "automaticTimezone": "",
+    }
+    patched = await world.alice.put("/users/me/patch", {"locale": "en", "timezone": zone})
+    assert patched.status == 200
+    assert (patched.body["locale"], patched.body["timezone"]) == ("en", zone)
+    event = await bot_ws.event("user_updated")
+    user = event["data"]["user"]
+    assert isinstance(user, dict)
+    assert (user["id"], user["locale"], user["timezone"]) == (world.alice_id, "en", zone)
+    refused = await world.alice.put(f"/users/{world.bot_id}/patch", {"locale": "ru"})
+    assert (refused.status, refused.body["id"]) == (403, "api.context.permissions.app_error")
+    assert world.emulator.user(world.bot_id)["locale"] != "ru"
+    await bot_ws.close()

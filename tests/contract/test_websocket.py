@@ -197,3 +197,20 @@ async def test_server_pings_and_expects_pongs(make_emulator: Any, http: Any) -> 
         closing = await ws.receive(5)
         assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
     assert emulator.live_websockets(bot["id"]) == 0
+
+
+async def test_resuming_a_connection_still_active_gives_a_new_hello(world: World) -> None:
+    """Only an inactive connection is resumed (platform `CheckConn` ->
+    `RemoveInactiveByConnectionID`): while the first socket is still open, a second one
+    naming its connection id starts afresh, and the first one keeps working."""
+    first = await world.bot.websocket()
+    conn_id = (await first.next())["data"]["connection_id"]
+    second = await world.bot.websocket(f"?connection_id={conn_id}&sequence_number=1")
+    hello = await second.next()
+    assert (hello["event"], hello["seq"]) == ("hello", 0)
+    assert hello["data"]["connection_id"] != conn_id
+    await world.alice.post("/posts", {"channel_id": world.dm_id, "message": "both"})
+    for socket in (first, second):
+        assert json.loads((await socket.event("posted"))["data"]["post"])["message"] == "both"
+    await first.close()
+    await second.close()

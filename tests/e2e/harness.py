@@ -238,12 +238,14 @@ async def start_world(
     *,
     rate_limit: RateLimit | None = None,
     slash: bool = False,
+    members_manage_commands: bool = True,
     **env: Any,
 ) -> World:
     """The emulator and the real bot. By default Mattermost does not limit and the bot's own
     limiter is wide open; `rate_limit` makes the emulator limit like a server and leaves the
-    bot's limiter at its defaults. `slash` makes the bot register /calendar."""
-    emulator = Emulator(rate_limit=rate_limit)
+    bot's limiter at its defaults. `slash` makes the bot register /calendar;
+    `members_manage_commands=False` is a real server's default: the bot may not."""
+    emulator = Emulator(rate_limit=rate_limit, members_manage_commands=members_manage_commands)
     await emulator.start()
     bot_user, token = emulator.create_bot("calendar-bot")
     port = free_port()
@@ -278,6 +280,8 @@ async def stop_world(world: World) -> None:
     await world.bot.stop()
     await world.http.close()
     await world.emulator.stop()
+    # What a real server would only log (a dialog over its limits, say) fails the test here.
+    assert world.emulator.problems == []
 
 
 # ---- notification tests: clocks, iCalendar, direct service drives -----------------------------

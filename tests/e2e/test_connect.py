@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from calendar_bot.i18n import t
-from calendar_bot.inbound import IncomingMessage
 from calendar_bot.views.onboarding import APP_PASSWORD_URL
 from tests.e2e.harness import Person, World, eventually, full_text
 from tests.e2e.journeys import (
@@ -255,32 +254,6 @@ async def _dialog(person: Person) -> dict[str, Any]:
         lambda: person.dialogs[-1] if person.dialogs else None, what="a dialog"
     )
     return found
-
-
-@pytest.mark.parametrize("locale", LOCALES)
-async def test_a_mention_in_a_channel(fixed_world: World, locale: str) -> None:
-    """The emulator has no team channels, so the mention is handed to the dispatcher as the
-    WebSocket listener would; the answers are read from the DM as usual."""
-    world = fixed_world
-    jana, creds, _ = await world.person("jana", locale=locale)
-    mention = IncomingMessage(
-        user_id=jana.id,
-        channel_id="town-square",
-        post_id="p1",
-        text="@calendar-bot hi",
-        is_dm=False,
-        mentions_bot=True,
-    )
-    await world.bot.dispatcher.on_message(mention)
-    greeting = await jana.next_bot_post(APP_PASSWORD_URL)
-    assert labels(greeting)[0] == t(locale, "greeting.connect")
-
-    await world.connect(jana, creds)
-    await world.bot.dispatcher.on_message(mention)
-    await jana.next_bot_post(t(locale, "dm_only.text", bot="calendar-bot"))
-    chatter = IncomingMessage(jana.id, "town-square", "p2", "lunch?", False, False)
-    await world.bot.dispatcher.on_message(chatter)
-    assert not [p for p in (await jana.bot_posts())[jana.seen :]]
 
 
 @pytest.mark.parametrize("locale", LOCALES)

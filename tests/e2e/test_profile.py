@@ -7,7 +7,7 @@ import pytest
 
 from calendar_bot.i18n import t
 from calendar_bot.views.split import POST_LIMIT
-from tests.e2e.harness import Person, World, full_text
+from tests.e2e.harness import Person, World, eventually, full_text, stored_user
 from tests.e2e.journeys import TODAY, at, event_ics, fixed_world, labels, menu_options, refetch
 
 __all__ = ["fixed_world"]
@@ -106,3 +106,24 @@ async def test_a_long_raw_answer_is_split(fixed_world: World) -> None:
     joined = "".join(p["message"] for p in parts)
     assert all(f"SUMMARY:Item {i}" in joined for i in range(40))
     assert not labels(parts[-1])
+
+
+async def test_a_profile_change_is_taken_without_a_message(fixed_world: World) -> None:
+    """A new language or zone in Mattermost reaches the stored settings through the
+    `user_updated` event, so reminders and the digest follow before the user writes again."""
+    world = fixed_world
+    pat = await _person_with_standup(world, "ru", "Europe/Moscow")
+    before = await stored_user(world, pat)
+    assert (before.settings.locale, before.settings.timezone) == ("ru", "Europe/Moscow")
+    zone = {
+        "useAutomaticTimezone": "false",
+        "manualTimezone": "Asia/Tokyo",
+        "automaticTimezone": "",
+    }
+    await pat.call("PUT", "/users/me/patch", {"locale": "en", "timezone": zone})
+
+    async def followed() -> bool:
+        user = await stored_user(world, pat)
+        return (user.settings.locale, user.settings.timezone) == ("en", "Asia/Tokyo")
+
+    await eventually(followed, what="the stored settings to follow the profile")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from calendar_bot.i18n import t
 from calendar_bot.views.onboarding import APP_PASSWORD_URL
-from tests.e2e.harness import World, full_text, stop_world
+from tests.e2e.harness import World, full_text, restart_bot, start_world, stop_world
 from tests.e2e.journeys import LOCALES, TOMORROW, at, event_ics, labels, slash, start_fixed_world
 from tests.support.servers import CalDAVServer
 
@@ -50,3 +51,38 @@ async def test_slash_commands_answer_in_the_dm(slash_world: World, locale: str) 
     await slash(olly, "/calendar")
     menu = await olly.next_bot_post(t(locale, "menu.prompt"))
     assert t(locale, "menu.today") in labels(menu)
+
+
+async def test_calendar_survives_restarts_without_a_duplicate(slash_world: World) -> None:
+    """The second start finds its command instead of creating another (which the server
+    refuses with 400), so the token is known and `/calendar` is still answered."""
+    world = slash_world
+    first = [c.token for c in world.emulator.store.commands.values()]
+    await restart_bot(world)
+    await restart_bot(world)
+    assert [c.token for c in world.emulator.store.commands.values()] == first
+    assert not [
+        r for r in world.emulator.requests if r.path == "/api/v4/commands" and r.status >= 400
+    ]
+    olly, _, _ = await world.person("olly", locale="en")
+    answer = await slash(olly, "/calendar")
+    assert answer["text"] == t("en", "command.sent_to_dm")
+
+
+async def test_a_bot_that_may_not_create_commands_still_serves_dms(
+    radicale: CalDAVServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A real server's default: the bot is no team admin, so `POST /commands` is 403. The bot
+    says once what the admin must do and serves DMs, buttons and dialogs as before."""
+    caplog.set_level(logging.WARNING, logger="calendar_bot")
+    world = await start_world(radicale, tmp_path, slash=True, members_manage_commands=False)
+    try:
+        assert world.emulator.store.commands == {}
+        lines = [r.getMessage() for r in caplog.records if "/calendar" in r.getMessage()]
+        assert len(lines) == 1, lines
+        assert "MM_SLASH_COMMAND_TOKEN" in lines[0]
+        assert f"{world.bot.settings.MM_ACTIONS_URL}/commands" in lines[0]
+        olly, creds, _ = await world.person("olly", locale="en")
+        await world.connect(olly, creds)  # greeting, button, dialog, verification
+    finally:
+        await stop_world(world)

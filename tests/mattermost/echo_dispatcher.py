@@ -13,6 +13,7 @@ from calendar_bot.inbound import (
     DialogResult,
     DialogSubmission,
     IncomingMessage,
+    ProfileChanged,
     RefusedAction,
     SlashCommand,
 )
@@ -25,6 +26,7 @@ class EchoDispatcher:
     actions: list[ActionClick | RefusedAction] = field(default_factory=list)
     dialogs: list[DialogSubmission] = field(default_factory=list)
     commands: list[SlashCommand] = field(default_factory=list)
+    profiles: list[ProfileChanged] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     reply: Callable[[IncomingMessage], Awaitable[None]] | None = None  # set by e2e tests
     on_click: Callable[[ActionClick], Awaitable[None]] | None = None  # set by e2e tests
@@ -33,6 +35,10 @@ class EchoDispatcher:
         self.messages.append(event)
         if self.reply is not None:
             await self.reply(event)
+        self.changed.set()
+
+    async def on_profile_changed(self, event: ProfileChanged) -> None:
+        self.profiles.append(event)
         self.changed.set()
 
     async def on_action(self, event: ActionClick | RefusedAction) -> ActionResult:

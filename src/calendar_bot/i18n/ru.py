@@ -94,7 +94,7 @@ MESSAGES: Final[dict[str, str]] = {
     ),
     "greeting.connect": "🔗 Подключить календарь",
     "greeting.by_message": "✉️ Отправить пароль сообщением",
-    "connect.dialog.title": "Подключение календаря",
+    "connect.dialog.title": "Подключение",
     "connect.dialog.intro": (
         "Нужен **пароль приложения**, а не обычный пароль от почты. Для Mail.ru создайте его"
         " здесь: {app_password_url}\n\n"
@@ -103,13 +103,13 @@ MESSAGES: Final[dict[str, str]] = {
     "connect.dialog.submit": "Подключить",
     "connect.field.email": "E-mail",
     "connect.field.email_help": "Адрес, с которым вы входите в календарь.",
-    "connect.field.password": "Пароль приложения",
+    "connect.field.password": "Пароль",
     "connect.field.password_help": "Mail.ru: Безопасность → Пароли для внешних приложений. Пароль от почты не подойдёт.",
     "connect.field.server": "Сервер",
     "connect.field.server_help": "Mail.ru: {url}. Яндекс, Nextcloud, iCloud и другие — «Другой», адрес ниже.",
     "connect.server.mailru": "Mail.ru Календарь",
     "connect.server.other": "Другой CalDAV-сервер",
-    "connect.field.url": "Адрес CalDAV-сервера",
+    "connect.field.url": "Адрес CalDAV",
     "connect.field.url_help": "Только для «Другой»: например, https://caldav.yandex.ru",
     "connect.error.auth": "Сервер не принял e-mail и пароль. Проверьте, что это пароль приложения, а не пароль от почты.",
     "connect.error.unreachable": "Не удалось связаться с сервером. Проверьте адрес или попробуйте чуть позже.",

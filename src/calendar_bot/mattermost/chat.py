@@ -14,6 +14,9 @@ from calendar_bot.views.message import OutMessage
 
 log = logging.getLogger(__name__)
 
+# ServiceSettings.PostEditTimeLimit refused the edit (api4/post.go `patchPost`).
+EDIT_TIME_LIMIT = "api.post.update_post.permissions_time_limit.app_error"
+
 KEY_PROP = "calendar_bot_key"
 KEYS_PROP = "calendar_bot_keys"  # every key a post carries when it joins several notices
 
@@ -94,7 +97,14 @@ class MattermostChat:
             text = split_message(text)[0]
         # A patch, not a PUT: it leaves what we do not own (pinning, files) alone. Empty props
         # clear the old buttons.
-        await self.client.patch_post(post_id, message=text, props=props)
+        try:
+            await self.client.patch_post(post_id, message=text, props=props)
+        except MattermostBadRequest as exc:
+            if exc.error_id != EDIT_TIME_LIMIT:
+                raise
+            # Past the server's PostEditTimeLimit the text may not change: say it anew.
+            log.info("post too old to edit; sending the new version as a new post")
+            await self.send_dm(user_id, message)
 
     async def delete_post(self, post_id: str) -> bool:
         return await self.client.delete_post(post_id)

@@ -24,7 +24,12 @@ _FENCE = re.compile(r"^\s*(```+|~~~+)")
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """At most `limit` UTF-8 bytes: the server checks dialog limits with Go's `len` (model
+    `OpenDialogRequest.IsValid`), so 24 means 12 Cyrillic letters."""
+    raw = text.encode("utf-8")
+    if len(raw) <= limit:
+        return text
+    return raw[: limit - len("…".encode())].decode("utf-8", errors="ignore") + "…"
 
 
 def split_message(text: str, limit: int = POST_MESSAGE_LIMIT) -> list[str]:

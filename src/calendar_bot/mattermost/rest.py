@@ -38,6 +38,7 @@ JSON = dict[str, Any]
 
 _RETRY_STATUSES = frozenset({500, 502, 503, 504})
 _MAX_RETRY_AFTER = 60.0
+POSTS_SINCE_LIMIT = 1000  # the most a `since` query answers with
 
 
 def chat_user_from_profile(profile: Mapping[str, Any]) -> ChatUser:
@@ -301,15 +302,27 @@ class MattermostClient:
         return True
 
     async def get_channel_posts(self, channel_id: str, *, since: int = 0) -> list[JSON]:
-        """Posts created or changed since `since` (Unix ms), oldest first."""
-        params = {"since": str(since)} if since else None
-        result: JSON = await self.request(
-            "GET", f"/channels/{quote(channel_id, safe='')}/posts", params=params
+        """Posts created or changed since `since` (Unix ms), oldest first. The server answers
+        a `since` query with at most 1,000 posts (`GetPostsSince`), so a full answer is
+        followed by another from the newest change seen, until nothing new comes back."""
+        found: dict[str, JSON] = {}
+        cursor = since
+        while True:
+            params = {"since": str(cursor)} if cursor else None
+            result: JSON = await self.request(
+                "GET", f"/channels/{quote(channel_id, safe='')}/posts", params=params
+            )
+            posts = result.get("posts") or {}
+            batch = [posts[i] for i in result.get("order") or list(posts) if i in posts]
+            fresh = [p for p in batch if str(p.get("id", "")) not in found]
+            found.update((str(p.get("id", "")), p) for p in batch)
+            if not since or len(batch) < POSTS_SINCE_LIMIT or not fresh:
+                break
+            # One ms back: another post may share the newest `update_at` seen.
+            cursor = max(int(p.get("update_at", 0)) for p in batch) - 1
+        return sorted(
+            found.values(), key=lambda p: (int(p.get("create_at", 0)), str(p.get("id", "")))
         )
-        posts = result.get("posts") or {}
-        order = result.get("order") or list(posts)
-        found = [posts[i] for i in order if i in posts]
-        return sorted(found, key=lambda p: (int(p.get("create_at", 0)), str(p.get("id", ""))))
 
     # ---- integrations ---------------------------------------------------------------
 
@@ -346,6 +359,14 @@ class MattermostClient:
             body["auto_complete_hint"] = auto_complete_hint
         result: JSON = await self.request("POST", "/commands", body=body)
         return result
+
+    async def list_own_commands(self, team_id: str) -> list[JSON]:
+        """The custom slash commands of the team this account may manage, tokens included
+        (`GET /commands?custom_only=true`; 403 without `manage_own_slash_commands`)."""
+        result = await self.request(
+            "GET", "/commands", params={"team_id": team_id, "custom_only": "true"}
+        )
+        return [c for c in result or [] if isinstance(c, dict)]
 
 
 def _parse_app_error(raw: bytes) -> tuple[str, str]:

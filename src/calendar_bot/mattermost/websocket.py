@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import random
+import re
 import time
 import zlib
 from collections import OrderedDict
@@ -25,7 +26,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from calendar_bot.inbound import Dispatcher, IncomingMessage
+from calendar_bot.inbound import Dispatcher, IncomingMessage, ProfileChanged
 from calendar_bot.mattermost.errors import MattermostError
 from calendar_bot.mattermost.metrics import WEBSOCKET_EVENTS
 from calendar_bot.mattermost.rest import MattermostClient
@@ -72,13 +73,14 @@ class WebSocketListener:
     ) -> None:
         self._client = client
         self._dispatcher = dispatcher
-        self._queues: list[asyncio.Queue[IncomingMessage]] = [
+        self._queues: list[asyncio.Queue[IncomingMessage | ProfileChanged]] = [
             asyncio.Queue(maxsize=queue_size) for _ in range(max(1, workers))
         ]
         self._ping_interval = ping_interval
         self._backoff_base = backoff_base
         self._backoff_max = backoff_max
         self._bot_id = ""
+        self._bot_mention = re.compile(r"(?!)")  # matches nothing until start() knows the name
         self._connection_id = ""
         self._next_seq = 0
         self._connected = False
@@ -111,6 +113,9 @@ class WebSocketListener:
     async def start(self) -> None:
         me = await self._client.get_me()
         self._bot_id = str(me["id"])
+        self._bot_mention = re.compile(
+            rf"(?<![\w@])@{re.escape(str(me.get('username') or ''))}(?![\w.\-])", re.I
+        )
         self._stopping.clear()
         self._tasks = [
             asyncio.create_task(self._worker(q), name=f"mm-ws-worker-{i}")
@@ -245,6 +250,12 @@ class WebSocketListener:
                 await self._resync(f"sequence gap (got {seq})")
         if event == "posted":
             await self._on_posted(message.get("data") or {})
+        elif event == "user_updated":
+            # `data.user` is an object here (app/user.go `sendUpdatedUserEvent`).
+            user = (message.get("data") or {}).get("user")
+            user_id = str(user.get("id") or "") if isinstance(user, dict) else ""
+            if user_id and user_id != self._bot_id:
+                await self._enqueue(ProfileChanged(user_id))
 
     async def _on_posted(self, data: Mapping[str, Any]) -> None:
         raw = data.get("post")
@@ -262,7 +273,10 @@ class WebSocketListener:
                 if isinstance(decoded, list):
                     mentions = [str(m) for m in decoded]
         is_dm = data.get("channel_type") == "D"
-        await self._accept(post, is_dm=is_dm, mentions_bot=self._bot_id in mentions)
+        # `mentions` also lists everyone for @channel, @all or @here; only a post that names
+        # the bot asks it something.
+        named = bool(self._bot_mention.search(str(post.get("message") or "")))
+        await self._accept(post, is_dm=is_dm, mentions_bot=self._bot_id in mentions and named)
 
     async def _accept(self, post: Mapping[str, Any], *, is_dm: bool, mentions_bot: bool) -> None:
         post_id = str(post.get("id") or "")
@@ -289,7 +303,11 @@ class WebSocketListener:
             root_id=str(post.get("root_id") or ""),
         )
         WEBSOCKET_EVENTS.labels("post").inc()
-        queue = self._queues[zlib.crc32(user_id.encode()) % len(self._queues)]
+        await self._enqueue(event)
+
+    async def _enqueue(self, event: IncomingMessage | ProfileChanged) -> None:
+        """Each user's events go to one queue, so they are handled in order."""
+        queue = self._queues[zlib.crc32(event.user_id.encode()) % len(self._queues)]
         await queue.put(event)
 
     async def _resync(self, why: str) -> None:
@@ -316,11 +334,14 @@ class WebSocketListener:
 
     # ---- workers --------------------------------------------------------------------
 
-    async def _worker(self, queue: asyncio.Queue[IncomingMessage]) -> None:
+    async def _worker(self, queue: asyncio.Queue[IncomingMessage | ProfileChanged]) -> None:
         while True:
             event = await queue.get()
             try:
-                await self._dispatcher.on_message(event)
+                if isinstance(event, ProfileChanged):
+                    await self._dispatcher.on_profile_changed(event)
+                else:
+                    await self._dispatcher.on_message(event)
             except asyncio.CancelledError:
                 raise
             except Exception:

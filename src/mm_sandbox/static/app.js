@@ -122,7 +122,7 @@
     $("login").hidden = true;
     $("chat").hidden = false;
     $("channel-title").textContent = "@" + state.peer.username;
-    $("me-name").textContent = "@" + state.me.username + " · " + (state.me.locale || "");
+    showProfile();
     connectSocket();
     await loadPosts();
     if (state.sandbox) {
@@ -130,6 +130,39 @@
       await refreshPanel();
     }
     $("message-input").focus();
+  }
+
+  // ---- the profile: time zone and language, as in Mattermost's own settings --------------
+
+  function zoneOf(user) {
+    const tz = user.timezone || {};
+    return tz.useAutomaticTimezone === "true" ? (tz.automaticTimezone || tz.manualTimezone || "")
+      : (tz.manualTimezone || tz.automaticTimezone || "");
+  }
+
+  function showProfile() {
+    $("me-name").textContent = "@" + state.me.username + " · " + (state.me.locale || "");
+    $("profile-timezone").value = zoneOf(state.me);
+    $("profile-locale").value = state.me.locale === "en" ? "en" : "ru";
+  }
+
+  async function saveProfile(event) {
+    event.preventDefault();
+    $("profile-state").textContent = "";
+    try {
+      state.me = (await api("PUT", "/api/v4/users/me/patch", {
+        locale: $("profile-locale").value,
+        timezone: {
+          useAutomaticTimezone: "false",
+          manualTimezone: $("profile-timezone").value.trim(),
+          automaticTimezone: "",
+        },
+      })).data;
+      showProfile();
+      $("profile-state").textContent = "saved";
+    } catch (e) {
+      $("profile-state").textContent = e.message;
+    }
   }
 
   async function loadPosts() {
@@ -605,6 +638,7 @@
 
   $("login-form").addEventListener("submit", signIn);
   $("logout").addEventListener("click", signOut);
+  $("profile-form").addEventListener("submit", saveProfile);
   $("composer").addEventListener("submit", send);
   $("message-input").addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey) send(event);
