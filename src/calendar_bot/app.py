@@ -73,9 +73,9 @@ class StoredReplayGuard:
         async with transaction(self._sessions) as store:
             return await store.callbacks.use(key, now=self._clock.now())
 
-    async def used(self, key: str) -> bool:
+    async def release(self, key: str) -> None:
         async with transaction(self._sessions) as store:
-            return await store.callbacks.used(key)
+            await store.callbacks.release(key)
 
 
 class BotApp:

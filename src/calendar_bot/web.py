@@ -149,24 +149,31 @@ async def _dialogs(request: web.Request) -> web.Response:
     nonce = payload.pop(DIALOG_NONCE, "")
     guard = request.app[_REPLAY]
     key = callback_key("d", nonce) if nonce else ""
-    if guard is not None and key and await guard.used(key):
+    claimed = guard is not None and bool(key)
+    # Claimed before it is handled, in one atomic insert: of two copies of a submission sent
+    # at the same instant exactly one goes through.
+    if guard is not None and claimed and not await guard.use(key):
         CALLBACKS.labels("dialog", "replayed").inc()
         refusal = await dispatcher.on_action(RefusedAction(user_id, "replayed"))
         return web.json_response({"error": refusal.ephemeral or "This form is no longer valid."})
     submission = data.get("submission")
     cancelled = data.get("cancelled") is True
-    result = await dispatcher.on_dialog(
-        DialogSubmission(
-            user_id=user_id,
-            channel_id=_text(data.get("channel_id")),
-            action=signed.action,
-            payload=payload,
-            submission=dict(submission) if isinstance(submission, dict) else {},
-            cancelled=cancelled,
+    went_through = False
+    try:
+        result = await dispatcher.on_dialog(
+            DialogSubmission(
+                user_id=user_id,
+                channel_id=_text(data.get("channel_id")),
+                action=signed.action,
+                payload=payload,
+                submission=dict(submission) if isinstance(submission, dict) else {},
+                cancelled=cancelled,
+            )
         )
-    )
-    if guard is not None and key and (cancelled or not (result.errors or result.error)):
-        await guard.use(key)  # done with: the same submission again is a replay
+        went_through = cancelled or not (result.errors or result.error)
+    finally:
+        if guard is not None and claimed and not went_through:
+            await guard.release(key)  # the form stays open: corrected, it may come again
     CALLBACKS.labels("dialog", "cancelled" if cancelled else "ok").inc()
     body: dict[str, Any] = {}
     if result.errors:

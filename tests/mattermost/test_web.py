@@ -239,8 +239,8 @@ class MemoryGuard:
         self.keys.add(key)
         return first
 
-    async def used(self, key: str) -> bool:
-        return key in self.keys
+    async def release(self, key: str) -> None:
+        self.keys.discard(key)
 
 
 def trigger(user_id: str, millis: int) -> str:

@@ -26,7 +26,9 @@ class ReplayGuard(Protocol):
         """Record `key` as used; True only for its first use (across replicas)."""
         ...
 
-    async def used(self, key: str) -> bool: ...
+    async def release(self, key: str) -> None:
+        """Forget a use: the claimed callback did not go through and may come again."""
+        ...
 
 
 def callback_key(kind: str, value: str) -> str:
