@@ -94,9 +94,11 @@ class BotDispatcher(ConnectHandlers, WizardHandlers, MeetingHandlers, SettingsHa
                 await self._say(event.user_id, common.generic_error(person.locale))
 
     async def on_action(self, event: ActionClick | RefusedAction) -> ActionResult:
-        person = await self._person(event.user_id)
         if isinstance(event, RefusedAction):
-            return ActionResult(ephemeral=common.button_expired(person.locale).text)
+            # No Mattermost lookup for a refusal: it must not spend the bot's request budget.
+            locale = await self._known_locale(event.user_id)
+            return ActionResult(ephemeral=common.button_expired(locale).text)
+        person = await self._person(event.user_id)
         async with self._lock(event.user_id):
             try:
                 return await self._action(event, person)

@@ -82,13 +82,35 @@ def _update_body(renderer: Renderer, result: ActionResult, user_id: str) -> dict
     return body
 
 
+# Refusals that cost nothing: no dispatcher, no Mattermost lookup, no log line. A context the
+# bot did not sign, or signed for someone else, never comes from a real click of that user.
+_UNSIGNED: frozenset[RefusalReason] = frozenset({"forged", "cross_user"})
+
+
+def _refuse_unsigned(kind: str, reason: RefusalReason) -> web.Response:
+    CALLBACKS.labels(kind, reason).inc()
+    return _json_error(403, "invalid context")
+
+
 async def _refuse_action(
     dispatcher: Dispatcher, user_id: str, reason: RefusalReason
 ) -> web.Response:
+    if reason in _UNSIGNED:
+        return _refuse_unsigned("action", reason)
     CALLBACKS.labels("action", reason).inc()
     result = await dispatcher.on_action(RefusedAction(user_id, reason))
     # Never an update here: a refused click changes nothing, not even the post.
     return web.json_response({"ephemeral_text": result.ephemeral} if result.ephemeral else {})
+
+
+async def _refuse_dialog(
+    dispatcher: Dispatcher, user_id: str, reason: RefusalReason
+) -> web.Response:
+    if reason in _UNSIGNED:
+        return _refuse_unsigned("dialog", reason)
+    CALLBACKS.labels("dialog", reason).inc()
+    refusal = await dispatcher.on_action(RefusedAction(user_id, reason))
+    return web.json_response({"error": refusal.ephemeral or "This form is no longer valid."})
 
 
 async def _actions(request: web.Request) -> web.Response:
@@ -138,13 +160,9 @@ async def _dialogs(request: web.Request) -> web.Response:
     try:
         signed = renderer.signer.verify_state(data.get("state"), user_id)
     except InvalidContext as refused:
-        CALLBACKS.labels("dialog", refused.reason).inc()
-        refusal = await dispatcher.on_action(RefusedAction(user_id, refused.reason))
-        return web.json_response({"error": refusal.ephemeral or "This form is no longer valid."})
+        return await _refuse_dialog(dispatcher, user_id, refused.reason)
     if _text(data.get("callback_id")) not in ("", signed.action):
-        CALLBACKS.labels("dialog", "forged").inc()
-        refusal = await dispatcher.on_action(RefusedAction(user_id, "forged"))
-        return web.json_response({"error": refusal.ephemeral or "This form is no longer valid."})
+        return await _refuse_dialog(dispatcher, user_id, "forged")
     payload = dict(signed.payload)
     nonce = payload.pop(DIALOG_NONCE, "")
     guard = request.app[_REPLAY]
@@ -153,9 +171,7 @@ async def _dialogs(request: web.Request) -> web.Response:
     # Claimed before it is handled, in one atomic insert: of two copies of a submission sent
     # at the same instant exactly one goes through.
     if guard is not None and claimed and not await guard.use(key):
-        CALLBACKS.labels("dialog", "replayed").inc()
-        refusal = await dispatcher.on_action(RefusedAction(user_id, "replayed"))
-        return web.json_response({"error": refusal.ephemeral or "This form is no longer valid."})
+        return await _refuse_dialog(dispatcher, user_id, "replayed")
     submission = data.get("submission")
     cancelled = data.get("cancelled") is True
     went_through = False
