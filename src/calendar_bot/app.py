@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from calendar_bot.caldav.addresses import AddressPolicy
 from calendar_bot.caldav.gateway import CalDAVGateway
 from calendar_bot.clock import Clock, SystemClock
 from calendar_bot.config import Settings
@@ -95,7 +96,12 @@ class BotApp:
         self.engine = create_engine(s.database_url)
         await migrate(self.engine)
         self.sessions = session_factory(self.engine)
-        self.gateway = CalDAVGateway(s.CALDAV_WORKERS, s.CALDAV_TIMEOUT, now=self.clock.now)
+        self.gateway = CalDAVGateway(
+            s.CALDAV_WORKERS,
+            s.CALDAV_TIMEOUT,
+            now=self.clock.now,
+            addresses=AddressPolicy(s.caldav_allowed_hosts),
+        )
         dm_channels: dict[str, str] = {}
         self.client = KnownChannelsClient(
             s.MATTERMOST_BASE_URL,
