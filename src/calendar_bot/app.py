@@ -24,6 +24,7 @@ from calendar_bot.mattermost.ratelimit import TokenBucket
 from calendar_bot.mattermost.render import Renderer
 from calendar_bot.mattermost.rest import MattermostClient
 from calendar_bot.mattermost.signing import ContextSigner
+from calendar_bot.mattermost.trigger_key import fetch_trigger_key
 from calendar_bot.mattermost.websocket import WebSocketListener
 from calendar_bot.scheduler import MinuteScheduler, NamedJob
 from calendar_bot.services.context import Context
@@ -145,6 +146,7 @@ class BotApp:
             self.renderer,
             command_token=lambda: self.slash_token or None,
             replay_guard=StoredReplayGuard(self.sessions, self.clock),
+            trigger_key=await fetch_trigger_key(self.client),
             health_checks={
                 "database": self._database_ok,
                 "websocket": self.listener.is_healthy,

@@ -26,6 +26,7 @@ from calendar_bot.mattermost.metrics import CALLBACKS
 from calendar_bot.mattermost.render import POST_MESSAGE_LIMIT, Renderer, split_message
 from calendar_bot.mattermost.replay import DIALOG_NONCE, ReplayGuard, callback_key, check_trigger
 from calendar_bot.mattermost.signing import InvalidContext
+from calendar_bot.mattermost.trigger_key import TriggerKey
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ _DISPATCHER: web.AppKey[Dispatcher] = web.AppKey("dispatcher", Dispatcher)
 _RENDERER = web.AppKey("renderer", Renderer)
 _REPLAY: web.AppKey[ReplayGuard | None] = web.AppKey("replay_guard")
 _WALL_CLOCK: web.AppKey[Callable[[], float]] = web.AppKey("wall_clock")
+_TRIGGER_KEY: web.AppKey[TriggerKey | None] = web.AppKey("trigger_key")
 
 
 def _json_error(status: int, message: str) -> web.Response:
@@ -129,7 +131,8 @@ async def _actions(request: web.Request) -> web.Response:
     guard = request.app[_REPLAY]
     if guard is not None:
         trigger_id = _text(data.get("trigger_id"))
-        reason = check_trigger(trigger_id, user_id, int(request.app[_WALL_CLOCK]() * 1000))
+        now_ms = int(request.app[_WALL_CLOCK]() * 1000)
+        reason = check_trigger(trigger_id, user_id, now_ms, request.app[_TRIGGER_KEY])
         if reason is None and not await guard.use(callback_key("t", trigger_id)):
             reason = "replayed"
         if reason is not None:
@@ -283,17 +286,20 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     replay_guard: ReplayGuard | None = None,
     wall_clock: Callable[[], float] = time.time,
+    trigger_key: TriggerKey | None = None,
 ) -> web.Application:
     """The bot's HTTP app. `command_token` returns the slash command's token (configured or
     returned when the command was registered); None or "" turns /commands off.
     With a `replay_guard`, every click must carry a fresh trigger id of the acting user, used
-    once, and a completed dialog cannot be submitted again. `wall_clock` is real time, which
+    once, and a completed dialog cannot be submitted again; with a `trigger_key` (the server's,
+    see trigger_key.py) the trigger id must be signed by it. `wall_clock` is real time, which
     Mattermost's trigger ids are stamped with (not the bot's domain clock)."""
     app = web.Application(client_max_size=max_body_bytes, middlewares=[_no_stack_traces])
     app[_DISPATCHER] = dispatcher
     app[_RENDERER] = renderer
     app[_REPLAY] = replay_guard
     app[_WALL_CLOCK] = wall_clock
+    app[_TRIGGER_KEY] = trigger_key
     commands = _make_commands(command_token)
     for prefix in ("", "/mattermost"):
         app.router.add_post(f"{prefix}/actions", _actions)

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from calendar_bot.clock import ManualClock
 from calendar_bot.inbound import ActionClick, RefusedAction
@@ -248,11 +251,16 @@ class MemoryGuard:
         self.keys.discard(key)
 
 
-def trigger(user_id: str, millis: int) -> str:
-    import base64
+SERVER_KEY = ec.generate_private_key(ec.SECP256R1())  # Mattermost's AsymmetricSigningKey
 
-    raw = f"client1:{user_id}:{millis}:c2lnbmF0dXJl"
-    return base64.b64encode(raw.encode()).decode()
+
+def trigger(
+    user_id: str, millis: int, key: ec.EllipticCurvePrivateKey = SERVER_KEY, client: str = ""
+) -> str:
+    """A trigger id as the server makes it, signed with `key`."""
+    head = f"{client or 'k' * 26}:{user_id}:{millis}:"
+    signature = key.sign(head.encode(), ec.ECDSA(hashes.SHA256()))
+    return base64.b64encode((head + base64.b64encode(signature).decode()).encode()).decode()
 
 
 NOW_S = 1_800_000_000.0
@@ -263,7 +271,13 @@ async def guarded(
     dispatcher: EchoDispatcher, renderer: Renderer
 ) -> AsyncIterator[tuple[Client, MemoryGuard]]:
     guard = MemoryGuard()
-    app = create_app(dispatcher, renderer, replay_guard=guard, wall_clock=lambda: NOW_S)
+    app = create_app(
+        dispatcher,
+        renderer,
+        replay_guard=guard,
+        wall_clock=lambda: NOW_S,
+        trigger_key=SERVER_KEY.public_key(),
+    )
     async with TestClient(TestServer(app, host="127.0.0.1")) as c:
         yield c, guard
 
@@ -289,6 +303,13 @@ async def test_replayed_click_is_refused_and_changes_nothing(
     [
         ("", "forged"),
         ("not base64!", "forged"),
+        # right format, user and age, but made by somebody else than the server
+        (trigger(ALICE, int(NOW_S * 1000), ec.generate_private_key(ec.SECP256R1())), "forged"),
+        (
+            base64.b64encode(f"{'k' * 26}:{ALICE}:{int(NOW_S * 1000)}:c2ln".encode()).decode(),
+            "forged",
+        ),
+        (trigger(ALICE, int(NOW_S * 1000), client="client1"), "forged"),
         (trigger(BOB, int(NOW_S * 1000)), "cross_user"),
         (trigger(ALICE, int(NOW_S * 1000) - 11 * 60 * 1000), "expired"),
     ],
