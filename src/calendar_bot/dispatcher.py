@@ -149,8 +149,12 @@ class BotDispatcher(ConnectHandlers, WizardHandlers, MeetingHandlers, SettingsHa
         conversation = await self._conversation(user_id)
         state = conversation.state if conversation else ""
         if state == STATE_CONNECT_PASSWORD and conversation is not None:
-            await self._typed_password(event, person, conversation.data)
-            return
+            if command_of(event.text) is None:
+                await self._typed_password(event, person, conversation.data)
+                return
+            # A command word is never taken for a password (an app password is not "today"):
+            # the typed connect is left, and the command done.
+            await self._clear(user_id)
         if state == STATE_CONNECT_EMAIL:
             await self._typed_email(event, person)
             return

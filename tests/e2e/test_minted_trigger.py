@@ -13,6 +13,7 @@ import aiohttp
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from calendar_bot.i18n import t
 from calendar_bot.storage.repositories import transaction
 from calendar_bot.views import actions
 from tests.e2e.harness import World
@@ -53,3 +54,25 @@ async def test_a_leaked_context_with_a_minted_trigger_is_refused(world: World) -
         async with http.post(url, json=body | {"trigger_id": genuine}) as clicked:
             assert clicked.status == 200
     assert await conversation_state(world, alice.id) != ""
+
+
+async def test_a_command_word_is_never_taken_for_a_typed_password(world: World) -> None:
+    """What the minted click was for: in typed-password mode her next "today" went to
+    CalDAV as her password. A command word leaves the typed connect and is done."""
+    alice, creds, _ = await world.person("alice", locale="en")
+    await world.connect(alice, creds)
+    context = world.bot.renderer.signer.sign(actions.CONNECT_BY_MESSAGE, alice.id)
+    genuine = world.emulator.context.triggers.issue(alice.id)[1]
+    url = f"http://127.0.0.1:{world.bot.http_port}/actions"
+    body = {"user_id": alice.id, "channel_id": alice.channel_id, "context": context}
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(url, json=body | {"trigger_id": genuine}) as clicked,
+    ):
+        assert clicked.status == 200
+    await alice.next_bot_post(creds.username)  # "send your app password as a message"
+    await alice.say("today")
+    answer = await alice.next_bot_post()  # today's meetings (none), not a connect attempt
+    assert answer["message"] != t("en", "connect.password_not_deleted")
+    assert t("en", "connect.failed", reason="")[:10] not in answer["message"]
+    assert await conversation_state(world, alice.id) == ""
