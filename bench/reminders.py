@@ -43,7 +43,8 @@ LEAD = 15
 HREF = "https://caldav.example.test/{user}/work/"
 
 
-async def seed(db_url: str, vault: Vault, people: list[list[str]]) -> None:
+async def seed(db_url: str, vault: Vault, people: list[list[str]], mark: datetime = MARK) -> None:
+    """Each person with one meeting whose reminder falls due at `mark`."""
     engine = create_engine(db_url)
     await migrate(engine)
     sessions = session_factory(engine)
@@ -51,7 +52,7 @@ async def seed(db_url: str, vault: Vault, people: list[list[str]]) -> None:
         locale="en", timezone="Europe/Moscow", reminder_minutes=(LEAD,), digest_enabled=False
     )
     password_enc = vault.encrypt("unused")
-    earlier = MARK - timedelta(hours=1)
+    earlier = mark - timedelta(hours=1)
     for first in range(0, len(people), 500):
         async with transaction(sessions) as store:
             for user_id, channel_id in people[first : first + 500]:
@@ -68,11 +69,11 @@ async def seed(db_url: str, vault: Vault, people: list[list[str]]) -> None:
                 await store.users.mark_baseline_done(user_id, now=earlier)
                 # not due for a poll during the bench: only reminders are measured
                 await store.users.mark_polled(
-                    user_id, polled_at=earlier, next_poll_at=MARK + timedelta(days=1)
+                    user_id, polled_at=earlier, next_poll_at=mark + timedelta(days=1)
                 )
                 await store.users.set_dm_channel(user_id, channel_id)
                 await store.calendars.replace(user_id, [CalendarRef(href=href, name="Work")])
-                start = MARK + timedelta(minutes=LEAD)
+                start = mark + timedelta(minutes=LEAD)
                 await store.snapshot.replace_calendar(
                     user_id,
                     href,

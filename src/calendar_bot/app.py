@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from calendar_bot.caldav.addresses import AddressPolicy
 from calendar_bot.caldav.gateway import CalDAVGateway
 from calendar_bot.clock import Clock, SystemClock
 from calendar_bot.config import ConfigError, Settings
@@ -24,6 +25,7 @@ from calendar_bot.mattermost.render import Renderer
 from calendar_bot.mattermost.rest import MattermostClient
 from calendar_bot.mattermost.signing import ContextSigner
 from calendar_bot.mattermost.slash_command import ensure_slash_command
+from calendar_bot.mattermost.trigger_key import fetch_trigger_key
 from calendar_bot.mattermost.websocket import WebSocketListener
 from calendar_bot.scheduler import MinuteScheduler, NamedJob
 from calendar_bot.services.context import Context
@@ -76,9 +78,9 @@ class StoredReplayGuard:
         async with transaction(self._sessions) as store:
             return await store.callbacks.use(key, now=self._clock.now())
 
-    async def used(self, key: str) -> bool:
+    async def release(self, key: str) -> None:
         async with transaction(self._sessions) as store:
-            return await store.callbacks.used(key)
+            await store.callbacks.release(key)
 
 
 class BotApp:
@@ -106,6 +108,7 @@ class BotApp:
             s.CALDAV_TIMEOUT,
             now=self.clock.now,
             poll_deadline=s.poll_user_deadline,
+            addresses=AddressPolicy(s.caldav_allowed_hosts),
         )
         dm_channels: dict[str, str] = {}
         self.client = KnownChannelsClient(
@@ -151,6 +154,7 @@ class BotApp:
             self.renderer,
             command_token=lambda: self.slash_token or None,
             replay_guard=StoredReplayGuard(self.sessions, self.clock),
+            trigger_key=await fetch_trigger_key(self.client),
             health_checks={
                 "database": self._database_ok,
                 "websocket": self.listener.is_healthy,

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from calendar_bot.caldav.addresses import parse_allowed_hosts
+
 
 class ConfigError(Exception):
     """One clear, secret-free line naming the variable that is wrong."""
@@ -50,6 +52,10 @@ class Settings(BaseSettings):
     MM_RATE_LIMIT_BURST: int = Field(100, ge=1, le=10000)
     MM_SLASH_COMMAND_TEAM_ID: str = ""
     MM_SLASH_COMMAND_TOKEN: SecretStr = SecretStr("")
+    # Host names, IP addresses or networks (CIDR) of CalDAV servers that are not public:
+    # every other server must have public addresses only (the "Other server" URL is typed
+    # by users, and the bot sends their password there).
+    CALDAV_ALLOWED_HOSTS: str = ""
     CALDAV_WORKERS: int = Field(16, ge=1, le=512)
     CALDAV_TIMEOUT: float = Field(20.0, gt=0, le=300)
     # One user's whole poll, every request to the last byte; unset: half of CHECK_INTERVAL,
@@ -70,6 +76,12 @@ class Settings(BaseSettings):
     @classmethod
     def _caldav_url(cls, value: str) -> str:
         return _http_url(value, "CALDAV_BASE_URL")
+
+    @field_validator("CALDAV_ALLOWED_HOSTS")
+    @classmethod
+    def _allowed_hosts(cls, value: str) -> str:
+        parse_allowed_hosts(value)
+        return value
 
     @field_validator("MATTERMOST_BASE_URL", "MM_ACTIONS_URL")
     @classmethod
@@ -110,6 +122,10 @@ class Settings(BaseSettings):
         from calendar_bot.storage.db import database_url_from
 
         return database_url_from(self.DB_PATH, self.DATABASE_URL or None)
+
+    @property
+    def caldav_allowed_hosts(self) -> tuple[str, ...]:
+        return parse_allowed_hosts(self.CALDAV_ALLOWED_HOSTS)
 
     def actions_secret(self) -> bytes:
         """The HMAC key material for signed button contexts."""

@@ -121,9 +121,11 @@ class BotDispatcher(ConnectHandlers, WizardHandlers, MeetingHandlers, SettingsHa
                 log.exception("profile update of %s failed", event.user_id)
 
     async def on_action(self, event: ActionClick | RefusedAction) -> ActionResult:
-        person = await self._person(event.user_id)
         if isinstance(event, RefusedAction):
-            return ActionResult(ephemeral=common.button_expired(person.locale).text)
+            # No Mattermost lookup for a refusal: it must not spend the bot's request budget.
+            locale = await self._known_locale(event.user_id)
+            return ActionResult(ephemeral=common.button_expired(locale).text)
+        person = await self._person(event.user_id)
         async with self._lock(event.user_id):
             try:
                 return await self._action(event, person)
@@ -174,8 +176,12 @@ class BotDispatcher(ConnectHandlers, WizardHandlers, MeetingHandlers, SettingsHa
         conversation = await self._conversation(user_id)
         state = conversation.state if conversation else ""
         if state == STATE_CONNECT_PASSWORD and conversation is not None:
-            await self._typed_password(event, person, conversation.data)
-            return
+            if command_of(event.text) is None:
+                await self._typed_password(event, person, conversation.data)
+                return
+            # A command word is never taken for a password (an app password is not "today"):
+            # the typed connect is left, and the command done.
+            await self._clear(user_id)
         if state == STATE_CONNECT_EMAIL:
             await self._typed_email(event, person)
             return

@@ -26,6 +26,7 @@ from calendar_bot.mattermost.metrics import CALLBACKS
 from calendar_bot.mattermost.render import POST_MESSAGE_LIMIT, Renderer, split_message
 from calendar_bot.mattermost.replay import DIALOG_NONCE, ReplayGuard, callback_key, check_trigger
 from calendar_bot.mattermost.signing import InvalidContext
+from calendar_bot.mattermost.trigger_key import TriggerKey
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ _DISPATCHER: web.AppKey[Dispatcher] = web.AppKey("dispatcher", Dispatcher)
 _RENDERER = web.AppKey("renderer", Renderer)
 _REPLAY: web.AppKey[ReplayGuard | None] = web.AppKey("replay_guard")
 _WALL_CLOCK: web.AppKey[Callable[[], float]] = web.AppKey("wall_clock")
+_TRIGGER_KEY: web.AppKey[TriggerKey | None] = web.AppKey("trigger_key")
 
 
 def _json_error(status: int, message: str) -> web.Response:
@@ -82,13 +84,35 @@ def _update_body(renderer: Renderer, result: ActionResult, user_id: str) -> dict
     return body
 
 
+# Refusals that cost nothing: no dispatcher, no Mattermost lookup, no log line. A context the
+# bot did not sign, or signed for someone else, never comes from a real click of that user.
+_UNSIGNED: frozenset[RefusalReason] = frozenset({"forged", "cross_user"})
+
+
+def _refuse_unsigned(kind: str, reason: RefusalReason) -> web.Response:
+    CALLBACKS.labels(kind, reason).inc()
+    return _json_error(403, "invalid context")
+
+
 async def _refuse_action(
     dispatcher: Dispatcher, user_id: str, reason: RefusalReason
 ) -> web.Response:
+    if reason in _UNSIGNED:
+        return _refuse_unsigned("action", reason)
     CALLBACKS.labels("action", reason).inc()
     result = await dispatcher.on_action(RefusedAction(user_id, reason))
     # Never an update here: a refused click changes nothing, not even the post.
     return web.json_response({"ephemeral_text": result.ephemeral} if result.ephemeral else {})
+
+
+async def _refuse_dialog(
+    dispatcher: Dispatcher, user_id: str, reason: RefusalReason
+) -> web.Response:
+    if reason in _UNSIGNED:
+        return _refuse_unsigned("dialog", reason)
+    CALLBACKS.labels("dialog", reason).inc()
+    refusal = await dispatcher.on_action(RefusedAction(user_id, reason))
+    return web.json_response({"error": refusal.ephemeral or "This form is no longer valid."})
 
 
 async def _actions(request: web.Request) -> web.Response:
@@ -107,7 +131,8 @@ async def _actions(request: web.Request) -> web.Response:
     guard = request.app[_REPLAY]
     if guard is not None:
         trigger_id = _text(data.get("trigger_id"))
-        reason = check_trigger(trigger_id, user_id, int(request.app[_WALL_CLOCK]() * 1000))
+        now_ms = int(request.app[_WALL_CLOCK]() * 1000)
+        reason = check_trigger(trigger_id, user_id, now_ms, request.app[_TRIGGER_KEY])
         if reason is None and not await guard.use(callback_key("t", trigger_id)):
             reason = "replayed"
         if reason is not None:
@@ -138,35 +163,36 @@ async def _dialogs(request: web.Request) -> web.Response:
     try:
         signed = renderer.signer.verify_state(data.get("state"), user_id)
     except InvalidContext as refused:
-        CALLBACKS.labels("dialog", refused.reason).inc()
-        refusal = await dispatcher.on_action(RefusedAction(user_id, refused.reason))
-        return web.json_response({"error": refusal.ephemeral or "This form is no longer valid."})
+        return await _refuse_dialog(dispatcher, user_id, refused.reason)
     if _text(data.get("callback_id")) not in ("", signed.action):
-        CALLBACKS.labels("dialog", "forged").inc()
-        refusal = await dispatcher.on_action(RefusedAction(user_id, "forged"))
-        return web.json_response({"error": refusal.ephemeral or "This form is no longer valid."})
+        return await _refuse_dialog(dispatcher, user_id, "forged")
     payload = dict(signed.payload)
     nonce = payload.pop(DIALOG_NONCE, "")
     guard = request.app[_REPLAY]
     key = callback_key("d", nonce) if nonce else ""
-    if guard is not None and key and await guard.used(key):
-        CALLBACKS.labels("dialog", "replayed").inc()
-        refusal = await dispatcher.on_action(RefusedAction(user_id, "replayed"))
-        return web.json_response({"error": refusal.ephemeral or "This form is no longer valid."})
+    claimed = guard is not None and bool(key)
+    # Claimed before it is handled, in one atomic insert: of two copies of a submission sent
+    # at the same instant exactly one goes through.
+    if guard is not None and claimed and not await guard.use(key):
+        return await _refuse_dialog(dispatcher, user_id, "replayed")
     submission = data.get("submission")
     cancelled = data.get("cancelled") is True
-    result = await dispatcher.on_dialog(
-        DialogSubmission(
-            user_id=user_id,
-            channel_id=_text(data.get("channel_id")),
-            action=signed.action,
-            payload=payload,
-            submission=dict(submission) if isinstance(submission, dict) else {},
-            cancelled=cancelled,
+    went_through = False
+    try:
+        result = await dispatcher.on_dialog(
+            DialogSubmission(
+                user_id=user_id,
+                channel_id=_text(data.get("channel_id")),
+                action=signed.action,
+                payload=payload,
+                submission=dict(submission) if isinstance(submission, dict) else {},
+                cancelled=cancelled,
+            )
         )
-    )
-    if guard is not None and key and (cancelled or not (result.errors or result.error)):
-        await guard.use(key)  # done with: the same submission again is a replay
+        went_through = cancelled or not (result.errors or result.error)
+    finally:
+        if guard is not None and claimed and not went_through:
+            await guard.release(key)  # the form stays open: corrected, it may come again
     CALLBACKS.labels("dialog", "cancelled" if cancelled else "ok").inc()
     body: dict[str, Any] = {}
     if result.errors:
@@ -260,17 +286,20 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     replay_guard: ReplayGuard | None = None,
     wall_clock: Callable[[], float] = time.time,
+    trigger_key: TriggerKey | None = None,
 ) -> web.Application:
     """The bot's HTTP app. `command_token` returns the slash command's token (configured or
     returned when the command was registered); None or "" turns /commands off.
     With a `replay_guard`, every click must carry a fresh trigger id of the acting user, used
-    once, and a completed dialog cannot be submitted again. `wall_clock` is real time, which
+    once, and a completed dialog cannot be submitted again; with a `trigger_key` (the server's,
+    see trigger_key.py) the trigger id must be signed by it. `wall_clock` is real time, which
     Mattermost's trigger ids are stamped with (not the bot's domain clock)."""
     app = web.Application(client_max_size=max_body_bytes, middlewares=[_no_stack_traces])
     app[_DISPATCHER] = dispatcher
     app[_RENDERER] = renderer
     app[_REPLAY] = replay_guard
     app[_WALL_CLOCK] = wall_clock
+    app[_TRIGGER_KEY] = trigger_key
     commands = _make_commands(command_token)
     for prefix in ("", "/mattermost"):
         app.router.add_post(f"{prefix}/actions", _actions)

@@ -1,17 +1,19 @@
 """Trigger IDs: the short-lived credential an action or command hands to `dialogs/open`.
 
-The server's format is base64("<clientId>:<userId>:<millis>:" + base64(ECDSA signature)); the
-emulator signs with HMAC instead, which changes nothing a client can observe.
+As the server: base64("<clientId>:<userId>:<millis>:" + base64(ECDSA signature)), signed
+with a P-256 key (the server's AsymmetricSigningKey) over SHA-256 of the part before the
+signature; the public key is published as `AsymmetricSigningPublicKey` in the client config.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from .errors import AppError
 from .ids import new_id
@@ -37,15 +39,23 @@ def _decode_error(reason: str) -> AppError:
 
 class TriggerIds:
     def __init__(self, now: Callable[[], float], lifetime: float = TRIGGER_ID_LIFETIME) -> None:
-        self._key = secrets.token_bytes(32)
+        self._key = ec.generate_private_key(ec.SECP256R1())
         self._now = now
         self.lifetime = lifetime
+
+    @property
+    def public_key(self) -> str:
+        """base64 of the DER SubjectPublicKeyInfo, as the server publishes it."""
+        der = self._key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return base64.b64encode(der).decode("ascii")
 
     def issue(self, user_id: str) -> tuple[str, str]:
         """A (client ID, trigger ID) pair bound to `user_id`."""
         client_id = new_id()
         head = f"{client_id}:{user_id}:{int(self._now() * 1000)}:"
-        sig = hmac.new(self._key, head.encode(), hashlib.sha256).digest()
+        sig = self._key.sign(head.encode(), ec.ECDSA(hashes.SHA256()))
         raw = head + base64.b64encode(sig).decode("ascii")
         return client_id, base64.b64encode(raw.encode()).decode("ascii")
 
@@ -64,9 +74,10 @@ class TriggerIds:
         except ValueError:
             raise _decode_error("signature_decode_failed") from None
         head = f"{client_id}:{user_id}:{millis_text}:"
-        expected = hmac.new(self._key, head.encode(), hashlib.sha256).digest()
-        if not hmac.compare_digest(sig, expected):
-            raise _decode_error("verify_signature_failed")
+        try:
+            self._key.public_key().verify(sig, head.encode(), ec.ECDSA(hashes.SHA256()))
+        except InvalidSignature:
+            raise _decode_error("verify_signature_failed") from None
         if self._now() * 1000 - millis > self.lifetime * 1000:
             raise AppError(
                 "interactive_message.decode_trigger_id.expired",

@@ -254,6 +254,9 @@ async def start_world(
     )
     if slash:
         limits["MM_SLASH_COMMAND_TEAM_ID"] = emulator.team_id
+    # Radicale, the fault proxies and the test servers all listen on this machine: allowed
+    # explicitly, as an operator allows an internal server.
+    env.setdefault("CALDAV_ALLOWED_HOSTS", "127.0.0.1")
     settings = load_settings(
         MATTERMOST_BASE_URL=emulator.base_url,
         MATTERMOST_BOT_TOKEN=token,

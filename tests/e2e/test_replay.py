@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import time
-
 import aiohttp
 
 from calendar_bot.views import actions, common
 from tests.e2e.harness import Person, World, eventually
 
 
-def trigger_for(user_id: str) -> str:
-    """A trigger id in Mattermost's format, as the server stamps each click."""
-    raw = f"replayclient:{user_id}:{int(time.time() * 1000)}:c2ln"
-    return base64.b64encode(raw.encode()).decode()
+def trigger_for(world: World, user_id: str) -> str:
+    """A trigger id the server made for a click of this user (captured, say, on the way)."""
+    return world.emulator.context.triggers.issue(user_id)[1]
 
 
 async def count_after(person: Person, before: int) -> int | None:
@@ -30,7 +26,7 @@ async def test_replayed_click_is_refused(world: World) -> None:
         "user_id": alice.id,
         "channel_id": alice.channel_id,
         "post_id": "",
-        "trigger_id": trigger_for(alice.id),
+        "trigger_id": trigger_for(world, alice.id),
         "context": world.bot.renderer.signer.sign(actions.MENU_TODAY, alice.id),
     }
     url = f"http://127.0.0.1:{world.bot.http_port}/actions"

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from calendar_bot.clock import ManualClock
 from calendar_bot.inbound import ActionClick, RefusedAction
@@ -125,13 +128,18 @@ async def test_refused_click_changes_nothing(
     else:
         clock.advance(timedelta(days=8))
     response = await client.post("/actions", json=action_body(context, user))
-    assert response.status == 200
     body = await response.json()
     assert "update" not in body
-    expected = "forged" if case == "tampered" else case
-    assert body == {"ephemeral_text": f"refused:{expected}"}
-    assert dispatcher.actions == [RefusedAction(user, expected)]  # type: ignore[arg-type]
     assert not any(isinstance(a, ActionClick) for a in dispatcher.actions)
+    if case == "expired":
+        # Signed by the bot for this very user: told, in their language, that it is stale.
+        assert response.status == 200
+        assert body == {"ephemeral_text": "refused:expired"}
+        assert dispatcher.actions == [RefusedAction(user, "expired")]
+    else:
+        # Not the bot's context, or not this user's: refused at the door, nobody looked up.
+        assert response.status == 403
+        assert dispatcher.actions == []
 
 
 async def test_dialog_submission_and_cancel(
@@ -169,8 +177,8 @@ async def test_dialog_with_bad_state_is_refused(
         "/dialogs",
         json={"callback_id": "connect.submit", "state": state, "user_id": ALICE, "submission": {}},
     )
-    assert (await response.json()) == {"error": "refused:cross_user"}
-    assert dispatcher.dialogs == []
+    assert response.status == 403
+    assert dispatcher.dialogs == [] and dispatcher.actions == []
 
 
 async def test_slash_command_checks_token(client: Client, dispatcher: EchoDispatcher) -> None:
@@ -239,15 +247,20 @@ class MemoryGuard:
         self.keys.add(key)
         return first
 
-    async def used(self, key: str) -> bool:
-        return key in self.keys
+    async def release(self, key: str) -> None:
+        self.keys.discard(key)
 
 
-def trigger(user_id: str, millis: int) -> str:
-    import base64
+SERVER_KEY = ec.generate_private_key(ec.SECP256R1())  # Mattermost's AsymmetricSigningKey
 
-    raw = f"client1:{user_id}:{millis}:c2lnbmF0dXJl"
-    return base64.b64encode(raw.encode()).decode()
+
+def trigger(
+    user_id: str, millis: int, key: ec.EllipticCurvePrivateKey = SERVER_KEY, client: str = ""
+) -> str:
+    """A trigger id as the server makes it, signed with `key`."""
+    head = f"{client or 'k' * 26}:{user_id}:{millis}:"
+    signature = key.sign(head.encode(), ec.ECDSA(hashes.SHA256()))
+    return base64.b64encode((head + base64.b64encode(signature).decode()).encode()).decode()
 
 
 NOW_S = 1_800_000_000.0
@@ -258,7 +271,13 @@ async def guarded(
     dispatcher: EchoDispatcher, renderer: Renderer
 ) -> AsyncIterator[tuple[Client, MemoryGuard]]:
     guard = MemoryGuard()
-    app = create_app(dispatcher, renderer, replay_guard=guard, wall_clock=lambda: NOW_S)
+    app = create_app(
+        dispatcher,
+        renderer,
+        replay_guard=guard,
+        wall_clock=lambda: NOW_S,
+        trigger_key=SERVER_KEY.public_key(),
+    )
     async with TestClient(TestServer(app, host="127.0.0.1")) as c:
         yield c, guard
 
@@ -284,6 +303,13 @@ async def test_replayed_click_is_refused_and_changes_nothing(
     [
         ("", "forged"),
         ("not base64!", "forged"),
+        # right format, user and age, but made by somebody else than the server
+        (trigger(ALICE, int(NOW_S * 1000), ec.generate_private_key(ec.SECP256R1())), "forged"),
+        (
+            base64.b64encode(f"{'k' * 26}:{ALICE}:{int(NOW_S * 1000)}:c2ln".encode()).decode(),
+            "forged",
+        ),
+        (trigger(ALICE, int(NOW_S * 1000), client="client1"), "forged"),
         (trigger(BOB, int(NOW_S * 1000)), "cross_user"),
         (trigger(ALICE, int(NOW_S * 1000) - 11 * 60 * 1000), "expired"),
     ],
@@ -298,7 +324,10 @@ async def test_click_needs_a_fresh_trigger_of_the_acting_user(
     client, _ = guarded
     body = action_body(renderer.signer.sign("logout", ALICE)) | {"trigger_id": trigger_id}
     response = await client.post("/actions", json=body)
-    assert await response.json() == {"ephemeral_text": f"refused:{reason}"}
+    if reason == "expired":
+        assert await response.json() == {"ephemeral_text": f"refused:{reason}"}
+    else:  # a trigger id Mattermost could not have sent for this click
+        assert response.status == 403
     assert not any(isinstance(a, ActionClick) for a in dispatcher.actions)
 
 

@@ -123,3 +123,20 @@ async def test_concurrent_sync_transactions_do_not_lose_writes(
         for user in users:
             assert await store.snapshot.load(user) == [occurrence()]
         assert await store.outbox.pending_count() == len(users)
+
+
+async def test_one_replica_claims_a_dialog_and_a_release_reopens_it(
+    replicas: list[Factory],
+) -> None:
+    """What /dialogs relies on: a submission is claimed before it is handled, by exactly one
+    of the copies racing for it, and a claim given back (field errors) can be taken again."""
+    from calendar_bot.app import StoredReplayGuard
+    from calendar_bot.clock import ManualClock
+
+    guards = [StoredReplayGuard(factory, ManualClock(NOW)) for factory in replicas]
+    key = "d:" + "0" * 64
+    first = await asyncio.gather(*(guard.use(key) for guard in guards))
+    assert sorted(first) == [False] * (REPLICAS - 1) + [True]
+    await guards[1].release(key)
+    again = await asyncio.gather(*(guard.use(key) for guard in guards))
+    assert sorted(again) == [False] * (REPLICAS - 1) + [True]

@@ -42,7 +42,6 @@ def test_known_provider_beats_an_earlier_plain_link() -> None:
     assert (
         find_join_link(
             "https://intranet.example.com/agenda",  # URL property: a plain page
-            "",
             "Room 5",
             "Agenda: https://docs.example.com/x\nJoin: https://telemost.yandex.ru/j/777",
         )
@@ -57,9 +56,19 @@ def test_earlier_field_wins_among_providers() -> None:
     )
 
 
-def test_any_https_url_is_the_fallback_but_not_plain_http() -> None:
-    assert find_join_link(None, "", "http://insecure.example/x", "see https://a.example/room") == (
-        "https://a.example/room"
+def test_a_plain_link_is_a_join_link_only_in_the_conference_properties() -> None:
+    # Anyone who can invite can put any link in a description: it is not the meeting's.
+    assert find_join_link(None, "Room 5", "see https://a.example/room") is None
+    assert find_join_link("https://tickets.example/x", "", "") is None
+    assert find_join_link("", "", "", conference="https://corp.example/call/1") == (
+        "https://corp.example/call/1"
     )
-    assert find_join_link("", "", "Room 5", "no links here") is None
-    assert find_join_link("http://only-http.example/x") is None
+    assert find_join_link("", "", "", conference="http://corp.example/call/1") is None
+    assert find_join_link("", "", "no links here") is None
+
+
+def test_a_provider_link_in_the_conference_properties_comes_first() -> None:
+    assert (
+        find_join_link("https://zoom.us/j/1", conference="https://meet.google.com/aaa-bbbb-ccc")
+        == "https://meet.google.com/aaa-bbbb-ccc"
+    )

@@ -101,3 +101,21 @@ def test_all_day_events_are_all_day_in_any_zone() -> None:
 def test_format_duration(minutes: int, ru: str, en: str) -> None:
     assert format_duration(minutes, "ru") == ru
     assert format_duration(minutes, "en") == en
+
+
+def test_calendar_text_is_shown_as_written() -> None:
+    quoted = md_quote(
+        "# Head\n```\n    code\n1. one\n- two\n===\n![p](https://t.example/p.png) @all a@b.example"
+    )
+    assert quoted.splitlines() == [
+        "> \\# Head",
+        "> \\`\\`\\`",
+        "> code",  # no indented code block
+        "> 1\\. one",
+        "> \\- two",
+        "> \\===",
+        "> \\!\\[p\\](`https://t.example/p.png`) @\u200ball a@b.example",
+    ]
+    assert md_inline("[x](https://e.example/a_b) @channel") == (
+        "\\[x\\](`https://e.example/a_b`) @\u200bchannel"
+    )

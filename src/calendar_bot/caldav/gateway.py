@@ -28,6 +28,7 @@ from typing import TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
 from calendar_bot.caldav import davxml, writes
+from calendar_bot.caldav.addresses import AddressPolicy
 from calendar_bot.caldav.discovery import (
     fetch_home_listing,
     find_home,
@@ -94,7 +95,8 @@ class CalDAVGateway:
     and read; `poll_deadline` bounds one user's whole poll (every request of a `sync`, to
     the last byte: a server trickling its answer never trips `timeout`); `cached_calendars`
     bounds how many calendars keep their fetched objects in memory; `parse_threads` run the
-    iCalendar parsing and expansion."""
+    iCalendar parsing and expansion; `addresses` says which servers may be reached (None:
+    any, for tools and tests; the bot always passes one)."""
 
     def __init__(
         self,
@@ -105,8 +107,9 @@ class CalDAVGateway:
         poll_deadline: float | None = None,
         cached_calendars: int = 1000,
         parse_threads: int = 2,
+        addresses: AddressPolicy | None = None,
     ) -> None:
-        self._transport = Transport(max_connections, timeout)
+        self._transport = Transport(max_connections, timeout, addresses)
         self._cpu = ThreadPoolExecutor(max_workers=parse_threads, thread_name_prefix="ical")
         self._clients: dict[ClientKey, _UserClient] = {}
         self._now = now or (lambda: datetime.now(UTC))

@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
+from calendar_bot.caldav.addresses import AddressPolicy, GuardedResolver
 from calendar_bot.ports import ServerUnreachable
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,9 @@ class Transport:
     """The connections of every user: at most `limit` requests at once, each socket
     operation bounded by `timeout` seconds (waiting for a free connection is not)."""
 
-    def __init__(self, limit: int, timeout: float) -> None:
+    def __init__(self, limit: int, timeout: float, policy: AddressPolicy | None = None) -> None:
         self._limit = limit
+        self.policy = policy  # None: any address (tools and tests); the bot always has one
         self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -62,7 +64,11 @@ class Transport:
         loop = asyncio.get_running_loop()
         if self._session is None or self._session.closed or self._loop is not loop:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._limit, limit_per_host=0),
+                connector=aiohttp.TCPConnector(
+                    limit=self._limit,
+                    limit_per_host=0,
+                    resolver=GuardedResolver(self.policy) if self.policy else None,
+                ),
                 cookie_jar=aiohttp.DummyCookieJar(),
                 headers={"User-Agent": "calendar-bot"},
                 timeout=self._timeout,
@@ -122,6 +128,8 @@ class DavSession:
         current = url
         session = self._transport.session()
         for _ in range(follow + 1):
+            if self._transport.policy is not None:
+                self._transport.policy.check_url(current)
             self.requests += 1
             try:
                 async with session.request(

@@ -529,7 +529,7 @@ def _instance_to_occurrence(
         location=location,
         description=description,
         join_url=find_join_link(
-            _text(event, "URL"), _conference_text(event), location, description
+            _text(event, "URL"), location, description, conference=_conference_text(event)
         ),
         alarm_minutes=_alarm_minutes(event, start, end, series.recurring),
         recurring=series.recurring,

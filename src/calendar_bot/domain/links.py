@@ -31,21 +31,28 @@ _PROVIDERS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("jitsi", ("meet.jit.si", "8x8.vc", "jitsi.org"), ()),
     ("webex", ("webex.com",), ()),
     ("skype", ("join.skype.com", "meet.lync.com"), ()),
+    ("livemeeting", ("livemeeting.com",), ("/cc/",)),
     ("whereby", ("whereby.com",), ()),
     ("bluejeans", ("bluejeans.com",), ()),
 )
 
 
-def find_urls(text: str) -> list[str]:
-    """Every http(s) URL in the text, in order, without trailing punctuation."""
-    urls: list[str] = []
+def url_spans(text: str) -> list[tuple[int, int]]:
+    """Where the http(s) URLs are in the text: (start, end), without trailing punctuation.
+    A URL never holds whitespace, a backtick, `<`, `>` or a quote."""
+    spans: list[tuple[int, int]] = []
     for match in _URL.finditer(text or ""):
         url = match.group(0).rstrip(_TRAILING)
         if url.count("(") < url.count(")"):
             url = url.rstrip(")")
         if len(url) > len("https://x"):
-            urls.append(url)
-    return urls
+            spans.append((match.start(), match.start() + len(url)))
+    return spans
+
+
+def find_urls(text: str) -> list[str]:
+    """Every http(s) URL in the text, in order, without trailing punctuation."""
+    return [text[start:end] for start, end in url_spans(text)]
 
 
 def provider_of(url: str) -> str | None:
@@ -70,19 +77,13 @@ def provider_of(url: str) -> str | None:
     return None
 
 
-def find_join_link(*texts: str | None) -> str | None:
-    """The best join link in the given fields, most trusted field first.
-
-    A known provider's link anywhere wins over a plain https link; among equals, the earlier
-    field and the earlier position win. Without a provider link, the first https URL is used.
-    """
-    fallback: str | None = None
-    for text in texts:
-        if not text:
-            continue
-        for url in find_urls(text):
+def find_join_link(*texts: str | None, conference: str = "") -> str | None:
+    """The join link of a meeting: a known video provider's link in any field (the
+    conference properties first, then `texts` in order), else an https link the conference
+    properties name. Any other link in a title, location or description is not trusted to
+    be the meeting's: anyone who can invite can put any link there."""
+    for text in (conference, *texts):
+        for url in find_urls(text or ""):
             if provider_of(url) is not None:
                 return url
-            if fallback is None and url.lower().startswith("https://"):
-                fallback = url
-    return fallback
+    return next((u for u in find_urls(conference) if u.lower().startswith("https://")), None)

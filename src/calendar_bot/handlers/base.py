@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from calendar_bot.domain.model import UserSettings
+from calendar_bot.i18n import DEFAULT_LOCALE
 from calendar_bot.services.accounts import Accounts
 from calendar_bot.services.context import Context
 from calendar_bot.services.creation import Creation
@@ -40,6 +41,15 @@ class Handlers:
 
     async def _person(self, user_id: str) -> Person:
         return await self.profiles.get(user_id)
+
+    async def _known_locale(self, user_id: str) -> str:
+        """The person's language from what the bot already knows (its cache, the stored
+        settings), never from Mattermost; the default language otherwise."""
+        cached = self.profiles.cached(user_id)
+        if cached is not None:
+            return cached.locale
+        user = await self._user(user_id)
+        return user.settings.locale if user is not None else DEFAULT_LOCALE
 
     def _settings_for(self, person: Person) -> UserSettings:
         return self.ctx.default_settings(person.locale, person.timezone)

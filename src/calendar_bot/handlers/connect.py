@@ -140,6 +140,7 @@ class ConnectHandlers(Handlers):
             password=password,
             server_url=server_url,
             settings=self._settings_for(person),
+            typed_url=server == onboarding.SERVER_OTHER,
         )
         if not result.ok:
             return DialogResult(errors=onboarding.connect_field_errors(result.error, person.locale))

@@ -117,6 +117,8 @@ MESSAGES: Final[dict[str, str]] = {
     "connect.error.url": "Use an address like https://caldav.example.com",
     "connect.error.url_required": "Enter the server URL — or pick Mail.ru.",
     "connect.error.password_required": "Enter the app password.",
+    "connect.error.other_server": "Couldn't connect to a CalDAV calendar at this address with this e-mail and app password. Check all three.",
+    "connect.error.url_credentials": "Type the address without a login or password — they have their own fields.",
     "connect.failed": "❌ Couldn't connect. {reason}",
     "connect.retry": "🔄 Try again",
     "connect.typed.email_prompt": "✉️ Send me the e-mail you sign in to your calendar with.",

@@ -118,6 +118,8 @@ MESSAGES: Final[dict[str, str]] = {
     "connect.error.url": "Нужен адрес вида https://caldav.example.com",
     "connect.error.url_required": "Укажите адрес сервера — или выберите Mail.ru.",
     "connect.error.password_required": "Введите пароль приложения.",
+    "connect.error.other_server": "Не удалось подключиться к CalDAV-календарю по этому адресу с этими e-mail и паролем приложения. Проверьте все три.",
+    "connect.error.url_credentials": "Укажите адрес без логина и пароля — для них есть свои поля.",
     "connect.failed": "❌ Не получилось подключиться. {reason}",
     "connect.retry": "🔄 Попробовать ещё раз",
     "connect.typed.email_prompt": "✉️ Напишите e-mail, с которым вы входите в календарь.",

@@ -203,6 +203,11 @@ class MattermostClient:
             self._me = await self.request("GET", "/users/me")
         return self._me
 
+    async def get_client_config(self) -> JSON:
+        """The limited client configuration (no session needed)."""
+        result: JSON = await self.request("GET", "/config/client", params={"format": "old"})
+        return result
+
     async def get_user(self, user_id: str) -> JSON:
         result: JSON = await self.request("GET", f"/users/{quote(user_id, safe='')}")
         return result

@@ -18,6 +18,7 @@ import webbrowser
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -159,6 +160,8 @@ class Sandbox:
             HTTP_HOST="127.0.0.1",
             HTTP_PORT=bot_port,
             CALDAV_BASE_URL=caldav_url,
+            # the sandbox's own Radicale, on this machine
+            CALDAV_ALLOWED_HOSTS=urlsplit(caldav_url).hostname or "",
             TZ=str(DEMO_ZONE),
             CHECK_INTERVAL=10,
             MM_RATE_LIMIT_PER_SEC=1000,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 from calendar_bot.domain.model import CalendarRef, Credentials, UserSettings
 from calendar_bot.domain.parsing import is_valid_email
@@ -45,19 +46,25 @@ class Accounts:
         password: str,
         server_url: str,
         settings: UserSettings,
+        typed_url: bool = False,
     ) -> ConnectResult:
-        """Verify the login against CalDAV (discovering calendars) before storing anything."""
+        """Verify the login against CalDAV (discovering calendars) before storing anything.
+
+        With `typed_url` (the user's "Other server") every failure gets the same answer, so
+        the form cannot tell an open port from a closed one or a refused address."""
         email = email.strip().lower()
         if not is_valid_email(email):
             return ConnectResult(False, "email")
         if not password.strip():
             return ConnectResult(False, "password_required")
+        if typed_url and "@" in urlsplit(server_url).netloc:
+            return ConnectResult(False, "url_credentials")  # never stored, never sent
         credentials = Credentials(base_url=server_url, username=email, password=password.strip())
         try:
             principal, calendars = await self._ctx.calendars.discover(credentials)
         except CalendarError as exc:
             log.info("connect of %s failed: %s", user_id, type(exc).__name__)
-            return ConnectResult(False, error_code(exc))
+            return ConnectResult(False, "other_server" if typed_url else error_code(exc))
         now = self._ctx.clock.now()
         async with transaction(self._ctx.sessions) as store:
             existing = await store.users.get(user_id)

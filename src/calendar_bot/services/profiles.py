@@ -24,10 +24,17 @@ class Profiles:
         self._default_tz = default_tz
         self._cache: dict[str, tuple[float, Person]] = {}
 
-    async def get(self, user_id: str) -> Person:
+    def cached(self, user_id: str) -> Person | None:
+        """The profile if it was fetched lately, without asking Mattermost."""
         hit = self._cache.get(user_id)
         if hit is not None and time.monotonic() - hit[0] < TTL_SECONDS:
             return hit[1]
+        return None
+
+    async def get(self, user_id: str) -> Person:
+        hit = self.cached(user_id)
+        if hit is not None:
+            return hit
         user = await self._chat.get_user(user_id)
         person = Person(
             user=user,

@@ -10,12 +10,19 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from calendar_bot.domain.links import url_spans
 from calendar_bot.domain.model import Attendee, Occurrence, PartStat
 from calendar_bot.i18n import t, tn
 
 _WHITESPACE = re.compile(r"\s+")
-# Characters that would start emphasis, code, links, strike-through or break a table cell.
-_MD_SPECIAL = re.compile(r"([\\`*_~\[\]|<>])")
+# Characters that would start emphasis, code, links, images, headings, hashtags,
+# strike-through or HTML, or break a table cell.
+_MD_SPECIAL = re.compile(r"([\\`*_~\[\]|<>!#])")
+# What starts a block when it opens a line: a list, a setext heading underline, a rule.
+_MD_LINE_START = re.compile(r"^(\d*)([-+=.)])")
+# @name at the start of a word: a mention (@all, @channel, @here notify everyone).
+_MENTION = re.compile(r"(?<![\w@.+-])@(?=[\w.-])")
+_ZERO_WIDTH_SPACE = "\u200b"
 
 MAX_CELL = 200  # characters of a title in a table cell: a table stays readable
 MAX_INLINE = 500
@@ -25,10 +32,32 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def no_mentions(text: str) -> str:
+    """`@name` shown as written but mentioning nobody (a zero-width space after the @)."""
+    return _MENTION.sub("@" + _ZERO_WIDTH_SPACE, text)
+
+
+def _escape_text(text: str) -> str:
+    return no_mentions(_MD_SPECIAL.sub(r"\\\1", text))
+
+
+def _escape(text: str) -> str:
+    """Everything shown as written; a URL as code: visible, copyable, not a live link and
+    not an image or preview fetched when the post is viewed."""
+    out: list[str] = []
+    done = 0
+    for start, end in url_spans(text):
+        out += [_escape_text(text[done:start]), f"`{text[start:end]}`"]
+        done = end
+    out.append(_escape_text(text[done:]))
+    return "".join(out)
+
+
 def md_inline(text: str, limit: int = MAX_INLINE) -> str:
-    """User text (a title, a name, a location) safe inside one line of Markdown."""
+    """Text from outside (a calendar's title, name, location) shown as written inside one
+    line of Markdown: no formatting, link, image or mention of its own."""
     flat = _WHITESPACE.sub(" ", text).strip()
-    return _MD_SPECIAL.sub(r"\\\1", _shorten(flat, limit))
+    return _escape(_shorten(flat, limit))
 
 
 def md_cell(text: str, limit: int = MAX_CELL) -> str:
@@ -37,9 +66,16 @@ def md_cell(text: str, limit: int = MAX_CELL) -> str:
 
 
 def md_quote(text: str) -> str:
-    """Multi-line user text as a block quote (a description)."""
-    lines = text.strip().splitlines() or [""]
-    return "\n".join(f"> {line}" if line.strip() else ">" for line in lines)
+    """Multi-line text from outside (a description) as a block quote, shown as written:
+    each line escaped like `md_inline`, no heading, list, rule or indented code of its own."""
+    text = text.strip()
+    lines = [_MD_LINE_START.sub(r"\1\\\2", _escape(line.strip())) for line in text.splitlines()]
+    return "\n".join(f"> {line}" if line else ">" for line in lines or [""])
+
+
+def md_url(url: str) -> str:
+    """A URL shown as itself and linked to itself (an autolink takes no Markdown inside)."""
+    return f"<{url}>" if url and not any(c in url for c in "<> \t\n") else md_inline(url)
 
 
 def title_of(occurrence_title: str, locale: str) -> str:
@@ -200,8 +236,8 @@ def my_status(occurrence: Occurrence, locale: str) -> str:
 def person(attendee: Attendee) -> str:
     """A person for Markdown: `Name (email)` or whichever of them exists."""
     name = md_inline(attendee.name, 120)
-    email = attendee.email
-    if name and email and attendee.name.strip().lower() != email:
+    email = md_inline(attendee.email, 254)
+    if name and email and attendee.name.strip().lower() != attendee.email:
         return f"{name} ({email})"
     return name or email
 

@@ -19,6 +19,7 @@ from calendar_bot.views.formatting import (
     md_cell,
     md_inline,
     md_quote,
+    md_url,
     my_status,
     partstat_label,
     person,
@@ -393,7 +394,7 @@ def meeting_lines(occurrence: Occurrence, locale: str, tz: ZoneInfo, now: dateti
     if occurrence.location.strip():
         lines.append(t(locale, "details.location", location=md_inline(occurrence.location)))
     if occurrence.join_url and occurrence.join_url != occurrence.location.strip():
-        lines.append(t(locale, "details.link", url=occurrence.join_url))
+        lines.append(t(locale, "details.link", url=md_url(occurrence.join_url)))
     return lines
 
 

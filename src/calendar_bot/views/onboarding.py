@@ -36,6 +36,8 @@ CONNECT_ERROR_FIELDS: Final[Mapping[str, str]] = {
     "url": FIELD_URL,
     "url_required": FIELD_URL,
     "password_required": FIELD_PASSWORD,
+    "other_server": FIELD_URL,
+    "url_credentials": FIELD_URL,
 }
 
 
@@ -126,7 +128,8 @@ def connect_dialog(
 
 def connect_error_text(code: str, locale: str) -> str:
     """One sentence for a failed connect: `auth`, `unreachable`, `not_caldav`, `email`, `url`,
-    `url_required`, `password_required`; anything else is the generic error."""
+    `url_required`, `password_required`, `other_server` (any failure with a typed URL),
+    `url_credentials`; anything else is the generic error."""
     if code in CONNECT_ERROR_FIELDS:
         return t(locale, f"connect.error.{code}")
     return t(locale, "error.generic")

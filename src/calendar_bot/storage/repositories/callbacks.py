@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calendar_bot.storage.repositories._dialect import insert, rowcount
@@ -25,9 +25,9 @@ class CallbackRepository:
         )
         return (await self._session.execute(stmt)).first() is not None
 
-    async def used(self, key: str) -> bool:
-        query = select(used_callbacks.c.key).where(used_callbacks.c.key == key)
-        return (await self._session.execute(query)).first() is not None
+    async def release(self, key: str) -> None:
+        """Make `key` usable again (a claimed dialog that came back with field errors)."""
+        await self._session.execute(delete(used_callbacks).where(used_callbacks.c.key == key))
 
     async def prune(self, before: datetime) -> int:
         result = await self._session.execute(
