@@ -128,6 +128,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         headless=getattr(args, "headless", False),
         port=getattr(args, "port", 0),
         data_dir=getattr(args, "data_dir", None),
+        start_at=getattr(args, "start_at", None),
     )
 
 
@@ -165,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
             "--data-dir",
             default=None,
             help="sandbox: keep data here (default: a temporary directory)",
+        )
+        p.add_argument(
+            "--start-at",
+            default=None,
+            metavar="HH:MM",
+            help="sandbox: start the clock at this time today, Moscow time (default: now)",
         )
     add("generate-key", "print a new encryption key for ENCRYPTION_KEY", cmd_generate_key)
     add("migrate", "apply the database migrations", cmd_migrate)

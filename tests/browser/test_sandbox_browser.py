@@ -78,7 +78,8 @@ def _artifacts() -> Path:
 def sandbox(tmp_path: Path) -> Iterator[SandboxProcess]:
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)")
-    with sandbox_process(tmp_path / "sandbox") as running:
+    # 08:00 in Moscow today, whenever the test runs: the demo's afternoon meetings are ahead.
+    with sandbox_process(tmp_path / "sandbox", "sandbox", "--start-at", "08:00") as running:
         yield running
 
 

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import webbrowser
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -270,8 +271,24 @@ def _print_welcome(sandbox: Sandbox) -> None:
     print("\n".join(lines), flush=True)
 
 
-async def serve(headless: bool, port: int, data_dir: str | None) -> int:
-    sandbox = Sandbox(port=port, data_dir=Path(data_dir) if data_dir else None)
+def clock_starting_at(start_at: str | None) -> ManualClock:
+    """The sandbox's clock: real time, or today's `HH:MM` in the demo's zone (so the demo and
+    its tests see the same day at any hour: at 22:00 the afternoon's meetings are over)."""
+    if not start_at:
+        return ManualClock(running=True)
+    wall = time.fromisoformat(start_at)
+    today = datetime.now(DEMO_ZONE).date()
+    return ManualClock(datetime.combine(today, wall, DEMO_ZONE), running=True)
+
+
+async def serve(
+    headless: bool, port: int, data_dir: str | None, start_at: str | None = None
+) -> int:
+    sandbox = Sandbox(
+        port=port,
+        data_dir=Path(data_dir) if data_dir else None,
+        clock=clock_starting_at(start_at),
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -305,7 +322,9 @@ async def serve(headless: bool, port: int, data_dir: str | None) -> int:
     return 0
 
 
-def run_sandbox(headless: bool, port: int, data_dir: str | None) -> int:
+def run_sandbox(
+    headless: bool, port: int, data_dir: str | None, start_at: str | None = None
+) -> int:
     """`calendar-bot sandbox` (and `run` without MATTERMOST_BASE_URL)."""
     setup_logging("WARNING" if headless else "INFO", "text")
     for name in ("aiohttp.access", "alembic", "calendar_bot.mattermost"):
@@ -313,6 +332,6 @@ def run_sandbox(headless: bool, port: int, data_dir: str | None) -> int:
     # It reports creating its storage folders as warnings; a fresh sandbox always does that.
     logging.getLogger("radicale").setLevel(logging.ERROR)
     try:
-        return asyncio.run(serve(headless, port, data_dir))
+        return asyncio.run(serve(headless, port, data_dir, start_at))
     except KeyboardInterrupt:
         return 130
