@@ -53,8 +53,10 @@ class CalendarFetch:
 
     `complete` is False when anything went wrong for that calendar (5xx, timeout, truncated or
     malformed multistatus, 404): then `occurrences` must not be used to infer cancellations.
-    `unchanged` is True when the change check showed nothing new; `occurrences` then still
-    holds the (cached) expansion over the window, unless `expanded` is False: that happens
+    `unchanged` is True when the change check showed nothing new since the tags passed in
+    `known` (the caller's snapshot), never merely since the adapter's own cache;
+    `occurrences` then still holds the (cached) expansion over the window, unless `expanded`
+    is False: that happens
     only when the caller passed `snapshot_window` equal to the window and the calendar's tags
     still equal the ones it passed in `known`, i.e. its stored snapshot is already this
     calendar over this window, so nothing was fetched or expanded (and `occurrences` is empty

@@ -279,7 +279,7 @@ class CalDAVGateway:
                     return await self._delta(client, listed, ref, window, user_email, default_tz)
                 except SyncRefused:
                     pass
-            return await self._fetch_cached(client, key, listed, window, user_email, default_tz)
+            fetched = await self._fetch_cached(client, key, listed, window, user_email, default_tz)
         except AuthFailed:
             raise
         except (FetchFailed, CalendarError) as exc:
@@ -287,6 +287,13 @@ class CalDAVGateway:
             # keep the caller's old tags: this fetch does not vouch for the new ones
             stale = dataclasses.replace(listed, ctag=ref.ctag, sync_token=ref.sync_token)
             return CalendarFetch(stale, complete=False, unchanged=False, error=str(exc)[:200])
+        if fetched.unchanged and not _same_tags(listed, ref):
+            # Unchanged since this cache last read it, but not since the tags the caller's
+            # snapshot is at: a fetch whose result the caller never stored (a poll overtaken
+            # by the baseline, a failed transaction) left the cache ahead of the snapshot,
+            # and "unchanged" would keep that snapshot behind for good (issue 20).
+            fetched = dataclasses.replace(fetched, unchanged=False)
+        return fetched
 
     async def _delta(
         self,
