@@ -33,8 +33,16 @@ class SyncOutcome:
     deferred: bool = False  # nothing to store: poll_due marks it polled with the others
 
 
-def change_key(user_id: str, change: Change) -> str:
-    """One message per real change: a second move of the same meeting is a new key."""
+def change_key(user_id: str, change: Change, since: Sequence[str] = ()) -> str:
+    """One message per real change, and the same key when the same change is computed twice
+    (two replicas, a retried poll).
+
+    `since` names the snapshot the change was found against (its calendar's stored tags and
+    the time of the poll that stored it): a change is computed from one stored snapshot, so
+    the key tells versions apart. Without it a meeting deleted and put back, or cancelled and
+    confirmed again, got the key of its first "new" notice and the outbox dropped the notice
+    (issue 22, item 3); a meeting moved back and forth likewise.
+    """
     o = change.occurrence
     parts = [
         change.kind.value,
@@ -47,14 +55,15 @@ def change_key(user_id: str, change: Change) -> str:
     ]
     if change.kind is ChangeKind.UPDATED:
         parts += [o.title, o.location]
+    parts += since
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
     return f"chg:{digest}"
 
 
-def change_item(user_id: str, change: Change) -> OutboxItem:
+def change_item(user_id: str, change: Change, since: Sequence[str] = ()) -> OutboxItem:
     return OutboxItem(
         mm_user_id=user_id,
-        idempotency_key=change_key(user_id, change),
+        idempotency_key=change_key(user_id, change, since),
         kind=KIND_CHANGE,
         payload={
             "change": change.kind.value,
@@ -200,6 +209,7 @@ class SyncService:
         known_hrefs = {c.href for c in known}
         known_tags = {c.href: (c.ctag, c.sync_token) for c in known}
         announce = user.baseline_done
+        polled = user.last_poll_at.isoformat() if user.last_poll_at else ""
         own_uids: set[str] | None = None
         items: list[OutboxItem] = []
         for fetch in result.calendars:
@@ -233,6 +243,7 @@ class SyncService:
             if announce and href in known_hrefs:
                 if own_uids is None:
                     own_uids = await store.own_events.uids(user.mm_user_id)
+                since = (*known_tags.get(href, ("", "")), polled)
                 for change in diff(
                     previous,
                     current,
@@ -242,7 +253,7 @@ class SyncService:
                     now=now,
                     own_uids=own_uids,
                 ):
-                    items.append(change_item(user.mm_user_id, change))
+                    items.append(change_item(user.mm_user_id, change, since))
             await store.snapshot.replace_calendar(user.mm_user_id, href, current, now=now)
         new = await store.outbox.enqueue(items, now=now) if items else 0
         if not user.baseline_done:
