@@ -28,10 +28,12 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import niquests
 import pytest
 from aiohttp import ClientSession, ClientTimeout, web
+from lxml import etree
 
 from calendar_bot.domain.model import Credentials
 
@@ -78,6 +80,9 @@ class Fault(StrEnum):
     HANG = "hang"
     TRUNCATE = "truncate"
     NOT_FOUND = "404"
+    # A well-formed Depth-1 PROPFIND answer that lists only the collection asked about (a
+    # calendar home "with no calendars"); other requests pass.
+    EMPTY_LISTING = "empty listing"
 
 
 class Proxy:
@@ -211,11 +216,28 @@ class Proxy:
             }
             if self.hide_sync and request.method == "PROPFIND" and upstream.status == 207:
                 payload = _SYNC_TOKEN_PROP.sub(b"", payload)
+            if (
+                fault is Fault.EMPTY_LISTING
+                and request.method == "PROPFIND"
+                and request.headers.get("Depth") == "1"
+                and upstream.status == 207
+            ):
+                payload = _only_self(payload, request.path)
             if fault is Fault.TRUNCATE and upstream.status == 207:
                 payload = payload[: max(len(payload) // 2, 1)]
             if "Location" in out_headers and out_headers["Location"].startswith(self.upstream):
                 out_headers["Location"] = self.url + out_headers["Location"][len(self.upstream) :]
             return web.Response(status=upstream.status, body=payload, headers=out_headers)
+
+
+def _only_self(multistatus: bytes, path: str) -> bytes:
+    """The multistatus without the responses about anything but `path` itself."""
+    root = etree.fromstring(multistatus)
+    for response in root.findall("{DAV:}response"):
+        href = unquote(urlsplit(response.findtext("{DAV:}href") or "").path)
+        if href.rstrip("/") != unquote(path).rstrip("/"):
+            root.remove(response)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8"))
 
 
 _SYNC_TOKEN_PROP = re.compile(

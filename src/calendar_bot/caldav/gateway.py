@@ -259,6 +259,15 @@ class CalDAVGateway:
         key = _path_key(ref.href)
         listed = by_key.get(key)
         if listed is None:
+            if await _still_there(client.session, ref.href):
+                # Left out of one listing (an empty or partial answer) while its own URL
+                # still answers: nothing is known, so nothing may be inferred or dropped.
+                return CalendarFetch(
+                    ref,
+                    complete=False,
+                    unchanged=False,
+                    error="the calendar is missing from the home listing",
+                )
             client.calendars.pop(key, None)
             return CalendarFetch(
                 ref,
@@ -456,6 +465,28 @@ class CalDAVGateway:
             return result.body.decode("utf-8", errors="replace")
 
         return await self._run(credentials, work)
+
+
+async def _still_there(session: DavSession, calendar_href: str) -> bool:
+    """Whether a calendar missing from the home listing still answers at its own URL: only a
+    404 or 410 there says it is gone (issue 22, item 1)."""
+    try:
+        result = await session.request(
+            "PROPFIND", calendar_href, davxml.propfind_calendars(), {"Depth": "0"}
+        )
+    except AuthFailed:
+        raise
+    except CalendarError:
+        return True  # unreachable now: not a proof of anything
+    if result.status == 401:
+        raise AuthFailed("the server refused the login")
+    if result.status == 207:  # Xandikos answers a gone collection with a 404 inside a 207
+        try:
+            responses = davxml.parse_multistatus(result.body).responses
+        except davxml.MalformedMultistatus:
+            return True
+        return not responses or any(r.status not in (404, 410) for r in responses)
+    return result.status not in (404, 410)
 
 
 def _same_tags(listed: CalendarRef, known: CalendarRef) -> bool:

@@ -215,9 +215,12 @@ class SyncService:
         for fetch in result.calendars:
             href = fetch.calendar.href
             if not fetch.exists:
-                # The calendar is gone from the home: drop it quietly, it is not a
-                # cancellation of every meeting in it.
+                # The calendar is gone from the server: drop it quietly, it is not a
+                # cancellation of every meeting in it. Its row and tags go too: tags kept
+                # for a dropped snapshot would vouch for an empty one for good, should the
+                # calendar come back (issue 22, item 1); back, it is a new, silent calendar.
                 await store.snapshot.delete_calendar(user.mm_user_id, href)
+                await store.calendars.remove(user.mm_user_id, href)
                 continue
             if not fetch.complete:
                 continue  # keep the previous snapshot and tokens: nothing may be inferred
