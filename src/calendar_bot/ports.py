@@ -66,6 +66,10 @@ class CalendarFetch:
     since the tags passed in `known`, and only the objects (event hrefs) named here changed
     or are gone; `occurrences` holds just their occurrences over the window. The calendar
     now is the stored snapshot without occurrences of those objects, plus `occurrences`.
+
+    `broken`: event hrefs whose object is there but cannot be read (unparseable, or an event
+    in it cannot be expanded). Unknown is not gone: the caller keeps their last known
+    occurrences instead of reading their absence as a cancellation.
     """
 
     calendar: CalendarRef
@@ -76,6 +80,7 @@ class CalendarFetch:
     error: str = ""  # a short, secret-free reason when not complete
     expanded: bool = True  # False: unchanged and not expanded (see above)
     replaced: frozenset[str] | None = None  # a delta of the stored snapshot (see above)
+    broken: frozenset[str] = frozenset()  # objects that cannot be read (see above)
 
 
 @dataclass(frozen=True, slots=True)

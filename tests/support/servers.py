@@ -111,6 +111,9 @@ class Proxy:
         # properties, and sync-collection REPORTs refused.
         self.hide_sync = False
         self.refuse_sync = False  # keep the tokens in listings, but refuse sync-collection
+        # Applied to every 207 REPORT answer: tests use it to hand the bot objects the real
+        # server would not store (unreadable ones).
+        self.rewrite_report: Callable[[bytes], bytes] | None = None
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._loop = asyncio.new_event_loop()
@@ -223,6 +226,8 @@ class Proxy:
                 and upstream.status == 207
             ):
                 payload = _only_self(payload, request.path)
+            if self.rewrite_report and request.method == "REPORT" and upstream.status == 207:
+                payload = self.rewrite_report(payload)
             if fault is Fault.TRUNCATE and upstream.status == 207:
                 payload = payload[: max(len(payload) // 2, 1)]
             if "Location" in out_headers and out_headers["Location"].startswith(self.upstream):

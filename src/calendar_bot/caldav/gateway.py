@@ -325,6 +325,7 @@ class CalDAVGateway:
             unchanged=False,
             occurrences=delta.occurrences,
             replaced=delta.replaced,
+            broken=delta.broken,
         )
 
     async def _fetch_cached(
@@ -348,7 +349,11 @@ class CalDAVGateway:
             state.expanded_key = None
             raise
         return CalendarFetch(
-            listed, complete=True, unchanged=outcome.unchanged, occurrences=outcome.occurrences
+            listed,
+            complete=True,
+            unchanged=outcome.unchanged,
+            occurrences=outcome.occurrences,
+            broken=outcome.broken,
         )
 
     # ---- writes -------------------------------------------------------------------------------

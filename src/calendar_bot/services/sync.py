@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from calendar_bot.domain.changes import Change, ChangeKind, diff
-from calendar_bot.domain.model import CalendarRef, apply_delta
+from calendar_bot.domain.model import CalendarRef, apply_delta, object_key
 from calendar_bot.ports import AuthFailed, CalendarError, SyncResult
 from calendar_bot.services.context import Context, sync_window
 from calendar_bot.storage.codec import occurrence_to_json
@@ -243,6 +243,13 @@ class SyncService:
             current = fetch.occurrences
             if fetch.replaced is not None:  # a delta: only the objects named in it changed
                 current = apply_delta(previous, fetch.replaced, fetch.occurrences)
+            if fetch.broken:
+                # Unknown is not gone: an object that cannot be read keeps its last known
+                # occurrences, so a broken update is not announced as a cancellation and
+                # its repair is compared with what came before (issue 22, item 2).
+                broken = {object_key(h) for h in fetch.broken}
+                last_known = [o for o in previous if object_key(o.event_href) in broken]
+                current = apply_delta(current, fetch.broken, last_known)
             if announce and href in known_hrefs:
                 if own_uids is None:
                     own_uids = await store.own_events.uids(user.mm_user_id)
