@@ -56,11 +56,10 @@ class CalendarFetch:
     `unchanged` is True when the change check showed nothing new since the tags passed in
     `known` (the caller's snapshot), never merely since the adapter's own cache;
     `occurrences` then still holds the (cached) expansion over the window, unless `expanded`
-    is False: that happens
-    only when the caller passed `snapshot_window` equal to the window and the calendar's tags
-    still equal the ones it passed in `known`, i.e. its stored snapshot is already this
-    calendar over this window, so nothing was fetched or expanded (and `occurrences` is empty
-    and must not be used).
+    is False: that happens only when the caller passed `snapshot_window` equal to the window
+    and the calendar's tags still equal the ones it passed in `known`, i.e. its stored
+    snapshot is already this calendar over this window, so nothing was fetched or expanded
+    (and `occurrences` is empty and must not be used).
 
     `replaced`, also only with `snapshot_window` equal to the window: the calendar changed
     since the tags passed in `known`, and only the objects (event hrefs) named here changed

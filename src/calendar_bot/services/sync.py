@@ -38,8 +38,8 @@ def change_key(user_id: str, change: Change, since: Sequence[str] = ()) -> str:
     (two replicas, a retried poll).
 
     `since` names the snapshot the change was found against (its calendar's stored tags and
-    the time of the poll that stored it): a change is computed from one stored snapshot, so
-    the key tells versions apart. Without it a meeting deleted and put back, or cancelled and
+    the user's last poll time): a change is computed from one stored snapshot, so the key
+    tells versions apart. Without it a meeting deleted and put back, or cancelled and
     confirmed again, got the key of its first "new" notice and the outbox dropped the notice
     (issue 22, item 3); a meeting moved back and forth likewise.
     """
