@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,7 +57,8 @@ def change_key(user_id: str, change: Change, since: Sequence[str] = ()) -> str:
     if change.kind is ChangeKind.UPDATED:
         parts += [o.title, o.location]
     parts += since
-    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+    # JSON, not a separator: no title, UID or tag can shift one part into the next
+    digest = hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:40]
     return f"chg:{digest}"
 
 
