@@ -53,12 +53,13 @@ class CalendarFetch:
 
     `complete` is False when anything went wrong for that calendar (5xx, timeout, truncated or
     malformed multistatus, 404): then `occurrences` must not be used to infer cancellations.
-    `unchanged` is True when the change check showed nothing new; `occurrences` then still
-    holds the (cached) expansion over the window, unless `expanded` is False: that happens
-    only when the caller passed `snapshot_window` equal to the window and the calendar's tags
-    still equal the ones it passed in `known`, i.e. its stored snapshot is already this
-    calendar over this window, so nothing was fetched or expanded (and `occurrences` is empty
-    and must not be used).
+    `unchanged` is True when the change check showed nothing new since the tags passed in
+    `known` (the caller's snapshot), never merely since the adapter's own cache;
+    `occurrences` then still holds the (cached) expansion over the window, unless `expanded`
+    is False: that happens only when the caller passed `snapshot_window` equal to the window
+    and the calendar's tags still equal the ones it passed in `known`, i.e. its stored
+    snapshot is already this calendar over this window, so nothing was fetched or expanded
+    (and `occurrences` is empty and must not be used).
 
     `replaced`, also only with `snapshot_window` equal to the window: the calendar changed
     since the tags passed in `known`, and only the objects (event hrefs) named here changed
@@ -69,6 +70,9 @@ class CalendarFetch:
     that cannot be read. Nothing is known about them: not gone, not unchanged; the caller
     keeps what it had for them (and `occurrences` has none of theirs). The rest of the
     calendar is complete.
+    `broken`: event hrefs whose object decodes but cannot be parsed or expanded. Unknown is
+    not gone: the caller keeps their last known occurrences instead of reading their absence
+    as a cancellation.
     """
 
     calendar: CalendarRef
@@ -80,6 +84,7 @@ class CalendarFetch:
     expanded: bool = True  # False: unchanged and not expanded (see above)
     replaced: frozenset[str] | None = None  # a delta of the stored snapshot (see above)
     unreadable: Mapping[str, str] = field(default_factory=dict)  # href -> why (see above)
+    broken: frozenset[str] = frozenset()  # objects that cannot be read (see above)
 
 
 @dataclass(frozen=True, slots=True)

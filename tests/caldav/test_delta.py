@@ -15,7 +15,7 @@ from calendar_bot.ports import CalendarFetch, SyncResult
 from tests.caldav.conftest import opened_gateway
 from tests.caldav.samples import WINDOW, single, weekly_series
 from tests.caldav.test_sync import TZ, Account, count_parses
-from tests.support.servers import CalDAVServer
+from tests.support.servers import CalDAVServer, Proxy
 
 
 def merged(previous: SyncResult, fetch: CalendarFetch) -> tuple[Occurrence, ...]:
@@ -118,3 +118,31 @@ async def test_without_the_callers_snapshot_there_is_no_delta(
 
     fetch = next(f for f in result.calendars if f.calendar.href == work)
     assert fetch.replaced is None and [o.title for o in fetch.occurrences] == ["A", "B"]
+
+
+async def test_unreadable_object_is_reported_broken_in_a_full_fetch_and_a_delta(
+    fault_proxy: tuple[CalDAVServer, Proxy], gateway: CalDAVGateway, restarted: CalDAVGateway
+) -> None:
+    """Issue 22, item 2 at the adapter: an object whose event cannot be read is named in
+    `broken` (the caller keeps its last version), never silently left out."""
+    server, proxy = fault_proxy
+    proxy.rewrite_report = lambda body: body.replace(b"DTSTART:20261203T100000Z", b"DTSTART:x")
+    acct = Account(server, gateway)
+    work = server.make_calendar(acct.creds, "Work")
+    server.put_ics(acct.creds, work, single("a", "A"))
+    bad = server.put_ics(acct.creds, work, single("b", "B", "20261203T100000Z"), "b")
+    await acct.discover()
+    full = await acct.poll()
+    fetch = next(f for f in full.calendars if f.calendar.href == work)
+    assert fetch.complete and [o.title for o in fetch.occurrences] == ["A"]
+    assert {object_key(h) for h in fetch.broken} == {object_key(bad)}
+    stored = list(acct.calendars)
+
+    server.put_ics(acct.creds, work, single("b", "B again", "20261203T100000Z"), "b")
+    await restarted.discover(acct.creds)
+    result = await restarted.sync(
+        acct.creds, stored, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+    )
+    delta = next(f for f in result.calendars if f.calendar.href == work)
+    assert delta.complete and delta.replaced is not None and delta.occurrences == ()
+    assert {object_key(h) for h in delta.broken} == {object_key(bad)}

@@ -28,10 +28,12 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import niquests
 import pytest
 from aiohttp import ClientSession, ClientTimeout, web
+from lxml import etree
 
 from calendar_bot.domain.model import Credentials
 
@@ -80,6 +82,9 @@ class Fault(StrEnum):
     NOT_FOUND = "404"
     TRICKLE = "trickle"  # the real answer, one byte every `trickle_seconds`
     SLOW = "slow"  # the real answer, after `slow_seconds`
+    # A well-formed Depth-1 PROPFIND answer that lists only the collection asked about (a
+    # calendar home "with no calendars"); other requests pass.
+    EMPTY_LISTING = "empty listing"
 
 
 class Proxy:
@@ -112,6 +117,9 @@ class Proxy:
         # properties, and sync-collection REPORTs refused.
         self.hide_sync = False
         self.refuse_sync = False  # keep the tokens in listings, but refuse sync-collection
+        # Applied to every 207 REPORT answer: tests use it to hand the bot objects the real
+        # server would not store (unreadable ones).
+        self.rewrite_report: Callable[[bytes], bytes] | None = None
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._loop = asyncio.new_event_loop()
@@ -221,6 +229,15 @@ class Proxy:
             }
             if self.hide_sync and request.method == "PROPFIND" and upstream.status == 207:
                 payload = _SYNC_TOKEN_PROP.sub(b"", payload)
+            if (
+                fault is Fault.EMPTY_LISTING
+                and request.method == "PROPFIND"
+                and request.headers.get("Depth") == "1"
+                and upstream.status == 207
+            ):
+                payload = _only_self(payload, request.path)
+            if self.rewrite_report and request.method == "REPORT" and upstream.status == 207:
+                payload = self.rewrite_report(payload)
             if fault is Fault.TRUNCATE and upstream.status == 207:
                 payload = payload[: max(len(payload) // 2, 1)]
             if "Location" in out_headers and out_headers["Location"].startswith(self.upstream):
@@ -248,6 +265,16 @@ class Proxy:
             if self._stopping.is_set():
                 break
         return response
+
+
+def _only_self(multistatus: bytes, path: str) -> bytes:
+    """The multistatus without the responses about anything but `path` itself."""
+    root = etree.fromstring(multistatus)
+    for response in root.findall("{DAV:}response"):
+        href = unquote(urlsplit(response.findtext("{DAV:}href") or "").path)
+        if href.rstrip("/") != unquote(path).rstrip("/"):
+            root.remove(response)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8"))
 
 
 _SYNC_TOKEN_PROP = re.compile(

@@ -26,7 +26,14 @@ from urllib.parse import urljoin, urlsplit
 
 from calendar_bot.caldav import davxml
 from calendar_bot.caldav.http import DavSession
-from calendar_bot.caldav.ical import ParsedObject, expand, overlaps, parse_object, zone_of
+from calendar_bot.caldav.ical import (
+    BrokenObject,
+    ParsedObject,
+    expand,
+    overlaps,
+    parse_object,
+    zone_of,
+)
 from calendar_bot.domain.model import CalendarRef, Occurrence, TimeWindow, snapshot_order
 from calendar_bot.ports import AuthFailed
 
@@ -66,6 +73,7 @@ class CachedObject:
     expanded_key: tuple[TimeWindow, str, str] | None = None
     expanded: tuple[Occurrence, ...] = ()
     unreadable: str = ""  # why this object cannot be read (UNREADABLE_*); then never parsed
+    broken: bool = False  # its last expansion failed: unknown, not gone
 
 
 @dataclass(slots=True)
@@ -88,6 +96,7 @@ class Delta:
     occurrences: tuple[Occurrence, ...]
     sync_token: str  # the server's token after these changes
     unreadable: dict[str, str] = field(default_factory=dict)  # href -> why; not in `replaced`
+    broken: frozenset[str] = frozenset()  # hrefs of replaced objects that cannot be read
 
 
 @dataclass(slots=True)
@@ -95,6 +104,7 @@ class FetchOutcome:
     occurrences: tuple[Occurrence, ...]
     unchanged: bool
     unreadable: dict[str, str] = field(default_factory=dict)  # href -> why (UNREADABLE_*)
+    broken: frozenset[str] = frozenset()  # hrefs of objects that cannot be read
 
 
 def _path(url: str) -> str:
@@ -162,7 +172,9 @@ class CalendarFetcher:
             await self._offload(
                 partial(_expand, state, listed.href, window, user_email, default_tz)
             )
-        return FetchOutcome(state.expanded, unchanged, unreadable_in(state.objects))
+        return FetchOutcome(
+            state.expanded, unchanged, unreadable_in(state.objects), broken_hrefs(state)
+        )
 
     async def _reload_unexpandable(
         self, calendar_href: str, window: TimeWindow, user_email: str, default_tz: str
@@ -230,15 +242,14 @@ class CalendarFetcher:
         SyncRefused when the server will not sync from that token."""
         changed, deleted, token = await self._changes_since(listed.href, since_token)
         fetched, vanished = await self._multiget(listed.href, list(changed))
+        objects = CalendarState(objects=fetched)
         occurrences = await self._offload(
             # expanded like a full fetch, so the delta is exactly those objects' share of it
-            partial(
-                _expand, CalendarState(objects=fetched), listed.href, window, user_email, default_tz
-            )
+            partial(_expand, objects, listed.href, window, user_email, default_tz)
         )
         unreadable = unreadable_in(fetched)
         replaced = (frozenset(changed) | deleted | vanished) - unreadable.keys()
-        return Delta(replaced, occurrences, token, unreadable)
+        return Delta(replaced, occurrences, token, unreadable, broken_hrefs(objects))
 
     async def _changes_since(
         self, calendar_href: str, token: str
@@ -432,22 +443,32 @@ def _expand(
         if obj.expanded_key != coarse_key:
             if obj.parsed is None:
                 raise FetchFailed("an object to expand was not fetched again")
-            obj.expanded = tuple(
-                expand(
-                    obj.parsed,
-                    coarse_key[0],
-                    calendar_href=calendar_href,
-                    event_href=href,
-                    user_email=user_email,
-                    default_tz=default_tz,
+            try:
+                obj.expanded = tuple(
+                    expand(
+                        obj.parsed,
+                        coarse_key[0],
+                        calendar_href=calendar_href,
+                        event_href=href,
+                        user_email=user_email,
+                        default_tz=default_tz,
+                        strict=True,
+                    )
                 )
-            )
+                obj.broken = False
+            except BrokenObject:
+                obj.expanded, obj.broken = (), True
             obj.expanded_key = coarse_key
             obj.parsed = None
         out.extend(o for o in obj.expanded if overlaps(o, window, zone))
     state.expanded = snapshot_order(out)
     state.expanded_key = key
     return state.expanded
+
+
+def broken_hrefs(state: CalendarState) -> frozenset[str]:
+    """The objects in the cache that cannot be read (the caller keeps their last version)."""
+    return frozenset(href for href, obj in state.objects.items() if obj.broken)
 
 
 def _parse_all(texts: list[tuple[str, str, str]]) -> list[ParsedObject]:

@@ -276,6 +276,15 @@ class CalDAVGateway:
         key = _path_key(ref.href)
         listed = by_key.get(key)
         if listed is None:
+            if await _still_there(client.session, ref.href):
+                # Left out of one listing (an empty or partial answer) while its own URL
+                # still answers: nothing is known, so nothing may be inferred or dropped.
+                return CalendarFetch(
+                    ref,
+                    complete=False,
+                    unchanged=False,
+                    error="the calendar is missing from the home listing",
+                )
             client.calendars.pop(key, None)
             return CalendarFetch(
                 ref,
@@ -296,7 +305,7 @@ class CalDAVGateway:
                     return await self._delta(client, listed, ref, window, user_email, default_tz)
                 except SyncRefused:
                     pass
-            return await self._fetch_cached(client, key, listed, window, user_email, default_tz)
+            fetched = await self._fetch_cached(client, key, listed, window, user_email, default_tz)
         except AuthFailed:
             raise
         except (FetchFailed, CalendarError) as exc:
@@ -304,6 +313,13 @@ class CalDAVGateway:
             # keep the caller's old tags: this fetch does not vouch for the new ones
             stale = dataclasses.replace(listed, ctag=ref.ctag, sync_token=ref.sync_token)
             return CalendarFetch(stale, complete=False, unchanged=False, error=str(exc)[:200])
+        if fetched.unchanged and not _same_tags(listed, ref):
+            # Unchanged since this cache last read it, but not since the tags the caller's
+            # snapshot is at: a fetch whose result the caller never stored (a poll overtaken
+            # by the baseline, a failed transaction) left the cache ahead of the snapshot,
+            # and "unchanged" would keep that snapshot behind for good (issue 20).
+            fetched = dataclasses.replace(fetched, unchanged=False)
+        return fetched
 
     async def _delta(
         self,
@@ -327,6 +343,7 @@ class CalDAVGateway:
             occurrences=delta.occurrences,
             replaced=delta.replaced,
             unreadable=delta.unreadable,
+            broken=delta.broken,
         )
 
     async def _fetch_cached(
@@ -355,6 +372,7 @@ class CalDAVGateway:
             unchanged=outcome.unchanged,
             occurrences=outcome.occurrences,
             unreadable=outcome.unreadable,
+            broken=outcome.broken,
         )
 
     # ---- writes -------------------------------------------------------------------------------
@@ -471,6 +489,28 @@ class CalDAVGateway:
             return result.body.decode("utf-8", errors="replace")
 
         return await self._run(credentials, work)
+
+
+async def _still_there(session: DavSession, calendar_href: str) -> bool:
+    """Whether a calendar missing from the home listing still answers at its own URL: only a
+    404 or 410 there says it is gone (issue 22, item 1)."""
+    try:
+        result = await session.request(
+            "PROPFIND", calendar_href, davxml.propfind_calendars(), {"Depth": "0"}
+        )
+    except AuthFailed:
+        raise
+    except CalendarError:
+        return True  # unreachable now: not a proof of anything
+    if result.status == 401:
+        raise AuthFailed("the server refused the login")
+    if result.status == 207:  # Xandikos answers a gone collection with a 404 inside a 207
+        try:
+            responses = davxml.parse_multistatus(result.body).responses
+        except davxml.MalformedMultistatus:
+            return True
+        return not responses or any(r.status not in (404, 410) for r in responses)
+    return result.status not in (404, 410)
 
 
 def _same_tags(listed: CalendarRef, known: CalendarRef) -> bool:

@@ -42,11 +42,16 @@ class _Series:
     range_shifts: dict[str, timedelta]
 
 
+class BrokenObject(Exception):
+    """An object whose events cannot all be read: unknown, not gone."""
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedObject:
     """A parsed calendar resource: its series, ready to expand."""
 
     series: tuple[_Series, ...]
+    readable: bool = True  # False: the text could not be parsed at all
 
     @property
     def uids(self) -> tuple[str, ...]:
@@ -196,7 +201,7 @@ def parse_object(text: str, label: str = "") -> ParsedObject:
         calendars = icalendar.Calendar.from_ical(_repair(text), multiple=True)
     except Exception as exc:
         log.warning("unreadable calendar object %s: %s", label, type(exc).__name__)
-        return ParsedObject(())
+        return ParsedObject((), readable=False)
     series: list[_Series] = []
     for cal in calendars:
         series.extend(_split_series(cal, label))
@@ -559,8 +564,13 @@ def expand(
     event_href: str,
     user_email: str,
     default_tz: str,
+    strict: bool = False,
 ) -> list[Occurrence]:
-    """The occurrences of a parsed object that overlap the window. Never raises."""
+    """The occurrences of a parsed object that overlap the window. Never raises, unless
+    `strict`: then an object that is unreadable or has an event that cannot be expanded
+    raises BrokenObject (a poll must not read a broken event as a deleted one)."""
+    if strict and not parsed.readable:
+        raise BrokenObject(event_href)
     zone = zone_of(default_tz)
     # Floating and all-day values are compared in local terms: widen, then filter exactly.
     query_start = window.start - timedelta(days=2)
@@ -584,6 +594,8 @@ def expand(
                 event_href,
                 type(exc).__name__,
             )
+            if strict:
+                raise BrokenObject(event_href) from None
     out.sort(key=lambda o: (o.start, o.uid, o.recurrence_id))
     return out
 

@@ -23,6 +23,7 @@ from calendar_bot.inbound import (
 from calendar_bot.services.profiles import Person
 from calendar_bot.storage.repositories import StoredUser, transaction
 from calendar_bot.views import onboarding
+from calendar_bot.views.message import OutMessage
 
 log = logging.getLogger(__name__)
 
@@ -162,20 +163,26 @@ class ConnectHandlers(Handlers):
     async def _connected(
         self, user_id: str, person: Person, calendars: Any, user: StoredUser | None
     ) -> None:
-        await self._say(
-            user_id,
-            onboarding.connected(list(calendars), person.locale, user.email if user else ""),
-        )
-        if user is not None:
-            # The silent baseline: the snapshot exists before the first reminder is due.
-            task = asyncio.create_task(self._baseline(user_id))
-            self.background.add(task)
-            task.add_done_callback(self.background.discard)
+        message = onboarding.connected(list(calendars), person.locale, user.email if user else "")
+        if user is None:
+            await self._say(user_id, message)
+            return
+        # The silent baseline first, then "connected" (in the background: the dialog does not
+        # wait for it). The snapshot is then the calendar as it was before the person could
+        # know they are connected, so a meeting put in after that post is always news; posting
+        # first let one put in right after the post fall into the silent baseline (issue 20).
+        task = asyncio.create_task(self._baseline_then_say(user_id, message))
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
 
-    async def _baseline(self, user_id: str) -> None:
+    async def _baseline_then_say(self, user_id: str, message: OutMessage) -> None:
         user = await self._user(user_id)
         if user is not None:
             try:
                 await self.sync.sync_user(user)
             except Exception:
                 log.exception("first sync of %s failed", user_id)
+        try:
+            await self._say(user_id, message)
+        except Exception:
+            log.exception("the connected message to %s failed", user_id)

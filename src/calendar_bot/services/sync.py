@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,8 +35,16 @@ class SyncOutcome:
     deferred: bool = False  # nothing to store: poll_due marks it polled with the others
 
 
-def change_key(user_id: str, change: Change) -> str:
-    """One message per real change: a second move of the same meeting is a new key."""
+def change_key(user_id: str, change: Change, since: Sequence[str] = ()) -> str:
+    """One message per real change, and the same key when the same change is computed twice
+    (two replicas, a retried poll).
+
+    `since` names the snapshot the change was found against (its calendar's stored tags and
+    the user's last poll time): a change is computed from one stored snapshot, so the key
+    tells versions apart. Without it a meeting deleted and put back, or cancelled and
+    confirmed again, got the key of its first "new" notice and the outbox dropped the notice
+    (issue 22, item 3); a meeting moved back and forth likewise.
+    """
     o = change.occurrence
     parts = [
         change.kind.value,
@@ -48,14 +57,16 @@ def change_key(user_id: str, change: Change) -> str:
     ]
     if change.kind is ChangeKind.UPDATED:
         parts += [o.title, o.location]
-    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+    parts += since
+    # JSON, not a separator: no title, UID or tag can shift one part into the next
+    digest = hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:40]
     return f"chg:{digest}"
 
 
-def change_item(user_id: str, change: Change) -> OutboxItem:
+def change_item(user_id: str, change: Change, since: Sequence[str] = ()) -> OutboxItem:
     return OutboxItem(
         mm_user_id=user_id,
-        idempotency_key=change_key(user_id, change),
+        idempotency_key=change_key(user_id, change, since),
         kind=KIND_CHANGE,
         payload={
             "change": change.kind.value,
@@ -212,14 +223,18 @@ class SyncService:
         known_hrefs = {c.href for c in known}
         known_tags = {c.href: (c.ctag, c.sync_token) for c in known}
         announce = user.baseline_done
+        polled = user.last_poll_at.isoformat() if user.last_poll_at else ""
         own_uids: set[str] | None = None
         items: list[OutboxItem] = []
         for fetch in result.calendars:
             href = fetch.calendar.href
             if not fetch.exists:
-                # The calendar is gone from the home: drop it quietly, it is not a
-                # cancellation of every meeting in it.
+                # The calendar is gone from the server: drop it quietly, it is not a
+                # cancellation of every meeting in it. Its row and tags go too: tags kept
+                # for a dropped snapshot would vouch for an empty one for good, should the
+                # calendar come back (issue 22, item 1); back, it is a new, silent calendar.
                 await store.snapshot.delete_calendar(user.mm_user_id, href)
+                await store.calendars.remove(user.mm_user_id, href)
                 continue
             if not fetch.complete:
                 continue  # keep the previous snapshot and tokens: nothing may be inferred
@@ -242,15 +257,20 @@ class SyncService:
             current = fetch.occurrences
             if fetch.replaced is not None:  # a delta: only the objects named in it changed
                 current = apply_delta(previous, fetch.replaced, fetch.occurrences)
-            if fetch.unreadable:  # neither gone nor changed: what we had for them stands
-                current = keep_objects(previous, current, fetch.unreadable)
-                items += [
-                    unreadable_item(user.mm_user_id, fetch.calendar, href, why)
-                    for href, why in fetch.unreadable.items()
-                ]
+            unknown = {*fetch.unreadable, *fetch.broken}
+            if unknown:
+                # Unknown is not gone: an object that cannot be read (bytes, issue 22 item 4)
+                # or parsed (item 2) keeps its last known occurrences, so it is never
+                # announced as a cancellation and its repair is compared with what came before.
+                current = keep_objects(previous, current, unknown)
+            items += [
+                unreadable_item(user.mm_user_id, fetch.calendar, href, why)
+                for href, why in fetch.unreadable.items()
+            ]
             if announce and href in known_hrefs:
                 if own_uids is None:
                     own_uids = await store.own_events.uids(user.mm_user_id)
+                since = (*known_tags.get(href, ("", "")), polled)
                 for change in diff(
                     previous,
                     current,
@@ -260,7 +280,7 @@ class SyncService:
                     now=now,
                     own_uids=own_uids,
                 ):
-                    items.append(change_item(user.mm_user_id, change))
+                    items.append(change_item(user.mm_user_id, change, since))
             await store.snapshot.replace_calendar(user.mm_user_id, href, current, now=now)
         new = await store.outbox.enqueue(items, now=now) if items else 0
         if not user.baseline_done:

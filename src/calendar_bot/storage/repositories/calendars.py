@@ -96,6 +96,13 @@ class CalendarRepository:
         )
         return (await self._session.execute(stmt)).first() is not None
 
+    async def remove(self, mm_user_id: str, href: str) -> bool:
+        """Forget a calendar that is gone from the server (its snapshot goes separately)."""
+        result = await self._session.execute(
+            delete(calendars).where(calendars.c.mm_user_id == mm_user_id, calendars.c.href == href)
+        )
+        return rowcount(result) > 0
+
     async def update_tokens(
         self, mm_user_id: str, href: str, *, ctag: str, sync_token: str
     ) -> bool:
