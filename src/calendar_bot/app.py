@@ -124,6 +124,12 @@ class BotApp:
         self.chat = MattermostChat(self.client, self.renderer)
         me = await self.client.get_me()
         self.bot_username = str(me.get("username", ""))
+        may_delete = await self.chat.may_delete_others_posts()
+        log.info(
+            "a password typed into the chat %s (the bot %s delete_others_posts)",
+            "is deleted at once" if may_delete else "stays in the DM history",
+            "has" if may_delete else "lacks",
+        )
         self.ctx = Context(
             clock=self.clock,
             vault=self.vault,
@@ -131,6 +137,7 @@ class BotApp:
             calendars=self.gateway,
             chat=self.chat,
             caldav_base_url=s.CALDAV_BASE_URL,
+            may_delete_posts=may_delete,
             default_tz=s.TZ,
             check_interval=timedelta(seconds=s.CHECK_INTERVAL),
             default_reminder_minutes=s.REMINDER_MINUTES,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from calendar_bot.domain import wizard as wz
 from calendar_bot.domain.parsing import ParseError, parse_date
@@ -68,6 +68,8 @@ COMMANDS: dict[str, str] = {
 # The words the wizard's date step takes ("завтра", "today") are also list commands: at that
 # step they are the answer. These stay commands even there.
 WIZARD_ESCAPES = {actions.MENU_CREATE, actions.HELP, actions.LOGOUT, actions.MENU, actions.SETTINGS}
+# A typed connect waits this long for the e-mail or password; later text is not an answer.
+TYPED_CONNECT_WAITS = timedelta(minutes=5)
 _WORD = re.compile(r"[^\w]+", re.UNICODE)
 
 
@@ -175,6 +177,11 @@ class BotDispatcher(ConnectHandlers, WizardHandlers, MeetingHandlers, SettingsHa
         user_id = event.user_id
         conversation = await self._conversation(user_id)
         state = conversation.state if conversation else ""
+        if state in (STATE_CONNECT_PASSWORD, STATE_CONNECT_EMAIL) and conversation is not None:
+            asked_at = conversation.updated_at
+            if asked_at is not None and self.ctx.clock.now() - asked_at > TYPED_CONNECT_WAITS:
+                await self._clear(user_id)  # asked long ago: this message is not the answer
+                state = ""
         if state == STATE_CONNECT_PASSWORD and conversation is not None:
             if command_of(event.text) is None:
                 await self._typed_password(event, person, conversation.data)

@@ -159,6 +159,47 @@ async def get_user_teams(request: web.Request) -> web.Response:
     return json_response([c.store.team])
 
 
+# The permissions that matter to the bot, per role, as the server's defaults grant them
+# (server/public/model/role.go: system_admin holds every permission, delete_others_posts
+# included; system_user and system_post_all do not).
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "system_user": ("create_direct_channel", "create_post", "delete_post", "edit_post"),
+    "system_post_all": ("create_post",),
+    "system_admin": (
+        "create_direct_channel",
+        "create_post",
+        "delete_post",
+        "delete_others_posts",
+        "edit_post",
+        "edit_others_posts",
+        "manage_system",
+    ),
+}
+
+
+async def get_roles_by_names(request: web.Request) -> web.Response:
+    """`POST /roles/names` (server/channels/api4/role.go getRolesByNames): any session."""
+    c = ctx(request)
+    require_user(c.store, request)
+    names = await read_json(request, "rolenames")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise invalid_body_param("rolenames")
+    return json_response(
+        [
+            {
+                "id": f"role{index:022d}",
+                "name": name,
+                "display_name": name,
+                "description": "",
+                "permissions": list(ROLE_PERMISSIONS[name]),
+                "scheme_managed": True,
+            }
+            for index, name in enumerate(names)
+            if name in ROLE_PERMISSIONS
+        ]
+    )
+
+
 async def create_bot(request: web.Request) -> web.Response:
     c = ctx(request)
     me = require_user(c.store, request)
@@ -203,3 +244,4 @@ def register(app: web.Application) -> None:
     r.add_get("/api/v4/users/{user_id}", get_user)
     r.add_put("/api/v4/users/{user_id}/patch", patch_user)
     r.add_post("/api/v4/bots", create_bot)
+    r.add_post("/api/v4/roles/names", get_roles_by_names)

@@ -15,7 +15,9 @@ from sqlalchemy import select
 
 from calendar_bot.clock import Clock, ManualClock
 from calendar_bot.domain.model import Credentials
+from calendar_bot.i18n import t
 from calendar_bot.storage.tables import metadata
+from calendar_bot.views.onboarding import APP_PASSWORD_URL
 from tests.e2e.harness import (
     Person,
     Post,
@@ -201,3 +203,20 @@ def change_radicale_password(world: World, login: str, password: str) -> None:
     lines = users.read_text().splitlines()
     kept = [line for line in lines if not line.startswith(f"{login}:")]
     users.write_text("".join(f"{line}\n" for line in [*kept, f"{login}:{password}"]))
+
+
+async def typed_connect_prompt(world: World, person: Person, locale: str) -> Post:
+    """The typed-password fallback as a person meets it: the form cannot open (an expired
+    trigger id makes Mattermost refuse it), the bot offers sending the password as a message,
+    the person takes that. Returns the password prompt."""
+    await person.say("hi")
+    greeting = await person.next_bot_post(APP_PASSWORD_URL)
+    triggers = world.emulator.context.triggers
+    lifetime, triggers.lifetime = triggers.lifetime, -1.0
+    try:
+        await person.click(greeting, t(locale, "greeting.connect"))
+        offer = await person.next_bot_post(t(locale, "connect.no_dialog"))
+    finally:
+        triggers.lifetime = lifetime
+    await person.click(offer, t(locale, "greeting.by_message"))
+    return await person.next_bot_post(person.user["email"])

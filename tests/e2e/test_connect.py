@@ -3,19 +3,22 @@ fallback, and reconnecting in place."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from calendar_bot.clock import ManualClock
 from calendar_bot.i18n import t
 from calendar_bot.views.onboarding import APP_PASSWORD_URL
-from tests.e2e.harness import Person, World, eventually, full_text
+from tests.e2e.harness import Person, World, eventually, full_text, restart_bot
 from tests.e2e.journeys import (
     LOCALES,
     change_radicale_password,
     fixed_world,
     labels,
     refetch,
+    typed_connect_prompt,
     user_row,
 )
 
@@ -176,15 +179,23 @@ async def test_other_server_by_url_connects(fixed_world: World) -> None:
 
 @pytest.mark.parametrize("locale", LOCALES)
 async def test_typed_password_when_no_dialog_can_open(fixed_world: World, locale: str) -> None:
-    """An expired trigger ID makes Mattermost refuse the dialog: the seed's typed flow runs."""
+    """An expired trigger ID makes Mattermost refuse the dialog: the seed's typed flow is
+    offered, and it says honestly that the message stays in the chat (the bot may not
+    delete it, as on a default Mattermost)."""
     world = fixed_world
     gina, creds, _ = await world.person("gina", locale=locale)
     await gina.say("hi")
     greeting = await gina.next_bot_post(APP_PASSWORD_URL)
+    assert labels(greeting) == [t(locale, "greeting.connect")]  # no password in chat up front
     world.emulator.context.triggers.lifetime = -1.0  # every trigger ID is already expired
     await gina.click(greeting, t(locale, "greeting.connect"))
+    offer = await gina.next_bot_post(t(locale, "connect.no_dialog"))
+    assert t(locale, "connect.typed.stays") in offer["message"]
+    assert labels(offer) == [t(locale, "greeting.by_message"), t(locale, "connect.form_again")]
+    await gina.click(offer, t(locale, "greeting.by_message"))
     prompt = await gina.next_bot_post(gina.user["email"])
     assert labels(prompt) == [t(locale, "common.cancel")]
+    assert t(locale, "connect.typed.stays") in prompt["message"]
     assert not gina.dialogs
 
     typed = await gina.say(creds.password)
@@ -200,10 +211,7 @@ async def test_typed_password_when_no_dialog_can_open(fixed_world: World, locale
 async def test_typed_password_by_choice_and_its_errors(fixed_world: World) -> None:
     world = fixed_world
     hugo, creds, _ = await world.person("hugo", locale="en")
-    await hugo.say("hi")
-    greeting = await hugo.next_bot_post(APP_PASSWORD_URL)
-    await hugo.click(greeting, t("en", "greeting.by_message"))
-    await hugo.next_bot_post(hugo.user["email"])
+    await typed_connect_prompt(world, hugo, "en")
     await hugo.say("wrong-password")
     await hugo.next_bot_post(t("en", "connect.password_not_deleted"))
     failed = await hugo.next_bot_post(
@@ -213,8 +221,7 @@ async def test_typed_password_by_choice_and_its_errors(fixed_world: World) -> No
     assert await user_row(world, hugo.id) is None
 
     # Cancel in the typed flow forgets the half-started connect.
-    await hugo.click(greeting, t("en", "greeting.by_message"))
-    prompt = await hugo.next_bot_post(hugo.user["email"])
+    prompt = await typed_connect_prompt(world, hugo, "en")
     await hugo.click(prompt, t("en", "common.cancel"))
     assert (await refetch(hugo, prompt))["message"].startswith(t("en", "connect.cancelled")[:10])
     await hugo.say(creds.password)  # no longer a password step: just an unknown user
@@ -263,10 +270,8 @@ async def test_an_old_cancel_after_connecting_cancels_nothing(
 ) -> None:
     world = fixed_world
     ivan, creds, _ = await world.person(f"ivan{locale}", locale=locale)
-    await ivan.say("hi")
-    greeting = await ivan.next_bot_post(APP_PASSWORD_URL)
-    await ivan.click(greeting, t(locale, "greeting.by_message"))
-    prompt = await ivan.next_bot_post(ivan.user["email"])
+    prompt = await typed_connect_prompt(world, ivan, locale)
+    greeting = (await ivan.bot_posts())[0]
     # ... then changes their mind and connects through the dialog instead.
     await ivan.click(greeting, t(locale, "greeting.connect"))
     fields = {"email": creds.username, "password": creds.password, "server": "mailru", "url": ""}
@@ -284,3 +289,38 @@ async def test_an_old_cancel_after_connecting_cancels_nothing(
     assert await user_row(world, ivan.id) is not None
     texts = [p["message"] for p in await ivan.bot_posts()]
     assert not any(t(locale, "connect.cancelled") in text for text in texts)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_a_bot_allowed_to_delete_says_so_and_deletes_the_password(
+    fixed_world: World, locale: str
+) -> None:
+    """A Mattermost admin made the bot a system admin (delete_others_posts): it learns that at
+    start, promises to delete the typed password, and does."""
+    world = fixed_world
+    world.emulator.set_user(world.bot_user["id"], roles="system_user system_admin")
+    await restart_bot(world)
+    olga, creds, _ = await world.person(f"olga{locale}", locale=locale)
+    prompt = await typed_connect_prompt(world, olga, locale)
+    assert t(locale, "connect.typed.deleted") in prompt["message"]
+    typed = await olga.say(creds.password)
+    await olga.next_bot_post(t(locale, "connect.password_deleted"))
+    assert world.emulator.post(typed["id"])["delete_at"]
+    await olga.next_bot_post(t(locale, "connected.title_email", email=creds.username))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_a_password_prompt_left_for_five_minutes_takes_nothing_as_a_password(
+    fixed_world: World, locale: str
+) -> None:
+    world = fixed_world
+    pavel, creds, _ = await world.person(f"pavel{locale}", locale=locale)
+    await typed_connect_prompt(world, pavel, locale)
+    clock = world.bot.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(timedelta(minutes=6))
+    await pavel.say(creds.password)  # an old prompt: this is not sent to the server
+    await pavel.next_bot_post(APP_PASSWORD_URL)  # the greeting again
+    texts = [p["message"] for p in (await pavel.bot_posts())]
+    assert not any(t(locale, "connect.password_not_deleted") in text for text in texts)
+    assert await user_row(world, pavel.id) is None

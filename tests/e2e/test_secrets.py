@@ -11,7 +11,7 @@ import pytest
 from calendar_bot.i18n import t
 from calendar_bot.views.onboarding import APP_PASSWORD_URL
 from tests.e2e.harness import World, eventually
-from tests.e2e.journeys import fixed_world, user_row
+from tests.e2e.journeys import fixed_world, typed_connect_prompt, user_row
 
 __all__ = ["fixed_world"]
 
@@ -57,10 +57,7 @@ async def test_password_never_in_clear(
     # Through the typed fallback: the person's own post holds it (the bot says it could not
     # delete it), but nothing the bot writes does.
     noah, noah_creds, _ = await world.person("noah", locale="ru")
-    await noah.say("привет")
-    greeting = await noah.next_bot_post(APP_PASSWORD_URL)
-    await noah.click(greeting, t("ru", "greeting.by_message"))
-    await noah.next_bot_post(noah.user["email"])
+    await typed_connect_prompt(world, noah, "ru")
     await noah.say(noah_creds.password)
     await noah.next_bot_post(noah_creds.username)
 

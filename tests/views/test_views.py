@@ -87,7 +87,10 @@ def _all_views(locale: str) -> list[OutMessage | Dialog]:
         onboarding.connect_dialog(locale, "anna@mail.ru", "https://calendar.mail.ru"),
         onboarding.connect_failed("auth", locale),
         onboarding.typed_email_prompt(locale),
-        onboarding.typed_password_prompt(locale, "anna@mail.ru", "https://calendar.mail.ru"),
+        onboarding.typed_password_prompt(
+            locale, "anna@mail.ru", "https://calendar.mail.ru", may_delete=False
+        ),
+        onboarding.dialog_unavailable(locale, may_delete=True),
         onboarding.connect_checking(locale),
         onboarding.password_message_deleted(locale),
         onboarding.password_message_not_deleted(locale),

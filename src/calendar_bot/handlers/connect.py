@@ -37,7 +37,11 @@ class ConnectHandlers(Handlers):
             event.trigger_id, dialog, event.user_id
         ):
             return ActionResult()
-        return await self._ask_typed(event, person)  # no dialog: the seed's typed flow
+        # No form: the seed's typed flow is offered, saying what becomes of the message.
+        await self._say(
+            event.user_id, onboarding.dialog_unavailable(person.locale, self.ctx.may_delete_posts)
+        )
+        return ActionResult()
 
     async def _ask_typed(self, event: ActionClick, person: Person) -> ActionResult:
         email = person.user.email
@@ -54,7 +58,10 @@ class ConnectHandlers(Handlers):
                 await store.conversation.set(event.user_id, STATE_CONNECT_EMAIL, {}, now=now)
         if email:
             prompt = onboarding.typed_password_prompt(
-                person.locale, email, self.ctx.caldav_base_url
+                person.locale,
+                email,
+                self.ctx.caldav_base_url,
+                may_delete=self.ctx.may_delete_posts,
             )
         else:
             prompt = onboarding.typed_email_prompt(person.locale)
@@ -81,7 +88,12 @@ class ConnectHandlers(Handlers):
             )
         await self._say(
             event.user_id,
-            onboarding.typed_password_prompt(person.locale, email, self.ctx.caldav_base_url),
+            onboarding.typed_password_prompt(
+                person.locale,
+                email,
+                self.ctx.caldav_base_url,
+                may_delete=self.ctx.may_delete_posts,
+            ),
         )
 
     async def _typed_password(

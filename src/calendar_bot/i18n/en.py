@@ -124,9 +124,12 @@ MESSAGES: Final[dict[str, str]] = {
     "connect.typed.email_prompt": "✉️ Send me the e-mail you sign in to your calendar with.",
     "connect.typed.password_prompt": (
         "🔐 Send the **app password** for {email} ({server}) here as one message.\n\n"
-        "For Mail.ru, create one here: {app_password_url}\n"
-        "Right after checking it I'll delete your message with the password."
+        "For Mail.ru, create one here: {app_password_url}"
     ),
+    "connect.no_dialog": "😕 Mattermost didn't open the connect form. You can send the app password as a message instead.",
+    "connect.typed.deleted": "🧹 I'll delete the message with the password right after checking it.",
+    "connect.typed.stays": "⚠️ I'm not allowed to delete other people's messages, so the one with your password will stay in this chat's history — delete it yourself after the check (⋯ → Delete).",
+    "connect.form_again": "🔗 Open the form again",
     "connect.checking": "⏳ Checking the login…",
     "connect.password_deleted": "🧹 I deleted your message with the password — it's no longer in the chat history.",
     "connect.password_not_deleted": (

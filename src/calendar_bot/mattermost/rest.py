@@ -208,6 +208,10 @@ class MattermostClient:
         result: JSON = await self.request("GET", "/config/client", params={"format": "old"})
         return result
 
+    async def get_roles_by_names(self, names: list[str]) -> list[JSON]:
+        result: list[JSON] = await self.request("POST", "/roles/names", body=names)
+        return result
+
     async def get_user(self, user_id: str) -> JSON:
         result: JSON = await self.request("GET", f"/users/{quote(user_id, safe='')}")
         return result

@@ -31,6 +31,7 @@ from calendar_bot.sandbox.calendars import DemoCalendars
 from calendar_bot.sandbox.controls import Controls
 from calendar_bot.sandbox.demo import DEMO_USERS, DEMO_ZONE, DemoUser, demo_calendars
 from calendar_bot.sandbox.radicale_server import EmbeddedRadicale
+from calendar_bot.scheduler import floor_minute
 from calendar_bot.storage.repositories import transaction
 from calendar_bot.vault import Vault
 from mm_sandbox import Emulator
@@ -143,6 +144,7 @@ class Sandbox:
             user_for_token=lambda t: by_id.get(store.user_for_token(t) or ""),
             changed=self._changed,
             settle=self._settle,
+            tick=self._tick,
         ).register(self.emulator.app)
         mm_url = await self.emulator.start("127.0.0.1", self.port)
 
@@ -214,6 +216,12 @@ class Sandbox:
                 except Exception:
                     log.exception("sandbox sync of %s failed", demo.username)
         bot.delivery.wakeup.set()
+
+    async def _tick(self) -> None:
+        """The bot's minute jobs for the clock's minute, then its outbox, in order."""
+        if self.bot is not None:
+            await self.bot.scheduler.tick(floor_minute(self.clock.now()))
+            await self.bot.delivery.run_once()
 
     async def _settle(self) -> None:
         with contextlib.suppress(TimeoutError):

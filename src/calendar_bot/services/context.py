@@ -29,6 +29,9 @@ class Context:
     default_reminder_minutes: int = 15
     default_digest_hour: int = 9
     poll_concurrency: int = 64
+    # Whether the bot may delete a person's post (a password typed into the chat): learnt at
+    # start from its roles; the typed-password fallback says honestly what happens.
+    may_delete_posts: bool = False
     # mm_user_id -> the DM channel with the bot, as stored on the users: the chat adapter
     # answers its channel lookup from here, so a post costs one request even after a restart.
     dm_channels: dict[str, str] = field(default_factory=dict)

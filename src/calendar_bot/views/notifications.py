@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from calendar_bot.domain.changes import Change, ChangeKind
 from calendar_bot.domain.model import Occurrence
-from calendar_bot.domain.reminders import LATE_AFTER
 from calendar_bot.i18n import t, tn
 from calendar_bot.views.formatting import (
     format_duration,
@@ -184,8 +183,8 @@ def reminder(
     """ "In N minutes" (lead > 0), "starting now" or "on since 10:00" (lead 0), with Join.
 
     The time left is counted from `now`, so a reminder delivered a minute late does not claim
-    a full lead; an hour or more reads like the settings ("in 1 h"). `late` (the bot was down
-    or checked late) adds a marker.
+    a full lead; an hour or more reads like the settings ("in 1 h"). `late` (found after its
+    minute: the bot was down or checked late) says the meeting is on already and adds a marker.
     """
     title = _title(occurrence, locale)
     minutes = math.ceil((occurrence.start - now).total_seconds() / 60)
@@ -196,10 +195,10 @@ def reminder(
             lines = [t(locale, "remind.soon", title=title, in_minutes=in_minutes)]
         else:
             lines = [t(locale, "remind.soon_started", title=title, time=start_time)]
-    elif now < occurrence.start + LATE_AFTER:
-        lines = [t(locale, "remind.now", title=title)]
-    else:
+    elif late:  # found after its minute (a late tick): the meeting is on already
         lines = [t(locale, "remind.started", title=title, time=start_time)]
+    else:
+        lines = [t(locale, "remind.now", title=title)]
     if late:
         lines[0] += f" {t(locale, 'remind.late')}"
     start = local(occurrence.start, tz)

@@ -54,9 +54,22 @@ def greeting(locale: str, name: str = "") -> OutMessage:
         else t(locale, "greeting.hello")
     )
     text = f"{hello}\n\n{t(locale, 'greeting.text', app_password_url=APP_PASSWORD_URL)}"
+    buttons = (Button(t(locale, "greeting.connect"), actions.CONNECT, style="primary"),)
+    return OutMessage(text, (Block(buttons=buttons),))
+
+
+def dialog_unavailable(locale: str, may_delete: bool) -> OutMessage:
+    """The form did not open: the password may be sent as a message, with the truth about
+    whether that message can be taken out of the chat's history."""
+    text = "\n\n".join(
+        (
+            t(locale, "connect.no_dialog"),
+            t(locale, "connect.typed.deleted" if may_delete else "connect.typed.stays"),
+        )
+    )
     buttons = (
-        Button(t(locale, "greeting.connect"), actions.CONNECT, style="primary"),
         Button(t(locale, "greeting.by_message"), actions.CONNECT_BY_MESSAGE),
+        Button(t(locale, "connect.form_again"), actions.CONNECT, style="primary"),
     )
     return OutMessage(text, (Block(buttons=buttons),))
 
@@ -153,7 +166,9 @@ def typed_email_prompt(locale: str) -> OutMessage:
     return OutMessage(t(locale, "connect.typed.email_prompt"), (_cancel_block(locale),))
 
 
-def typed_password_prompt(locale: str, email: str, server_url: str) -> OutMessage:
+def typed_password_prompt(
+    locale: str, email: str, server_url: str, *, may_delete: bool
+) -> OutMessage:
     """The fallback flow (as in the original bot): send the app password as a message."""
     text = t(
         locale,
@@ -162,7 +177,8 @@ def typed_password_prompt(locale: str, email: str, server_url: str) -> OutMessag
         server=server_url,
         app_password_url=APP_PASSWORD_URL,
     )
-    return OutMessage(text, (_cancel_block(locale),))
+    fate = t(locale, "connect.typed.deleted" if may_delete else "connect.typed.stays")
+    return OutMessage(f"{text}\n{fate}", (_cancel_block(locale),))
 
 
 def _cancel_block(locale: str) -> Block:
