@@ -1,0 +1,112 @@
+"""Hostile calendar objects: what anyone who can send an invitation can put into a person's
+calendar (the table of issue 21). Each builder returns the text of one calendar object."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+
+def stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _wrap(uid: str, start: datetime, *body: str, summary: str = "Hostile") -> str:
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//hostile//EN",
+        "BEGIN:VEVENT",
+        f"UID:{uid}",
+        "DTSTAMP:20261101T000000Z",
+        f"SUMMARY:{summary}",
+        f"DTSTART:{stamp(start)}",
+        f"DTEND:{stamp(start + timedelta(minutes=30))}",
+        *body,
+        "END:VEVENT",
+        "END:VCALENDAR",
+        "",
+    ]
+    return "\r\n".join(lines)
+
+
+def _fold(line: str) -> str:
+    """RFC 5545 folding at 75 octets (ASCII content here)."""
+    parts = [line[:75]] + [" " + line[i : i + 74] for i in range(75, len(line), 74)]
+    return "\r\n".join(parts)
+
+
+def injection(uid: str, start: datetime) -> str:
+    """Markdown/mention injection, RTL and zero-width characters, unknown X- properties,
+    a bad TZID, DTEND before DTSTART and broken UTF-8 (as a replacement character)."""
+    return "\r\n".join(
+        [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//hostile//EN",
+            "BEGIN:VEVENT",
+            f"UID:{uid}",
+            "DTSTAMP:20261101T000000Z",
+            "SUMMARY:@all [click](https://evil.example) | col \u202eevil\u200b **x** \ufffd",
+            f"DTSTART;TZID=Mars/Olympus_Mons:{stamp(start)[:-1]}",
+            f"DTEND:{stamp(start - timedelta(hours=1))}",
+            "LOCATION:<script>alert(1)</script> @channel",
+            "DESCRIPTION:# heading\\n```\\n| a | b |\\n@here",
+            "X-EVIL-PROP;X-PARAM=\"a;b:c\":value",
+            "END:VEVENT",
+            "BEGIN:VEVENT",
+            f"UID:{uid}-nostart",
+            "SUMMARY:no start",
+            "END:VEVENT",
+            "END:VCALENDAR",
+            "",
+        ]
+    )
+
+
+def attach(uid: str, start: datetime, megabytes: int = 12) -> str:
+    """An inline binary ATTACH of `megabytes` (base64)."""
+    raw = base64.b64encode(b"\0" * (megabytes * 1024 * 1024 * 3 // 4)).decode()
+    line = f"ATTACH;ENCODING=BASE64;VALUE=BINARY;FMTTYPE=application/octet-stream:{raw}"
+    return _wrap(uid, start, _fold(line))
+
+
+def attendees(uid: str, start: datetime, count: int = 20_000, me: str = "") -> str:
+    lines = ["ORGANIZER;CN=Boss:mailto:boss@example.test"]
+    lines += [
+        f"ATTENDEE;CN=Person {i};PARTSTAT=ACCEPTED;RSVP=TRUE:mailto:p{i}@example.test"
+        for i in range(count)
+    ]
+    if me:  # the person last of all: their answer still counts
+        lines.append(f"ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{me}")
+    return _wrap(uid, start, *lines, summary="Town hall")
+
+
+def many_lines(uid: str, start: datetime, count: int = 100_000) -> str:
+    """A 2 MB object of `count` short unknown properties."""
+    return _wrap(uid, start, *(f"X-JUNK-{i % 97}:{i:012d}" for i in range(count)))
+
+
+def rrule(uid: str, start: datetime, rule: str) -> str:
+    """A series that began three days before `start`."""
+    return _wrap(uid, start - timedelta(days=3), f"RRULE:{rule}", summary="Spam")
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    build: Callable[[str, datetime], str]
+    failed_before: bool = False  # one of the table's two "never finished" rows
+
+
+ROWS: tuple[Row, ...] = (
+    Row("injection", injection),
+    Row("attach-12mb", attach),
+    Row("attendees-20000", attendees),
+    Row("lines-100000", many_lines),
+    Row("minutely", lambda uid, start: rrule(uid, start, "FREQ=MINUTELY")),
+    Row("count-1000000", lambda uid, start: rrule(uid, start, "FREQ=SECONDLY;COUNT=1000000"), True),
+    Row("secondly", lambda uid, start: rrule(uid, start, "FREQ=SECONDLY"), True),
+)
