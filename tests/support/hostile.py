@@ -4,9 +4,19 @@ calendar (the table of issue 21). Each builder returns the text of one calendar 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+import contextlib
+import multiprocessing
+import re
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from xml.sax.saxutils import escape
+
+from aiohttp import web
+
+from tests.support.servers import Proxy, free_port
 
 
 def stamp(moment: datetime) -> str:
@@ -54,7 +64,7 @@ def injection(uid: str, start: datetime) -> str:
             f"DTEND:{stamp(start - timedelta(hours=1))}",
             "LOCATION:<script>alert(1)</script> @channel",
             "DESCRIPTION:# heading\\n```\\n| a | b |\\n@here",
-            "X-EVIL-PROP;X-PARAM=\"a;b:c\":value",
+            'X-EVIL-PROP;X-PARAM="a;b:c":value',
             "END:VEVENT",
             "BEGIN:VEVENT",
             f"UID:{uid}-nostart",
@@ -99,14 +109,79 @@ class Row:
     name: str
     build: Callable[[str, datetime], str]
     failed_before: bool = False  # one of the table's two "never finished" rows
+    # Radicale itself refuses some objects (several UIDs, COUNT over 10,000) and takes
+    # minutes over an inline ATTACH of a few megabytes, seconds over 100,000 lines (vobject):
+    # those reach the bot through a proxy that serves them in place of a placeholder stored
+    # in Radicale (`substitute`).
+    radicale_stores: bool = True
 
 
 ROWS: tuple[Row, ...] = (
-    Row("injection", injection),
-    Row("attach-12mb", attach),
+    Row("injection", injection, radicale_stores=False),
+    Row("attach-12mb", attach, radicale_stores=False),
     Row("attendees-20000", attendees),
-    Row("lines-100000", many_lines),
+    Row("lines-100000", many_lines, radicale_stores=False),
     Row("minutely", lambda uid, start: rrule(uid, start, "FREQ=MINUTELY")),
-    Row("count-1000000", lambda uid, start: rrule(uid, start, "FREQ=SECONDLY;COUNT=1000000"), True),
+    Row(
+        "count-1000000",
+        lambda uid, start: rrule(uid, start, "FREQ=SECONDLY;COUNT=1000000"),
+        failed_before=True,
+        radicale_stores=False,
+    ),
     Row("secondly", lambda uid, start: rrule(uid, start, "FREQ=SECONDLY"), True),
 )
+
+
+# ---- serving what Radicale will not store ---------------------------------------------------
+
+_CALENDAR_DATA = re.compile(rb"(<[\w:-]*calendar-data\b[^>]*>)(.*?)(</[\w:-]*calendar-data>)", re.S)
+
+
+class Substitute(Proxy):
+    """A proxy that serves, in REPORT answers, the object registered for a marker in place
+    of the stored placeholder that holds the marker."""
+
+    def __init__(self, upstream: str, objects: dict[str, str], port: int) -> None:
+        super().__init__(upstream)
+        self.port, self.url = port, f"http://127.0.0.1:{port}"
+        self.objects = {m.encode(): escape(t, {"\r": "&#13;"}).encode() for m, t in objects.items()}
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        response = await super()._handle(request)
+        if request.method != "REPORT" or not isinstance(response, web.Response):
+            return response
+        body = response.body
+        if response.status != 207 or not isinstance(body, bytes):
+            return response
+
+        def swap(match: re.Match[bytes]) -> bytes:
+            for marker, text in self.objects.items():
+                if marker in match.group(2):
+                    return match.group(1) + text + match.group(3)
+            return match.group(0)
+
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return web.Response(status=207, body=_CALENDAR_DATA.sub(swap, body), headers=headers)
+
+
+def _serve(upstream: str, objects: dict[str, str], port: int, ready: Any) -> None:
+    Substitute(upstream, objects, port).start()
+    ready.set()
+    threading.Event().wait()  # until terminated
+
+
+@contextlib.contextmanager
+def substitute(upstream: str, objects: dict[str, str]) -> Iterator[str]:
+    """A Substitute in a process of its own (its memory is not the bot's): its URL."""
+    context = multiprocessing.get_context("spawn")
+    ready = context.Event()
+    port = free_port()
+    process = context.Process(target=_serve, args=(upstream, objects, port, ready), daemon=True)
+    process.start()
+    try:
+        if not ready.wait(30):
+            raise TimeoutError("the substituting proxy did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.join(10)
