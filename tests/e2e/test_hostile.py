@@ -11,13 +11,11 @@ MemoryError or a timeout instead of taking gigabytes of the machine.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
-import resource
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -45,6 +43,7 @@ from tests.e2e.harness import (
 )
 from tests.e2e.journeys import open_option
 from tests.support import hostile
+from tests.support.hostile import address_space_cap
 from tests.support.servers import CalDAVServer
 
 START = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)  # Monday 08:00 in Moscow
@@ -86,20 +85,6 @@ class PeakRss:
     @property
     def growth(self) -> int:
         return self.peak - self.start
-
-
-@contextlib.contextmanager
-def address_space_cap(headroom: int) -> Iterator[None]:
-    """Allocations beyond the current address space + `headroom` fail (MemoryError)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    size = psutil.Process().memory_info().vms + headroom
-    if hard != resource.RLIM_INFINITY:
-        size = min(size, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (size, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 async def fresh_posts(person: Person) -> list[Post]:

@@ -7,6 +7,7 @@ import base64
 import contextlib
 import multiprocessing
 import re
+import resource
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
+import psutil
 from aiohttp import web
 
 from tests.support.servers import Proxy, free_port
@@ -185,3 +187,19 @@ def substitute(upstream: str, objects: dict[str, str]) -> Iterator[str]:
     finally:
         process.terminate()
         process.join(10)
+
+
+@contextlib.contextmanager
+def address_space_cap(headroom: int) -> Iterator[None]:
+    """Allocations beyond the current address space + `headroom` fail (MemoryError).
+
+    When the block fails (a poll that did not finish in time) the cap stays: the expansion
+    left running on a worker thread then ends in a MemoryError instead of taking gigabytes
+    of a shared machine."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    size = psutil.Process().memory_info().vms + headroom
+    if hard != resource.RLIM_INFINITY:
+        size = min(size, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (size, hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))

@@ -231,7 +231,7 @@ def day_firsts(
     for day in local_days(start, end, zone):
         if budget.exceeded():
             break
-        day_start = _naive_in(day, rule_zone)
+        day_start = _naive_in(max(day, start), rule_zone)
         day_end = _naive_in(day + timedelta(days=1), rule_zone)
         found = [
             t for t in (_first_at(r, origin, day_start, rule_zone) for r in rules) if t is not None
@@ -265,7 +265,10 @@ def _first_at(rule: Rule, origin: datetime, moment: datetime, zone: tzinfo) -> d
             return None
         shifts = int((moment - origin).total_seconds() // unit)
         base = origin + timedelta(seconds=shifts * unit)
-        candidate = _run(rule, base).after(moment, inc=True)
+        try:
+            candidate = _run(rule, base).after(moment, inc=True)
+        except ValueError:  # BY… parts no instance satisfies
+            return None
     if candidate is None or (until is not None and candidate > until):
         return None
     return candidate
