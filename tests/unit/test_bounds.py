@@ -272,3 +272,14 @@ def test_raw_view_of_a_huge_answer_is_a_few_posts() -> None:
     assert "more lines are not shown" in parts[-1].text
     one_line = raw_xml("Work", "<a>" + "x" * 100_000 + "</a>", "en")
     assert len(one_line) == 1 and "more characters" in one_line[0].text
+
+
+def test_an_event_with_thousands_of_dates_is_cut_too() -> None:
+    moments = [WINDOW.start + timedelta(minutes=10 * i) for i in range(2_000)]
+    text = hostile._wrap(
+        "u", WINDOW.start, *(f"RDATE:{hostile.stamp(m)}" for m in moments), summary="Dates"
+    )
+    occurrences = occurrences_from_text(text, WINDOW, default_tz="UTC")
+    assert {o.cut for o in occurrences} == {Cut.TOO_OFTEN}
+    # the first date of each day the dates reach (2,000 x 10 minutes: 14 days)
+    assert [o.start for o in occurrences] == [WINDOW.start + timedelta(days=d) for d in range(14)]

@@ -12,6 +12,7 @@ rule from a start moved near that day, never by walking the rule from its origin
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -227,6 +228,12 @@ def day_firsts(
     rules = [r for r in (read_rule(v) for v in _as_list(master.get("RRULE"))) if r is not None]
     rule_zone = first.tzinfo if isinstance(first, datetime) and first.tzinfo else zone
     origin = _naive_in(first, rule_zone)
+    rdates = sorted(
+        _naive_in(d.dt, rule_zone)
+        for p in _as_list(master.get("RDATE"))
+        for d in (getattr(p, "dts", None) or ())
+        if isinstance(getattr(d, "dt", None), date) and not isinstance(d.dt, tuple)
+    )
     out: list[datetime] = []
     for day in local_days(start, end, zone):
         if budget.exceeded():
@@ -236,6 +243,9 @@ def day_firsts(
         found = [
             t for t in (_first_at(r, origin, day_start, rule_zone) for r in rules) if t is not None
         ]
+        at = bisect.bisect_left(rdates, day_start)
+        if at < len(rdates):
+            found.append(rdates[at])
         if not found or min(found) >= day_end:
             continue
         moment = min(found)

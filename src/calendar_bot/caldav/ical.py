@@ -618,20 +618,27 @@ def overlaps(occ: Occurrence, window: TimeWindow, zone: tzinfo) -> bool:
 
 
 def _instances(
-    series: _Series, start: datetime, end: datetime, zone: tzinfo, budget: Budget
+    series: _Series,
+    window: TimeWindow,
+    start: datetime,
+    end: datetime,
+    zone: tzinfo,
+    budget: Budget,
 ) -> tuple[Cut | None, Iterable[icalendar.cal.Component]]:
-    """The instances to show of one series over [start, end): all of them, or, for a series
-    over the limits (density.judge), the first of each local day of its master."""
+    """The instances to show of one series over [start, end) (the window, widened): all of
+    them, or, for a series over the limits (density.judge), the first of each local day of
+    the window of its master."""
     masters = [
-        e for e in series.calendar.walk("VEVENT") if "RECURRENCE-ID" not in e and "RRULE" in e
+        e
+        for e in series.calendar.walk("VEVENT")
+        if "RECURRENCE-ID" not in e and ("RRULE" in e or "RDATE" in e)
     ]
     for master in masters:
         cut = judge(master, start, end, zone)
         if cut is not None:
             log.info("cut a series uid=%s: %s", series.uid[:80], cut.value)
-            return cut, [
-                _at(master, moment) for moment in day_firsts(master, start, end, zone, budget)
-            ]
+            firsts = day_firsts(master, window.start, window.end, zone, budget)
+            return cut, [_at(master, moment) for moment in firsts]
     return None, recurring_ical_events.of(series.calendar).between(start, end)
 
 
@@ -673,7 +680,7 @@ def expand(
             if budget.exceeded():
                 log.warning("no time left to expand uid=%s in %s", series.uid[:80], event_href)
                 continue
-            cut, instances = _instances(series, query_start, query_end, zone, budget)
+            cut, instances = _instances(series, window, query_start, query_end, zone, budget)
             for instance in instances:
                 occ = _instance_to_occurrence(
                     instance, series, calendar_href, event_href, user_email, zone, cut
