@@ -283,3 +283,9 @@ def test_an_event_with_thousands_of_dates_is_cut_too() -> None:
     assert {o.cut for o in occurrences} == {Cut.TOO_OFTEN}
     # the first date of each day the dates reach (2,000 x 10 minutes: 14 days)
     assert [o.start for o in occurrences] == [WINDOW.start + timedelta(days=d) for d in range(14)]
+
+
+def test_reading_stops_when_the_objects_cpu_budget_is_spent() -> None:
+    text = hostile.attendees("u", NOW + timedelta(days=1), count=1_000)
+    assert repair(text, Budget(seconds=0)).cut is Cut.TOO_SLOW
+    assert repair(text, Budget()).cut is None
