@@ -130,7 +130,7 @@ def test_missing_parameter_or_key_is_an_error() -> None:
 
 _DYNAMIC = re.compile(
     r"^(date\.weekday\.\d|date\.month\.\d+|connect\.error\..+|meeting\.error\..+"
-    r"|wizard\.error\..+|wizard\.field\..+|wizard\.\w+\.prompt)$"
+    r"|wizard\.error\..+|wizard\.field\..+|wizard\.\w+\.prompt|cut\.reason\.\w+)$"
 )
 
 

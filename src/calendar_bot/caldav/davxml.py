@@ -14,6 +14,8 @@ from xml.sax.saxutils import escape
 
 from lxml import etree  # type: ignore[import-untyped]
 
+from calendar_bot.caldav.limits import shrink_multistatus
+
 DAV = "DAV:"
 CALDAV = "urn:ietf:params:xml:ns:caldav"
 CS = "http://calendarserver.org/ns/"
@@ -79,7 +81,7 @@ def parse_multistatus(body: bytes) -> Multistatus:
     if not body or not body.strip():
         raise MalformedMultistatus("empty body")
     try:
-        root = etree.fromstring(body, _parser())
+        root = etree.fromstring(shrink_multistatus(body), _parser())
     except etree.XMLSyntaxError as exc:
         raise MalformedMultistatus(f"not well-formed XML: {exc.msg}") from None
     if root.tag != f"{{{DAV}}}multistatus":

@@ -7,11 +7,12 @@ here: a broken event is skipped and logged (its UID only, never a secret), the r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,8 +20,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import icalendar
 import recurring_ical_events
 
+from calendar_bot.caldav.density import day_firsts, judge
+from calendar_bot.caldav.limits import (
+    ATTENDEE_COUNT,
+    MAX_LINE_CHARS,
+    Budget,
+    ExtraAttendees,
+    LineGate,
+    logical_lines,
+)
 from calendar_bot.domain.links import find_join_link
-from calendar_bot.domain.model import Attendee, EventStatus, Occurrence, PartStat, TimeWindow
+from calendar_bot.domain.model import (
+    Attendee,
+    Cut,
+    EventStatus,
+    Occurrence,
+    PartStat,
+    TimeWindow,
+)
 from calendar_bot.domain.text import clean_description, clean_location
 
 log = logging.getLogger(__name__)
@@ -40,6 +57,9 @@ class _Series:
     # recurring-ical-events stamps every instance they shift with the override's own
     # RECURRENCE-ID; the shift gives each its original start back, keeping keys unique.
     range_shifts: dict[str, timedelta]
+    cut: Cut | None = None  # the object was read in part (limits.py)
+    # the answers of attendees beyond the listed ones (limits.MAX_LISTED_ATTENDEES), by e-mail
+    more_partstats: dict[str, PartStat] = field(default_factory=dict)
 
 
 class BrokenObject(Exception):
@@ -148,14 +168,22 @@ def _repair_line(line: str) -> str:
     return _BAD_TRIGGER.sub(r"\1-P\3", line)
 
 
-def _repair(text: str) -> str:
+@dataclass(frozen=True, slots=True)
+class Repaired:
+    """An object's text made readable, and what of it was left out (see limits.py)."""
+
+    text: str
+    cut: Cut | None = None
+    extra: dict[int, ExtraAttendees] = field(default_factory=dict)  # by VEVENT ordinal
+
+
+def repair(text: str, budget: Budget | None = None) -> Repaired:
     """Fix what would make the whole object unreadable: stray whitespace, a bare VEVENT,
     unescaped multi-line text, common producer bugs, missing END lines of a truncated file,
-    text after END:VCALENDAR."""
-    text = text.lstrip("\ufeff \t\r\n").replace("\r\n", "\n").replace("\r", "\n")
-    text = re.sub(r"\n[ \t]", "", text)  # unfold
+    text after END:VCALENDAR. Reads within the limits of limits.py, in one bounded pass."""
+    gate = LineGate(budget or Budget())
     lines: list[str] = []
-    for raw in text.split("\n"):
+    for raw, overlong in logical_lines(text.lstrip("\ufeff \t\r\n")):
         name = _NAME.match(raw)
         # A property line: a known name, an X- name, or any all-caps name (properties are
         # written upper-case in practice, "Passcode: 123" in a pasted text is not).
@@ -168,10 +196,15 @@ def _repair(text: str) -> str:
             prev = _NAME.match(lines[-1])
             if prev is not None and prev.group(1).upper() in _TEXT_PROPERTIES:
                 # a producer wrote raw newlines into a TEXT value (seen from Exchange)
-                lines[-1] += "\\n" + raw
+                if len(lines[-1]) < MAX_LINE_CHARS:
+                    lines[-1] += "\\n" + raw
                 continue
         if raw.strip() and not _EMPTY_DATE_LIST.match(raw):
-            lines.append(_repair_line(raw.rstrip()))
+            admitted = gate.admit(raw, overlong)
+            if gate.stopped:
+                break
+            if admitted is not None:
+                lines.append(_repair_line(admitted.rstrip()))
     if not lines or lines[0].upper() != "BEGIN:VCALENDAR":
         lines = [
             "BEGIN:VCALENDAR",
@@ -181,7 +214,7 @@ def _repair(text: str) -> str:
             "END:VCALENDAR",
         ]
     upper = [line.upper() for line in lines]
-    if "END:VCALENDAR" in upper:
+    if "END:VCALENDAR" in upper and not gate.stopped:
         lines = lines[: len(upper) - upper[::-1].index("END:VCALENDAR")]
     else:
         stack: list[str] = []
@@ -192,19 +225,31 @@ def _repair(text: str) -> str:
             elif kind == "END" and stack and stack[-1] == comp:
                 stack.pop()
         lines.extend(f"END:{comp}" for comp in reversed(stack))
-    return "\r\n".join(lines) + "\r\n"
+    return Repaired("\r\n".join(lines) + "\r\n", gate.cut, gate.extra)
 
 
 def parse_object(text: str, label: str = "") -> ParsedObject:
     """Parse one iCalendar object (a CalDAV resource or a file). Never raises."""
+    repaired = repair(text, Budget())
     try:
-        calendars = icalendar.Calendar.from_ical(_repair(text), multiple=True)
+        calendars = icalendar.Calendar.from_ical(repaired.text, multiple=True)
     except Exception as exc:
         log.warning("unreadable calendar object %s: %s", label, type(exc).__name__)
         return ParsedObject((), readable=False)
+    if repaired.cut is not None:
+        log.info("calendar object %s read in part: %s", label, repaired.cut.value)
     series: list[_Series] = []
+    ordinal = 0
     for cal in calendars:
-        series.extend(_split_series(cal, label))
+        extras: dict[int, ExtraAttendees] = {}
+        for comp in cal.walk("VEVENT"):
+            extra = repaired.extra.get(ordinal)
+            ordinal += 1
+            if extra is not None:
+                # the count travels with the event into every instance expanded from it
+                comp[ATTENDEE_COUNT] = str(len(_as_list(comp.get("ATTENDEE"))) + extra.count)
+                extras[id(comp)] = extra
+        series.extend(_split_series(cal, label, repaired.cut, extras))
     return ParsedObject(tuple(series))
 
 
@@ -218,7 +263,12 @@ def _synthetic_uid(event: icalendar.cal.Component) -> str:
     return "nouid-" + hashlib.sha256(raw.encode()).hexdigest()[:20]
 
 
-def _split_series(cal: icalendar.Calendar, label: str) -> list[_Series]:
+def _split_series(
+    cal: icalendar.Calendar,
+    label: str,
+    cut: Cut | None = None,
+    extras: dict[int, ExtraAttendees] | None = None,
+) -> list[_Series]:
     method = str(cal.get("METHOD", "")).upper()
     timezones = [c for c in cal.subcomponents if c.name == "VTIMEZONE"]
     groups: dict[str, list[icalendar.cal.Component]] = {}
@@ -247,7 +297,14 @@ def _split_series(cal: icalendar.Calendar, label: str) -> list[_Series]:
         for event in events:
             small.add_component(event)
         recurring = any("RRULE" in e or "RDATE" in e or "RECURRENCE-ID" in e for e in events)
-        out.append(_Series(uid, small, recurring, method == "CANCEL", _range_shifts(events)))
+        more: dict[str, PartStat] = {}
+        for event in events:
+            extra = (extras or {}).get(id(event))
+            if extra is not None:
+                more = {**extra.partstats, **more}  # the master's answers come first
+        out.append(
+            _Series(uid, small, recurring, method == "CANCEL", _range_shifts(events), cut, more)
+        )
     return out
 
 
@@ -486,6 +543,7 @@ def _instance_to_occurrence(
     event_href: str,
     user_email: str,
     zone: tzinfo,
+    cut: Cut | None = None,
 ) -> Occurrence:
     start_raw = _dt(event.get("DTSTART"))
     all_day = not isinstance(start_raw, datetime)
@@ -503,6 +561,12 @@ def _instance_to_occurrence(
     attendees = tuple(_person(a) for a in _as_list(event.get("ATTENDEE")))
     me = user_email.strip().lower()
     my_partstat = next((a.partstat for a in attendees if me and a.email == me), None)
+    if my_partstat is None and me:
+        my_partstat = series.more_partstats.get(me)
+    try:
+        attendee_count = int(str(event.get(ATTENDEE_COUNT, 0)))
+    except ValueError:
+        attendee_count = 0
     recurrence_id = ""
     if series.recurring:
         rid = event.get("RECURRENCE-ID")
@@ -541,6 +605,8 @@ def _instance_to_occurrence(
         sequence=sequence,
         event_href=event_href,
         i_am_organizer=bool(me and organizer is not None and organizer.email == me),
+        attendee_count=attendee_count,
+        cut=cut or series.cut,
     )
 
 
@@ -554,6 +620,48 @@ def overlaps(occ: Occurrence, window: TimeWindow, zone: tzinfo) -> bool:
     first = datetime.combine(occ.start.date(), time(0), tzinfo=zone)
     last = datetime.combine(occ.end.date(), time(0), tzinfo=zone)
     return window.overlaps(first, max(last, first + timedelta(days=1)))
+
+
+def _instances(
+    series: _Series,
+    window: TimeWindow,
+    start: datetime,
+    end: datetime,
+    zone: tzinfo,
+    budget: Budget,
+) -> tuple[Cut | None, Iterable[icalendar.cal.Component]]:
+    """The instances to show of one series over [start, end) (the window, widened): all of
+    them, or, for a series over the limits (density.judge), the first of each local day of
+    the window of its master."""
+    masters = [
+        e
+        for e in series.calendar.walk("VEVENT")
+        if "RECURRENCE-ID" not in e and ("RRULE" in e or "RDATE" in e)
+    ]
+    for master in masters:
+        cut = judge(master, start, end, zone)
+        if cut is not None:
+            log.info("cut a series uid=%s: %s", series.uid[:80], cut.value)
+            firsts = day_firsts(master, window.start, window.end, zone, budget)
+            return cut, [_at(master, moment) for moment in firsts]
+    return None, recurring_ical_events.of(series.calendar).between(start, end)
+
+
+def _at(master: icalendar.cal.Component, moment: datetime) -> icalendar.cal.Component:
+    """A copy of `master` as its instance at `moment` (same length)."""
+    instance = master.copy()
+    start = _dt(master.get("DTSTART"))
+    end = _dt(master.get("DTEND"))
+    for name in ("DTSTART", "DTEND", "RRULE", "RDATE", "EXDATE", "DURATION"):
+        instance.pop(name, None)
+    instance.add("DTSTART", moment)
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        with contextlib.suppress(TypeError):  # one naive, one aware: no length
+            instance.add("DTEND", moment + (end - start))
+    elif isinstance(_dt(master.get("DURATION")), timedelta):
+        instance.add("DURATION", _dt(master.get("DURATION")))
+    instance.subcomponents = list(master.subcomponents)
+    return instance
 
 
 def expand(
@@ -575,15 +683,17 @@ def expand(
     # Floating and all-day values are compared in local terms: widen, then filter exactly.
     query_start = window.start - timedelta(days=2)
     query_end = window.end + timedelta(days=2)
+    budget = Budget()
     out: list[Occurrence] = []
     for series in parsed.series:
         try:
-            instances: Iterable[icalendar.cal.Component] = recurring_ical_events.of(
-                series.calendar
-            ).between(query_start, query_end)
+            if budget.exceeded():
+                log.warning("no time left to expand uid=%s in %s", series.uid[:80], event_href)
+                continue
+            cut, instances = _instances(series, window, query_start, query_end, zone, budget)
             for instance in instances:
                 occ = _instance_to_occurrence(
-                    instance, series, calendar_href, event_href, user_email, zone
+                    instance, series, calendar_href, event_href, user_email, zone, cut
                 )
                 if overlaps(occ, window, zone):
                     out.append(occ)

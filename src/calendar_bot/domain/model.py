@@ -23,6 +23,18 @@ class EventStatus(StrEnum):
     CANCELLED = "CANCELLED"
 
 
+class Cut(StrEnum):
+    """Why an event is shown in part only: one calendar object may cost the bot only so much
+    (see caldav/limits.py). A cut series keeps one occurrence per day of the horizon."""
+
+    EVERY_SECOND = "every_second"
+    EVERY_MINUTE = "every_minute"
+    EVERY_HOUR = "every_hour"
+    TOO_OFTEN = "too_often"  # more occurrences in the horizon than the cap, at a slower rate
+    TOO_BIG = "too_big"  # the object is over the size, line or event limit
+    TOO_SLOW = "too_slow"  # its reading ran out of its CPU time budget
+
+
 @dataclass(frozen=True, slots=True)
 class Attendee:
     email: str  # lower-cased, without "mailto:"; "" when the iCalendar value had none
@@ -69,6 +81,13 @@ class Occurrence:
     sequence: int = 0
     event_href: str = ""  # the resource that holds this event on the server
     i_am_organizer: bool = False
+    # all attendees, when the event has more than the ones listed in `attendees`
+    attendee_count: int = 0
+    cut: Cut | None = None  # shown in part only, and why
+
+    @property
+    def attendees_total(self) -> int:
+        return max(self.attendee_count, len(self.attendees))
 
     @property
     def key(self) -> OccurrenceKey:

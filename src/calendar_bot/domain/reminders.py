@@ -68,6 +68,18 @@ def reminder_key(user_id: str, key: OccurrenceKey, start: datetime, lead: int) -
     return "rem:" + hashlib.sha256(material.encode("utf-8")).hexdigest()[:40]
 
 
+_CUT_SERIES = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _identity(occurrence: Occurrence, start: datetime) -> tuple[OccurrenceKey, datetime]:
+    """What a reminder is about: the occurrence at its start, or, for a series shown in part
+    (`cut`: one occurrence a day of something far denser), the series as a whole, so it gets
+    at most one reminder per lead, not one a day."""
+    if occurrence.cut is None:
+        return occurrence.key, start
+    return OccurrenceKey(occurrence.calendar_href, occurrence.uid, "cut"), _CUT_SERIES
+
+
 @lru_cache(maxsize=64)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
@@ -131,7 +143,7 @@ def due_reminders(
                     start=start,
                     fire_at=fire_at,
                     late=now - fire_at > LATE_AFTER,
-                    idempotency_key=reminder_key(user_id, occurrence.key, start, lead),
+                    idempotency_key=reminder_key(user_id, *_identity(occurrence, start), lead),
                 )
             )
     due.sort(key=lambda r: (r.fire_at, r.start, r.key.uid, r.key.recurrence_id))

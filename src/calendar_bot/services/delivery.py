@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from calendar_bot.domain.changes import Change, ChangeKind
 from calendar_bot.ports import PostRef
 from calendar_bot.services.context import Context, zone
+from calendar_bot.services.cut_notices import KIND_CUT, cuts_from_payload
 from calendar_bot.services.digest import KIND_DIGEST
 from calendar_bot.services.reminders import KIND_REMINDER
 from calendar_bot.services.sync import KIND_CHANGE, KIND_RECONNECT, KIND_UNREADABLE
@@ -71,6 +72,8 @@ def render_row(
         return [onboarding.credentials_rejected(locale, user.email)]
     if row.kind == KIND_UNREADABLE:
         return [notifications.unreadable_event(str(p["calendar"]), str(p["why"]), locale)]
+    if row.kind == KIND_CUT:
+        return [notifications.cut_notice(cuts_from_payload(p), locale)]
     raise ValueError(f"unknown outbox kind {row.kind!r}")
 
 

@@ -14,6 +14,7 @@ from calendar_bot.domain.changes import Change, ChangeKind, diff
 from calendar_bot.domain.model import CalendarRef, apply_delta, keep_objects
 from calendar_bot.ports import AuthFailed, CalendarError, SyncResult
 from calendar_bot.services.context import Context, sync_window
+from calendar_bot.services.cut_notices import cut_item
 from calendar_bot.storage.codec import occurrence_to_json
 from calendar_bot.storage.repositories import OutboxItem, Store, StoredUser, transaction
 from calendar_bot.vault import UndecryptableSecret
@@ -281,6 +282,9 @@ class SyncService:
                     own_uids=own_uids,
                 ):
                     items.append(change_item(user.mm_user_id, change, since))
+            cut = cut_item(user.mm_user_id, href, previous, current)  # said once, baseline too
+            if cut is not None:
+                items.append(cut)
             await store.snapshot.replace_calendar(user.mm_user_id, href, current, now=now)
         new = await store.outbox.enqueue(items, now=now) if items else 0
         if not user.baseline_done:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from calendar_bot.domain.model import Attendee, EventStatus, Occurrence, PartStat, UserSettings
+from calendar_bot.domain.model import Attendee, Cut, EventStatus, Occurrence, PartStat, UserSettings
 
 CODEC_VERSION = 1
 
@@ -74,6 +74,8 @@ def occurrence_to_json(o: Occurrence) -> dict[str, Any]:
         "sequence": o.sequence,
         "event_href": o.event_href,
         "i_am_organizer": o.i_am_organizer,
+        "attendee_count": o.attendee_count,
+        "cut": o.cut.value if o.cut is not None else None,
     }
 
 
@@ -82,6 +84,7 @@ def occurrence_from_json(d: dict[str, Any]) -> Occurrence:
         organizer = d.get("organizer")
         my_partstat = d.get("my_partstat")
         join_url = d.get("join_url")
+        cut = d.get("cut")
         return Occurrence(
             calendar_href=str(d["calendar_href"]),
             uid=str(d["uid"]),
@@ -102,6 +105,8 @@ def occurrence_from_json(d: dict[str, Any]) -> Occurrence:
             sequence=int(d.get("sequence", 0)),
             event_href=str(d.get("event_href", "")),
             i_am_organizer=bool(d.get("i_am_organizer", False)),
+            attendee_count=int(d.get("attendee_count", 0)),
+            cut=Cut(cut) if cut is not None else None,
         )
     except CodecError:
         raise

@@ -64,6 +64,8 @@ def _row(occurrence: Occurrence, locale: str, tz: ZoneInfo, day: date | None) ->
         title += f" {t(locale, 'list.join_marker')}"
     if occurrence.recurring:
         title += f" {t(locale, 'list.recurring_marker')}"
+    if occurrence.cut is not None:
+        title += f" {t(locale, 'list.cut_marker')}"
     span = format_span(occurrence, locale, tz, day=day)
     return f"| {span} | {title} | {my_status(occurrence, locale)} |"
 
@@ -405,14 +407,16 @@ def meeting_details(occurrence: Occurrence, locale: str, tz: ZoneInfo, now: date
         lines.append(t(locale, "details.cancelled"))
     if occurrence.recurring:
         lines.append(t(locale, "details.recurring"))
+    if occurrence.cut is not None:
+        lines.append(t(locale, "details.cut", reason=t(locale, f"cut.reason.{occurrence.cut}")))
     lines.extend(meeting_lines(occurrence, locale, tz, now))
     if occurrence.attendees:
         lines.append("")
-        lines.append(t(locale, "details.attendees", count=len(occurrence.attendees)))
+        lines.append(t(locale, "details.attendees", count=occurrence.attendees_total))
         for attendee in occurrence.attendees[:MAX_ATTENDEES_SHOWN]:
             status = partstat_label(attendee.partstat, locale)
             lines.append(f"• {person(attendee)} — {status}")
-        hidden = len(occurrence.attendees) - MAX_ATTENDEES_SHOWN
+        hidden = occurrence.attendees_total - MAX_ATTENDEES_SHOWN
         if hidden > 0:
             lines.append(t(locale, "common.and_more", count=hidden))
     if occurrence.description.strip():

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from calendar_bot.domain.changes import Change, ChangeKind
-from calendar_bot.domain.model import Occurrence
+from calendar_bot.domain.model import Cut, Occurrence
 from calendar_bot.i18n import t, tn
 from calendar_bot.views.formatting import (
     format_duration,
@@ -219,3 +220,20 @@ def unreadable_event(calendar_name: str, why: str, locale: str) -> OutMessage:
     return OutMessage(
         t(locale, "notify.unreadable", calendar=md_inline(calendar_name), reason=reason)
     )
+
+
+MAX_CUT_TITLES = 3
+
+
+def cut_notice(cuts: Sequence[tuple[str, Cut]], locale: str) -> OutMessage:
+    """Events shown in part only (`cuts`: their titles and why), said once: "1 event could
+    not be shown in full: it repeats every second"."""
+    reasons = "; ".join(dict.fromkeys(t(locale, f"cut.reason.{cut}") for _, cut in cuts))
+    lines = [
+        t(locale, "cut.notice", events=tn(locale, "plural.cut.events", len(cuts)), reasons=reasons)
+    ]
+    titles = [md_inline(title_of(title, locale), 80) for title, _ in cuts[:MAX_CUT_TITLES]]
+    if len(cuts) > MAX_CUT_TITLES:
+        titles.append(t(locale, "common.and_more", count=len(cuts) - MAX_CUT_TITLES))
+    lines.append(t(locale, "cut.titles", titles=", ".join(titles)))
+    return OutMessage("\n".join(lines))

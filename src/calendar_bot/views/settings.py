@@ -164,15 +164,38 @@ def raw_picker(calendars: Sequence[CalendarRef], locale: str) -> OutMessage:
     return OutMessage(t(locale, "raw.pick"), (Block(menus=(menu,)),))
 
 
+RAW_LINE_CHARS: Final = 300  # an inline ATTACH is megabytes on one line
+RAW_MAX_CHARS: Final = 8 * POST_LIMIT  # at most a few posts, whatever the server answered
+
+
+def shorten_raw(xml: str, locale: str) -> str:
+    """The server's answer within RAW_MAX_CHARS: long lines cut with how much is left out,
+    and the lines beyond the limit counted, not posted."""
+    out: list[str] = []
+    size = 0
+    lines = xml.strip().splitlines()
+    for index, line in enumerate(lines):
+        if len(line) > RAW_LINE_CHARS:
+            left = len(line) - RAW_LINE_CHARS
+            line = f"{line[:RAW_LINE_CHARS]}{t(locale, 'raw.cut_line', count=left)}"
+        if size + len(line) > RAW_MAX_CHARS:
+            out.append(t(locale, "raw.truncated", count=len(lines) - index))
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)
+
+
 def raw_xml(
     calendar_name: str, xml: str, locale: str, *, limit: int = POST_LIMIT
 ) -> list[OutMessage]:
-    """The raw XML as ```xml blocks, each part a closed block under the post limit."""
+    """The raw XML as ```xml blocks, each part a closed block under the post limit; an
+    answer too big for a few posts is shortened (shorten_raw)."""
     head = t(locale, "raw.header", calendar=md_inline(calendar_name, 100))
     if not xml.strip():
         return [OutMessage(f"{head}\n\n{t(locale, 'raw.empty')}")]
     marker_room = 64  # "part N of M" above every block of a long answer
-    parts = split_code_block(xml.strip(), "xml", limit - marker_room, head=head)
+    parts = split_code_block(shorten_raw(xml, locale), "xml", limit - marker_room, head=head)
     if len(parts) == 1:
         return [OutMessage(parts[0])]
     return [
