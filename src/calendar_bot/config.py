@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     CALDAV_WORKERS: int = Field(16, ge=1, le=512)
     CALDAV_TIMEOUT: float = Field(20.0, gt=0, le=300)
     POLL_CONCURRENCY: int = Field(64, ge=1, le=10000)
+    # How long a claimed outbox row is a replica's alone: when that replica dies, another
+    # posts the row once the lease ends (the post's key keeps it from appearing twice).
+    DELIVERY_LEASE_SECONDS: int = Field(120, ge=10, le=3600)
 
     @field_validator("TZ")
     @classmethod
