@@ -379,6 +379,14 @@ async def test_three_replicas_answer_notify_and_remind_exactly_once_across_sigki
         for n, person in zip(WIZARD, wizard, strict=True):
             await person.say(f"Review {n}")
         date_prompts = [await person.next_bot_post(marks["date"]) for person in wizard]
+        # Two replicas are up now, and both heard every title: one of them answers.
+        await asyncio.sleep(1.0)  # the other's answer would be in by now
+        doubled = {
+            n: answers
+            for n, person in zip(WIZARD, wizard, strict=True)
+            if (answers := count(bot_posts(emulator, person, bot_id), marks["date"])) != 1
+        }
+        assert doubled == {}, f"user: date prompts, with two replicas up: {doubled}"
         await replicas[0].start(http)
 
         # ---- callbacks through the balancer: buttons, commands, dialogs ------------------
@@ -511,6 +519,15 @@ async def test_three_replicas_answer_notify_and_remind_exactly_once_across_sigki
                     f"{n}: {count(posts, marks['help'])} help answers to {sent_help[person.id]}"
                 )
             assert count(posts, marks["error"]) == 0, f"an error was shown to user {n}"
+            if n not in WIZARD and n not in SLASH:
+                # Answers to posts carry a key made from the post id: a replica answering a
+                # post anew after another died mid-way repeats the key, not the message.
+                keys = [
+                    str((p.get("props") or {}).get("calendar_bot_key", ""))
+                    for p in posts
+                    if marks["help"] in full_text(p)
+                ]
+                assert all(k.startswith("reply:") for k in keys), keys
         for person in newcomers:
             posts = bot_posts(emulator, person, bot_id)
             direct, _ = logins[person.id]
