@@ -306,6 +306,15 @@ async def test_three_replicas_answer_notify_and_remind_exactly_once_across_sigki
                     f"m{n}-{k}", f"Standup {n}-{k}", start, start + timedelta(minutes=5)
                 )
                 radicale.put_ics(direct, calendar, vcalendar(meeting), f"standup{k}")
+            # Cancelled later. (Not the meeting added later: one added and removed between
+            # two polls of a user - their poll's replica died - is rightly never announced.)
+            retro = first_mark + timedelta(days=2)
+            radicale.put_ics(
+                direct,
+                calendar,
+                vcalendar(vevent(f"r{n}", f"Retro {n}", retro, retro + timedelta(hours=1))),
+                "retro",
+            )
             # What connecting stores (the poll's first sync is the silent baseline).
             via_proxy = Credentials(base_url=proxy.url, username=email, password=password)
             principal, calendars = await gateway.discover(via_proxy)
@@ -439,7 +448,7 @@ async def test_three_replicas_answer_notify_and_remind_exactly_once_across_sigki
                         "planning",
                     )
                 else:
-                    radicale.delete(direct, calendar + "planning.ics")
+                    radicale.delete(direct, calendar + "retro.ics")
 
         async def burst(victim: Replica, wizard_text: str) -> None:
             async def say_all() -> None:
@@ -483,7 +492,7 @@ async def test_three_replicas_answer_notify_and_remind_exactly_once_across_sigki
                 posts = bot_posts(emulator, person, bot_id)
                 wants = {
                     t("en", "notify.new", title=f"Planning {n}"): 1,
-                    t("en", "notify.cancelled", title=f"Planning {n}"): 1,
+                    t("en", "notify.cancelled", title=f"Retro {n}"): 1,
                     marks["help"]: sent_help[person.id],
                 }
                 for k, m in enumerate(reminder_marks):
@@ -495,19 +504,21 @@ async def test_three_replicas_answer_notify_and_remind_exactly_once_across_sigki
                 gaps += [f"{n}: {w!r}" for w, c in wants.items() if count(posts, w) < c]
             return gaps
 
-        await eventually(
-            lambda: not missing(), within=120, what="every answer, notice and reminder"
-        )
+        try:
+            await eventually(lambda: not missing(), within=120, what="every answer and notice")
+        except AssertionError:
+            raise AssertionError(f"lost (user: what is missing): {missing()[:20]}") from None
         await asyncio.sleep(3.0)  # time for a late duplicate to show
         for replica in replicas:
             await replica.stop()
 
         duplicates: list[str] = []
+        unkeyed: list[int] = []
         for n, person in enumerate(connected):
             posts = bot_posts(emulator, person, bot_id)
             once = [
                 t("en", "notify.new", title=f"Planning {n}"),
-                t("en", "notify.cancelled", title=f"Planning {n}"),
+                t("en", "notify.cancelled", title=f"Retro {n}"),
                 *(reminder_text(n, k) for k in range(MARKS)),
             ]
             if person in wizard:
@@ -522,12 +533,14 @@ async def test_three_replicas_answer_notify_and_remind_exactly_once_across_sigki
             if n not in WIZARD and n not in SLASH:
                 # Answers to posts carry a key made from the post id: a replica answering a
                 # post anew after another died mid-way repeats the key, not the message.
-                keys = [
-                    str((p.get("props") or {}).get("calendar_bot_key", ""))
+                unkeyed += [
+                    n
                     for p in posts
                     if marks["help"] in full_text(p)
+                    and not str((p.get("props") or {}).get("calendar_bot_key", "")).startswith(
+                        "reply:"
+                    )
                 ]
-                assert all(k.startswith("reply:") for k in keys), keys
         for person in newcomers:
             posts = bot_posts(emulator, person, bot_id)
             direct, _ = logins[person.id]
@@ -563,6 +576,7 @@ async def test_three_replicas_answer_notify_and_remind_exactly_once_across_sigki
             dict(balancer.served),
         )
         assert duplicates == [], duplicates
+        assert unkeyed == [], f"answers to posts without a reply key, for users {unkeyed}"
         assert double_polls == [], double_polls
         assert cycles >= USERS, "the polls were not seen: the poll check proved nothing"
         assert sum(r.kills for r in replicas) >= 4
