@@ -18,6 +18,7 @@ from calendar_bot.caldav.gateway import CalDAVGateway
 from calendar_bot.clock import Clock, SystemClock
 from calendar_bot.config import ConfigError, Settings
 from calendar_bot.dispatcher import BotDispatcher
+from calendar_bot.inbound_claims import ClaimedPosts
 from calendar_bot.logging_setup import secrets
 from calendar_bot.mattermost.chat import MattermostChat
 from calendar_bot.mattermost.ratelimit import TokenBucket
@@ -32,7 +33,7 @@ from calendar_bot.services.context import Context
 from calendar_bot.services.delivery import DeliveryService
 from calendar_bot.services.digest import DigestService
 from calendar_bot.services.reminders import ReminderService
-from calendar_bot.storage.db import create_engine, migrate, session_factory
+from calendar_bot.storage.db import create_engine, is_sqlite, migrate, session_factory
 from calendar_bot.storage.repositories import transaction
 from calendar_bot.storage.rotation import KEY_MISMATCH, some_secret_decrypts
 from calendar_bot.vault import Vault
@@ -150,10 +151,14 @@ class BotApp:
             return self.bot_username
 
         self.dispatcher = BotDispatcher(self.ctx, bot_username=bot_username)
-        self.delivery = DeliveryService(self.ctx)
+        self.delivery = DeliveryService(self.ctx, lease=timedelta(seconds=s.DELIVERY_LEASE_SECONDS))
         self.reminders = ReminderService(self.ctx)
         self.digest = DigestService(self.ctx)
-        self.listener = WebSocketListener(self.client, self.dispatcher)
+        # Every replica hears every post; the one that claims it in the database answers.
+        claimed = ClaimedPosts(
+            self.dispatcher, self.sessions, self.clock, hold=not is_sqlite(s.database_url)
+        )
+        self.listener = WebSocketListener(self.client, claimed)
 
         await self._register_slash_command()
         app = create_app(

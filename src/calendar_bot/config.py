@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # at most 30 s. Shorter than CHECK_INTERVAL, so a cycle never waits a cycle on one user.
     POLL_USER_DEADLINE: float | None = Field(None, gt=0, le=3600)
     POLL_CONCURRENCY: int = Field(64, ge=1, le=10000)
+    # How long a claimed outbox row is a replica's alone: when that replica dies, another
+    # posts the row once the lease ends (the post's key keeps it from appearing twice).
+    DELIVERY_LEASE_SECONDS: int = Field(120, ge=10, le=3600)
 
     @field_validator("TZ")
     @classmethod

@@ -3,6 +3,9 @@ the dispatcher. Transports only parse and verify; the dispatcher decides what to
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -104,3 +107,45 @@ class Dispatcher(Protocol):
     async def on_command(self, event: SlashCommand) -> CommandResult: ...
 
     async def on_profile_changed(self, event: ProfileChanged) -> None: ...
+
+
+class ReplyKeys:
+    """Idempotency keys for the replies to one inbound post.
+
+    The n-th reply to a post gets the same key whichever replica handles it, and again when a
+    replica handles it anew after another died mid-way: Mattermost's pending-post
+    de-duplication then returns the post already made instead of making a second one.
+    """
+
+    def __init__(self, post_id: str) -> None:
+        self._post_id = post_id
+        self._count = 0
+        self.open = True
+
+    def next(self) -> str:
+        if not self.open:
+            return ""  # work that outlived the handling (a background sync) is not a reply
+        key = f"reply:{self._post_id}:{self._count}"
+        self._count += 1
+        return key
+
+
+_REPLYING: ContextVar[ReplyKeys | None] = ContextVar("calendar_bot_replying", default=None)
+
+
+@contextmanager
+def replying_to(post_id: str) -> Iterator[None]:
+    """Within the block, replies are keyed by `post_id` (see ReplyKeys)."""
+    keys = ReplyKeys(post_id)
+    token = _REPLYING.set(keys)
+    try:
+        yield
+    finally:
+        keys.open = False
+        _REPLYING.reset(token)
+
+
+def next_reply_key() -> str:
+    """The key of the next reply to the post being handled; "" outside of one."""
+    keys = _REPLYING.get()
+    return keys.next() if keys is not None else ""

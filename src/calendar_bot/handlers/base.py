@@ -9,6 +9,7 @@ from typing import Any
 
 from calendar_bot.domain.model import UserSettings
 from calendar_bot.i18n import DEFAULT_LOCALE
+from calendar_bot.inbound import next_reply_key
 from calendar_bot.services.accounts import Accounts
 from calendar_bot.services.context import Context
 from calendar_bot.services.creation import Creation
@@ -76,7 +77,7 @@ class Handlers:
             await store.conversation.clear(user_id)
 
     async def _say(self, user_id: str, message: OutMessage) -> str:
-        ref = await self.ctx.chat.send_dm(user_id, message)
+        ref = await self.ctx.chat.send_dm(user_id, message, idempotency_key=next_reply_key())
         return ref.post_id
 
     async def _greet(self, user_id: str, person: Person) -> None:

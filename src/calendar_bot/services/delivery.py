@@ -105,8 +105,9 @@ def backoff(attempts: int) -> timedelta:
 
 
 class DeliveryService:
-    def __init__(self, ctx: Context, *, concurrency: int = 32) -> None:
+    def __init__(self, ctx: Context, *, concurrency: int = 32, lease: timedelta = LEASE) -> None:
         self._ctx = ctx
+        self._lease = lease
         self._worker_id = f"worker-{uuid.uuid4().hex[:12]}"
         self._concurrency = concurrency
         self.wakeup = asyncio.Event()
@@ -122,7 +123,7 @@ class DeliveryService:
             await self.jobs_idle.wait()  # the minute's reminders and digest, together
         now = ctx.clock.now()
         async with transaction(ctx.sessions) as store:
-            rows = await store.outbox.claim_due(now, self._worker_id, LEASE, BATCH)
+            rows = await store.outbox.claim_due(now, self._worker_id, self._lease, BATCH)
             users = await store.users.get_many(sorted({r.mm_user_id for r in rows}))
         if not rows:
             return 0
