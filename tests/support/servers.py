@@ -78,6 +78,7 @@ class Fault(StrEnum):
     HANG = "hang"
     TRUNCATE = "truncate"
     NOT_FOUND = "404"
+    FORBIDDEN = "403"
 
 
 class Proxy:
@@ -183,6 +184,8 @@ class Proxy:
             return web.Response(status=503, text="Service Unavailable")
         if fault is Fault.NOT_FOUND:
             return web.Response(status=404, text="Not Found")
+        if fault is Fault.FORBIDDEN:
+            return web.Response(status=403, text="Forbidden")
         if fault is Fault.HANG:
             assert self._stopping is not None
             with contextlib.suppress(TimeoutError):

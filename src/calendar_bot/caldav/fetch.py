@@ -225,13 +225,13 @@ class CalendarFetcher:
             )
             if result.status == 401:
                 raise AuthFailed("the server refused the login")
-            if (400 <= result.status < 500 and result.status != 404) or result.status == 501:
-                # 403 (Radicale) / 412 (Xandikos): bad or expired token; others: no support
-                raise SyncRefused()
             if result.status == 404:
                 raise FetchFailed("calendar not found (HTTP 404)")
             if result.status != 207:
-                raise FetchFailed(f"HTTP {result.status}")
+                # 403 (Radicale) / 412 (Xandikos): bad or expired token; 501: no support;
+                # 5xx, 507 (Yandex on a large calendar): the server cannot answer this way.
+                # Each means: read the calendar in full this poll.
+                raise SyncRefused(f"sync-collection answered HTTP {result.status}")
             try:
                 ms = davxml.parse_multistatus(result.body)
             except davxml.MalformedMultistatus as exc:

@@ -1,0 +1,222 @@
+"""The six failures seen on servers the adapter had never met (issue 14), each reproduced by
+a real server behind a quirk proxy that behaves as the documented server does."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import pytest
+
+from calendar_bot.caldav import CalDAVGateway
+from calendar_bot.ports import AuthFailed, NotCalDAV
+from tests.caldav.conftest import opened_gateway
+from tests.caldav.samples import WINDOW, single, vcalendar, vevent
+from tests.caldav.test_sync import TZ, Account, titles
+from tests.support.quirks import Quirks, QuirkServer, quirk_server
+from tests.support.servers import CalDAVServer, Fault, Proxy
+
+
+@pytest.fixture
+def digest_server(radicale: CalDAVServer) -> Iterator[QuirkServer]:
+    with quirk_server(radicale, Quirks(digest={}), "digest") as server:
+        yield server
+
+
+async def test_a_digest_only_server_is_not_a_wrong_password(
+    digest_server: QuirkServer, gateway: CalDAVGateway
+) -> None:
+    acct = Account(digest_server, gateway)
+    work = digest_server.make_calendar(acct.creds, "Work")
+    digest_server.put_ics(acct.creds, work, single("d1", "Over Digest"))
+
+    await acct.discover()
+    result = await acct.poll()
+
+    assert result.complete
+    assert titles(result, work) == ["Over Digest"]
+    assert acct.calendars[0].href == work
+    # a wrong password on that server is still a wrong password
+    bad = dataclasses.replace(acct.creds, password=acct.creds.password + "x")
+    async with opened_gateway() as fresh:
+        with pytest.raises(AuthFailed):
+            await fresh.discover(bad)
+
+
+async def test_digest_costs_one_extra_round_trip_once_per_session(
+    digest_server: QuirkServer, gateway: CalDAVGateway
+) -> None:
+    acct = Account(digest_server, gateway)
+    digest_server.make_calendar(acct.creds, "Work")
+    await acct.discover()
+    await acct.poll()
+
+    unchanged = await acct.poll()
+
+    assert unchanged.requests == 1  # preemptive Digest: no 401 on every request
+
+
+@pytest.fixture
+def forbidding_root(radicale: CalDAVServer) -> Iterator[tuple[CalDAVServer, Proxy]]:
+    """Radicale behind a proxy whose /davical/ answers 403 (as DAViCal's root does to an
+    authenticated PROPFIND) and whose /.well-known/caldav works (Radicale's own)."""
+    proxy = Proxy(radicale.base_url).start()
+    proxy.fault("/davical/", Fault.FORBIDDEN)
+    try:
+        yield (
+            CalDAVServer(
+                "radicale", proxy.url, radicale.data_dir, radicale.add_login, radicale.home_path
+            ),
+            proxy,
+        )
+    finally:
+        proxy.stop()
+
+
+async def test_a_403_in_discovery_moves_on_to_well_known(
+    forbidding_root: tuple[CalDAVServer, Proxy], gateway: CalDAVGateway
+) -> None:
+    server, proxy = forbidding_root
+    creds = server.new_user()
+    cal = server.make_calendar(creds, "Work")
+
+    _, calendars = await gateway.discover(
+        dataclasses.replace(creds, base_url=server.base_url + "/davical/")
+    )
+
+    assert [c.href for c in calendars] == [cal]
+    assert ("PROPFIND", "/.well-known/caldav") in proxy.hits
+
+
+async def test_when_every_candidate_refuses_the_error_says_where_and_why(
+    forbidding_root: tuple[CalDAVServer, Proxy], gateway: CalDAVGateway
+) -> None:
+    server, proxy = forbidding_root
+    creds = server.new_user()
+    proxy.fault("/", Fault.FORBIDDEN)
+
+    with pytest.raises(NotCalDAV) as info:
+        await gateway.discover(dataclasses.replace(creds, base_url=server.base_url + "/davical/"))
+
+    message = str(info.value)
+    assert f"{server.base_url}/davical/ answered HTTP 403" in message
+    assert f"{server.base_url}/.well-known/caldav answered HTTP 403" in message
+    assert creds.password not in message
+
+
+@pytest.fixture
+def yandex(radicale: CalDAVServer) -> Iterator[QuirkServer]:
+    with quirk_server(radicale, Quirks(sync_status=507, large=3), "yandex") as server:
+        yield server
+
+
+async def test_a_507_from_sync_collection_falls_back_to_a_full_fetch(
+    yandex: QuirkServer, gateway: CalDAVGateway
+) -> None:
+    acct = Account(yandex, gateway)
+    work = yandex.make_calendar(acct.creds, "Work")
+    for i in range(1, 5):
+        yandex.put_ics(acct.creds, work, single(f"y{i}", f"Event {i}", f"2026120{i}T100000Z"))
+    await acct.discover()
+    await acct.poll()
+    stored = list(acct.calendars)
+    yandex.put_ics(acct.creds, work, single("y9", "Event 9", "20261209T100000Z"))
+
+    for _ in range(3):  # a restarted bot: the calendar is in no cache
+        async with opened_gateway() as restarted:
+            result = await restarted.sync(
+                acct.creds, stored, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+            )
+        assert result.complete
+        assert titles(result, work)[-1] == "Event 9"
+        assert ("REPORT", 507) in {(m, s) for m, _, s in yandex.quirks.hits}
+
+
+@pytest.fixture
+def davical_like(radicale: CalDAVServer) -> Iterator[QuirkServer]:
+    quirks = Quirks(lenient_tokens=True, time_range_omits=True)
+    with quirk_server(radicale, quirks, "davical") as server:
+        yield server
+
+
+async def test_a_207_to_a_token_without_tombstones_still_loses_the_deleted_meeting(
+    davical_like: QuirkServer, gateway: CalDAVGateway
+) -> None:
+    acct = Account(davical_like, gateway)
+    work = davical_like.make_calendar(acct.creds, "Work")
+    keep = davical_like.put_ics(acct.creds, work, single("k", "Keep"))
+    gone = davical_like.put_ics(acct.creds, work, single("g", "Gone", "20261202T100000Z"))
+    await acct.discover()
+    first = await acct.poll()
+    assert titles(first, work) == ["Keep", "Gone"]
+
+    davical_like.delete(acct.creds, gone)
+    davical_like.put_ics(acct.creds, work, single("k", "Keep, edited"), keep.rsplit("/", 1)[1])
+    second = await acct.poll()
+
+    assert second.complete
+    assert titles(second, work) == ["Keep, edited"]
+
+
+async def test_a_restarted_bot_also_loses_the_deleted_meeting(
+    davical_like: QuirkServer, gateway: CalDAVGateway
+) -> None:
+    acct = Account(davical_like, gateway)
+    work = davical_like.make_calendar(acct.creds, "Work")
+    davical_like.put_ics(acct.creds, work, single("k", "Keep"))
+    gone = davical_like.put_ics(acct.creds, work, single("g", "Gone", "20261202T100000Z"))
+    await acct.discover()
+    await acct.poll()
+    stored = list(acct.calendars)
+    davical_like.delete(acct.creds, gone)
+
+    async with opened_gateway() as restarted:
+        result = await restarted.sync(
+            acct.creds, stored, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+        )
+
+    fetch = next(f for f in result.calendars if f.calendar.href == work)
+    assert fetch.complete
+    if fetch.replaced is None:
+        assert [o.title for o in fetch.occurrences] == ["Keep"]
+    else:  # a delta must name the deleted object
+        assert any(h.endswith(gone.rsplit("/", 1)[1]) for h in fetch.replaced)
+
+
+def overridden_series() -> str:
+    """Weekly from 2026-09-07 with RDATEs and a THISANDFUTURE override that moves every
+    instance from 2026-10-05 on to 15:00Z: the shape DAViCal leaves out of time ranges."""
+    return vcalendar(
+        vevent(
+            "rdate-series",
+            "20260907T100000Z",
+            "20260907T110000Z",
+            "Planning",
+            "RRULE:FREQ=WEEKLY;COUNT=30",
+            "RDATE:20260909T100000Z,20260916T100000Z",
+        ),
+        vevent(
+            "rdate-series",
+            "20261005T150000Z",
+            "20261005T160000Z",
+            "Planning (afternoon)",
+            "RECURRENCE-ID;RANGE=THISANDFUTURE:20261005T100000Z",
+        ),
+    )
+
+
+async def test_an_event_the_time_range_filter_leaves_out_is_found_by_reconciliation(
+    davical_like: QuirkServer, gateway: CalDAVGateway
+) -> None:
+    acct = Account(davical_like, gateway)
+    work = davical_like.make_calendar(acct.creds, "Work")
+    davical_like.put_ics(acct.creds, work, single("plain", "Plain"))
+    davical_like.put_ics(acct.creds, work, overridden_series())
+    await acct.discover()
+
+    result = await acct.poll()
+
+    assert result.complete
+    got = titles(result, work)
+    assert "Plain" in got
+    assert got.count("Planning") + got.count("Planning (afternoon)") == 2  # Nov 30, Dec 7
