@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
@@ -37,6 +37,7 @@ from calendar_bot.caldav.discovery import (
 )
 from calendar_bot.caldav.fetch import CalendarFetcher, CalendarState, FetchFailed, SyncRefused
 from calendar_bot.caldav.http import DavSession, HttpResult, Transport
+from calendar_bot.caldav.traits import ServerBook
 from calendar_bot.domain.model import (
     CalendarRef,
     Credentials,
@@ -63,6 +64,11 @@ T = TypeVar("T")
 
 ClientKey = tuple[str, str, str]
 
+# Each calendar is listed without a time range this often (see CalendarFetcher._reconcile);
+# a calendar's first one falls at a point of the first period fixed by its URL, so a
+# restart does not reconcile every calendar at once.
+RECONCILE_EVERY = timedelta(hours=1)
+
 
 def _path_key(url: str) -> str:
     return unquote(urlsplit(url).path).rstrip("/")
@@ -80,6 +86,7 @@ class _UserClient:
     # with the same bytes, which need not be parsed again
     listing_key: tuple[str, bytes] | None = None
     listing: tuple[CalendarRef, ...] = ()
+    reconcile_at: dict[str, datetime] = field(default_factory=dict)  # path key -> when due
 
     def read_listing(self, result: HttpResult) -> tuple[CalendarRef, ...]:
         key = (result.url, hashlib.blake2b(result.body, digest_size=16).digest())
@@ -107,6 +114,7 @@ class CalDAVGateway:
         self._cpu = ThreadPoolExecutor(max_workers=parse_threads, thread_name_prefix="ical")
         self._clients: dict[ClientKey, _UserClient] = {}
         self._now = now or (lambda: datetime.now(UTC))
+        self.servers = ServerBook()  # what each server supports, learnt once
         self._cached_calendars = max(0, cached_calendars)
         # (client key, calendar path key), least recently fetched first
         self._recent: OrderedDict[tuple[ClientKey, str], None] = OrderedDict()
@@ -268,18 +276,27 @@ class CalDAVGateway:
                 error="the calendar is no longer in the calendar home",
             )
         listed = dataclasses.replace(listed, href=ref.href, enabled=ref.enabled)
-        if stored and _same_tags(listed, ref):
+        reconcile = self._reconcile_due(client, key, ref.href)
+        if stored and _same_tags(listed, ref) and not reconcile:
             # The caller's snapshot is this calendar at these tags over this window.
             return CalendarFetch(listed, complete=True, unchanged=True, expanded=False)
         try:
-            if stored and ref.sync_token and key not in client.calendars:
+            if (
+                stored
+                and ref.sync_token
+                and key not in client.calendars
+                and not reconcile
+                and not await self._lenient_sync_tokens(client, ref.href)
+            ):
                 # Changed and not in the cache: what changed since the caller's snapshot
                 # is enough; the whole calendar only if the server refuses the token.
                 try:
                     return await self._delta(client, listed, ref, window, user_email, default_tz)
                 except SyncRefused:
                     pass
-            return await self._fetch_cached(client, key, listed, window, user_email, default_tz)
+            return await self._fetch_cached(
+                client, key, listed, window, user_email, default_tz, reconcile=reconcile
+            )
         except AuthFailed:
             raise
         except (FetchFailed, CalendarError) as exc:
@@ -287,6 +304,23 @@ class CalDAVGateway:
             # keep the caller's old tags: this fetch does not vouch for the new ones
             stale = dataclasses.replace(listed, ctag=ref.ctag, sync_token=ref.sync_token)
             return CalendarFetch(stale, complete=False, unchanged=False, error=str(exc)[:200])
+
+    def _reconcile_due(self, client: _UserClient, key: str, href: str) -> bool:
+        now = self._now()
+        due = client.reconcile_at.get(key)
+        if due is None:
+            spread = int.from_bytes(hashlib.blake2b(href.encode(), digest_size=4).digest())
+            offset = RECONCILE_EVERY * (spread / 2**32)
+            client.reconcile_at[key] = now + offset
+            return False
+        return due <= now
+
+    async def _lenient_sync_tokens(self, client: _UserClient, href: str) -> bool:
+        """Whether this server answers tokens it cannot know (learnt once per server): a
+        delta from it could not name deleted objects, so the calendar is read whole."""
+        traits = self.servers.of(href)
+        fetcher = CalendarFetcher(client.session, CalendarState(), self._offload, traits)
+        return await fetcher.lenient_sync_tokens(href)
 
     async def _delta(
         self,
@@ -297,7 +331,9 @@ class CalDAVGateway:
         user_email: str,
         default_tz: str,
     ) -> CalendarFetch:
-        fetcher = CalendarFetcher(client.session, CalendarState(), self._offload)
+        fetcher = CalendarFetcher(
+            client.session, CalendarState(), self._offload, self.servers.of(listed.href)
+        )
         delta = await fetcher.delta(listed, known.sync_token, window, user_email, default_tz)
         if delta.sync_token != listed.sync_token:
             # moved on since the listing: keep the token the delta reached, and no ctag, so
@@ -319,11 +355,16 @@ class CalDAVGateway:
         window: TimeWindow,
         user_email: str,
         default_tz: str,
+        *,
+        reconcile: bool = False,
     ) -> CalendarFetch:
         state = self._state(client, key)
+        fetcher = CalendarFetcher(
+            client.session, state, self._offload, self.servers.of(listed.href)
+        )
         try:
-            outcome = await CalendarFetcher(client.session, state, self._offload).fetch(
-                listed, window, user_email, default_tz
+            outcome = await fetcher.fetch(
+                listed, window, user_email, default_tz, reconcile=reconcile
             )
         except AuthFailed:
             raise
@@ -331,6 +372,9 @@ class CalDAVGateway:
             state.ctag = state.sync_token = ""  # look again next time; keep parsed objects
             state.expanded_key = None
             raise
+        if reconcile or fetcher.reconciled:
+            # a failed reconciliation (the fetch itself was fine) waits its turn again
+            client.reconcile_at[key] = self._now() + RECONCILE_EVERY
         return CalendarFetch(
             listed, complete=True, unchanged=outcome.unchanged, occurrences=outcome.occurrences
         )
