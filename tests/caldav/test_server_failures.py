@@ -230,3 +230,62 @@ async def test_an_event_the_time_range_filter_leaves_out_is_found_by_reconciliat
     assert titles(third, work) == got  # kept: not found anew on every poll
     assert third.requests == 1
     assert gateway.servers.of(work).time_range_filter is False
+
+
+# ---- fallbacks for the fast paths, learnt once per server -----------------------------------
+
+
+@pytest.fixture
+def mailru(radicale: CalDAVServer) -> Iterator[QuirkServer]:
+    with quirk_server(radicale, Quirks(mailru=True), "mailru") as server:
+        yield server
+
+
+async def test_mailru_is_read_the_way_the_original_bot_read_it_and_learnt_once(
+    mailru: QuirkServer, gateway: CalDAVGateway
+) -> None:
+    acct = Account(mailru, gateway)
+    work = mailru.make_calendar(acct.creds, "Work")
+    mailru.put_ics(acct.creds, work, single("m1", "On Mail.ru"))
+    await acct.discover()
+    first = await acct.poll()
+    assert first.complete and titles(first, work) == ["On Mail.ru"]
+    traits = gateway.servers.of(work)
+    assert traits.etag_listing is False and traits.data_query
+
+    other = Account(mailru, gateway)  # another user of the same server
+    cal = mailru.make_calendar(other.creds, "Work")
+    mailru.put_ics(other.creds, cal, single("m2", "Also Mail.ru"))
+    await other.discover()
+    seen = len(mailru.quirks.hits)
+    result = await other.poll()
+
+    assert result.complete and titles(result, cal) == ["Also Mail.ru"]
+    assert result.requests == 2  # home (principal) listing, calendar-query with data
+    assert all(status != 400 for _, _, status in mailru.quirks.hits[seen:])
+
+
+@pytest.fixture
+def no_multiget(radicale: CalDAVServer) -> Iterator[QuirkServer]:
+    with quirk_server(radicale, Quirks(no_multiget=True), "no-multiget") as server:
+        yield server
+
+
+async def test_a_refused_multiget_falls_back_to_calendar_data(
+    no_multiget: QuirkServer, gateway: CalDAVGateway
+) -> None:
+    acct = Account(no_multiget, gateway)
+    work = no_multiget.make_calendar(acct.creds, "Work")
+    href = no_multiget.put_ics(acct.creds, work, single("n1", "First"))
+    await acct.discover()
+    first = await acct.poll()
+    assert first.complete and titles(first, work) == ["First"]
+    assert gateway.servers.of(work).multiget is False
+
+    no_multiget.put_ics(acct.creds, work, single("n1", "Edited"), href.rsplit("/", 1)[1])
+    no_multiget.put_ics(acct.creds, work, single("n2", "Added", "20261203T100000Z"))
+    seen = len(no_multiget.quirks.hits)
+    second = await acct.poll()
+
+    assert second.complete and titles(second, work) == ["Edited", "Added"]
+    assert all(status != 400 for _, _, status in no_multiget.quirks.hits[seen:])

@@ -40,6 +40,11 @@ def candidate_urls(base_url: str, username: str, principal_url: str = "") -> lis
     out.append(base if base.endswith("/") else base + "/")
     out.append(f"{root}/.well-known/caldav")
     out.append(f"{root}/")
+    if "@" in username:
+        # last resort on any host: the Mail.ru principal form (a server reached through
+        # another name, or one built the same way), tried only when the others failed
+        local, _, domain = username.partition("@")
+        out.append(f"{root}/principals/{domain}/{local}/")
     return list(dict.fromkeys(out))
 
 
