@@ -20,8 +20,11 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import niquests
 import pytest
+from niquests.auth import HTTPDigestAuth
 
+from calendar_bot.domain.model import Credentials
 from tests.support.servers import CalDAVServer, _stop, free_port, wait_until_answers
 
 SABRE = Path("/usr/share/php/Sabre")
@@ -107,9 +110,7 @@ def run_sabredav() -> Iterator[CalDAVServer]:
 class SabreServer(CalDAVServer):
     """Provisioning speaks Digest too: the stock backend offers nothing else."""
 
-    def session(self, credentials):  # type: ignore[no-untyped-def]
-        from niquests.auth import HTTPDigestAuth
-
+    def session(self, credentials: Credentials) -> niquests.Session:
         s = super().session(credentials)
         s.auth = HTTPDigestAuth(credentials.username, credentials.password)
         return s

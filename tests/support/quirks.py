@@ -134,10 +134,9 @@ class QuirkProxy(Proxy):
             if report and b"calendar-data" not in body:
                 payload = _GETETAG.sub(b"", payload)
         if q.partition is not None:
+            there = q.partition.url.encode()
             payload = _HOME_SET.sub(
-                lambda m: re.sub(
-                    rb">(/[^<]*)<", lambda h: b">" + q.partition.url.encode() + h[1] + b"<", m[0]
-                ),
+                lambda m: re.sub(rb">(/[^<]*)<", lambda h: b">" + there + h[1] + b"<", m[0]),
                 payload,
             )
         return web.Response(status=status, body=payload, headers=out)
@@ -178,8 +177,8 @@ class QuirkProxy(Proxy):
         header = request.headers.get("Authorization", "")
         if not header.lower().startswith("digest "):
             return None
-        fields = dict(re.findall(r'(\w+)="?([^",]*)"?', header[7:]))
-        user = fields.get("username", "")
+        fields: dict[str, str] = dict(re.findall(r'(\w+)="?([^",]*)"?', header[7:]))
+        user: str = fields.get("username", "")
         password = self.quirks.digest.get(user)
         if password is None or fields.get("nonce") not in self._nonces:
             return None
@@ -217,7 +216,7 @@ class QuirkServer(CalDAVServer):
     """A real server seen through a QuirkProxy: tests provision and poll through the proxy."""
 
     quirks: Quirks = field(default_factory=Quirks)
-    proxy: QuirkProxy | None = None
+    proxy: Proxy | None = None
 
     def new_user(self, prefix: str = "u") -> Credentials:
         creds = super().new_user(prefix)
