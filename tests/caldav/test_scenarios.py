@@ -26,7 +26,7 @@ from tests.caldav.test_sync import TZ, Account, titles
 from tests.support.quirks import Quirks, quirk_server
 from tests.support.servers import CalDAVServer, Proxy
 
-REAL = ["radicale", "xandikos", "sabredav", "cyrus"]
+REAL = ["radicale", "xandikos", "sabredav", "cyrus", "davical"]
 QUIRKS = {
     "mailru": lambda: Quirks(mailru=True),
     "yandex": lambda: Quirks(sync_status=507, large=3),

@@ -133,15 +133,20 @@ async def test_a_507_from_sync_collection_falls_back_to_a_full_fetch(
         assert ("REPORT", 507) in {(m, s) for m, _, s in yandex.quirks.hits}
 
 
-@pytest.fixture
-def davical_like(radicale: CalDAVServer) -> Iterator[QuirkServer]:
+@pytest.fixture(params=["davical", "radicale-as-davical"])
+def davical_like(request: pytest.FixtureRequest) -> Iterator[CalDAVServer]:
+    """The real DAViCal, and Radicale behind a proxy with DAViCal's two shortcuts."""
+    if request.param == "davical":
+        yield request.getfixturevalue("davical")
+        return
+    radicale: CalDAVServer = request.getfixturevalue("radicale")
     quirks = Quirks(lenient_tokens=True, time_range_omits=True)
     with quirk_server(radicale, quirks, "davical") as server:
         yield server
 
 
 async def test_a_207_to_a_token_without_tombstones_still_loses_the_deleted_meeting(
-    davical_like: QuirkServer, gateway: CalDAVGateway
+    davical_like: CalDAVServer, gateway: CalDAVGateway
 ) -> None:
     acct = Account(davical_like, gateway)
     work = davical_like.make_calendar(acct.creds, "Work")
@@ -160,7 +165,7 @@ async def test_a_207_to_a_token_without_tombstones_still_loses_the_deleted_meeti
 
 
 async def test_a_restarted_bot_also_loses_the_deleted_meeting(
-    davical_like: QuirkServer, gateway: CalDAVGateway
+    davical_like: CalDAVServer, gateway: CalDAVGateway
 ) -> None:
     acct = Account(davical_like, gateway)
     work = davical_like.make_calendar(acct.creds, "Work")
@@ -181,6 +186,32 @@ async def test_a_restarted_bot_also_loses_the_deleted_meeting(
     if fetch.replaced is None:
         assert [o.title for o in fetch.occurrences] == ["Keep"]
     else:  # a delta must name the deleted object
+        assert any(h.endswith(gone.rsplit("/", 1)[1]) for h in fetch.replaced)
+
+
+async def test_a_token_the_server_never_issued_does_not_hide_a_deletion(
+    davical_like: CalDAVServer, gateway: CalDAVGateway
+) -> None:
+    """As after a server restored from a backup: our stored token means nothing to it."""
+    acct = Account(davical_like, gateway)
+    work = davical_like.make_calendar(acct.creds, "Work")
+    davical_like.put_ics(acct.creds, work, single("k", "Keep"))
+    gone = davical_like.put_ics(acct.creds, work, single("g", "Gone", "20261202T100000Z"))
+    await acct.discover()
+    await acct.poll()
+    stored = [dataclasses.replace(c, sync_token="data:,987654321") for c in acct.calendars]
+    davical_like.delete(acct.creds, gone)
+
+    async with opened_gateway() as restarted:
+        result = await restarted.sync(
+            acct.creds, stored, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+        )
+
+    fetch = next(f for f in result.calendars if f.calendar.href == work)
+    assert fetch.complete
+    if fetch.replaced is None:
+        assert [o.title for o in fetch.occurrences] == ["Keep"]
+    else:
         assert any(h.endswith(gone.rsplit("/", 1)[1]) for h in fetch.replaced)
 
 
@@ -207,7 +238,7 @@ def overridden_series() -> str:
 
 
 async def test_an_event_the_time_range_filter_leaves_out_is_found_by_reconciliation(
-    davical_like: QuirkServer,
+    davical_like: CalDAVServer,
 ) -> None:
     clock = [datetime(2026, 11, 30, 9, tzinfo=UTC)]
     async with opened_gateway(now=lambda: clock[0]) as gateway:

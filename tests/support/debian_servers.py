@@ -9,6 +9,9 @@ CALENDAR_BOT_REQUIRE_ALL_SUITES=1 (CI): a server that cannot be set up fails CI.
 - Cyrus IMAP 3.6 with its CalDAV module (cyrus-imapd, cyrus-caldav), what Fastmail runs:
   its own `master` with a private config, users in a private sasldb, each user's mailbox
   made over IMAP by an admin (CalDAV needs it).
+- DAViCal 1.1 (davical) on a private Apache (mod_php) with its own PostgreSQL database
+  in the test cluster (CALENDAR_BOT_TEST_POSTGRES_URL's server), made by DAViCal's own
+  create-database.sh and dropped afterwards.
 """
 
 from __future__ import annotations
@@ -16,13 +19,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import imaplib
+import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import tempfile
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import niquests
 import pytest
@@ -219,6 +226,131 @@ _CYRUS_ADMIN_PASSWORD = "cyrus-admin-test-only"
 @pytest.fixture(scope="session")
 def cyrus() -> Iterator[CalDAVServer]:
     with run_cyrus() as server:
+        yield server
+
+
+DAVICAL = Path("/usr/share/davical")
+DAVICAL_CONF = Path("/etc/davical/calendar-bot-test-conf.php")
+APACHE_MODULES = Path("/usr/lib/apache2/modules")
+
+_APACHE_CONF = """ServerRoot /etc/apache2
+LoadModule mpm_prefork_module {mods}/mod_mpm_prefork.so
+LoadModule authz_core_module {mods}/mod_authz_core.so
+LoadModule alias_module {mods}/mod_alias.so
+LoadModule dir_module {mods}/mod_dir.so
+LoadModule env_module {mods}/mod_env.so
+LoadModule mime_module {mods}/mod_mime.so
+LoadModule rewrite_module {mods}/mod_rewrite.so
+LoadModule headers_module {mods}/mod_headers.so
+LoadModule php_module {mods}/libphp8.2.so
+Listen 127.0.0.1:{port}
+ServerName calendar-bot-test:{port}
+<Directory />
+  AllowOverride None
+</Directory>
+UseCanonicalName On
+PidFile {dir}/httpd.pid
+ErrorLog {dir}/error.log
+LogLevel warn
+User www-data
+Group www-data
+TypesConfig /etc/mime.types
+StartServers 2
+MinSpareServers 1
+MaxSpareServers 4
+# as Debian deploys it: DAViCal under /davical/, nothing else served
+DocumentRoot {dir}/www
+SetEnv CALENDAR_BOT_DAVICAL_DB "{dsn}"
+php_admin_value error_log {dir}/php.log
+<FilesMatch "\\.php$">
+  SetHandler application/x-httpd-php
+</FilesMatch>
+AcceptPathInfo On
+Include /etc/apache2/sites-available/davical.conf
+"""
+
+
+def _postgres_env() -> dict[str, str]:
+    """PGHOST/PGPORT/PGUSER of the test PostgreSQL (the same server the repository tests
+    use)."""
+    url = os.environ.get(
+        "CALENDAR_BOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+    )
+    parts = urlsplit(url.replace("+asyncpg", ""))
+    env = {
+        **os.environ,
+        "PGHOST": parts.hostname or "127.0.0.1",
+        "PGPORT": str(parts.port or 5432),
+        "PGUSER": parts.username or "postgres",
+    }
+    if parts.password:
+        env["PGPASSWORD"] = parts.password
+    return env
+
+
+@contextlib.contextmanager
+def run_davical() -> Iterator[CalDAVServer]:
+    _need(DAVICAL / "htdocs" / "caldav.php", "davical")
+    _need(APACHE_MODULES / "libphp8.2.so", "libapache2-mod-php")
+    _need(DAVICAL_CONF, "davical's test configuration")
+    apache = shutil.which("apache2") or "/usr/sbin/apache2"
+    env = _postgres_env()
+    probe = subprocess.run(["pg_isready", "-q"], env=env, check=False)
+    if probe.returncode != 0:
+        pytest.skip("the test PostgreSQL is not running (DAViCal keeps its data there)")
+    tmp = Path(tempfile.mkdtemp(prefix="davical-"))
+    dbname = f"davical_cb_{uuid.uuid4().hex[:10]}"
+    made = subprocess.run(
+        ["bash", str(DAVICAL / "dba" / "create-database.sh"), dbname, _DAVICAL_ADMIN_PASSWORD],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stdout[-2000:] + made.stderr[-2000:]
+    dsn = f"dbname={dbname} host={env['PGHOST']} port={env['PGPORT']} user=davical_app"
+    port = free_port()
+    (tmp / "www").mkdir()
+    tmp.chmod(0o755)  # Apache's workers (www-data) look for .htaccess files on the way
+    (tmp / "httpd.conf").write_text(
+        _APACHE_CONF.format(mods=APACHE_MODULES, port=port, dir=tmp, dsn=dsn)
+    )
+    process = subprocess.Popen(
+        [apache, "-f", str(tmp / "httpd.conf"), "-DFOREGROUND"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        # Apache signals its whole process group when it stops: not the test run's
+        start_new_session=True,
+    )
+    lock = threading.Lock()
+
+    def add_login(user: str, password: str) -> None:
+        sql = (
+            "INSERT INTO usr (username, password, fullname, email)"
+            f" VALUES ('{user}', '**{password}', '{user}', '{user}@example.test');"
+            "INSERT INTO principal (type_id, user_no, displayname, default_privileges)"
+            f" SELECT 1, user_no, '{user}', '000000000000000000000000'"
+            f" FROM usr WHERE username = '{user}';"
+        )
+        assert re.fullmatch(r"[\w.@-]+", user) and re.fullmatch(r"[\w.-]+", password)
+        with lock:
+            subprocess.run(["psql", "-qXAt", "-c", sql, dbname], env=env, check=True)
+
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_answers(base + "/", process, 20)
+        yield CalDAVServer("davical", base, tmp, add_login, lambda u: f"/davical/caldav.php/{u}/")
+    finally:
+        _stop(process)
+        subprocess.run(["dropdb", "--if-exists", dbname], env=env, check=False)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+_DAVICAL_ADMIN_PASSWORD = "davical-admin-test-only"
+
+
+@pytest.fixture(scope="session")
+def davical() -> Iterator[CalDAVServer]:
+    with run_davical() as server:
         yield server
 
 
