@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from calendar_bot.caldav import CalDAVGateway
+from calendar_bot.caldav.traits import FILTER_TRUSTED_AFTER
 from calendar_bot.ports import AuthFailed, NotCalDAV
 from tests.caldav.conftest import opened_gateway
 from tests.caldav.samples import WINDOW, single, vcalendar, vevent
@@ -320,3 +321,60 @@ async def test_a_refused_multiget_falls_back_to_calendar_data(
 
     assert second.complete and titles(second, work) == ["Edited", "Added"]
     assert all(status != 400 for _, _, status in no_multiget.quirks.hits[seen:])
+
+
+# ---- what the reconciliation costs ------------------------------------------------------------
+
+
+async def test_an_unchanged_calendar_still_costs_one_request_when_its_hour_is_up(
+    radicale: CalDAVServer,
+) -> None:
+    clock = [datetime(2026, 11, 30, 9, tzinfo=UTC)]
+    async with opened_gateway(now=lambda: clock[0]) as gateway:
+        acct = Account(radicale, gateway)
+        work = radicale.make_calendar(acct.creds, "Work")
+        radicale.put_ics(acct.creds, work, single("u1", "Unchanged"))
+        await acct.discover()
+        await acct.poll()
+        held = list(acct.calendars)
+
+        for _ in range(3):
+            clock[0] += timedelta(hours=2)
+            result = await gateway.sync(
+                acct.creds, held, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+            )
+            assert result.complete and result.requests == 1
+
+
+async def test_a_server_whose_filter_proved_right_is_not_read_whole_every_hour(
+    radicale: CalDAVServer,
+) -> None:
+    """Outside the cache a reconciliation reads the calendar whole; after enough of them
+    found the time-range filter right, a changed calendar costs its delta again."""
+    clock = [datetime(2026, 11, 30, 9, tzinfo=UTC)]
+    async with opened_gateway(now=lambda: clock[0], cached_calendars=1) as gateway:
+        accounts = []
+        for _ in range(FILTER_TRUSTED_AFTER + 2):
+            acct = Account(radicale, gateway)
+            cal = radicale.make_calendar(acct.creds, "Work")
+            radicale.put_ics(acct.creds, cal, single("now", "In the window"))
+            radicale.put_ics(acct.creds, cal, single("old", "Last year", "20251201T100000Z"))
+            await acct.discover()
+            await acct.poll()
+            accounts.append((acct, cal))
+        clock[0] += timedelta(hours=2)
+        costs = []
+        for acct, cal in accounts:
+            radicale.put_ics(acct.creds, cal, single("new", "Added", "20261203T100000Z"))
+            result = await gateway.sync(
+                acct.creds, acct.calendars, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+            )
+            assert result.complete
+            acct.calendars = [f.calendar for f in result.calendars]
+            costs.append(result.requests)
+        assert gateway.servers.of(accounts[0][1]).time_range_filter is True
+
+    # home listing, the whole window, the listing without range and last year's event...
+    assert costs[0] >= 4
+    # ...until the filter proved right: then home listing, sync-collection, multiget
+    assert costs[-1] == 3

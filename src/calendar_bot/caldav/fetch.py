@@ -539,10 +539,11 @@ class CalendarFetcher:
                 if href in relevant:
                     state.objects[href] = fetched[href]
                     state.found.add(href)
-                    self.traits.time_range_filter = False
                     log.info("the reconciliation found an object the time-range filter missed")
                 else:
                     state.ignored[href] = fetched[href].etag
+            if any(h in fetched for h in missed):
+                self.traits.filter_checked(missed=bool(relevant))
             changed = changed or bool(stale or relevant or vanished)
         state.suspicious = False
         self.reconciled = True

@@ -64,10 +64,13 @@ T = TypeVar("T")
 
 ClientKey = tuple[str, str, str]
 
-# Each calendar is listed without a time range this often (see CalendarFetcher._reconcile);
-# a calendar's first one falls at a point of the first period fixed by its URL, so a
-# restart does not reconcile every calendar at once.
+# Each calendar is listed without a time range at most this often (see
+# CalendarFetcher._reconcile), and only when something could have changed since its last
+# reconciliation: its tags or the window. A calendar's first one falls at a point of the
+# first period fixed by its URL, so a restart does not reconcile every calendar at once.
 RECONCILE_EVERY = timedelta(hours=1)
+
+_Reconciled = tuple[str, str, TimeWindow]  # (ctag, sync-token, window) a reconciliation saw
 
 
 def _path_key(url: str) -> str:
@@ -87,6 +90,7 @@ class _UserClient:
     listing_key: tuple[str, bytes] | None = None
     listing: tuple[CalendarRef, ...] = ()
     reconcile_at: dict[str, datetime] = field(default_factory=dict)  # path key -> when due
+    reconciled: dict[str, _Reconciled] = field(default_factory=dict)  # path key -> last seen
 
     def read_listing(self, result: HttpResult) -> tuple[CalendarRef, ...]:
         key = (result.url, hashlib.blake2b(result.body, digest_size=16).digest())
@@ -276,8 +280,9 @@ class CalDAVGateway:
                 error="the calendar is no longer in the calendar home",
             )
         listed = dataclasses.replace(listed, href=ref.href, enabled=ref.enabled)
-        reconcile = self._reconcile_due(client, key, ref.href)
-        if stored and _same_tags(listed, ref) and not reconcile:
+        held = stored and _same_tags(listed, ref)
+        reconcile = self._reconcile_due(client, key, listed, window, held)
+        if held and not reconcile:
             # The caller's snapshot is this calendar at these tags over this window.
             return CalendarFetch(listed, complete=True, unchanged=True, expanded=False)
         try:
@@ -305,15 +310,35 @@ class CalDAVGateway:
             stale = dataclasses.replace(listed, ctag=ref.ctag, sync_token=ref.sync_token)
             return CalendarFetch(stale, complete=False, unchanged=False, error=str(exc)[:200])
 
-    def _reconcile_due(self, client: _UserClient, key: str, href: str) -> bool:
+    def _reconcile_due(
+        self,
+        client: _UserClient,
+        key: str,
+        listed: CalendarRef,
+        window: TimeWindow,
+        held: bool,
+    ) -> bool:
+        """Whether to list this calendar without a time range now. `held`: the caller's
+        snapshot is this calendar at these tags; one first seen so is taken as reconciled
+        (its snapshot is what the earlier reconciliations made), so an unchanged calendar
+        costs nothing more than its change check."""
         now = self._now()
+        seen = (listed.ctag, listed.sync_token, window)
+        if held and client.reconciled.setdefault(key, seen) == seen:
+            return False
         due = client.reconcile_at.get(key)
         if due is None:
-            spread = int.from_bytes(hashlib.blake2b(href.encode(), digest_size=4).digest())
-            offset = RECONCILE_EVERY * (spread / 2**32)
-            client.reconcile_at[key] = now + offset
+            spread = int.from_bytes(hashlib.blake2b(listed.href.encode(), digest_size=4).digest())
+            client.reconcile_at[key] = now + RECONCILE_EVERY * (spread / 2**32)
             return False
-        return due <= now
+        if due > now:
+            return False
+        if key not in client.calendars and self.servers.of(listed.href).shortcuts_trusted:
+            # Outside the cache a reconciliation means reading the calendar whole; on a
+            # server whose shortcuts proved right that buys nothing: next period.
+            client.reconcile_at[key] = now + RECONCILE_EVERY
+            return False
+        return True
 
     async def _lenient_sync_tokens(self, client: _UserClient, href: str) -> bool:
         """Whether this server answers tokens it cannot know (learnt once per server): a
@@ -375,6 +400,8 @@ class CalDAVGateway:
         if reconcile or fetcher.reconciled:
             # a failed reconciliation (the fetch itself was fine) waits its turn again
             client.reconcile_at[key] = self._now() + RECONCILE_EVERY
+        if fetcher.reconciled:
+            client.reconciled[key] = (listed.ctag, listed.sync_token, window)
         return CalendarFetch(
             listed, complete=True, unchanged=outcome.unchanged, occurrences=outcome.occurrences
         )

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields
 
 from calendar_bot.caldav.http import origin
 
+FILTER_TRUSTED_AFTER = 20
+
 
 @dataclass(slots=True)
 class ServerTraits:
@@ -23,14 +25,31 @@ class ServerTraits:
     # a sync-collection from a token the server cannot know answered 207 (DAViCal) instead
     # of 403/412: its answers cannot say what was deleted
     lenient_sync_tokens: bool | None = None
-    # the time-range filter left out an object that has occurrences in the range (found by
-    # the reconciliation)
+    # False: the time-range filter left out an object that has occurrences in the range
+    # (found by the reconciliation); True: FILTER_TRUSTED_AFTER reconciliations read objects
+    # outside the range and none had occurrences in it
     time_range_filter: bool | None = None
+    filter_checks: int = 0
 
     @property
     def data_query(self) -> bool:
         """Read objects with a calendar-query carrying calendar-data (the fallback)."""
         return self.multiget is False or self.etag_listing is False
+
+    def filter_checked(self, missed: bool) -> None:
+        """One reconciliation read objects the time-range listing left out."""
+        if missed:
+            self.time_range_filter = False
+        elif self.time_range_filter is None:
+            self.filter_checks += 1
+            if self.filter_checks >= FILTER_TRUSTED_AFTER:
+                self.time_range_filter = True
+
+    @property
+    def shortcuts_trusted(self) -> bool:
+        """Its time-range filter proved right and it refuses tokens it cannot know: a
+        calendar outside the cache need not be read whole for its hourly reconciliation."""
+        return self.time_range_filter is True and self.lenient_sync_tokens is not True
 
     def forget_fallbacks(self) -> None:
         """The fallback failed too: look at the fast paths again next time."""
@@ -38,7 +57,7 @@ class ServerTraits:
         self.etag_listing = None
 
     def as_dict(self) -> dict[str, bool | None]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "filter_checks"}
 
 
 @dataclass(slots=True)
