@@ -134,6 +134,28 @@ async def test_a_507_from_sync_collection_falls_back_to_a_full_fetch(
         assert ("REPORT", 507) in {(m, s) for m, _, s in yandex.quirks.hits}
 
 
+async def test_after_a_507_the_calendar_is_listed_by_etags_not_synced_again(
+    yandex: QuirkServer, gateway: CalDAVGateway
+) -> None:
+    acct = Account(yandex, gateway)
+    work = yandex.make_calendar(acct.creds, "Work")
+    for i in range(1, 5):
+        yandex.put_ics(acct.creds, work, single(f"y{i}", f"Event {i}", f"2026120{i}T100000Z"))
+    await acct.discover()
+    await acct.poll()
+
+    for n in range(3):
+        yandex.put_ics(acct.creds, work, single(f"z{n}", f"New {n}", "20261209T100000Z"))
+        result = await gateway.sync(
+            acct.creds, acct.calendars, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+        )
+        assert result.complete and f"New {n}" in titles(result, work)
+        acct.calendars = [f.calendar for f in result.calendars]
+
+    refused = [h for h in yandex.quirks.hits if h[0] == "REPORT" and h[2] == 507]
+    assert len(refused) == 1  # a full fetch that poll, etag listings afterwards
+
+
 @pytest.fixture(params=["davical", "radicale-as-davical"])
 def davical_like(request: pytest.FixtureRequest) -> Iterator[CalDAVServer]:
     """The real DAViCal, and Radicale behind a proxy with DAViCal's two shortcuts."""

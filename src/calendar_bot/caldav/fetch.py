@@ -210,9 +210,11 @@ class CalendarFetcher:
             try:
                 await self._incremental(listed)
                 return
-            except SyncRefused:
-                state.sync_refusals += 1
-                log.info("sync token refused for a calendar; doing a full listing")
+            except SyncRefused as exc:
+                # a server error (Yandex's 507 on a large calendar) will not pass by itself:
+                # etag listings from now on; a refused token may be a one-off
+                state.sync_refusals += 2 if exc.server_error else 1
+                log.info("sync-collection refused for a calendar (%s); doing a full listing", exc)
             except MultigetRefused:
                 self.traits.multiget = False
                 log.info("calendar-multiget refused; reading with calendar-data")
@@ -287,7 +289,10 @@ class CalendarFetcher:
                 # 403 (Radicale) / 412 (Xandikos): bad or expired token; 501: no support;
                 # 5xx, 507 (Yandex on a large calendar): the server cannot answer this way.
                 # Each means: read the calendar in full this poll.
-                raise SyncRefused(f"sync-collection answered HTTP {result.status}")
+                raise SyncRefused(
+                    f"sync-collection answered HTTP {result.status}",
+                    server_error=result.status >= 500,
+                )
             try:
                 ms = davxml.parse_multistatus(result.body)
             except davxml.MalformedMultistatus as exc:
@@ -697,4 +702,9 @@ def _floor_day(moment: datetime) -> datetime:
 
 
 class SyncRefused(Exception):
-    """The server will not sync from our token (expired, invalid, unsupported)."""
+    """The server will not sync from our token (expired, invalid, unsupported), or cannot
+    answer a sync-collection at all (`server_error`: 5xx, 507)."""
+
+    def __init__(self, message: str = "", *, server_error: bool = False) -> None:
+        super().__init__(message)
+        self.server_error = server_error

@@ -91,6 +91,9 @@ class _UserClient:
     listing: tuple[CalendarRef, ...] = ()
     reconcile_at: dict[str, datetime] = field(default_factory=dict)  # path key -> when due
     reconciled: dict[str, _Reconciled] = field(default_factory=dict)  # path key -> last seen
+    # path key -> until when: sync-collection failed with a server error there (Yandex's
+    # 507); changed calendars are read by etag listing instead of as a delta meanwhile
+    no_delta: dict[str, datetime] = field(default_factory=dict)
 
     def read_listing(self, result: HttpResult) -> tuple[CalendarRef, ...]:
         key = (result.url, hashlib.blake2b(result.body, digest_size=16).digest())
@@ -291,14 +294,16 @@ class CalDAVGateway:
                 and ref.sync_token
                 and key not in client.calendars
                 and not reconcile
+                and client.no_delta.get(key, datetime.min.replace(tzinfo=UTC)) <= self._now()
                 and not await self._lenient_sync_tokens(client, ref.href)
             ):
                 # Changed and not in the cache: what changed since the caller's snapshot
                 # is enough; the whole calendar only if the server refuses the token.
                 try:
                     return await self._delta(client, listed, ref, window, user_email, default_tz)
-                except SyncRefused:
-                    pass
+                except SyncRefused as exc:
+                    if exc.server_error:
+                        client.no_delta[key] = self._now() + RECONCILE_EVERY
             return await self._fetch_cached(
                 client, key, listed, window, user_email, default_tz, reconcile=reconcile
             )
@@ -397,6 +402,8 @@ class CalDAVGateway:
             state.ctag = state.sync_token = ""  # look again next time; keep parsed objects
             state.expanded_key = None
             raise
+        if fetcher.state.sync_refusals >= 2 and key not in client.no_delta:
+            client.no_delta[key] = self._now() + RECONCILE_EVERY
         if reconcile or fetcher.reconciled:
             # a failed reconciliation (the fetch itself was fine) waits its turn again
             client.reconcile_at[key] = self._now() + RECONCILE_EVERY
