@@ -6,6 +6,11 @@ listing; a changed one costs a sync-collection REPORT (or an etag listing) plus 
 of only the changed hrefs. Parsing happens once per (href, etag); only the expansion is kept
 (a parsed iCalendar tree is ten times its size), so when the window moves to a new day the
 objects are fetched again in one multiget and parsed anew.
+
+Each fast path has a fallback, chosen per server by what it answered (traits.py): a
+calendar-query carrying calendar-data where multiget or the etag listing does not work, the
+whole calendar where sync-collection does not. A reconciliation (`_reconcile`, a listing
+of every member without a time range) catches what a server's shortcut left out.
 """
 
 from __future__ import annotations
@@ -593,7 +598,7 @@ class CalendarFetcher:
             result = await self.session.request(
                 "REPORT",
                 calendar_href,
-                davxml.sync_collection(_UNKNOWABLE_TOKEN),
+                davxml.sync_collection(UNKNOWABLE_TOKEN),
                 {"Depth": "1"},
             )
             if result.status == 401:
@@ -604,7 +609,8 @@ class CalendarFetcher:
         return traits.lenient_sync_tokens
 
 
-_UNKNOWABLE_TOKEN = "http://calendar-bot.invalid/sync/never-issued"  # noqa: S105 - not a secret
+# a sync token no server can have issued (probing how a server answers tokens it does not know)
+UNKNOWABLE_TOKEN = "http://calendar-bot.invalid/sync/never-issued"  # noqa: S105 - not a secret
 
 
 class EtagListingUnusable(FetchFailed):

@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 from calendar_bot.caldav import davxml
 from calendar_bot.caldav.discovery import fetch_home_listing, find_home, read_home_listing
+from calendar_bot.caldav.fetch import UNKNOWABLE_TOKEN
 from calendar_bot.caldav.http import DavSession, Transport, origin
 from calendar_bot.caldav.ical import expand, parse_object
 from calendar_bot.domain.model import CalendarRef, TimeWindow
@@ -24,7 +25,6 @@ from calendar_bot.ports import CalendarError
 
 PROBE_DAYS = 30
 PROBE_OBJECTS = 50  # at most this many objects outside the window are read to check the filter
-_UNKNOWABLE_TOKEN = "http://calendar-bot.invalid/sync/never-issued"  # noqa: S105 - not a secret
 
 
 StepLog = Callable[[str, str], None]
@@ -185,7 +185,7 @@ async def _probe_calendar(
     sync = await _report(session, href, davxml.sync_collection(""))
     step("sync-collection", "yes" if sync is not None and sync.sync_token else "no")
     lenient = await session.request(
-        "REPORT", href, davxml.sync_collection(_UNKNOWABLE_TOKEN), {"Depth": "1"}
+        "REPORT", href, davxml.sync_collection(UNKNOWABLE_TOKEN), {"Depth": "1"}
     )
     step(
         "unknown sync token",
