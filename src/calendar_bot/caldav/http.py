@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
-from aiohttp import ClientHandlerType, ClientRequest, ClientResponse, DigestAuthMiddleware
+from aiohttp import (
+    ClientHandlerType,
+    ClientMiddlewareType,
+    ClientRequest,
+    ClientResponse,
+    DigestAuthMiddleware,
+)
 
 from calendar_bot.ports import ServerUnreachable
 
@@ -153,14 +159,20 @@ class DavSession:
         follow: int,
     ) -> HttpResult:
         all_headers = dict(headers or {})
+        # Basic needs no middleware (each costs a little per request, and an unchanged poll
+        # of thousands of users is made of these); Digest's retries are counted inside it
+        middlewares: tuple[ClientMiddlewareType, ...] = ()
         if self._digest is None:
             all_headers["Authorization"] = self._authorization
-        middlewares = (self._count,) if self._digest is None else (self._digest, self._count)
+        else:
+            middlewares = (self._digest, self._count)
         if body is not None and "Content-Type" not in all_headers:
             all_headers["Content-Type"] = "application/xml; charset=utf-8"
         current = url
         session = self._transport.session()
         for _ in range(follow + 1):
+            if not middlewares:
+                self.requests += 1
             try:
                 async with session.request(
                     method,
@@ -174,7 +186,11 @@ class DavSession:
                     status = resp.status
                     location = resp.headers.get("Location")
                     etag = resp.headers.get("ETag", "")
-                    challenge = ", ".join(resp.headers.getall("WWW-Authenticate", []))
+                    challenge = (
+                        ", ".join(resp.headers.getall("WWW-Authenticate", []))
+                        if status == 401
+                        else ""
+                    )
             except TimeoutError:
                 raise ServerUnreachable(f"timeout talking to {origin(current)}") from None
             except aiohttp.ClientSSLError:
