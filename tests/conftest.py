@@ -9,6 +9,7 @@ import pytest
 pytest_plugins = [
     "tests.support.clock",
     "tests.support.servers",
+    "tests.support.debian_servers",
     "tests.support.databases",
     "tests.support.emulator",
 ]

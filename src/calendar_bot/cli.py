@@ -1,10 +1,12 @@
-"""The `calendar-bot` command: run | sandbox | generate-key | migrate | rotate-key | doctor."""
+"""The `calendar-bot` command: run | sandbox | generate-key | migrate | rotate-key | doctor |
+probe."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -98,6 +100,30 @@ def cmd_doctor(_: argparse.Namespace) -> int:
     return asyncio.run(run_doctor(settings))
 
 
+PROBE_ENV = "CALDAV_PROBE_PASSWORD"
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    """The password comes from CALDAV_PROBE_PASSWORD or the terminal, never from argv
+    (where other users of the machine and the shell history would see it)."""
+    import getpass
+
+    from calendar_bot.caldav.probe import probe
+
+    password = os.environ.get(PROBE_ENV, "")
+    if not password:
+        if not sys.stdin.isatty():
+            print(f"Set {PROBE_ENV} or run from a terminal to type the password.")
+            return 2
+        password = getpass.getpass(f"Password for {args.login}: ")
+    if not password:
+        print("No password given.")
+        return 2
+    report = asyncio.run(probe(args.url, args.login, password))
+    print(report.table())
+    return 0 if report.ok else 1
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     if not settings.mattermost_configured:
@@ -185,6 +211,14 @@ def build_parser() -> argparse.ArgumentParser:
         "check configuration, database, Mattermost and CalDAV; exit 1 on any failure",
         cmd_doctor,
     )
+    p = add(
+        "probe",
+        "show what a CalDAV server supports, read-only, for one account (password from "
+        f"{PROBE_ENV} or the terminal)",
+        cmd_probe,
+    )
+    p.add_argument("url", help="the server URL (as a user would type it)")
+    p.add_argument("login", help="the account's login (e-mail)")
     return parser
 
 

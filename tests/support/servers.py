@@ -85,6 +85,7 @@ class Fault(StrEnum):
     # A well-formed Depth-1 PROPFIND answer that lists only the collection asked about (a
     # calendar home "with no calendars"); other requests pass.
     EMPTY_LISTING = "empty listing"
+    FORBIDDEN = "403"
 
 
 class Proxy:
@@ -197,6 +198,8 @@ class Proxy:
             return web.Response(status=503, text="Service Unavailable")
         if fault is Fault.NOT_FOUND:
             return web.Response(status=404, text="Not Found")
+        if fault is Fault.FORBIDDEN:
+            return web.Response(status=403, text="Forbidden")
         if fault is Fault.HANG:
             assert self._stopping is not None
             with contextlib.suppress(TimeoutError):

@@ -160,6 +160,14 @@ def calendar_multiget(hrefs: list[str]) -> bytes:
     ).encode()
 
 
+def propfind_etags() -> bytes:
+    """Every member's etag, without a time range: the reconciliation's listing."""
+    return (
+        f'{_XML_HEAD}<D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/><D:getetag/>'
+        "</D:prop></D:propfind>"
+    ).encode()
+
+
 def sync_collection(token: str) -> bytes:
     return (
         f'{_XML_HEAD}<D:sync-collection xmlns:D="DAV:">'

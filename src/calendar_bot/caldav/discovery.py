@@ -40,11 +40,18 @@ def candidate_urls(base_url: str, username: str, principal_url: str = "") -> lis
     out.append(base if base.endswith("/") else base + "/")
     out.append(f"{root}/.well-known/caldav")
     out.append(f"{root}/")
+    if "@" in username:
+        # last resort on any host: the Mail.ru principal form (a server reached through
+        # another name, or one built the same way), tried only when the others failed
+        local, _, domain = username.partition("@")
+        out.append(f"{root}/principals/{domain}/{local}/")
     return list(dict.fromkeys(out))
 
 
 def _check_auth(result: HttpResult) -> None:
-    if result.status in (401, 403):
+    """Only a 401 means the login is wrong; a 403 is a place this login may not look
+    (DAViCal's root), and the next candidate may well answer."""
+    if result.status == 401:
         raise AuthFailed("the server refused the login")
 
 
@@ -52,23 +59,36 @@ async def _propfind(session: DavSession, url: str, body: bytes, depth: str) -> H
     return await session.request("PROPFIND", url, body, {"Depth": depth})
 
 
+def _where(url: str) -> str:
+    parts = urlsplit(url)
+    return origin(url) + (parts.path or "/")
+
+
 async def find_home(
     session: DavSession, base_url: str, username: str, principal_url: str = ""
 ) -> tuple[str, str]:
-    """(principal URL, calendar home URL). Raises AuthFailed / ServerUnreachable / NotCalDAV."""
+    """(principal URL, calendar home URL). Raises AuthFailed / ServerUnreachable / NotCalDAV.
+
+    The home is the calendar-home-set when the server names one; else, as the original bot
+    did on Mail.ru, the principal itself when its Depth-1 children include calendars; else
+    a pasted calendar URL stands for a home holding just that calendar.
+    """
+    refused: list[str] = []
     for url in candidate_urls(base_url, username, principal_url):
         # ServerUnreachable propagates: every candidate is on the same server, so trying
         # the others would only multiply the wait.
         result = await _propfind(session, url, davxml.propfind_principal(), "0")
         _check_auth(result)
         if result.status != 207:
+            refused.append(f"{_where(url)} answered HTTP {result.status}")
             continue
         try:
             ms = davxml.parse_multistatus(result.body)
         except davxml.MalformedMultistatus:
+            refused.append(f"{_where(url)} answered something that is not a multistatus")
             continue
         principal, home = _principal_and_home(ms, result.url)
-        if not home and principal:
+        if not home and principal and principal != result.url:
             follow = await _propfind(session, principal, davxml.propfind_principal(), "0")
             _check_auth(follow)
             if follow.status == 207:
@@ -78,7 +98,35 @@ async def find_home(
                     home = ""
         if home:
             return principal or result.url, home
-    raise NotCalDAV("no CalDAV principal or calendar home found at this address")
+        if _is_calendar_itself(ms, result.url):
+            return principal or result.url, result.url
+        holder = principal or result.url
+        if await _has_calendar_children(session, holder):
+            return holder, holder
+        refused.append(f"{_where(url)} has no calendar home and no calendars")
+    detail = "; ".join(refused) or "no address to try"
+    raise NotCalDAV(f"no CalDAV principal or calendar home found ({detail})")
+
+
+def _is_calendar_itself(ms: davxml.Multistatus, url: str) -> bool:
+    own = urlsplit(url).path.rstrip("/")
+    return any(
+        davxml.is_calendar(item) and urlsplit(urljoin(url, item.href)).path.rstrip("/") == own
+        for item in ms.responses
+    )
+
+
+async def _has_calendar_children(session: DavSession, url: str) -> bool:
+    """Whether a Depth-1 listing of `url` holds an event calendar (the principal's
+    children on a server without calendar-home-set)."""
+    result = await _propfind(session, url, davxml.propfind_calendars(), "1")
+    _check_auth(result)
+    if result.status != 207:
+        return False
+    try:
+        return bool(read_home_listing(result))
+    except CalendarError:
+        return False
 
 
 def _principal_and_home(ms: davxml.Multistatus, url: str) -> tuple[str, str]:

@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
@@ -38,6 +38,7 @@ from calendar_bot.caldav.discovery import (
 )
 from calendar_bot.caldav.fetch import CalendarFetcher, CalendarState, FetchFailed, SyncRefused
 from calendar_bot.caldav.http import DavSession, HttpResult, Transport
+from calendar_bot.caldav.traits import ServerBook
 from calendar_bot.domain.model import (
     CalendarRef,
     Credentials,
@@ -64,6 +65,14 @@ T = TypeVar("T")
 
 ClientKey = tuple[str, str, str]
 
+# Each calendar is listed without a time range at most this often (see
+# CalendarFetcher._reconcile), and only when something could have changed since its last
+# reconciliation: its tags or the window. A calendar's first one falls at a point of the
+# first period fixed by its URL, so a restart does not reconcile every calendar at once.
+RECONCILE_EVERY = timedelta(hours=1)
+
+_Reconciled = tuple[str, str, TimeWindow]  # (ctag, sync-token, window) a reconciliation saw
+
 
 def _path_key(url: str) -> str:
     return unquote(urlsplit(url).path).rstrip("/")
@@ -81,6 +90,11 @@ class _UserClient:
     # with the same bytes, which need not be parsed again
     listing_key: tuple[str, bytes] | None = None
     listing: tuple[CalendarRef, ...] = ()
+    reconcile_at: dict[str, datetime] = field(default_factory=dict)  # path key -> when due
+    reconciled: dict[str, _Reconciled] = field(default_factory=dict)  # path key -> last seen
+    # path key -> until when: sync-collection failed with a server error there (Yandex's
+    # 507); changed calendars are read by etag listing instead of as a delta meanwhile
+    no_delta: dict[str, datetime] = field(default_factory=dict)
 
     def read_listing(self, result: HttpResult) -> tuple[CalendarRef, ...]:
         key = (result.url, hashlib.blake2b(result.body, digest_size=16).digest())
@@ -114,6 +128,7 @@ class CalDAVGateway:
         self._clients: dict[ClientKey, _UserClient] = {}
         self._now = now or (lambda: datetime.now(UTC))
         self._poll_deadline = poll_deadline
+        self.servers = ServerBook()  # what each server supports, learnt once
         self._cached_calendars = max(0, cached_calendars)
         # (client key, calendar path key), least recently fetched first
         self._recent: OrderedDict[tuple[ClientKey, str], None] = OrderedDict()
@@ -294,18 +309,30 @@ class CalDAVGateway:
                 error="the calendar is no longer in the calendar home",
             )
         listed = dataclasses.replace(listed, href=ref.href, enabled=ref.enabled)
-        if stored and _same_tags(listed, ref):
+        held = stored and _same_tags(listed, ref)
+        reconcile = self._reconcile_due(client, key, listed, window, held)
+        if held and not reconcile:
             # The caller's snapshot is this calendar at these tags over this window.
             return CalendarFetch(listed, complete=True, unchanged=True, expanded=False)
         try:
-            if stored and ref.sync_token and key not in client.calendars:
+            if (
+                stored
+                and ref.sync_token
+                and key not in client.calendars
+                and not reconcile
+                and client.no_delta.get(key, datetime.min.replace(tzinfo=UTC)) <= self._now()
+                and not await self._lenient_sync_tokens(client, ref.href)
+            ):
                 # Changed and not in the cache: what changed since the caller's snapshot
                 # is enough; the whole calendar only if the server refuses the token.
                 try:
                     return await self._delta(client, listed, ref, window, user_email, default_tz)
-                except SyncRefused:
-                    pass
-            fetched = await self._fetch_cached(client, key, listed, window, user_email, default_tz)
+                except SyncRefused as exc:
+                    if exc.server_error:
+                        client.no_delta[key] = self._now() + RECONCILE_EVERY
+            fetched = await self._fetch_cached(
+                client, key, listed, window, user_email, default_tz, reconcile=reconcile
+            )
         except AuthFailed:
             raise
         except (FetchFailed, CalendarError) as exc:
@@ -321,6 +348,43 @@ class CalDAVGateway:
             fetched = dataclasses.replace(fetched, unchanged=False)
         return fetched
 
+    def _reconcile_due(
+        self,
+        client: _UserClient,
+        key: str,
+        listed: CalendarRef,
+        window: TimeWindow,
+        held: bool,
+    ) -> bool:
+        """Whether to list this calendar without a time range now. `held`: the caller's
+        snapshot is this calendar at these tags; one first seen so is taken as reconciled
+        (its snapshot is what the earlier reconciliations made), so an unchanged calendar
+        costs nothing more than its change check."""
+        now = self._now()
+        seen = (listed.ctag, listed.sync_token, window)
+        if held and client.reconciled.setdefault(key, seen) == seen:
+            return False
+        due = client.reconcile_at.get(key)
+        if due is None:
+            spread = int.from_bytes(hashlib.blake2b(listed.href.encode(), digest_size=4).digest())
+            client.reconcile_at[key] = now + RECONCILE_EVERY * (spread / 2**32)
+            return False
+        if due > now:
+            return False
+        if key not in client.calendars and self.servers.of(listed.href).shortcuts_trusted:
+            # Outside the cache a reconciliation means reading the calendar whole; on a
+            # server whose shortcuts proved right that buys nothing: next period.
+            client.reconcile_at[key] = now + RECONCILE_EVERY
+            return False
+        return True
+
+    async def _lenient_sync_tokens(self, client: _UserClient, href: str) -> bool:
+        """Whether this server answers tokens it cannot know (learnt once per server): a
+        delta from it could not name deleted objects, so the calendar is read whole."""
+        traits = self.servers.of(href)
+        fetcher = CalendarFetcher(client.session, CalendarState(), self._offload, traits)
+        return await fetcher.lenient_sync_tokens(href)
+
     async def _delta(
         self,
         client: _UserClient,
@@ -330,7 +394,9 @@ class CalDAVGateway:
         user_email: str,
         default_tz: str,
     ) -> CalendarFetch:
-        fetcher = CalendarFetcher(client.session, CalendarState(), self._offload)
+        fetcher = CalendarFetcher(
+            client.session, CalendarState(), self._offload, self.servers.of(listed.href)
+        )
         delta = await fetcher.delta(listed, known.sync_token, window, user_email, default_tz)
         if delta.sync_token != listed.sync_token:
             # moved on since the listing: keep the token the delta reached, and no ctag, so
@@ -354,11 +420,16 @@ class CalDAVGateway:
         window: TimeWindow,
         user_email: str,
         default_tz: str,
+        *,
+        reconcile: bool = False,
     ) -> CalendarFetch:
         state = self._state(client, key)
+        fetcher = CalendarFetcher(
+            client.session, state, self._offload, self.servers.of(listed.href)
+        )
         try:
-            outcome = await CalendarFetcher(client.session, state, self._offload).fetch(
-                listed, window, user_email, default_tz
+            outcome = await fetcher.fetch(
+                listed, window, user_email, default_tz, reconcile=reconcile
             )
         except AuthFailed:
             raise
@@ -366,6 +437,13 @@ class CalDAVGateway:
             state.ctag = state.sync_token = ""  # look again next time; keep parsed objects
             state.expanded_key = None
             raise
+        if fetcher.state.sync_refusals >= 2 and key not in client.no_delta:
+            client.no_delta[key] = self._now() + RECONCILE_EVERY
+        if reconcile or fetcher.reconciled:
+            # a failed reconciliation (the fetch itself was fine) waits its turn again
+            client.reconcile_at[key] = self._now() + RECONCILE_EVERY
+        if fetcher.reconciled:
+            client.reconciled[key] = (listed.ctag, listed.sync_token, window)
         return CalendarFetch(
             listed,
             complete=True,
