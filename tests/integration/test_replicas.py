@@ -359,6 +359,7 @@ async def test_three_replicas_answer_notify_and_remind_exactly_once_across_sigki
                 "HTTP_HOST": "127.0.0.1",
                 "HTTP_PORT": str(port),
                 "CALDAV_BASE_URL": proxy.url,
+                "CALDAV_ALLOWED_HOSTS": "127.0.0.1",  # Radicale and its proxy are local
                 "CHECK_INTERVAL": str(CHECK_INTERVAL),
                 "DELIVERY_LEASE_SECONDS": str(LEASE),
                 "TZ": "UTC",

@@ -675,8 +675,10 @@ def expand(
     strict: bool = False,
 ) -> list[Occurrence]:
     """The occurrences of a parsed object that overlap the window. Never raises, unless
-    `strict`: then an object that is unreadable or has an event that cannot be expanded
-    raises BrokenObject (a poll must not read a broken event as a deleted one)."""
+    `strict`: then an object that is unreadable, or none of whose events can be expanded,
+    raises BrokenObject (a poll must not read a broken event as a deleted one). An object
+    with some events that expand and some that do not gives what expands: an invitation
+    with one broken part is still announced."""
     if strict and not parsed.readable:
         raise BrokenObject(event_href)
     zone = zone_of(default_tz)
@@ -685,6 +687,7 @@ def expand(
     query_end = window.end + timedelta(days=2)
     budget = Budget()
     out: list[Occurrence] = []
+    expanded = failed = 0
     for series in parsed.series:
         try:
             if budget.exceeded():
@@ -697,15 +700,17 @@ def expand(
                 )
                 if overlaps(occ, window, zone):
                     out.append(occ)
+            expanded += 1
         except Exception as exc:
+            failed += 1
             log.warning(
                 "skipped a broken event uid=%s in %s: %s",
                 series.uid[:80],
                 event_href,
                 type(exc).__name__,
             )
-            if strict:
-                raise BrokenObject(event_href) from None
+    if strict and failed and not expanded:
+        raise BrokenObject(event_href)
     out.sort(key=lambda o: (o.start, o.uid, o.recurrence_id))
     return out
 
