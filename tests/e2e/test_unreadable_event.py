@@ -87,8 +87,13 @@ async def test_one_unreadable_event_is_isolated_and_told_once(
     assert any("Budget review" in text for text in texts), texts  # the rest is read
     assert not any("cancel" in text.lower() for text in texts), texts  # nothing false
     notice = t("en", "notify.unreadable", calendar="Work", reason="").split(":")[0]
-    assert sum(notice in text for text in texts) == 1, texts
-    assert any(t("en", f"notify.unreadable.{why}") in text for text in texts)
+    if why == "too_large":
+        # A text over the XML parser's limit is shortened before parsing (caldav/limits.py,
+        # the hostile-calendar bounds): the object is read in part, so nothing is unknown.
+        assert not any(notice in text for text in texts), texts
+    else:
+        assert sum(notice in text for text in texts) == 1, texts
+        assert any(t("en", f"notify.unreadable.{why}") in text for text in texts)
     async with transaction(world.bot.sessions) as store:
         titles = sorted(o.title for o in await store.snapshot.load(ann.id))
     assert titles == ["Budget review", "Planning", "Standup"]  # what was known stands
