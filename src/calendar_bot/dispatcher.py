@@ -171,6 +171,8 @@ class BotDispatcher(ConnectHandlers, WizardHandlers, MeetingHandlers, SettingsHa
             except Exception:
                 log.exception("command of %s failed", event.user_id)
                 return CommandResult(text=common.generic_error(person.locale).text)
+        if event.channel_id == await self.ctx.chat.dm_channel(event.user_id):
+            return CommandResult()  # typed in the DM itself: the answer is right there
         return CommandResult(text=common.sent_to_dm(person.locale).text)
 
     async def _text(self, event: IncomingMessage, person: Person) -> None:

@@ -183,6 +183,8 @@ class Chat(Protocol):
 
     async def get_user_by_username(self, username: str) -> ChatUser | None: ...
 
+    async def dm_channel(self, user_id: str) -> str: ...
+
     async def send_dm(
         self,
         user_id: str,

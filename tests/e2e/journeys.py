@@ -180,10 +180,13 @@ async def open_option(person: Person, post: Post, text_part: str) -> None:
     raise AssertionError(f"no option with {text_part!r} in {menu_options(post)}")
 
 
-async def slash(person: Person, text: str) -> dict[str, Any]:
-    """Run a slash command in the DM, as the client does (POST /commands/execute)."""
+async def slash(person: Person, text: str, channel_id: str = "") -> dict[str, Any]:
+    """Run a slash command as the client does (POST /commands/execute): in the DM with the
+    bot, or in `channel_id`."""
     answer: dict[str, Any] = await person.call(
-        "POST", "/commands/execute", {"channel_id": person.channel_id, "command": text}
+        "POST",
+        "/commands/execute",
+        {"channel_id": channel_id or person.channel_id, "command": text},
     )
     return answer
 

@@ -245,6 +245,9 @@ async def test_reconnect_updates_credentials_in_place(fixed_world: World) -> Non
     assert {e["name"]: e for e in opened["dialog"]["elements"]}["email"][
         "default"
     ] == creds.username
+    # An old greeting's button: the form says the calendar is connected already.
+    connected = t("en", "connect.dialog.intro_connected", email=creds.username)
+    assert opened["dialog"]["introduction_text"] == connected
     answer = await ivan.submit_dialog(
         {"email": creds.username, "password": new_password, "server": "mailru"}
     )

@@ -32,7 +32,9 @@ class ConnectHandlers(Handlers):
     async def _open_connect(self, event: ActionClick, person: Person) -> ActionResult:
         user = await self._user(event.user_id)
         email = user.email if user is not None else person.user.email
-        dialog = onboarding.connect_dialog(person.locale, email, self.ctx.caldav_base_url)
+        dialog = onboarding.connect_dialog(
+            person.locale, email, self.ctx.caldav_base_url, connected=user is not None
+        )
         if event.trigger_id and await self.ctx.chat.open_dialog(
             event.trigger_id, dialog, event.user_id
         ):

@@ -94,6 +94,7 @@ MESSAGES: Final[dict[str, str]] = {
     "greeting.connect": "🔗 Connect calendar",
     "greeting.by_message": "✉️ Send the password as a message",
     "connect.dialog.title": "Connect your calendar",
+    "connect.dialog.intro_connected": "✅ Your calendar {email} is already connected. Send this form only to change the app password or the server.",
     "connect.dialog.intro": (
         "You need an **app password**, not your usual mail password. For Mail.ru, create one"
         " here: {app_password_url}\n\n"
@@ -267,7 +268,7 @@ MESSAGES: Final[dict[str, str]] = {
     ),
     "wizard.date.today": "Today, {date}",
     "wizard.date.tomorrow": "Tomorrow, {date}",
-    "wizard.date.after": "Day after, {date}",
+    "wizard.date.after": "{date}",
     "wizard.time.prompt": "🕒 What time does it start? Type `HH:MM` (24-hour) or `2pm`, e.g. `14:30`, or pick one:",
     "wizard.time.at": "🕒 {time}",
     "wizard.duration.prompt": "⏳ How long? Type minutes (`45`) or hours (`1h30`), or pick one:",

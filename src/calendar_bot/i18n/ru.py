@@ -95,6 +95,7 @@ MESSAGES: Final[dict[str, str]] = {
     "greeting.connect": "🔗 Подключить календарь",
     "greeting.by_message": "✉️ Отправить пароль сообщением",
     "connect.dialog.title": "Подключение",
+    "connect.dialog.intro_connected": "✅ Календарь {email} уже подключён. Отправьте форму, только если хотите сменить пароль приложения или сервер.",
     "connect.dialog.intro": (
         "Нужен **пароль приложения**, а не обычный пароль от почты. Для Mail.ru создайте его"
         " здесь: {app_password_url}\n\n"

@@ -81,11 +81,14 @@ def connect_dialog(
     *,
     server: str = SERVER_MAILRU,
     custom_url: str = "",
+    connected: bool = False,
 ) -> Dialog:
     """The connect form: e-mail (prefilled), app password, server (Mail.ru or other + URL).
 
     `mailru_url` is the configured default CalDAV base URL; the Mail.ru choice means it.
-    `server` / `custom_url` prefill the form again after a failed attempt.
+    `server` / `custom_url` prefill the form again after a failed attempt. `connected`: the
+    person has a calendar connected already (an old button): the form says so, and sending
+    it replaces the login (a new app password, another server).
     """
     server_options = (
         MenuOption(t(locale, "connect.server.mailru"), SERVER_MAILRU),
@@ -135,7 +138,11 @@ def connect_dialog(
         action=actions.CONNECT_SUBMIT,
         elements=elements,
         submit_label=t(locale, "connect.dialog.submit"),
-        introduction_text=t(locale, "connect.dialog.intro", app_password_url=APP_PASSWORD_URL),
+        introduction_text=(
+            t(locale, "connect.dialog.intro_connected", email=email)
+            if connected
+            else t(locale, "connect.dialog.intro", app_password_url=APP_PASSWORD_URL)
+        ),
     )
 
 
