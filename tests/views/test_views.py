@@ -605,7 +605,7 @@ def test_notices_and_reminders_have_the_next_step_as_buttons() -> None:
 def test_lists_offer_the_day_before_and_after_and_any_date() -> None:
     nav = meetings.day_nav(TODAY, "ru", TODAY)
     labels = [b.label for b in nav.buttons]
-    assert labels[0].startswith("◀ ") and labels[1] == "завтра ▶"
+    assert labels[0].startswith("◀ ") and labels[1] == "Завтра ▶"
     assert [b.payload.get("day") for b in nav.buttons[:2]] == [
         (TODAY - timedelta(days=1)).isoformat(),
         (TODAY + timedelta(days=1)).isoformat(),
