@@ -179,17 +179,34 @@ async def test_sigkill_at_random_points_sends_every_reminder_exactly_once(
     server = await ForkServer.start(
         db_url, emulator.base_url, token, str(clock_file), stderr=tmp_path / "worker.log"
     )
+
+    async def holding_rows(within: float) -> None:
+        """Until a worker holds a claimed, unsent row (or `within` seconds pass)."""
+        deadline = asyncio.get_running_loop().time() + within
+        held = outbox.c.claimed_by.is_not(None) & (outbox.c.status == OUTBOX_PENDING)
+        while asyncio.get_running_loop().time() < deadline:
+            async with transaction(sessions) as store:
+                query = select(func.count()).select_from(outbox).where(held)
+                if (await store.session.execute(query)).scalar_one():
+                    return
+            await asyncio.sleep(0.002)
+
     started = asyncio.get_running_loop().time()
     now = T0
     try:
-        for _ in range(CYCLES):
+        for cycle in range(CYCLES):
             await server.fork()
             # The restarted worker catches up on the current minute first...
             await wait_for(lambda now=now: ticked(now), f"the catch-up tick at {now:%H:%M}")
-            # ...then a minute passes and it is killed somewhere in that minute's work.
+            # ...then a minute passes and it is killed somewhere in that minute's work: at a
+            # random moment, or (every third cycle) as soon as it holds rows, so that some
+            # kills land mid-delivery however fast this machine delivers.
             now += timedelta(minutes=1)
             set_clock(now)
-            await asyncio.sleep(rng.uniform(0.0, 0.4))
+            if cycle % 3 == 0:
+                await holding_rows(within=0.5)
+            else:
+                await asyncio.sleep(rng.uniform(0.0, 0.4))
             await server.kill()
         # One last life, long enough to finish: every minute to the end, and past the lease
         # of any row a killed worker had claimed.
