@@ -113,8 +113,7 @@ def poll_case(
                 db,
                 "--url",
                 replay.url,
-                "--key",
-                key,
+                f"--key={key}",  # a Fernet key may start with "-"
                 "--n",
                 str(n),
                 "--latencies",
@@ -150,8 +149,7 @@ def radicale_case(server_dir: Path, base_url: str, add_login: Any, tmp: Path, n:
             db,
             "--url",
             base_url,
-            "--key",
-            key,
+            f"--key={key}",  # a Fernet key may start with "-"
             "--n",
             str(n),
             "--latencies",
