@@ -112,7 +112,7 @@ async def _refuse_dialog(
         return _refuse_unsigned("dialog", reason)
     CALLBACKS.labels("dialog", reason).inc()
     refusal = await dispatcher.on_action(RefusedAction(user_id, reason))
-    return web.json_response({"error": refusal.ephemeral or "This form is no longer valid."})
+    return web.json_response({"error": refusal.ephemeral or ""})
 
 
 async def _actions(request: web.Request) -> web.Response:

@@ -253,34 +253,9 @@ class Store:
         for existing in self.channels.values():
             if existing["name"] == name:
                 return existing
-        millis = self.millis()
-        channel: JSON = {
-            "id": new_id(),
-            "create_at": millis,
-            "update_at": millis,
-            "delete_at": 0,
-            "team_id": "",
-            "type": "D",
-            "display_name": "",
-            "name": name,
-            "header": "",
-            "purpose": "",
-            "last_post_at": millis,
-            "total_msg_count": 0,
-            "extra_update_at": 0,
-            "creator_id": user_a,
-            "scheme_id": None,
-            "props": None,
-            "group_constrained": None,
-            "shared": None,
-            "total_msg_count_root": 0,
-            "policy_id": None,
-            "last_root_post_at": millis,
-        }
-        self.channels[channel["id"]] = channel
-        self.members[channel["id"]] = {first, second}
-        self.post_order[channel["id"]] = []
-        return channel
+        return self._new_channel(
+            name, "", "D", user_a, members={first, second}, team_id="", purpose="", header=""
+        )
 
     def add_channel(
         self,
@@ -293,13 +268,36 @@ class Store:
         header: str = "",
     ) -> JSON:
         """A team channel (`O` public, `P` private); the creator is its first member."""
+        return self._new_channel(
+            name,
+            display_name,
+            kind,
+            creator_id,
+            members={creator_id},
+            team_id=self.team["id"],
+            purpose=purpose,
+            header=header,
+        )
+
+    def _new_channel(
+        self,
+        name: str,
+        display_name: str,
+        kind: str,
+        creator_id: str,
+        *,
+        members: set[str],
+        team_id: str,
+        purpose: str,
+        header: str,
+    ) -> JSON:
         millis = self.millis()
         channel: JSON = {
             "id": new_id(),
             "create_at": millis,
             "update_at": millis,
             "delete_at": 0,
-            "team_id": self.team["id"],
+            "team_id": team_id,
             "type": kind,
             "display_name": display_name,
             "name": name,
@@ -318,7 +316,7 @@ class Store:
             "last_root_post_at": millis,
         }
         self.channels[channel["id"]] = channel
-        self.members[channel["id"]] = {creator_id}
+        self.members[channel["id"]] = members
         self.post_order[channel["id"]] = []
         return channel
 

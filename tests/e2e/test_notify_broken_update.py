@@ -8,13 +8,10 @@ cannot be read is not announced until it can be. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from calendar_bot.clock import ManualClock
 from calendar_bot.i18n import t
 from calendar_bot.storage.repositories import transaction
 from tests.e2e.harness import (
@@ -22,27 +19,17 @@ from tests.e2e.harness import (
     World,
     connect_to_server,
     ics_stamp,
-    start_world,
-    stop_world,
     vcalendar,
     vevent,
     wait_baseline,
 )
-from tests.e2e.test_notify_changes import START, msk, only, step
-from tests.support.servers import CalDAVServer, Proxy
+from tests.e2e.test_notify_changes import msk, only, step
+from tests.support.servers import Proxy
 
 
 @pytest.fixture
-async def world(radicale: CalDAVServer, tmp_path: Path, database_url: str) -> AsyncIterator[World]:
-    w = await start_world(
-        radicale,
-        tmp_path,
-        clock=ManualClock(START),
-        CHECK_INTERVAL=3600,
-        DATABASE_URL=database_url,
-    )
-    yield w
-    await stop_world(w)
+def world(clocked_world: World) -> World:
+    return clocked_world
 
 
 # The broken versions are stored at this start; the proxy makes their DTSTART unreadable.

@@ -9,40 +9,27 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from calendar_bot.clock import ManualClock
 from calendar_bot.i18n import t
 from calendar_bot.storage.repositories import transaction
 from tests.e2e.harness import (
     Person,
     World,
     connect_to_server,
-    start_world,
-    stop_world,
     vcalendar,
     vevent,
     wait_baseline,
 )
-from tests.e2e.test_notify_changes import START, msk, only, step
-from tests.support.servers import CalDAVServer, Fault, Proxy
+from tests.e2e.test_notify_changes import msk, only, step
+from tests.support.servers import Fault, Proxy
 
 
 @pytest.fixture
-async def world(radicale: CalDAVServer, tmp_path: Path, database_url: str) -> AsyncIterator[World]:
-    w = await start_world(
-        radicale,
-        tmp_path,
-        clock=ManualClock(START),
-        CHECK_INTERVAL=3600,
-        DATABASE_URL=database_url,
-    )
-    yield w
-    await stop_world(w)
+def world(clocked_world: World) -> World:
+    return clocked_world
 
 
 async def _stored(world: World, person: Person) -> tuple[list[str], list[str]]:

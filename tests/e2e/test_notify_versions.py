@@ -5,29 +5,16 @@ outbox drops a repeated idempotency key."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from calendar_bot.clock import ManualClock
 from calendar_bot.i18n import t
-from tests.e2e.harness import World, start_world, stop_world, vcalendar, vevent, wait_baseline
-from tests.e2e.test_notify_changes import START, msk, only, step
-from tests.support.servers import CalDAVServer
+from tests.e2e.harness import World, vcalendar, vevent, wait_baseline
+from tests.e2e.test_notify_changes import msk, only, step
 
 
 @pytest.fixture
-async def world(radicale: CalDAVServer, tmp_path: Path, database_url: str) -> AsyncIterator[World]:
-    w = await start_world(
-        radicale,
-        tmp_path,
-        clock=ManualClock(START),
-        CHECK_INTERVAL=3600,
-        DATABASE_URL=database_url,
-    )
-    yield w
-    await stop_world(w)
+def world(clocked_world: World) -> World:
+    return clocked_world
 
 
 async def test_a_meeting_that_comes_back_is_announced_each_time(world: World) -> None:

@@ -6,33 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 
+from tests.e2e.harness import eventually, ics_stamp
+
+__all__ = ["Post", "SandboxPerson", "advance_clock", "clock_now", "eventually", "invitation_ics"]
+
 Post = dict[str, Any]
-
-
-async def eventually(probe: Callable[[], Any], *, within: float, what: str) -> Any:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        result = probe()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out after {within} s waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
-def ics_stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def invitation_ics(uid: str, title: str, start: datetime, attendee: str) -> str:
