@@ -4,7 +4,7 @@ a standby after a failover) answers SELECT 1 while nothing the bot does is store
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,31 +16,15 @@ from tests.e2e.harness import World, eventually, start_world, stop_world
 from tests.support.databases import (
     _admin,
     _blocking,
-    _new_name,
-    _skip_without_postgres,
-    _with_database,
 )
 from tests.support.servers import CalDAVServer
 
 
 @pytest.fixture
-def writable_url(database_kind: str, tmp_path: Path) -> Iterator[str]:
-    """A brand-new database the bot will migrate."""
-    if database_kind == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-        return
-    url = _skip_without_postgres()
-    name = _new_name("cbt_health")
-    _blocking(lambda: _admin(url, f'CREATE DATABASE "{name}"'))
-    try:
-        yield _with_database(url, name)
-    finally:
-        _blocking(lambda: _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-@pytest.fixture
-async def world(radicale: CalDAVServer, tmp_path: Path, writable_url: str) -> AsyncIterator[World]:
-    w = await start_world(radicale, tmp_path, DATABASE_URL=writable_url)
+async def world(
+    radicale: CalDAVServer, tmp_path: Path, empty_database_url: str
+) -> AsyncIterator[World]:
+    w = await start_world(radicale, tmp_path, DATABASE_URL=empty_database_url)
     yield w
     await stop_world(w)
 
@@ -51,10 +35,11 @@ async def health(world: World) -> tuple[int, dict[str, Any]]:
         return response.status, await response.json()
 
 
-def read_only(database_kind: str, url: str, tmp_path: Path) -> str:
+def read_only(database_kind: str, url: str) -> str:
     """The same database, from now on readable but not writable; its URL for the bot."""
     if database_kind == "sqlite":
-        return f"sqlite+aiosqlite:///file:{tmp_path / 'bot.db'}?mode=ro&uri=true"
+        path = url.removeprefix("sqlite+aiosqlite:///")
+        return f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true"
     name = url.rsplit("/", 1)[-1]
     _blocking(
         lambda: _admin(url, f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
@@ -63,7 +48,7 @@ def read_only(database_kind: str, url: str, tmp_path: Path) -> str:
 
 
 async def test_healthz_is_not_ready_when_the_database_takes_no_write(
-    world: World, database_kind: str, writable_url: str, tmp_path: Path
+    world: World, database_kind: str, empty_database_url: str
 ) -> None:
     status, body = await health(world)
     assert (status, body["checks"]["database"]) == (200, True)
@@ -71,7 +56,7 @@ async def test_healthz_is_not_ready_when_the_database_takes_no_write(
     old = world.bot
     await old.stop()
     settings = old.settings.model_copy(
-        update={"DATABASE_URL": read_only(database_kind, writable_url, tmp_path)}
+        update={"DATABASE_URL": read_only(database_kind, empty_database_url)}
     )
     bot = BotApp(settings, old.vault, clock=old.clock)
     await bot.start()  # it starts: reading (and an up-to-date migration) still works
