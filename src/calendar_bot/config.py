@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from calendar_bot.caldav.addresses import parse_allowed_hosts
+from calendar_bot.domain.zones import known_zone
 
 
 class ConfigError(Exception):
@@ -69,10 +69,8 @@ class Settings(BaseSettings):
     @field_validator("TZ")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}, e.g. Europe/Moscow") from exc
+        if known_zone(value) is None:
+            raise ValueError(f"unknown time zone {value!r}, e.g. Europe/Moscow")
         return value
 
     @field_validator("CALDAV_BASE_URL")

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from calendar_bot.domain import wizard as wz
 from calendar_bot.domain.parsing import ParseError, parse_date
+from calendar_bot.domain.zones import zone
 from calendar_bot.handlers.base import (
     CANCEL_WORDS,
     STATE_CONNECT_EMAIL,
@@ -35,7 +36,7 @@ from calendar_bot.inbound import (
     RefusedAction,
     SlashCommand,
 )
-from calendar_bot.services.context import Context, zone
+from calendar_bot.services.context import Context
 from calendar_bot.services.profiles import Person
 from calendar_bot.views import actions, common, onboarding
 from calendar_bot.views import settings as settings_views

@@ -38,10 +38,10 @@ from calendar_bot.caldav.ical import (
     expand,
     overlaps,
     parse_object,
-    zone_of,
 )
 from calendar_bot.caldav.traits import ServerTraits
 from calendar_bot.domain.model import CalendarRef, Occurrence, TimeWindow, snapshot_order
+from calendar_bot.domain.zones import zone_of
 from calendar_bot.ports import AuthFailed
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
@@ -39,6 +39,7 @@ from calendar_bot.domain.model import (
     TimeWindow,
 )
 from calendar_bot.domain.text import clean_description, clean_location
+from calendar_bot.domain.zones import zone_of
 
 log = logging.getLogger(__name__)
 
@@ -417,14 +418,6 @@ def fix_overrides(events: list[icalendar.cal.Component]) -> None:
 def _dt(prop: Any) -> Any:
     """The Python value of a date/time/duration property (untyped in icalendar's stubs)."""
     return getattr(prop, "dt", None)
-
-
-def zone_of(name: str) -> tzinfo:
-    """The IANA zone, or UTC for an unknown name."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
 
 
 def _as_utc(value: date | datetime, zone: tzinfo) -> datetime:

@@ -13,10 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from calendar_bot.domain.model import Occurrence, TimeWindow
-
-
-def as_zone(tz: ZoneInfo | str) -> ZoneInfo:
-    return tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+from calendar_bot.domain.zones import as_zone
 
 
 def local_midnight(day: date, tz: ZoneInfo | str) -> datetime:

@@ -30,8 +30,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 from calendar_bot.domain.model import (
     Occurrence,
@@ -39,6 +37,7 @@ from calendar_bot.domain.model import (
     PartStat,
     UserSettings,
 )
+from calendar_bot.domain.zones import as_zone
 
 AT_START_GRACE = timedelta(minutes=1)
 LATE_AFTER = timedelta(minutes=1)
@@ -80,11 +79,6 @@ def _identity(occurrence: Occurrence, start: datetime) -> tuple[OccurrenceKey, d
     return OccurrenceKey(occurrence.calendar_href, occurrence.uid, "cut"), _CUT_SERIES
 
 
-@lru_cache(maxsize=64)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
-
-
 def _leads(occurrence: Occurrence, settings: UserSettings) -> frozenset[int]:
     return frozenset(m for m in (*settings.reminder_minutes, *occurrence.alarm_minutes) if m >= 0)
 
@@ -96,7 +90,7 @@ def reminder_start(occurrence: Occurrence, settings: UserSettings) -> datetime |
     if occurrence.all_day:
         if not settings.remind_all_day:
             return None
-        local = datetime.combine(occurrence.start_date, dtime(0), _zone(settings.timezone))
+        local = datetime.combine(occurrence.start_date, dtime(0), as_zone(settings.timezone))
         return local.astimezone(UTC)
     return occurrence.start
 

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from calendar_bot.domain import parsing
 from calendar_bot.domain.model import Attendee, NewEvent, PartStat
+from calendar_bot.domain.zones import as_zone as _zone
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 4000
@@ -295,10 +296,6 @@ def is_stale(
 
 
 # ---- helpers ------------------------------------------------------------------------------
-
-
-def _zone(tz: ZoneInfo | str) -> ZoneInfo:
-    return tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
 
 
 def _local(day: date, at: time, tz: ZoneInfo | str) -> datetime:

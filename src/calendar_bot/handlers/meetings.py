@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from calendar_bot.domain.model import PartStat
+from calendar_bot.domain.zones import zone
 from calendar_bot.handlers.base import Handlers
 from calendar_bot.inbound import ActionClick, ActionResult
-from calendar_bot.services.context import zone
 from calendar_bot.services.meetings import MeetingError
 from calendar_bot.services.profiles import Person
 from calendar_bot.storage.repositories import StoredUser

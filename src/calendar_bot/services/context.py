@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -44,14 +43,6 @@ class Context:
             reminder_minutes=leads,
             digest_hour=self.default_digest_hour,
         )
-
-
-def zone(name: str, fallback: str = "Europe/Moscow") -> ZoneInfo:
-    """The user's zone; an unknown name falls back rather than failing a whole cycle."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(fallback)
 
 
 def sync_window(moment: datetime) -> TimeWindow:

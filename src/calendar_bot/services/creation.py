@@ -9,8 +9,9 @@ from dataclasses import dataclass, field, replace
 
 from calendar_bot.domain import wizard as wz
 from calendar_bot.domain.model import NewEvent
+from calendar_bot.domain.zones import zone
 from calendar_bot.ports import CalendarError
-from calendar_bot.services.context import Context, zone
+from calendar_bot.services.context import Context
 from calendar_bot.services.profiles import Person
 from calendar_bot.storage.repositories import StoredUser, transaction
 from calendar_bot.views import meetings as meeting_views

@@ -21,8 +21,9 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from calendar_bot.domain.changes import Change, ChangeKind
+from calendar_bot.domain.zones import zone
 from calendar_bot.ports import PostRef
-from calendar_bot.services.context import Context, zone
+from calendar_bot.services.context import Context
 from calendar_bot.services.cut_notices import KIND_CUT, cuts_from_payload
 from calendar_bot.services.digest import KIND_DIGEST
 from calendar_bot.services.reminders import KIND_REMINDER

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from calendar_bot.domain.agenda import day_bounds, digest_due, occurrences_on
-from calendar_bot.services.context import Context, zone
+from calendar_bot.domain.zones import zone
+from calendar_bot.services.context import Context
 from calendar_bot.storage.codec import occurrence_to_json
 from calendar_bot.storage.repositories import OutboxItem, StoredUser, transaction
 

@@ -9,8 +9,9 @@ from datetime import date, datetime, timedelta
 
 from calendar_bot.domain.agenda import day_bounds
 from calendar_bot.domain.model import CalendarRef, Occurrence, PartStat, TimeWindow
+from calendar_bot.domain.zones import zone
 from calendar_bot.ports import AuthFailed, CalendarError, Forbidden, NotFound, WriteConflict
-from calendar_bot.services.context import Context, zone
+from calendar_bot.services.context import Context
 from calendar_bot.services.sync import SyncService
 from calendar_bot.storage.repositories import StoredUser, transaction
 from calendar_bot.views.refs import calendar_ref, occurrence_ref

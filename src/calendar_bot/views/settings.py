@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from calendar_bot.domain.model import CalendarRef, UserSettings
+from calendar_bot.domain.zones import known_zone
 from calendar_bot.i18n import t
 from calendar_bot.i18n.zones import city_of
 from calendar_bot.views import actions
@@ -36,10 +36,10 @@ def _on_off(value: bool, locale: str, *, feminine: bool = False) -> str:
 
 def zone_label(zone_name: str, locale: str, now: datetime) -> str:
     """'Москва (UTC+3)' rather than the raw 'Europe/Moscow'."""
-    try:
-        offset = now.astimezone(ZoneInfo(zone_name)).utcoffset() or timedelta(0)
-    except (ZoneInfoNotFoundError, ValueError):
+    tz = known_zone(zone_name)
+    if tz is None:
         return zone_name
+    offset = now.astimezone(tz).utcoffset() or timedelta(0)
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "−"
     hours, rest = divmod(abs(minutes), 60)
