@@ -18,7 +18,6 @@ import asyncio
 import dataclasses
 import hashlib
 import logging
-import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +45,7 @@ from calendar_bot.domain.model import (
     Occurrence,
     PartStat,
     TimeWindow,
+    new_event_uid,
 )
 from calendar_bot.ports import (
     AuthFailed,
@@ -459,7 +459,7 @@ class CalDAVGateway:
         self, credentials: Credentials, calendar_href: str, event: NewEvent, tz: str
     ) -> str:
         """PUT a new event (times in UTC; `tz` is accepted for the port, not written)."""
-        uid = event.uid or f"{uuid.uuid4()}@calendar-bot"
+        uid = event.uid or new_event_uid()
         href = calendar_href.rstrip("/") + "/" + quote(uid.replace("/", "_"), safe="@._-") + ".ics"
         organizer = event.organizer_email or (
             credentials.username if "@" in credentials.username else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -173,6 +174,11 @@ class NewEvent:
     organizer_name: str = ""
     reminder_minutes: int | None = 15
     uid: str = ""  # the adapter generates one when empty
+
+
+def new_event_uid() -> str:
+    """The UID of an event the bot creates: unique everywhere, marked as the bot's."""
+    return f"{uuid.uuid4()}@calendar-bot"
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from calendar_bot.domain import wizard as wz
-from calendar_bot.domain.model import NewEvent
+from calendar_bot.domain.model import NewEvent, new_event_uid
 from calendar_bot.domain.zones import zone
 from calendar_bot.ports import CalendarError
 from calendar_bot.services.context import Context
@@ -116,7 +115,7 @@ class Creation:
             return None
         event = replace(
             event,
-            uid=event.uid or f"{uuid.uuid4()}@calendar-bot",
+            uid=event.uid or new_event_uid(),
             organizer_email=user.email,
             organizer_name=person.user.display_name,
             reminder_minutes=user.settings.reminder_minutes[0]
