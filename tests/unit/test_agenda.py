@@ -84,6 +84,23 @@ def test_occurrences_on_a_day() -> None:
     ]
 
 
+def test_a_meeting_of_no_length_at_midnight_is_on_that_day() -> None:
+    midnight = datetime(2026, 11, 30, 0, 0, tzinfo=MSK)
+    mark = timed("mark", midnight, minutes=0)
+    assert uids(occurrences_on([mark], DAY, MSK)) == ["mark"]
+    assert occurrences_on([mark], DAY - timedelta(days=1), MSK) == []
+
+
+def test_meetings_at_one_time_are_ordered_by_title_as_written_then_by_key() -> None:
+    nine = datetime(2026, 11, 30, 9, 0, tzinfo=MSK)
+    items = [
+        replace(timed("b", nine), title="review"),
+        replace(timed("a", nine), title="review"),
+        replace(timed("c", nine), title="Standup"),
+    ]
+    assert uids(occurrences_on(items, DAY, MSK)) == ["c", "a", "b"]
+
+
 def test_all_day_events_keep_their_dates_in_any_zone() -> None:
     holiday = all_day("holiday", DAY)
     for zone in ("Pacific/Honolulu", "Asia/Tokyo", "UTC"):

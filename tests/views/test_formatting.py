@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from calendar_bot.domain.agenda import occurrence_days
 from calendar_bot.views.formatting import (
     format_date,
     format_duration,
@@ -15,7 +16,6 @@ from calendar_bot.views.formatting import (
     md_cell,
     md_inline,
     md_quote,
-    occurrence_days,
 )
 from tests.views.samples import (
     MSK,

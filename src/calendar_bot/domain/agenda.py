@@ -1,6 +1,7 @@
 """Days as the user sees them: local-day bounds, a day's meetings, now-and-next, the digest.
 
-Timed meetings belong to every local day they overlap. All-day events are dates, not
+Timed meetings belong to every local day they touch (one that ends at midnight does not
+touch the next day; one of no length belongs to the day it is on). All-day events are dates, not
 moments (the model stores them from midnight UTC), so they belong to the dates they cover
 whatever the user's time zone.
 """
@@ -30,39 +31,56 @@ def day_bounds(day: date, tz: ZoneInfo | str) -> TimeWindow:
     return TimeWindow(local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz))
 
 
-def covers_day(occurrence: Occurrence, day: date) -> bool:
-    """An all-day event covers the dates from its start date up to (excluding) its end date."""
-    last = occurrence.end.date()
-    return occurrence.start_date <= day < last or occurrence.start_date == day
+def all_day_dates(occurrence: Occurrence) -> tuple[date, date]:
+    """First and last day of an all-day event (its end is exclusive, at midnight UTC)."""
+    first = occurrence.start_date
+    last = max(first, occurrence.end.date() - timedelta(days=1))
+    return first, last
 
 
-def _order(occurrence: Occurrence) -> tuple[bool, datetime, str, str, str]:
+def occurrence_days(occurrence: Occurrence, tz: ZoneInfo | str) -> tuple[date, date]:
+    """The first and last local day an occurrence touches (all-day ones by date)."""
+    if occurrence.all_day:
+        return all_day_dates(occurrence)
+    zone = as_zone(tz)
+    start = occurrence.start.astimezone(zone)
+    end = occurrence.end.astimezone(zone)
+    last = end.date()
+    if end.time() == time(0) and end > start:
+        last -= timedelta(days=1)  # ends at midnight: it does not touch the next day
+    return start.date(), max(start.date(), last)
+
+
+def touches_day(occurrence: Occurrence, day: date, tz: ZoneInfo | str) -> bool:
+    first, last = occurrence_days(occurrence, tz)
+    return first <= day <= last
+
+
+def _order(occurrence: Occurrence) -> tuple[bool, datetime, str, str, str, str]:
+    # The title as written (capitals first), then the snapshot's own order: a list reads
+    # the same however its meetings were gathered.
     return (
         not occurrence.all_day,
         occurrence.start,
-        occurrence.title.lower(),
+        occurrence.title,
+        occurrence.calendar_href,
         occurrence.uid,
         occurrence.recurrence_id,
     )
 
 
 def sort_for_display(occurrences: Iterable[Occurrence]) -> list[Occurrence]:
-    """All-day events first, then by start; stable for equal starts."""
+    """All-day events first, then by start and title."""
     return sorted(occurrences, key=_order)
 
 
 def occurrences_on(
     occurrences: Iterable[Occurrence], day: date, tz: ZoneInfo | str
 ) -> list[Occurrence]:
-    """The meetings of a local day, cancelled ones left out, all-day first then by start."""
-    bounds = day_bounds(day, tz)
-    picked = [
-        o
-        for o in occurrences
-        if not o.cancelled
-        and (covers_day(o, day) if o.all_day else bounds.overlaps(o.start, o.end))
-    ]
-    return sort_for_display(picked)
+    """The meetings that touch local `day` (all-day ones by date), cancelled ones left out,
+    all-day first then by start: what Today, Tomorrow, a week's day and the digest list."""
+    zone = as_zone(tz)
+    return sort_for_display(o for o in occurrences if not o.cancelled and touches_day(o, day, zone))
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,10 @@ the process locale, so output does not depend on the machine.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from calendar_bot.domain.agenda import all_day_dates, occurrence_days
 from calendar_bot.domain.links import url_spans
 from calendar_bot.domain.model import Attendee, Occurrence, PartStat
 from calendar_bot.i18n import t, tn
@@ -103,30 +104,6 @@ def weekday_short(day: date, locale: str) -> str:
 
 def local(moment: datetime, tz: ZoneInfo) -> datetime:
     return moment.astimezone(tz)
-
-
-def all_day_dates(occurrence: Occurrence) -> tuple[date, date]:
-    """First and last day of an all-day event (its end is exclusive, at midnight UTC)."""
-    first = occurrence.start_date
-    last = max(first, occurrence.end.date() - timedelta(days=1))
-    return first, last
-
-
-def occurrence_days(occurrence: Occurrence, tz: ZoneInfo) -> tuple[date, date]:
-    """The first and last local day an occurrence touches."""
-    if occurrence.all_day:
-        return all_day_dates(occurrence)
-    start = local(occurrence.start, tz)
-    end = local(occurrence.end, tz)
-    last = end.date()
-    if end.time() == time(0) and end > start:
-        last -= timedelta(days=1)  # ends at midnight: it does not touch the next day
-    return start.date(), max(start.date(), last)
-
-
-def touches_day(occurrence: Occurrence, day: date, tz: ZoneInfo) -> bool:
-    first, last = occurrence_days(occurrence, tz)
-    return first <= day <= last
 
 
 def format_span(

@@ -6,11 +6,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from calendar_bot.domain.agenda import all_day_dates, now_and_next, occurrences_on, week_agenda
 from calendar_bot.domain.model import Occurrence, PartStat
 from calendar_bot.i18n import t, tn
 from calendar_bot.views import actions
 from calendar_bot.views.formatting import (
-    all_day_dates,
     format_date,
     format_span,
     format_time,
@@ -24,7 +24,6 @@ from calendar_bot.views.formatting import (
     partstat_label,
     person,
     title_of,
-    touches_day,
     weekday_short,
 )
 from calendar_bot.views.message import Block, Button, ButtonStyle, Menu, MenuOption, OutMessage
@@ -38,19 +37,6 @@ MAX_DESCRIPTION = 4000
 
 
 # ---- lists ------------------------------------------------------------------------------
-
-
-def _visible(occurrences: Iterable[Occurrence]) -> list[Occurrence]:
-    return [o for o in occurrences if not o.cancelled]
-
-
-def _order(occurrence: Occurrence) -> tuple[int, datetime, str]:
-    return (0 if occurrence.all_day else 1, occurrence.start, occurrence.title)
-
-
-def on_day(occurrences: Iterable[Occurrence], day: date, tz: ZoneInfo) -> list[Occurrence]:
-    """The meetings that touch local `day` (all-day ones by date), cancelled ones left out."""
-    return sorted((o for o in _visible(occurrences) if touches_day(o, day, tz)), key=_order)
 
 
 def _table_header(locale: str) -> str:
@@ -165,7 +151,7 @@ def day_view(
     limit: int = POST_LIMIT,
 ) -> list[OutMessage]:
     """Today / Tomorrow / any day: a table of that day's meetings (give any superset)."""
-    rows = on_day(occurrences, day, tz)
+    rows = occurrences_on(occurrences, day, tz)
     heading, empty = _day_heading(day, locale, now, tz)
     if not rows:
         return [OutMessage(f"{heading}\n\n{empty}")]
@@ -189,7 +175,7 @@ def daily_digest(
     Meetings already over when it is sent (an early stand-up, a digest sent late) are left out
     of the table and counted in one line: the digest is about what is ahead.
     """
-    rows = on_day(occurrences, day, tz)
+    rows = occurrences_on(occurrences, day, tz)
     over = [o for o in rows if not o.all_day and o.end <= now]
     rows = [o for o in rows if o not in over]
     hour = local(now, tz).hour
@@ -220,22 +206,14 @@ def now_and_next_view(
 ) -> list[OutMessage]:
     """What is on now, then what is left of today (give today's meetings or any superset)."""
     today = local(now, tz).date()
-    end_of_day = datetime.combine(today + timedelta(days=1), datetime.min.time(), tz)
-    current: list[Occurrence] = []
-    upcoming: list[Occurrence] = []
-    for occurrence in on_day(occurrences, today, tz):
-        if occurrence.all_day:
-            continue  # a day-long event is not "on now" in any useful sense
-        if occurrence.start <= now < occurrence.end:
-            current.append(occurrence)
-        elif now < occurrence.start < end_of_day:
-            upcoming.append(occurrence)
+    # Today's all-day events (agenda.all_day) stay out: not "on now" in any useful sense.
+    agenda = now_and_next(occurrences, now, tz)
     title = t(locale, "now.title", time=format_time(local(now, tz)))
-    if not current and not upcoming:
+    if not agenda.now and not agenda.next:
         return [OutMessage(f"{title}\n\n{t(locale, 'now.empty')}")]
     sections: list[_Section] = [
-        (t(locale, "now.current"), current, today, t(locale, "now.nothing_now")),
-        (t(locale, "now.next"), upcoming, today, t(locale, "now.nothing_later")),
+        (t(locale, "now.current"), agenda.now, today, t(locale, "now.nothing_now")),
+        (t(locale, "now.next"), agenda.next, today, t(locale, "now.nothing_later")),
     ]
     return _render_sections(title, sections, locale, tz, with_weekday=False, limit=limit)
 
@@ -251,7 +229,6 @@ def week_view(
     limit: int = POST_LIMIT,
 ) -> list[OutMessage]:
     """`days` days from `first_day`, one table per day; free days say so in one line."""
-    pool = _visible(occurrences)
     today = local(now, tz).date()
     last_day = first_day + timedelta(days=days - 1)
     title = t(
@@ -262,9 +239,7 @@ def week_view(
     )
     sections: list[_Section] = []
     total: set[str] = set()
-    for offset in range(days):
-        day = first_day + timedelta(days=offset)
-        rows = on_day(pool, day, tz)
+    for day, rows in week_agenda(occurrences, first_day, tz, days=days):
         total.update(occurrence_ref(o) for o in rows)
         heading = f"**{format_date(day, locale, today=today)}**"
         if day == today:
