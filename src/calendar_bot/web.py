@@ -23,7 +23,7 @@ from calendar_bot.inbound import (
     SlashCommand,
 )
 from calendar_bot.mattermost.metrics import CALLBACKS
-from calendar_bot.mattermost.render import POST_MESSAGE_LIMIT, Renderer, split_message
+from calendar_bot.mattermost.render import Renderer
 from calendar_bot.mattermost.replay import DIALOG_NONCE, ReplayGuard, callback_key, check_trigger
 from calendar_bot.mattermost.signing import InvalidContext
 from calendar_bot.mattermost.trigger_key import TriggerKey
@@ -74,9 +74,7 @@ def _text(value: object) -> str:
 def _update_body(renderer: Renderer, result: ActionResult, user_id: str) -> dict[str, Any]:
     body: dict[str, Any] = {}
     if result.update is not None:
-        text, props = renderer.post(result.update, user_id)
-        if len(text) > POST_MESSAGE_LIMIT:
-            text = split_message(text)[0]
+        text, props = renderer.edited_post(result.update, user_id)
         # An empty props object clears the old buttons; attachments replace them.
         body["update"] = {"message": text, "props": props}
     if result.ephemeral:

@@ -2,17 +2,14 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from calendar_bot.mattermost.render import Renderer, split_message
+from calendar_bot.mattermost.render import Renderer
 from calendar_bot.mattermost.replay import DIALOG_NONCE
 from calendar_bot.mattermost.signing import ContextSigner
 from calendar_bot.views.dialog import Dialog, DialogElement
 from calendar_bot.views.message import Block, Button, Menu, MenuOption, OutMessage
+from calendar_bot.views.split import POST_LIMIT, split_message
 
 USER = "u" * 26
-FENCE = re.compile(r"^\s*```")
 
 
 def renderer() -> Renderer:
@@ -89,48 +86,10 @@ def test_dialog_respects_mattermost_limits() -> None:
     assert r.dialogs_url == "https://bot.example/mm/dialogs"
 
 
-def test_short_text_is_one_part() -> None:
-    assert split_message("hello\nworld", 100) == ["hello\nworld"]
-
-
-def test_split_cuts_at_line_boundaries() -> None:
-    text = "\n".join(f"line {i:03}" for i in range(100))
-    parts = split_message(text, 100)
-    assert len(parts) > 1 and all(len(p) <= 100 for p in parts)
-    assert "\n".join(parts) == text
-
-
-def test_split_closes_and_reopens_code_blocks() -> None:
-    text = "intro\n```python\n" + "\n".join(f"x = {i}" for i in range(60)) + "\n```\nend"
-    parts = split_message(text, 120)
-    assert len(parts) > 2
-    for part in parts:
-        fences = [line for line in part.split("\n") if FENCE.match(line)]
-        assert len(fences) % 2 == 0, part
-        assert len(part) <= 120
-    assert parts[1].startswith("```python\n")
-
-
-def test_split_cuts_a_huge_line_hard() -> None:
-    parts = split_message("y" * 250, 100)
-    assert "".join(parts) == "y" * 250 and all(len(p) <= 100 for p in parts)
-
-
-lines = st.one_of(
-    st.just("```"),
-    st.just("```sql"),
-    st.text(alphabet="abc `", max_size=60).filter(lambda s: not FENCE.match(s)),
-)
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(lines, max_size=80), st.integers(min_value=64, max_value=400))
-def test_split_properties(body: list[str], limit: int) -> None:
-    text = "\n".join(body)
-    parts = split_message(text, limit)
-    assert all(len(p) <= limit for p in parts)
-    content = [line for p in parts for line in p.split("\n") if not FENCE.match(line)]
-    assert "".join(content) == "".join(line for line in body if not FENCE.match(line))
-    if sum(1 for line in body if FENCE.match(line)) % 2 == 0:
-        for part in parts:
-            assert sum(1 for line in part.split("\n") if FENCE.match(line)) % 2 == 0
+def test_an_edited_post_keeps_to_one_post() -> None:
+    r = renderer()
+    long = "\n".join(f"line {i:05}" for i in range(3000))
+    text, props = r.edited_post(OutMessage(long, (Block(buttons=(Button("OK", "a"),)),)), USER)
+    assert text == split_message(long)[0] and len(text) <= POST_LIMIT < len(long)
+    assert props["attachments"][0]["actions"][0]["name"] == "OK"
+    assert r.edited_post(OutMessage("short"), USER) == ("short", {})

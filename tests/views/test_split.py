@@ -13,7 +13,14 @@ from hypothesis import strategies as st
 from calendar_bot.domain.model import Occurrence
 from calendar_bot.views.meetings import day_view, week_view
 from calendar_bot.views.settings import raw_xml
-from calendar_bot.views.split import POST_LIMIT, Line, split_code_block, split_lines
+from calendar_bot.views.split import (
+    POST_LIMIT,
+    Line,
+    first_part,
+    split_code_block,
+    split_lines,
+    split_message,
+)
 from tests.views.samples import MSK, NOW, TODAY, msk, occurrence
 
 
@@ -145,3 +152,61 @@ def test_raw_xml_view_numbers_its_parts() -> None:
         assert message.text.rstrip().endswith("```")
     assert "Работа" in messages[0].text
     assert sum(m.text.count("<prop>") for m in messages) == 4000
+
+
+# ---- any text: the chat adapter's last resort ---------------------------------------------
+
+FENCE = re.compile(r"^\s*```")
+
+
+def test_short_text_is_one_part() -> None:
+    assert split_message("hello\nworld", 100) == ["hello\nworld"]
+
+
+def test_split_cuts_at_line_boundaries() -> None:
+    text = "\n".join(f"line {i:03}" for i in range(100))
+    parts = split_message(text, 100)
+    assert len(parts) > 1 and all(len(p) <= 100 for p in parts)
+    assert "\n".join(parts) == text
+
+
+def test_split_closes_and_reopens_code_blocks() -> None:
+    text = "intro\n```python\n" + "\n".join(f"x = {i}" for i in range(60)) + "\n```\nend"
+    parts = split_message(text, 120)
+    assert len(parts) > 2
+    for part in parts:
+        fences = [line for line in part.split("\n") if FENCE.match(line)]
+        assert len(fences) % 2 == 0, part
+        assert len(part) <= 120
+    assert parts[1].startswith("```python\n")
+
+
+def test_split_cuts_a_huge_line_hard() -> None:
+    parts = split_message("y" * 250, 100)
+    assert "".join(parts) == "y" * 250 and all(len(p) <= 100 for p in parts)
+
+
+fence_lines = st.one_of(
+    st.just("```"),
+    st.just("```sql"),
+    st.text(alphabet="abc `", max_size=60).filter(lambda s: not FENCE.match(s)),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(fence_lines, max_size=80), st.integers(min_value=64, max_value=400))
+def test_split_properties(body: list[str], limit: int) -> None:
+    text = "\n".join(body)
+    parts = split_message(text, limit)
+    assert all(len(p) <= limit for p in parts)
+    content = [line for p in parts for line in p.split("\n") if not FENCE.match(line)]
+    assert "".join(content) == "".join(line for line in body if not FENCE.match(line))
+    if sum(1 for line in body if FENCE.match(line)) % 2 == 0:
+        for part in parts:
+            assert sum(1 for line in part.split("\n") if FENCE.match(line)) % 2 == 0
+
+
+def test_first_part_is_what_fits_one_post() -> None:
+    assert first_part("short", 100) == "short"
+    text = "\n".join(f"line {i:03}" for i in range(100))
+    assert first_part(text, 100) == split_message(text, 100)[0]

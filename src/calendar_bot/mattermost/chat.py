@@ -6,11 +6,12 @@ import logging
 from collections.abc import Sequence
 
 from calendar_bot.mattermost.errors import MattermostBadRequest, MattermostError, MattermostNotFound
-from calendar_bot.mattermost.render import POST_MESSAGE_LIMIT, Renderer, split_message
+from calendar_bot.mattermost.render import Renderer
 from calendar_bot.mattermost.rest import MattermostClient, chat_user_from_profile, pending_post_id
 from calendar_bot.ports import ChatUser, PostRef
 from calendar_bot.views.dialog import Dialog
 from calendar_bot.views.message import OutMessage
+from calendar_bot.views.split import split_message
 
 log = logging.getLogger(__name__)
 
@@ -109,9 +110,7 @@ class MattermostChat:
         return None
 
     async def update_post(self, post_id: str, message: OutMessage, user_id: str) -> None:
-        text, props = self.renderer.post(message, user_id)
-        if len(text) > POST_MESSAGE_LIMIT:
-            text = split_message(text)[0]
+        text, props = self.renderer.edited_post(message, user_id)
         # A patch, not a PUT: it leaves what we do not own (pinning, files) alone. Empty props
         # clear the old buttons.
         try:

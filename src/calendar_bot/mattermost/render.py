@@ -3,7 +3,6 @@ for the user who will see it."""
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import Any
 
@@ -11,16 +10,14 @@ from calendar_bot.mattermost.replay import DIALOG_NONCE
 from calendar_bot.mattermost.signing import ContextSigner
 from calendar_bot.views.dialog import Dialog, DialogElement
 from calendar_bot.views.message import Block, OutMessage
+from calendar_bot.views.split import first_part
 
-POST_MESSAGE_LIMIT = 16383
 DIALOG_TITLE_LIMIT = 24
 DIALOG_LABEL_LIMIT = 24
 DIALOG_HELP_LIMIT = 150
 DIALOG_NAME_LIMIT = 300
 TEXT_MAX_LENGTH = 150
 TEXTAREA_MAX_LENGTH = 3000
-
-_FENCE = re.compile(r"^\s*(```+|~~~+)")
 
 
 def _clip(text: str, limit: int) -> str:
@@ -32,60 +29,11 @@ def _clip(text: str, limit: int) -> str:
     return raw[: limit - len("…".encode())].decode("utf-8", errors="ignore") + "…"
 
 
-def split_message(text: str, limit: int = POST_MESSAGE_LIMIT) -> list[str]:
-    """Cut `text` into posts of at most `limit` characters, at line boundaries.
-
-    A code block cut in two is closed at the end of one part and reopened (with its info
-    string) at the start of the next, so each part renders on its own. A single line longer
-    than a part is cut hard, as nothing better exists.
-    """
-    if limit < 32:
-        raise ValueError("limit too small")
-    if len(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    current: list[str] = []
-    size = 0
-    fence: str | None = None  # the opening fence line while inside a code block
-
-    for line in text.split("\n"):
-        is_fence = _FENCE.match(line) is not None
-        after = (None if fence is not None else line.strip()) if is_fence else fence
-        overhead = (len(fence) + len(_marker(fence)) + 2) if fence is not None else 0
-        for piece in _hard_cut(line, limit - overhead - 8):
-            reserve = len(_marker(after)) + 1 if after is not None else 0
-            fresh = not current or (fence is not None and current == [fence])
-            if not fresh and size + 1 + len(piece) + reserve > limit:
-                parts.append("\n".join(current) + (f"\n{_marker(fence)}" if fence else ""))
-                current = [fence] if fence is not None else []
-                size = len(fence) if fence is not None else 0
-            size += len(piece) + (1 if current else 0)
-            current.append(piece)
-        fence = after
-    if current and not (fence is not None and current == [fence]):
-        parts.append("\n".join(current) + (f"\n{_marker(fence)}" if fence else ""))
-    return parts
-
-
-def _marker(fence_line: str | None) -> str:
-    if not fence_line:
-        return ""
-    match = _FENCE.match(fence_line)
-    return match.group(1) if match else "```"
-
-
 def _markdown_link(label: str, url: str) -> str:
     # Brackets in the label and spaces or parentheses in the URL would end the link early.
     text = label.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
     target = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
     return f"[{text}]({target})"
-
-
-def _hard_cut(line: str, width: int) -> list[str]:
-    width = max(width, 1)
-    if len(line) <= width:
-        return [line]
-    return [line[i : i + width] for i in range(0, len(line), width)]
 
 
 class Renderer:
@@ -109,6 +57,12 @@ class Renderer:
         attachments = self.attachments(message, user_id)
         props: dict[str, Any] = {"attachments": attachments} if attachments else {}
         return message.text, props
+
+    def edited_post(self, message: OutMessage, user_id: str) -> tuple[str, dict[str, Any]]:
+        """(message text, props) that replace a post's: an edit cannot add posts, so text
+        past the post limit is cut where `split_message` would end the first part."""
+        text, props = self.post(message, user_id)
+        return first_part(text), props
 
     def _attachment(self, index: int, block: Block, user_id: str) -> dict[str, Any]:
         text = block.text

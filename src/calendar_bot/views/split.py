@@ -1,7 +1,9 @@
-"""Splitting long texts into posts under Mattermost's message limit.
+"""Splitting long texts into posts under Mattermost's message limit: the one place.
 
-A table split across posts repeats its heading and header in each part; a code block split
-across posts is closed in each part and reopened in the next.
+The views split what they know the shape of: a table split across posts repeats its heading
+and header in each part; a code block split across posts is closed in each part and reopened
+in the next. `split_message` is the last resort for any text (the chat adapter's): cut at
+line boundaries, keeping code fences whole.
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ class Line:
 
 
 def _hard_cut(text: str, width: int) -> list[str]:
-    return [text[i : i + width] for i in range(0, len(text), width)] or [""]
+    """`text` in pieces of at most `width` characters (one piece, maybe empty, if it fits)."""
+    width = max(width, 1)
+    if len(text) <= width:
+        return [text]
+    return [text[i : i + width] for i in range(0, len(text), width)]
 
 
 def split_lines(lines: Sequence[Line], limit: int = POST_LIMIT, *, head: str = "") -> list[str]:
@@ -108,3 +114,53 @@ def split_code_block(
             size += extra
     flush()
     return parts
+
+
+_FENCE = re.compile(r"^\s*(```+|~~~+)")
+
+
+def split_message(text: str, limit: int = POST_LIMIT) -> list[str]:
+    """Cut `text` into posts of at most `limit` characters, at line boundaries.
+
+    A code block cut in two is closed at the end of one part and reopened (with its info
+    string) at the start of the next, so each part renders on its own. A single line longer
+    than a part is cut hard, as nothing better exists.
+    """
+    if limit < 32:
+        raise ValueError("limit too small")
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    fence: str | None = None  # the opening fence line while inside a code block
+
+    for line in text.split("\n"):
+        is_fence = _FENCE.match(line) is not None
+        after = (None if fence is not None else line.strip()) if is_fence else fence
+        overhead = (len(fence) + len(_marker(fence)) + 2) if fence is not None else 0
+        for piece in _hard_cut(line, limit - overhead - 8):
+            reserve = len(_marker(after)) + 1 if after is not None else 0
+            fresh = not current or (fence is not None and current == [fence])
+            if not fresh and size + 1 + len(piece) + reserve > limit:
+                parts.append("\n".join(current) + (f"\n{_marker(fence)}" if fence else ""))
+                current = [fence] if fence is not None else []
+                size = len(fence) if fence is not None else 0
+            size += len(piece) + (1 if current else 0)
+            current.append(piece)
+        fence = after
+    if current and not (fence is not None and current == [fence]):
+        parts.append("\n".join(current) + (f"\n{_marker(fence)}" if fence else ""))
+    return parts
+
+
+def first_part(text: str, limit: int = POST_LIMIT) -> str:
+    """What of `text` fits one post (an edit replaces one post; it cannot add more)."""
+    return text if len(text) <= limit else split_message(text, limit)[0]
+
+
+def _marker(fence_line: str | None) -> str:
+    if not fence_line:
+        return ""
+    match = _FENCE.match(fence_line)
+    return match.group(1) if match else "```"
