@@ -1,4 +1,7 @@
-"""Assembly: builds the adapters and services from Settings and runs them together."""
+"""The composition root: builds the adapters, services and jobs from Settings, starts them
+together and stops them in order. No logic of its own lives here: the jobs are in `jobs/`,
+the HTTP endpoints in `mattermost/web.py`, the stored replay guard and the health write in
+`storage/`."""
 
 from __future__ import annotations
 
@@ -7,11 +10,10 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from calendar_bot.caldav.addresses import AddressPolicy
 from calendar_bot.caldav.gateway import CalDAVGateway
@@ -19,69 +21,31 @@ from calendar_bot.clock import Clock, SystemClock
 from calendar_bot.config import ConfigError, Settings
 from calendar_bot.dispatcher import BotDispatcher
 from calendar_bot.inbound_claims import ClaimedPosts
-from calendar_bot.logging_setup import secrets
+from calendar_bot.jobs.digest import digest_job
+from calendar_bot.jobs.housekeeping import housekeeping_job
+from calendar_bot.jobs.poll import poll_forever
+from calendar_bot.jobs.reminders import reminder_job
 from calendar_bot.mattermost.chat import MattermostChat
 from calendar_bot.mattermost.ratelimit import TokenBucket
 from calendar_bot.mattermost.render import Renderer
 from calendar_bot.mattermost.rest import MattermostClient
 from calendar_bot.mattermost.signing import ContextSigner
-from calendar_bot.mattermost.slash_command import ensure_slash_command
+from calendar_bot.mattermost.slash_command import slash_command_token
 from calendar_bot.mattermost.trigger_key import fetch_trigger_key
+from calendar_bot.mattermost.web import create_app
 from calendar_bot.mattermost.websocket import WebSocketListener
-from calendar_bot.scheduler import MinuteScheduler, NamedJob
+from calendar_bot.scheduler import MinuteScheduler
 from calendar_bot.services.context import Context
 from calendar_bot.services.delivery import DeliveryService
 from calendar_bot.services.digest import DigestService
 from calendar_bot.services.reminders import ReminderService
 from calendar_bot.storage.db import create_engine, is_sqlite, migrate, session_factory
-from calendar_bot.storage.repositories import transaction
+from calendar_bot.storage.health import takes_a_write
+from calendar_bot.storage.replay_guard import StoredReplayGuard
 from calendar_bot.storage.rotation import KEY_MISMATCH, some_secret_decrypts
 from calendar_bot.vault import Vault
-from calendar_bot.web import create_app
 
 log = logging.getLogger(__name__)
-
-OUTBOX_KEEP = timedelta(days=30)  # sent rows: kept for troubleshooting, then pruned
-CALLBACKS_KEEP = timedelta(days=1)  # replays older than this fail the freshness check anyway
-
-HEALTH_WRITE_SECONDS = 10.0  # /healthz answers "not ready" rather than wait longer on a write
-POLL_BATCH = 1000  # users claimed per poll_due call
-POLL_LOOP_SECONDS = 5.0  # how often due users are looked for (each is polled every CHECK_INTERVAL)
-
-
-class KnownChannelsClient(MattermostClient):
-    """A REST client whose DM channel lookup is answered from the channels stored with the
-    users (`Context.dm_channels`, filled by the delivery), so that after a restart a post
-    still costs one request, not two: the difference between 500 reminders fitting in their
-    minute under Mattermost's rate limit or not."""
-
-    def __init__(self, *args: Any, known: dict[str, str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.known = known
-
-    async def create_direct_channel(self, bot_id: str, user_id: str) -> str:
-        channel_id = self.known.get(user_id)
-        if channel_id:
-            return channel_id
-        channel_id = await super().create_direct_channel(bot_id, user_id)
-        self.known[user_id] = channel_id
-        return channel_id
-
-
-class StoredReplayGuard:
-    """Used callbacks in the database, so a replay is refused by every replica."""
-
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
-        self._sessions = sessions
-        self._clock = clock
-
-    async def use(self, key: str) -> bool:
-        async with transaction(self._sessions) as store:
-            return await store.callbacks.use(key, now=self._clock.now())
-
-    async def release(self, key: str) -> None:
-        async with transaction(self._sessions) as store:
-            await store.callbacks.release(key)
 
 
 class BotApp:
@@ -111,12 +75,10 @@ class BotApp:
             poll_deadline=s.poll_user_deadline,
             addresses=AddressPolicy(s.caldav_allowed_hosts),
         )
-        dm_channels: dict[str, str] = {}
-        self.client = KnownChannelsClient(
+        self.client = MattermostClient(
             s.MATTERMOST_BASE_URL,
             s.MATTERMOST_BOT_TOKEN.get_secret_value(),
             limiter=TokenBucket(s.MM_RATE_LIMIT_PER_SEC, s.MM_RATE_LIMIT_BURST),
-            known=dm_channels,
         )
         first, *older = s.actions_secrets()
         self.renderer = Renderer(
@@ -144,7 +106,6 @@ class BotApp:
             default_reminder_minutes=s.REMINDER_MINUTES,
             default_digest_hour=s.DAILY_DIGEST_HOUR,
             poll_concurrency=s.POLL_CONCURRENCY,
-            dm_channels=dm_channels,
         )
 
         async def bot_username() -> str:
@@ -160,7 +121,10 @@ class BotApp:
         )
         self.listener = WebSocketListener(self.client, claimed)
 
-        await self._register_slash_command()
+        if s.MM_SLASH_COMMAND_TEAM_ID and not self.slash_token:
+            self.slash_token = await slash_command_token(
+                self.client, s.MM_SLASH_COMMAND_TEAM_ID, s.MM_ACTIONS_URL
+            )
         app = create_app(
             self.dispatcher,
             self.renderer,
@@ -168,7 +132,7 @@ class BotApp:
             replay_guard=StoredReplayGuard(self.sessions, self.clock),
             trigger_key=await fetch_trigger_key(self.client),
             health_checks={
-                "database": self._database_ok,
+                "database": lambda: takes_a_write(self.sessions, self.clock),
                 "websocket": self.listener.is_healthy,
             },
         )
@@ -181,17 +145,18 @@ class BotApp:
         self.http_port = sockets[0].getsockname()[1] if sockets else s.HTTP_PORT
 
         await self.listener.start()
+        wakeup = self.delivery.wakeup
         self.scheduler = MinuteScheduler(
             self.clock,
             [
-                NamedJob("reminders", self._reminder_job),
-                NamedJob("digest", self._digest_job),
-                NamedJob("housekeeping", self._housekeeping_job, every_minutes=60),
+                reminder_job(self.reminders, wakeup),
+                digest_job(self.digest, wakeup),
+                housekeeping_job(self.sessions),
             ],
         )
         self.delivery.jobs_idle = self.scheduler.idle
         self._spawn(self.scheduler.run_forever(), "scheduler")
-        self._spawn(self._poll_loop(), "poller")
+        self._spawn(poll_forever(self.dispatcher.sync, wakeup), "poller")
         self._spawn(self.delivery.run_forever(), "delivery")
         log.info(
             "calendar-bot is up as @%s, listening on %s:%s",
@@ -199,61 +164,6 @@ class BotApp:
             s.HTTP_HOST,
             self.http_port,
         )
-
-    async def _database_ok(self) -> bool:
-        """Ready only when the database takes a write: a read-only database (a read-only
-        file, a standby after a failover) or a full disk still answers reads, while nothing
-        the bot does is stored. One small committed write: the "healthz" mark."""
-        try:
-            async with asyncio.timeout(HEALTH_WRITE_SECONDS):
-                async with transaction(self.sessions) as store:
-                    await store.scheduler.set_value("healthz", None, now=self.clock.now())
-        except Exception as exc:
-            log.warning("health: the database does not take a write (%s)", type(exc).__name__)
-            return False
-        return True
-
-    async def _register_slash_command(self) -> None:
-        s = self.settings
-        if not s.MM_SLASH_COMMAND_TEAM_ID or self.slash_token:
-            return
-        setup = await ensure_slash_command(
-            self.client, s.MM_SLASH_COMMAND_TEAM_ID, s.MM_ACTIONS_URL
-        )
-        if setup.problem:
-            # One line, and the bot starts anyway: DMs, buttons and dialogs need no command.
-            log.warning("/calendar is off: %s", setup.problem)
-            return
-        self.slash_token = setup.token
-        secrets.add(self.slash_token)
-        log.info("/calendar %s", "registered" if setup.created else "found, reusing its token")
-
-    async def _reminder_job(self, _since: datetime, mark: datetime) -> None:
-        if await self.reminders.tick(mark):
-            self.delivery.wakeup.set()
-
-    async def _digest_job(self, _since: datetime, mark: datetime) -> None:
-        if await self.digest.tick(mark):
-            self.delivery.wakeup.set()
-
-    async def _housekeeping_job(self, _since: datetime, mark: datetime) -> None:
-        """Forget what is of no use any more: old sent messages and used callbacks."""
-        async with transaction(self.sessions) as store:
-            await store.outbox.prune(mark - OUTBOX_KEEP)
-            await store.callbacks.prune(mark - CALLBACKS_KEEP)
-
-    async def _poll_loop(self) -> None:
-        while True:
-            polled = 0
-            try:
-                polled = await self.dispatcher.sync.poll_due(limit=POLL_BATCH)
-                self.delivery.wakeup.set()
-            except Exception:
-                log.exception("poll cycle failed")
-            if polled < POLL_BATCH:
-                # A full batch means more users may be due right now: go on at once, or
-                # 10,000 users would wait 5 s per batch of 1,000 and miss their minute.
-                await asyncio.sleep(POLL_LOOP_SECONDS)
 
     def _spawn(self, work: Awaitable[None], name: str) -> None:
         async def guarded() -> None:

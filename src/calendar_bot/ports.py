@@ -185,6 +185,8 @@ class Chat(Protocol):
 
     async def dm_channel(self, user_id: str) -> str: ...
 
+    def remember_dm_channel(self, user_id: str, channel_id: str) -> None: ...
+
     async def send_dm(
         self,
         user_id: str,

@@ -26,12 +26,13 @@ from cryptography.fernet import Fernet
 
 from calendar_bot.caldav.gateway import CalDAVGateway
 from calendar_bot.clock import ManualClock
+from calendar_bot.jobs.reminders import reminder_job
 from calendar_bot.mattermost.chat import MattermostChat
 from calendar_bot.mattermost.ratelimit import TokenBucket
 from calendar_bot.mattermost.render import Renderer
 from calendar_bot.mattermost.rest import MattermostClient
 from calendar_bot.mattermost.signing import ContextSigner
-from calendar_bot.scheduler import MinuteScheduler, NamedJob
+from calendar_bot.scheduler import MinuteScheduler
 from calendar_bot.services.context import Context
 from calendar_bot.services.delivery import DeliveryService
 from calendar_bot.services.reminders import ReminderService
@@ -72,13 +73,8 @@ async def worker(db_url: str, mm_url: str, token: str, clock_file: Path) -> None
     )
     reminders = ReminderService(ctx)
     delivery = DeliveryService(ctx)
-
-    async def remind(_since: datetime, mark: datetime) -> None:
-        # As BotApp does: enqueue from the snapshot, then wake the delivery at once.
-        if await reminders.tick(mark):
-            delivery.wakeup.set()
-
-    scheduler = MinuteScheduler(clock, [NamedJob("reminders", remind)])
+    # As BotApp does: enqueue from the snapshot, then wake the delivery at once.
+    scheduler = MinuteScheduler(clock, [reminder_job(reminders, delivery.wakeup)])
     await asyncio.gather(
         follow_clock(clock, clock_file),
         scheduler.run_forever(),

@@ -19,10 +19,10 @@ from calendar_bot.mattermost.ratelimit import TokenBucket
 from calendar_bot.mattermost.render import Renderer
 from calendar_bot.mattermost.rest import MattermostClient
 from calendar_bot.mattermost.signing import ContextSigner
+from calendar_bot.mattermost.web import create_app
 from calendar_bot.mattermost.websocket import WebSocketListener
 from calendar_bot.views.dialog import Dialog, DialogElement
 from calendar_bot.views.message import Block, Button, OutMessage
-from calendar_bot.web import create_app
 from mm_sandbox.limits import RateLimit
 from mm_sandbox.server import Emulator
 from tests.mattermost.echo_dispatcher import EchoDispatcher

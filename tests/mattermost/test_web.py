@@ -14,7 +14,7 @@ from calendar_bot.clock import ManualClock
 from calendar_bot.inbound import ActionClick, RefusedAction
 from calendar_bot.mattermost.render import Renderer
 from calendar_bot.mattermost.signing import ContextSigner
-from calendar_bot.web import create_app
+from calendar_bot.mattermost.web import create_app
 from tests.mattermost.echo_dispatcher import EchoDispatcher
 
 Client = TestClient[web.Request, web.Application]

@@ -130,8 +130,8 @@ async def test_one_replica_claims_a_dialog_and_a_release_reopens_it(
 ) -> None:
     """What /dialogs relies on: a submission is claimed before it is handled, by exactly one
     of the copies racing for it, and a claim given back (field errors) can be taken again."""
-    from calendar_bot.app import StoredReplayGuard
     from calendar_bot.clock import ManualClock
+    from calendar_bot.storage.replay_guard import StoredReplayGuard
 
     guards = [StoredReplayGuard(factory, ManualClock(NOW)) for factory in replicas]
     key = "d:" + "0" * 64

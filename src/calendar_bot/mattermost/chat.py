@@ -29,6 +29,11 @@ class MattermostChat:
         self.client = client
         self.renderer = renderer
         self._bot_id = ""
+        # mm_user_id -> the DM channel with the bot: learnt from Mattermost, or from the
+        # channels stored with the users (remember_dm_channel), so that after a restart a
+        # post still costs one request, not two: the difference between 500 reminders
+        # fitting in their minute under Mattermost's rate limit or not.
+        self._dm_channels: dict[str, str] = {}
 
     async def bot_id(self) -> str:
         if not self._bot_id:
@@ -60,7 +65,17 @@ class MattermostChat:
         return chat_user_from_profile(profile) if profile is not None else None
 
     async def dm_channel(self, user_id: str) -> str:
-        return await self.client.create_direct_channel(await self.bot_id(), user_id)
+        channel_id = self._dm_channels.get(user_id)
+        if channel_id:
+            return channel_id
+        channel_id = await self.client.create_direct_channel(await self.bot_id(), user_id)
+        self._dm_channels[user_id] = channel_id
+        return channel_id
+
+    def remember_dm_channel(self, user_id: str, channel_id: str) -> None:
+        """A DM channel known from elsewhere (stored with the user); one learnt already stays."""
+        if channel_id:
+            self._dm_channels.setdefault(user_id, channel_id)
 
     async def send_dm(
         self,
@@ -74,7 +89,7 @@ class MattermostChat:
         posts; the buttons ride on the last one, whose reference is returned. `also_keys`:
         the keys of other notices this post carries, so find_sent finds it by any of them."""
         bot_id = await self.bot_id()
-        channel_id = await self.client.create_direct_channel(bot_id, user_id)
+        channel_id = await self.dm_channel(user_id)
         text, props = self.renderer.post(message, user_id)
         chunks = split_message(text) if text else [""]
         post: dict[str, object] = {}
@@ -97,7 +112,7 @@ class MattermostChat:
 
     async def find_sent(self, user_id: str, idempotency_key: str, since_ms: int) -> PostRef | None:
         """The post sent earlier with this key, if any (looked up in the DM since `since_ms`)."""
-        channel_id = await self.client.create_direct_channel(await self.bot_id(), user_id)
+        channel_id = await self.dm_channel(user_id)
         for post in await self.client.get_channel_posts(channel_id, since=since_ms):
             props = post.get("props") or {}
             if not isinstance(props, dict):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from calendar_bot.logging_setup import secrets
 from calendar_bot.mattermost.errors import MattermostError, MattermostForbidden
 from calendar_bot.mattermost.rest import JSON, MattermostClient
 
@@ -99,3 +100,15 @@ async def ensure_slash_command(
             )
         return SlashSetup(problem=f"could not register /{TRIGGER}: {exc}")
     return SlashSetup(token=str(command.get("token", "")), created=True)
+
+
+async def slash_command_token(client: MattermostClient, team_id: str, actions_url: str) -> str:
+    """The token of `/calendar` in the team, made or found; "" when the bot may not have it
+    (said in one line: the bot starts anyway, DMs, buttons and dialogs need no command)."""
+    setup = await ensure_slash_command(client, team_id, actions_url)
+    if setup.problem:
+        log.warning("/%s is off: %s", TRIGGER, setup.problem)
+        return ""
+    secrets.add(setup.token)
+    log.info("/%s %s", TRIGGER, "registered" if setup.created else "found, reusing its token")
+    return setup.token

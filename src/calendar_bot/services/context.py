@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,9 +31,6 @@ class Context:
     # Whether the bot may delete a person's post (a password typed into the chat): learnt at
     # start from its roles; the typed-password fallback says honestly what happens.
     may_delete_posts: bool = False
-    # mm_user_id -> the DM channel with the bot, as stored on the users: the chat adapter
-    # answers its channel lookup from here, so a post costs one request even after a restart.
-    dm_channels: dict[str, str] = field(default_factory=dict)
 
     def default_settings(self, locale: str = "ru", timezone: str = "") -> UserSettings:
         leads = (self.default_reminder_minutes, 0) if self.default_reminder_minutes else (0,)

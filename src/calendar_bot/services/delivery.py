@@ -130,7 +130,7 @@ class DeliveryService:
             return 0
         for user in users.values():
             if user.dm_channel_id:
-                ctx.dm_channels.setdefault(user.mm_user_id, user.dm_channel_id)
+                ctx.chat.remember_dm_channel(user.mm_user_id, user.dm_channel_id)
         per_user: dict[str, list[OutboxRow]] = defaultdict(list)
         for row in rows:
             per_user[row.mm_user_id].append(row)
