@@ -10,13 +10,17 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from calendar_bot.mattermost.chat import MattermostChat
 from calendar_bot.mattermost.errors import (
     MattermostForbidden,
     MattermostNotFound,
     MattermostUnavailable,
 )
 from calendar_bot.mattermost.ratelimit import TokenBucket
+from calendar_bot.mattermost.render import Renderer
 from calendar_bot.mattermost.rest import MattermostClient
+from calendar_bot.mattermost.signing import ContextSigner
+from calendar_bot.views.message import OutMessage
 
 TOKEN = "bot-token-never-shown"
 BOT = "bot0000000000000000000000a"
@@ -136,6 +140,21 @@ async def test_direct_channel_is_cached(server: tuple[str, Script]) -> None:
         first = await mm.create_direct_channel(BOT, "u" * 26)
         second = await mm.create_direct_channel(BOT, "u" * 26)
     assert first == second
+    assert [p for _, p, _ in script.seen].count("/api/v4/channels/direct") == 1
+
+
+async def test_the_chat_posts_into_a_stored_dm_channel_without_a_lookup(
+    server: tuple[str, Script],
+) -> None:
+    base, script = server
+    async with client(base) as mm:
+        chat = MattermostChat(mm, Renderer(ContextSigner("k"), "https://bot.example/mm"))
+        chat.remember_dm_channel("u" * 26, "stored" + "0" * 20)
+        chat.remember_dm_channel("u" * 26, "other" + "0" * 21)  # the first one known stays
+        ref = await chat.send_dm("u" * 26, OutMessage("hi"))
+        assert ref.channel_id == "stored" + "0" * 20
+        assert await chat.dm_channel("v" * 26) == await chat.dm_channel("v" * 26)
+    # Only the user nothing was stored for needed a lookup, and only once.
     assert [p for _, p, _ in script.seen].count("/api/v4/channels/direct") == 1
 
 
