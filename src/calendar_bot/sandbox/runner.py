@@ -34,6 +34,9 @@ from calendar_bot.sandbox.radicale_server import EmbeddedRadicale
 from calendar_bot.scheduler import floor_minute
 from calendar_bot.storage.repositories import transaction
 from calendar_bot.vault import Vault
+
+# The one seam between the bot and the emulator: `calendar-bot sandbox` starts it here. No
+# other module of calendar_bot imports mm_sandbox (tests/unit/test_import_rules.py).
 from mm_sandbox import Emulator
 
 log = logging.getLogger(__name__)

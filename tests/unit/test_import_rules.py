@@ -1,0 +1,305 @@
+"""The import rules of the layers (docs/architecture.md), checked over src/ by reading the
+imports: no tool, no import of the code itself.
+
+- services/ and handlers/ never import storage/: they work through the ports;
+- ports.py and inbound.py import no view: the transport-neutral types sit below the views;
+- the domain imports nothing of the adapters (nor I/O libraries): it is pure;
+- calendar_bot never imports mm_sandbox, except through one documented seam: the sandbox
+  runner (calendar_bot/sandbox/runner.py), which starts the emulator for `calendar-bot
+  sandbox`; and mm_sandbox never imports calendar_bot (it stands in for a server the bot
+  does not control).
+
+Every import counts: at the top, inside a function (a lazy import), under TYPE_CHECKING,
+relative or absolute, `import a.b` or `from a import b`.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+PACKAGES = ("calendar_bot", "mm_sandbox")
+
+# Libraries that do I/O or belong to an adapter: none of them in the pure domain.
+IO_LIBRARIES = (
+    "aiohttp",
+    "aiosqlite",
+    "alembic",
+    "asyncio",
+    "asyncpg",
+    "icalendar",
+    "lxml",
+    "niquests",
+    "prometheus_client",
+    "radicale",
+    "recurring_ical_events",
+    "socket",
+    "sqlalchemy",
+    "subprocess",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str
+    importers: tuple[str, ...]  # the modules (and packages) the rule is about
+    forbidden: tuple[str, ...]  # what they may not import
+    allowed: tuple[str, ...] = ()  # what they may import all the same (inside `forbidden`)
+    exempt: tuple[str, ...] = ()  # importers the rule does not apply to
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "services and handlers work through the ports, never storage",
+        importers=("calendar_bot.services", "calendar_bot.handlers"),
+        forbidden=("calendar_bot.storage",),
+    ),
+    Rule(
+        "ports and inbound import no view",
+        importers=("calendar_bot.ports", "calendar_bot.inbound"),
+        forbidden=("calendar_bot.views",),
+    ),
+    Rule(
+        "the domain imports nothing of the adapters",
+        importers=("calendar_bot.domain",),
+        forbidden=("calendar_bot", "mm_sandbox", *IO_LIBRARIES),
+        allowed=("calendar_bot.domain",),
+    ),
+    Rule(
+        "calendar_bot reaches the emulator only through the sandbox runner",
+        importers=("calendar_bot",),
+        forbidden=("mm_sandbox",),
+        # The one documented seam: `calendar-bot sandbox` starts the emulator here.
+        exempt=("calendar_bot.sandbox.runner",),
+    ),
+    Rule(
+        "the emulator never imports the bot",
+        importers=("mm_sandbox",),
+        forbidden=("calendar_bot",),
+    ),
+)
+
+# Imports that break a rule today and are being removed on other branches; the lead empties
+# this list at the merge. An entry is (importing module, imported module).
+KNOWN_OFFENDERS: frozenset[tuple[str, str]] = frozenset(
+    {
+        # removed by seam-store/seam-inbound (issue #15 item 2: a store port under services)
+        ("calendar_bot.handlers.base", "calendar_bot.storage.repositories"),
+        ("calendar_bot.handlers.connect", "calendar_bot.storage.repositories"),
+        ("calendar_bot.handlers.meetings", "calendar_bot.storage.repositories"),
+        ("calendar_bot.handlers.settings", "calendar_bot.storage.repositories"),
+        ("calendar_bot.handlers.wizard", "calendar_bot.storage.repositories"),
+        ("calendar_bot.services.accounts", "calendar_bot.storage.repositories"),
+        ("calendar_bot.services.creation", "calendar_bot.storage.repositories"),
+        ("calendar_bot.services.cut_notices", "calendar_bot.storage.repositories"),
+        ("calendar_bot.services.delivery", "calendar_bot.storage.codec"),
+        ("calendar_bot.services.delivery", "calendar_bot.storage.repositories"),
+        ("calendar_bot.services.digest", "calendar_bot.storage.codec"),
+        ("calendar_bot.services.digest", "calendar_bot.storage.repositories"),
+        ("calendar_bot.services.meetings", "calendar_bot.storage.repositories"),
+        ("calendar_bot.services.reminders", "calendar_bot.storage.codec"),
+        ("calendar_bot.services.reminders", "calendar_bot.storage.repositories"),
+        ("calendar_bot.services.sync", "calendar_bot.storage.codec"),
+        ("calendar_bot.services.sync", "calendar_bot.storage.repositories"),
+        # removed by seam-store/seam-inbound (item 2: OutMessage and Dialog to a neutral module)
+        ("calendar_bot.inbound", "calendar_bot.views.message"),
+        ("calendar_bot.ports", "calendar_bot.views.message"),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    rule: str
+    importer: str
+    imported: str
+    where: str  # path:line
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.importer} imports {self.imported} ({self.rule})"
+
+
+def _within(name: str, prefixes: Iterable[str]) -> bool:
+    """`name` is one of `prefixes` or inside one (`a.b` is inside `a`; `a_b` is not)."""
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(path: Path, root: Path) -> list[tuple[str, int]]:
+    """Every module `path` imports, with the line: `from a import b` counts as `a` and `a.b`
+    (b may be a module), a relative import is resolved against the file's package."""
+    module = module_name(path, root)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: list[tuple[str, int]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
+                target = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                target = node.module or ""
+            found.append((target, node.lineno))
+            found += [(f"{target}.{alias.name}", node.lineno) for alias in node.names]
+    return found
+
+
+def violations(
+    root: Path,
+    rules: Iterable[Rule] = RULES,
+    known: frozenset[tuple[str, str]] = frozenset(),
+) -> list[Violation]:
+    """Every import under `root` that breaks a rule, less the `known` ones."""
+    rules = tuple(rules)
+    out: list[Violation] = []
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            importer = module_name(path, root)
+            applicable = [
+                r
+                for r in rules
+                if _within(importer, r.importers) and not _within(importer, r.exempt)
+            ]
+            if not applicable:
+                continue
+            seen: set[tuple[str, str, int]] = set()
+            for imported, line in imports_of(path, root):
+                for rule in applicable:
+                    if not _within(imported, rule.forbidden) or _within(imported, rule.allowed):
+                        continue
+                    # `from a.b import c` is a.b and a.b.c: one offence, named by its module.
+                    if (rule.name, importer, line) in seen:
+                        continue
+                    seen.add((rule.name, importer, line))
+                    if (importer, imported) not in known:
+                        out.append(Violation(rule.name, importer, imported, f"{path}:{line}"))
+    return out
+
+
+# ---- the rules hold over src/ -----------------------------------------------------------------
+
+
+def test_src_keeps_the_import_rules() -> None:
+    found = violations(SRC, known=KNOWN_OFFENDERS)
+    assert not found, "\n".join(map(str, found))
+
+
+def test_the_allow_list_holds_only_offences_that_still_exist() -> None:
+    """An offence fixed leaves the list, so the list only ever shrinks to empty."""
+    stale = KNOWN_OFFENDERS - {(v.importer, v.imported) for v in violations(SRC)}
+    assert not stale, f"no longer offending, take out of KNOWN_OFFENDERS: {sorted(stale)}"
+
+
+def test_the_sandbox_seam_is_the_runner_and_it_is_documented() -> None:
+    runner = SRC / "calendar_bot" / "sandbox" / "runner.py"
+    assert any(name == "mm_sandbox" for name, _ in imports_of(runner, SRC))
+    assert "the one seam" in runner.read_text(encoding="utf-8").lower()
+
+
+# ---- the checker itself catches what it must, on a synthetic tree -----------------------------
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    for name in ("calendar_bot", "mm_sandbox"):
+        (root / name).mkdir(parents=True, exist_ok=True)
+        (root / name / "__init__.py").write_text("")
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        init = path.parent / "__init__.py"
+        if not init.exists():
+            init.write_text("")
+        path.write_text(text)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("relative", "text", "rule"),
+    [
+        (
+            "calendar_bot/services/x.py",
+            "from calendar_bot.storage.repositories import transaction\n",
+            RULES[0].name,
+        ),
+        ("calendar_bot/handlers/x.py", "import calendar_bot.storage.db\n", RULES[0].name),
+        ("calendar_bot/handlers/x.py", "from calendar_bot import storage\n", RULES[0].name),
+        ("calendar_bot/services/x.py", "from ..storage import codec\n", RULES[0].name),
+        (
+            "calendar_bot/services/sub/x.py",
+            "def f():\n    from calendar_bot.storage import db\n",
+            RULES[0].name,
+        ),
+        (
+            "calendar_bot/services/x.py",
+            "from typing import TYPE_CHECKING\n"
+            "if TYPE_CHECKING:\n    from calendar_bot.storage.db import Engine\n",
+            RULES[0].name,
+        ),
+        ("calendar_bot/ports.py", "from calendar_bot.views.message import M\n", RULES[1].name),
+        ("calendar_bot/inbound.py", "from .views import dialog\n", RULES[1].name),
+        ("calendar_bot/domain/x.py", "from calendar_bot.ports import Chat\n", RULES[2].name),
+        ("calendar_bot/domain/x.py", "from calendar_bot.views import meetings\n", RULES[2].name),
+        ("calendar_bot/domain/x.py", "import aiohttp\n", RULES[2].name),
+        ("calendar_bot/domain/x.py", "import asyncio\n", RULES[2].name),
+        ("calendar_bot/domain/x.py", "from sqlalchemy import select\n", RULES[2].name),
+        ("calendar_bot/domain/x.py", "from .. import storage\n", RULES[2].name),
+        ("calendar_bot/app.py", "from mm_sandbox import Emulator\n", RULES[3].name),
+        ("calendar_bot/sandbox/demo.py", "import mm_sandbox.store\n", RULES[3].name),
+        ("mm_sandbox/x.py", "from calendar_bot.views import message\n", RULES[4].name),
+    ],
+)
+def test_the_check_catches_each_kind_of_offence(
+    tmp_path: Path, relative: str, text: str, rule: str
+) -> None:
+    root = _tree(tmp_path, {relative: text})
+    found = violations(root)
+    assert [v.rule for v in found] == [rule], found
+    assert found[0].where.endswith(relative + f":{found[0].where.rpartition(':')[2]}")
+
+
+@pytest.mark.parametrize(
+    ("relative", "text"),
+    [
+        ("calendar_bot/services/x.py", "from calendar_bot.ports import Chat\n"),
+        ("calendar_bot/handlers/x.py", "from calendar_bot.services.sync import SyncService\n"),
+        ("calendar_bot/storage/x.py", "from calendar_bot.storage.db import create_engine\n"),
+        ("calendar_bot/jobs/x.py", "from calendar_bot.storage.repositories import transaction\n"),
+        # a module whose name merely starts like a ruled one
+        ("calendar_bot/inbound_claims.py", "from calendar_bot.views.message import M\n"),
+        ("calendar_bot/services_extra.py", "import calendar_bot.storage\n"),
+        ("calendar_bot/domain/x.py", "from calendar_bot.domain.model import Occurrence\n"),
+        ("calendar_bot/domain/x.py", "from . import model\nfrom zoneinfo import ZoneInfo\n"),
+        ("calendar_bot/sandbox/runner.py", "from mm_sandbox import Emulator\n"),
+        ("calendar_bot/views/x.py", "# mm_sandbox, calendar_bot.storage: only words\n"),
+    ],
+)
+def test_the_check_lets_the_rest_be(tmp_path: Path, relative: str, text: str) -> None:
+    assert violations(_tree(tmp_path, {relative: text})) == []
+
+
+def test_an_allow_listed_import_passes_and_only_that_one(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "calendar_bot/services/x.py": "from calendar_bot.storage.codec import a\n"
+            "from calendar_bot.storage.repositories import b\n"
+        },
+    )
+    known = frozenset({("calendar_bot.services.x", "calendar_bot.storage.codec")})
+    found = violations(root, known=known)
+    assert [(v.importer, v.imported) for v in found] == [
+        ("calendar_bot.services.x", "calendar_bot.storage.repositories")
+    ]
