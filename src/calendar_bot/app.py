@@ -21,10 +21,9 @@ from calendar_bot.clock import Clock, SystemClock
 from calendar_bot.config import ConfigError, Settings
 from calendar_bot.dispatcher import BotDispatcher
 from calendar_bot.inbound_claims import ClaimedPosts
-from calendar_bot.jobs.digest import digest_job
 from calendar_bot.jobs.housekeeping import housekeeping_job
+from calendar_bot.jobs.notices import digest_job, reminder_job
 from calendar_bot.jobs.poll import poll_forever
-from calendar_bot.jobs.reminders import reminder_job
 from calendar_bot.mattermost.chat import MattermostChat
 from calendar_bot.mattermost.ratelimit import TokenBucket
 from calendar_bot.mattermost.render import Renderer

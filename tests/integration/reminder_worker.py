@@ -26,7 +26,7 @@ from cryptography.fernet import Fernet
 
 from calendar_bot.caldav.gateway import CalDAVGateway
 from calendar_bot.clock import ManualClock
-from calendar_bot.jobs.reminders import reminder_job
+from calendar_bot.jobs.notices import reminder_job
 from calendar_bot.mattermost.chat import MattermostChat
 from calendar_bot.mattermost.ratelimit import TokenBucket
 from calendar_bot.mattermost.render import Renderer

@@ -1,7 +1,7 @@
-"""What runs on its own, on a clock: one small module a job.
+"""What runs on its own, on a clock, in small modules:
 
-- `reminders`, `digest`: at each minute mark, what falls due goes into the outbox, and the
-  delivery is woken at once;
+- `notices`: reminders and the digest; at each minute mark, what falls due goes into the
+  outbox, and the delivery is woken at once;
 - `housekeeping`: hourly, forget what is of no use any more;
 - `poll`: the loop that polls the users whose turn has come.
 
