@@ -36,3 +36,10 @@ def test_a_known_name_wins_over_the_fallback() -> None:
 def test_an_unknown_fallback_is_a_configuration_error() -> None:
     with pytest.raises(ZoneInfoNotFoundError):
         zone("Mars/Olympus", "Mars/Olympus")
+
+
+def test_a_directory_of_the_zone_database_is_no_zone() -> None:
+    from calendar_bot.domain.zones import known_zone, zone
+
+    assert known_zone("Europe") is None
+    assert zone("Europe", "UTC").key == "UTC"

@@ -15,7 +15,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 @lru_cache(maxsize=256)
 def _lookup(name: str) -> ZoneInfo:
     # Cached: reminders and the digest look up every user's zone every minute.
-    return ZoneInfo(name)
+    try:
+        return ZoneInfo(name)
+    except OSError as exc:
+        # A directory of the zone database ("Europe") is no zone: IsADirectoryError here.
+        raise ZoneInfoNotFoundError(name) from exc
 
 
 def as_zone(tz: ZoneInfo | str) -> ZoneInfo:
