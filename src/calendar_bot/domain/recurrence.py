@@ -200,6 +200,10 @@ _DATE_TEXT = (
     r"|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./]\d{1,2}(?:[./]\d{2,4})?)"
 )
 _UNTIL = re.compile(rf"\b(?:until|till|through|до|по)\s+(?P<date>{_DATE_TEXT})(?!\w)")
+_UNTIL_MONTH_END = re.compile(
+    rf"\b(?:until|till|through)\s+(?:the\s+)?end\s+of\s+(?P<en>{_MONTH})\b"
+    rf"|\bдо\s+конца\s+(?P<ru>{_MONTH})\b"
+)
 _COUNT = re.compile(
     rf"\b(?:(?P<n>{NUMBER})\s+(?:times|раз(?:а)?|occurrences|встреч\w*)"
     rf"|for\s+(?P<w>{NUMBER})\s+(?P<unit>weeks|days|недел\w*|дн\w*))(?!\w)"
@@ -251,6 +255,11 @@ def _base(kind: str, match: re.Match[str]) -> Recurrence:
 def _find_end(
     low: str, recurrence: Recurrence, today: date
 ) -> tuple[Recurrence, tuple[int, int]] | None:
+    if match := _UNTIL_MONTH_END.search(low):
+        month = parsing._MONTHS[match["en"] or match["ru"]]
+        year = today.year + (month < today.month)
+        last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+        return recurrence.with_end(until=last), match.span()
     if match := _UNTIL.search(low):
         try:
             until = parsing.parse_date(match["date"], today=today)

@@ -170,6 +170,7 @@ _DURATION_PREP = re.compile(
 _DURATION_BARE = re.compile(rf"(?<![\w:.])(?:{_DUR_NUMERIC})(?![\w:])")
 _DURATION_ADJ = re.compile(
     r"(?<![\w:.])(?P<n>\d+)[\s-](?P<unit>minute|min|hour|минутн\w*|часов\w*)(?![\w])"
+    r"(?!\s+(?:warning|reminder|notice|heads-up|alert))"
 )
 _RELATIVE = re.compile(
     r"\b(?:через|in)\s+(?:(?P<n>" + NUMBER + r")\s+)?"
@@ -216,6 +217,35 @@ _ZONE = re.compile(
     + "|".join(sorted((re.escape(z) for z in _ZONE_WORDS), key=len, reverse=True))
     + r")(?:\s+time)?(?!\w)"
 )
+_RU_NUMBERS: dict[str, int] = {
+    "ноль": 0, "один": 1, "два": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "семь": 7,
+    "восемь": 8, "девять": 9, "десять": 10, "одиннадцать": 11, "двенадцать": 12,
+    "тринадцать": 13, "четырнадцать": 14, "пятнадцать": 15, "шестнадцать": 16,
+    "семнадцать": 17, "восемнадцать": 18, "девятнадцать": 19, "двадцать": 20,
+    "тридцать": 30, "сорок": 40, "пятьдесят": 50,
+}  # fmt: skip
+_RU_HOUR_WORD = "|".join(
+    sorted((w for w, n in _RU_NUMBERS.items() if 1 <= n <= 20), key=len, reverse=True)
+)
+_RU_MINUTE_WORD = "|".join(sorted(_RU_NUMBERS, key=len, reverse=True))
+_T_SPELLED = re.compile(
+    rf"\b(?:в|во)\s+(?P<hw>{_RU_HOUR_WORD})(?:\s+(?P<mw>(?:{_RU_MINUTE_WORD})"
+    rf"(?:\s+(?:{_RU_MINUTE_WORD}))?))?(?:\s+час(?:а|ов)?)?(?:\s*{_DAYPART})?\b"
+)
+
+
+def _spelled_minutes(words: str) -> int | None:
+    """ "ноль пять" 5, "пятнадцать" 15, "сорок пять" 45; None for what is no minute."""
+    parts = [_RU_NUMBERS[w] for w in words.split()]
+    if len(parts) == 2 and parts[0] == 0 and parts[1] < 10:
+        return parts[1]
+    if len(parts) == 2 and parts[0] >= 20 and parts[0] % 10 == 0 and 0 < parts[1] < 10:
+        return parts[0] + parts[1]
+    if len(parts) == 1 and 10 <= parts[0] < 60:
+        return parts[0]
+    return None
+
+
 _FREE_DAYPART = re.compile(
     r"\b(?:утром|днем|вечером|ночью|tonight|in\s+the\s+(?:morning|afternoon|evening)|"
     r"(?:this\s+)?(?:morning|afternoon|evening))\b"
@@ -271,7 +301,8 @@ _LOCATION_EN = re.compile(r"(?:\bat|\bin|@)\s+(?P<loc>(?:[A-Z0-9]|[Rr]oom\b)[^\x
 _LEADING_COMMAND = re.compile(
     r"^(?:please\s+|пожалуйста\s+)?(?:schedule|add|create|book|set\s+up|put|plan|arrange|"
     r"organi[sz]e|make|new|создай|создать|добавь|добавить|запланируй|запланировать|поставь|"
-    r"поставить|назначь|назначить|сделай|новая|новую|новое|новый)\b\s*(?:(?:an?|the|my)\b\s*)?",
+    r"поставить|назначь|назначить|сделай|новая|новую|новое|новый|приходите\s+на|"
+    r"приходи\s+на|come\s+to|join\s+(?:us\s+for)?)\b\s*(?:(?:an?|the|my)\b\s*)?",
     re.IGNORECASE,
 )
 _FILLER = re.compile(
@@ -328,7 +359,7 @@ def parse_sentence(text: str, *, now: datetime, zone: ZoneInfo) -> SentenceParse
     _duration(scan, found, _DURATION_PREP)
     _time_range(scan, found)
     if found.at is None and found.start is None:
-        _time(scan, found)
+        _time(scan, found, english)
     _free_daypart(scan, found)
     _zone_word(scan, found)
     _date(scan, found, today, english)
@@ -575,7 +606,7 @@ def part_of(text: str) -> bool:
     return bool(re.search("[ap]", text))
 
 
-def _time(scan: _Scanner, found: _Found) -> None:
+def _time(scan: _Scanner, found: _Found, english: bool) -> None:
     if match := scan.find(_T12):
         marker = match["ap"] or match["ap1"]
         settled = _hour_with(int(match["h"]), int(match["min"] or 0), marker)
@@ -587,11 +618,13 @@ def _time(scan: _Scanner, found: _Found) -> None:
     for pattern in (_T_COLON, _T_PREP_SEP, _T_HOURS, _T_DAYPART_ONLY):
         for match in scan.finditer(pattern):
             hour, minute = int(match["h"]), int(match.groupdict().get("min") or 0)
+            # Russian "7:20" is a 24-hour time; an English one may be 7:20 pm
+            colon = pattern is not _T_HOURS and pattern is not _T_DAYPART_ONLY
             ok = _set_time(
                 found,
                 hour,
                 minute,
-                settled=hour > 12 or hour == 0,
+                settled=hour > 12 or hour == 0 or (colon and not english),
                 part=match.groupdict().get("part"),
                 fragment=scan.original(*match.span()).strip(),
                 leading_zero=match["h"].startswith("0"),
@@ -599,6 +632,19 @@ def _time(scan: _Scanner, found: _Found) -> None:
             if ok:
                 scan.take(*match.span())
                 return
+    if match := scan.find(_T_SPELLED):
+        hour = _RU_NUMBERS[match["hw"]]
+        minute = _spelled_minutes(match["mw"]) if match["mw"] else 0
+        if minute is not None and _set_time(
+            found,
+            hour,
+            minute,
+            settled=hour > 12 or bool(match["mw"]),  # "в десять пятнадцать" is 10:15
+            part=match["part"],
+            fragment=scan.original(*match.span()).strip(),
+        ):
+            scan.take(*match.span())
+            return
     if match := scan.find(_T_WORDS):
         word = match["word"]
         hour = {"полдень": 12, "noon": 12, "midday": 12, "полночь": 0, "midnight": 0}.get(word, 13)
@@ -669,6 +715,17 @@ def _date(scan: _Scanner, found: _Found, today: date, english: bool) -> None:
         try:
             found.day = parsing.parse_date(text, today=today)
         except parsing.ParseError:
+            if not (english and "/" in text):
+                return
+            month_first = text.split("/")
+            try:  # "12/15": no 12th of a 15th month, so December 15 (US order)
+                found.day = parsing.parse_date(
+                    "/".join([month_first[1], month_first[0], *month_first[2:]]), today=today
+                )
+            except parsing.ParseError:
+                return
+            found.understood = True
+            scan.take(*match.span())
             return
         found.understood = True
         scan.take(*match.span())
