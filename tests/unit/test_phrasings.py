@@ -37,10 +37,7 @@ def actual_fields(parse: SentenceParse, zone: ZoneInfo) -> dict[str, Any]:
     if draft.video is not None:
         video = draft.video.link or True
     hour_options = [
-        o.strftime("%H:%M")
-        for a in parse.ambiguities
-        if a.kind.value == "hour"
-        for o in a.options
+        o.strftime("%H:%M") for a in parse.ambiguities if a.kind.value == "hour" for o in a.options
     ]
     return {
         "title": _title_key(draft.title),

@@ -634,11 +634,11 @@ def _time(scan: _Scanner, found: _Found, english: bool) -> None:
                 return
     if match := scan.find(_T_SPELLED):
         hour = _RU_NUMBERS[match["hw"]]
-        minute = _spelled_minutes(match["mw"]) if match["mw"] else 0
-        if minute is not None and _set_time(
+        spelled = _spelled_minutes(match["mw"]) if match["mw"] else 0
+        if spelled is not None and _set_time(
             found,
             hour,
-            minute,
+            spelled,
             settled=hour > 12 or bool(match["mw"]),  # "в десять пятнадцать" is 10:15
             part=match["part"],
             fragment=scan.original(*match.span()).strip(),
