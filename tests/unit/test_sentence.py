@@ -143,3 +143,77 @@ def test_typed_forms_read_back(hour: int, minute: int, day: int, minutes: int) -
     assert result.draft.at == time(hour, minute)
     assert result.draft.duration_minutes == minutes
     assert result.draft.title == "Ретро"
+
+
+_WORDS = [
+    "в",
+    "во",
+    "at",
+    "on",
+    "с",
+    "with",
+    "и",
+    "завтра",
+    "tomorrow",
+    "пятницу",
+    "fri",
+    "next",
+    "3",
+    "15",
+    "7:30",
+    "2pm",
+    "14-00",
+    "на",
+    "for",
+    "45",
+    "минут",
+    "1h",
+    "30m",
+    "час",
+    "каждый",
+    "every",
+    "вторник",
+    "until",
+    "до",
+    "1",
+    "марта",
+    "10",
+    "раз",
+    "@anna",
+    "bob@example.com",
+    "«Бюджет»",
+    ",",
+    "по",
+    "будням",
+    "other",
+    "week",
+    "вечера",
+    "ночи",
+    "12/15",
+    "3/4",
+    "21",
+    "числа",
+    "через",
+    "in",
+    "2",
+    "часа",
+    "Room",
+    "переговорке",
+    "видео",
+    "https://x.example/z",
+    "по",
+    "Москве",
+    "ET",
+]
+
+
+@given(st.lists(st.sampled_from(_WORDS), max_size=14).map(" ".join) | st.text(max_size=80))
+def test_any_text_reads_without_error(text: str) -> None:
+    result = parse(text)
+    assert set(result.missing) <= set(Field)
+    if result.draft.at is not None:
+        assert not [a for a in result.ambiguities if a.kind is AmbiguityKind.HOUR]
+
+
+def test_a_pasted_document_is_not_read() -> None:
+    assert not parse("завтра в 15 " * 100).understood

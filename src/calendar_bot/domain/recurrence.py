@@ -193,7 +193,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )  # fmt: skip
 
-_MONTH = parsing._MONTH_NAME  # the month names parse_date reads
+_MONTH = parsing.MONTH_NAME_PATTERN  # the month names parse_date reads
 _DATE_TEXT = (
     rf"(?:\d{{1,2}}(?:st|nd|rd|th|-?го)?\s+(?:of\s+)?(?:{_MONTH})\.?(?:\s+\d{{4}})?"
     rf"|(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?"
@@ -256,7 +256,7 @@ def _find_end(
     low: str, recurrence: Recurrence, today: date
 ) -> tuple[Recurrence, tuple[int, int]] | None:
     if match := _UNTIL_MONTH_END.search(low):
-        month = parsing._MONTHS[match["en"] or match["ru"]]
+        month = parsing.MONTH_NUMBERS[match["en"] or match["ru"]]
         year = today.year + (month < today.month)
         last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
         return recurrence.with_end(until=last), match.span()

@@ -192,7 +192,7 @@ _T_COLON = re.compile(
 _T_PREP_SEP = re.compile(
     r"\b(?:в|во|at|к)\s+(?P<h>\d{1,2})[.\-](?P<min>\d{2})\b(?![.\-]\d)" rf"(?:\s*{_DAYPART})?"
 )
-_MONTHS = parsing._MONTH_NAME
+_MONTHS = parsing.MONTH_NAME_PATTERN
 _T_HOURS = re.compile(
     r"\b(?:в|во|at|к|около|around|@)\s*(?P<h>\d{1,2})"
     r"(?:\s*(?:ч\b|час(?:а|ов)?\b|h\b|o'clock)(?:\s+(?P<min>\d{1,2})\s*(?:минут\w*|мин\b\.?))?)?"
@@ -339,8 +339,13 @@ class _Found:
     understood: bool = False
 
 
+MAX_LENGTH = 500  # a sentence, not a pasted document: longer text is not read as a meeting
+
+
 def parse_sentence(text: str, *, now: datetime, zone: ZoneInfo) -> SentenceParse:
     """Read one sentence into a draft, the ambiguities to ask about and what is missing."""
+    if len(text) > MAX_LENGTH:
+        return SentenceParse(MeetingDraft(), (), tuple(Field), understood=False)
     scan = _Scanner(text)
     local_now = now.astimezone(zone)
     today = local_now.date()
