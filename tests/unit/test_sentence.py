@@ -217,3 +217,10 @@ def test_any_text_reads_without_error(text: str) -> None:
 
 def test_a_pasted_document_is_not_read() -> None:
     assert not parse("завтра в 15 " * 100).understood
+
+
+def test_addresses_that_are_no_addresses_are_reported_not_dropped() -> None:
+    draft = parse("Meet tomorrow 10:00 with emily@somewhere.111 and @bob").draft
+    assert draft.invalid_attendees == ("emily@somewhere.111",)
+    assert draft.usernames == ("bob",)
+    assert draft.title == "Meet"

@@ -78,6 +78,7 @@ class MeetingDraft:
     duration_minutes: int | None = None
     usernames: tuple[str, ...] = ()  # lower-case, without "@"
     emails: tuple[str, ...] = ()
+    invalid_attendees: tuple[str, ...] = ()  # looked like addresses but are none, as typed
     location: str = ""
     recurrence: Recurrence | None = None
     video: VideoRequest | None = None
@@ -330,6 +331,7 @@ class _Found:
     duration: int | None = None
     usernames: list[str] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
     location: str = ""
     recurrence: Recurrence | None = None
     video: VideoRequest | None = None
@@ -396,7 +398,14 @@ def _attendees(scan: _Scanner, found: _Found) -> None:
     spans: list[tuple[int, int]] = []
     for match in scan.finditer(_EMAIL_LIKE):
         candidate = match[0].strip(".").removeprefix("mailto:")
-        if candidate.startswith("@") or not parsing.is_valid_email(candidate):
+        if candidate.startswith("@"):
+            continue
+        if not parsing.is_valid_email(candidate):
+            if "." not in candidate.partition("@")[2]:
+                continue  # "today@5p" is a time, not an address
+            # never dropped and never left in the title: the card names it as not understood
+            found.invalid.append(scan.original(*match.span()).strip("."))
+            spans.append(match.span())
             continue
         if candidate not in found.emails:
             found.emails.append(candidate)
@@ -857,6 +866,7 @@ def _resolve(found: _Found, local_now: datetime, zone: ZoneInfo) -> SentencePars
         duration_minutes=found.duration,
         usernames=tuple(found.usernames),
         emails=tuple(found.emails),
+        invalid_attendees=tuple(found.invalid),
         location=found.location,
         recurrence=found.recurrence,
         video=found.video,
