@@ -99,6 +99,9 @@ for _index, _names in enumerate(
     for _name in _names:
         _MONTHS[_name] = _index
 _MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
+# For the sentence and recurrence readers, which find dates inside longer text.
+MONTH_NUMBERS: dict[str, int] = _MONTHS
+MONTH_NAME_PATTERN = _MONTH_NAME
 _DAY = r"(\d{1,2})(?:st|nd|rd|th|-?е|-?го)?"
 _DAY_MONTH = re.compile(rf"{_DAY}\s+(?:of\s+)?({_MONTH_NAME})\.?(?:\s+(\d{{4}}))?")
 _MONTH_DAY = re.compile(rf"({_MONTH_NAME})\.?\s+{_DAY}(?:,?\s+(\d{{4}}))?")
