@@ -353,9 +353,11 @@ def test_page_texts_in_russian_and_english(sandbox: SandboxProcess, shots: Path)
             expect(page.locator("#profile-save")).to_have_text("Сохранить")
             placeholder = page.get_attribute("#message-input", "placeholder") or ""
             assert placeholder.startswith("Напишите боту")
-            event = page.locator(".panel-event", has=page.locator("button.event-move")).first
-            expect(event.locator("button.event-move")).to_have_text("Сдвинуть на +1 ч")
-            expect(event.locator("button.event-cancel")).to_have_text("Отменить")
+            expect(page.locator("button.event-move").first).to_be_visible()
+            moves = set(page.locator("button.event-move").all_inner_texts())
+            assert moves == {"Сдвинуть на +1 ч", "Сдвинуть на +1 день"}, moves
+            cancels = set(page.locator("button.event-cancel").all_inner_texts())
+            assert cancels == {"Отменить"}, cancels
             # The connect dialog: the page's own words around the bot's fields.
             page.fill("#message-input", "привет")
             page.press("#message-input", "Enter")
@@ -379,7 +381,9 @@ def test_page_texts_in_russian_and_english(sandbox: SandboxProcess, shots: Path)
             expect(page.locator("#ws-state")).to_have_text("live")
             expect(page.locator("#sandbox-panel h2").first).to_have_text("Sandbox clock")
             expect(page.locator("#advance-go")).to_have_text("Fast-forward")
-            expect(page.locator(".panel-event button.event-move").first).to_have_text("Move +1 h")
+            expect(page.locator(".panel-event button.event-cancel").first).to_have_text("Cancel")
+            moves = set(page.locator("button.event-move").all_inner_texts())
+            assert moves == {"Move +1 h", "Move +1 day"}, moves
             expect(page.locator(".post:not(.mine) .badge").last).to_have_text("BOT")
             assert page.evaluate("() => document.documentElement.lang") == "en"
             page.screenshot(path=str(shots / "06-chat-en.png"))
@@ -471,3 +475,45 @@ def test_panel_clock_follows_the_sandbox_clock(sandbox: SandboxProcess, shots: P
             raise
         finally:
             browser.close()
+
+
+def test_panel_moves_an_all_day_event_by_a_day(sandbox: SandboxProcess, shots: Path) -> None:
+    """An hour added to a date is the same date: the panel moves an all-day event by a day,
+    and the sandbox refuses a shift that is not whole days instead of changing nothing."""
+    from playwright.sync_api import expect, sync_playwright
+
+    info = sandbox.info
+    base = info["mattermost_url"]
+    users = {u["username"]: u for u in info["users"]}
+    with sync_playwright() as p:
+        browser = _browser(p)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 820})
+            page.set_default_timeout(WAIT_MS)
+            page.goto(base + "/")
+            _login(page, "bob")
+            row = page.locator(".panel-event", has_text=t_all_day("en")).first
+            summary = str(row.get_attribute("data-summary"))
+            day = datetime.strptime(row.inner_text().split(summary, 1)[1].split()[0], "%Y-%m-%d")
+            move = row.locator("button.event-move")
+            expect(move).to_have_text("Move +1 day")
+            move.click()
+            moved = page.locator(".panel-event", has_text=summary)
+            expect(moved).to_contain_text((day + timedelta(days=1)).strftime("%Y-%m-%d"))
+            page.screenshot(path=str(shots / "08-all-day-moved.png"))
+
+            token = Api(base, "bob", users["bob"]["password"]).token
+            answer = niquests.post(
+                f"{base}/sandbox/events/move",
+                json={"href": moved.get_attribute("data-href"), "minutes": 60},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            )
+            assert answer.status_code == 400
+            assert "whole days" in answer.json()["error"]
+        finally:
+            browser.close()
+
+
+def t_all_day(locale: str) -> str:
+    return {"en": "(all day)", "ru": "(весь день)"}[locale]

@@ -703,9 +703,10 @@
         const move = document.createElement("button");
         move.type = "button";
         move.className = "event-move";
-        move.textContent = T("panel.move");
+        // An all-day event moves by a day: an hour would leave its date as it was.
+        move.textContent = T(event.all_day ? "panel.move_day" : "panel.move");
         move.addEventListener("click", function () {
-          panelAction("/sandbox/events/move", { href: event.href, minutes: 60 });
+          panelAction("/sandbox/events/move", { href: event.href, minutes: event.all_day ? 1440 : 60 });
         });
         row.append(move);
       }

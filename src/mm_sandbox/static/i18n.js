@@ -52,6 +52,7 @@
       "panel.all_day": "(all day)",
       "panel.repeats": "repeats",
       "panel.move": "Move +1 h",
+      "panel.move_day": "Move +1 day",
       "panel.cancel": "Cancel",
     },
     ru: {
@@ -101,6 +102,7 @@
       "panel.all_day": "(весь день)",
       "panel.repeats": "повторяется",
       "panel.move": "Сдвинуть на +1 ч",
+      "panel.move_day": "Сдвинуть на +1 день",
       "panel.cancel": "Отменить",
     },
   };
