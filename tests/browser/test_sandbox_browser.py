@@ -18,22 +18,18 @@ import pytest
 
 from calendar_bot.i18n import t
 from calendar_bot.sandbox.demo import DEMO_ZONE, VIDEO_LINK
+from tests.browser.chromium import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    REPO,
+    WAIT_MS,
+    artifacts,
+    require_chromium,
+)
 from tests.sandbox.process import SandboxProcess, sandbox_process
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("CALENDAR_BOT_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-REPO = Path(__file__).resolve().parents[2]
-WAIT_MS = 45_000  # generous: the machine is shared
 LOCALE = "en"
 MARKDOWN_SAMPLE = "\n".join(
     [
@@ -53,31 +49,30 @@ MARKDOWN_SAMPLE = "\n".join(
         "```",
     ]
 )
+# The web app's shapes (utils/markdown/renderer.tsx); tests/browser/test_sandbox_page.py
+# checks the bot's real posts in the DOM.
 MARKDOWN_EXPECTED = (
     "<strong>Bold</strong>",
     "<em>italic</em>",
-    "<code>code</code>",
-    '<a href="https://example.test/x" target="_blank" rel="noopener">a link</a>',
-    "<th>Time</th>",
-    "<td>Stand-up</td>",
-    "<li>two</li>",
-    "<blockquote><p>quoted</p></blockquote>",
-    "<pre><code>&lt;script&gt;alert(1)&lt;/script&gt;</code></pre>",
+    '<span class="codespan__pre-wrap"><code>code</code></span>',
+    '<a class="theme markdown__link" href="https://example.test/x" rel="noreferrer"'
+    ' target="_blank">a link</a>',
+    '<th style="text-align:left">Time</th>',
+    '<td style="text-align:left">Stand-up</td>',
+    "<li><span>two</span></li>",
+    "<blockquote>\n<p>quoted</p>\n</blockquote>",
+    '<pre><code class="hljs">&lt;script&gt;alert(1)&lt;/script&gt;</code></pre>',
 )
 TITLE = "Sandbox demo review"
 
 
 def _artifacts() -> Path:
-    path = Path(os.environ.get("CALENDAR_BOT_ARTIFACTS") or REPO / "test-artifacts") / "browser"
-    shutil.rmtree(path, ignore_errors=True)  # only this run's screenshots
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return artifacts("browser")
 
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[SandboxProcess]:
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)")
+    require_chromium()
     # 08:00 in Moscow today, whenever the test runs: the demo's afternoon meetings are ahead.
     with sandbox_process(tmp_path / "sandbox", "sandbox", "--start-at", "08:00") as running:
         yield running
@@ -287,7 +282,8 @@ def test_profile_language_and_zone_from_the_page(sandbox: SandboxProcess) -> Non
             page.fill("#profile-timezone", "Asia/Tokyo")
             page.select_option("#profile-locale", "ru")
             page.click("#profile-save")
-            expect(page.locator("#profile-state")).to_have_text("saved", timeout=WAIT_MS)
+            # The page follows the new language at once (its own texts in Russian now).
+            expect(page.locator("#profile-state")).to_have_text("сохранено", timeout=WAIT_MS)
             expect(page.locator("#me-name")).to_contain_text("ru")
             say_and_see("привет", t("ru", "greeting.connect"))
             page.screenshot(path=str(shots / "browser-profile-ru.png"))

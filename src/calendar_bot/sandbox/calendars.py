@@ -188,6 +188,9 @@ class DemoCalendars:
                 raise SandboxRequestError("a recurring series cannot be moved here")
             start = event.decoded("DTSTART")
             end = event.decoded("DTEND") if event.get("DTEND") else start
+            if not isinstance(start, datetime) and minutes % (24 * 60):
+                # A date plus an hour is the same date: say so rather than change nothing.
+                raise SandboxRequestError("an all-day event moves by whole days")
             event.pop("DTSTART")
             event.pop("DTEND", None)
             event.add("DTSTART", start + shift)

@@ -17,8 +17,12 @@ from calendar_bot.i18n import t, tn
 
 _WHITESPACE = re.compile(r"\s+")
 # Characters that would start emphasis, code, links, images, headings, hashtags,
-# strike-through or HTML, or break a table cell.
-_MD_SPECIAL = re.compile(r"([\\`*_~\[\]|<>!#])")
+# strike-through or HTML, or break a table cell, or start an entity.
+_MD_SPECIAL = re.compile(r"([\\`*_~\[\]|<>!#&])")
+# Mattermost's web app (its fork of marked) keeps the backslash of `\<` on screen, and both
+# backslashes of `\\` before a letter; an HTML entity shows as the character itself there and
+# in the mobile app. `&` too, so a title's own `&lt;` stays as written.
+_MD_ENTITIES = {"\\": "&#92;", "<": "&lt;", "&": "&amp;"}
 # What starts a block when it opens a line: a list, a setext heading underline, a rule.
 _MD_LINE_START = re.compile(r"^(\d*)([-+=.)])")
 # @name at the start of a word: a mention (@all, @channel, @here notify everyone).
@@ -38,8 +42,13 @@ def no_mentions(text: str) -> str:
     return _MENTION.sub("@" + _ZERO_WIDTH_SPACE, text)
 
 
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group(1)
+    return _MD_ENTITIES.get(char) or "\\" + char
+
+
 def _escape_text(text: str) -> str:
-    return no_mentions(_MD_SPECIAL.sub(r"\\\1", text))
+    return no_mentions(_MD_SPECIAL.sub(_escape_char, text))
 
 
 def _escape(text: str) -> str:

@@ -157,8 +157,10 @@ def raw_picker(calendars: Sequence[CalendarRef], locale: str) -> OutMessage:
     """Pick a calendar to see the server's raw answer for it (values are `calendar_ref`s)."""
     if not calendars:
         return OutMessage(t(locale, "raw.no_calendars"))
+    # A menu option's text is plain text in Mattermost, not Markdown: no escapes.
     options = tuple(
-        MenuOption(md_inline(c.name, 60) or c.href[-60:], calendar_ref(c.href)) for c in calendars
+        MenuOption(" ".join(c.name.split())[:60] or c.href[-60:], calendar_ref(c.href))
+        for c in calendars
     )
     menu = Menu(t(locale, "raw.placeholder"), actions.RAW_CALENDAR, options)
     return OutMessage(t(locale, "raw.pick"), (Block(menus=(menu,)),))

@@ -17,7 +17,9 @@
     dialog: null,
     sandbox: null,
     users: new Map(), // id -> user
+    clock: null, // the sandbox clock's last answer, and the browser's time when it came
   };
+  const T = I18n.t;
 
   // ---- the API ----------------------------------------------------------------------------
 
@@ -73,14 +75,40 @@
         });
         const hint = document.createElement("span");
         hint.className = "muted";
-        hint.textContent = " password " + user.password + " · calendar " +
-          user.caldav_username + " / " + user.caldav_password;
+        hint.dataset.user = JSON.stringify(user);
+        hint.textContent = demoHint(user);
         li.append(button, hint);
         list.append(li);
       });
       $("demo-users").hidden = false;
     } catch (e) {
       state.sandbox = null; // a plain emulator: no side panel
+    }
+  }
+
+  function demoHint(user) {
+    return T("login.demo_hint", {
+      password: user.password,
+      login: user.caldav_username,
+      calendar_password: user.caldav_password,
+    });
+  }
+
+  // ---- the page's language -----------------------------------------------------------------
+
+  // The signed-in user's Mattermost language, as in the real web app; before sign-in, the
+  // switch on the form. Texts drawn by script are drawn again in the new language.
+  function useLocale(locale) {
+    if (!I18n.setLocale(locale)) return;
+    $("login-locale").value = I18n.locale();
+    document.querySelectorAll("#demo-user-list .muted").forEach(function (hint) {
+      hint.textContent = demoHint(JSON.parse(hint.dataset.user));
+    });
+    setSocketState($("ws-state").dataset.state);
+    state.posts.forEach(function (post) { upsertPost(post); });
+    if (state.sandbox && state.me) {
+      showClock();
+      refreshPanel().catch(function () {});
     }
   }
 
@@ -128,6 +156,7 @@
     if (state.sandbox) {
       $("sandbox-panel").hidden = false;
       await refreshPanel();
+      startClock();
     }
     $("message-input").focus();
   }
@@ -141,6 +170,7 @@
   }
 
   function showProfile() {
+    useLocale(state.me.locale);
     $("me-name").textContent = "@" + state.me.username + " · " + (state.me.locale || "");
     $("profile-timezone").value = zoneOf(state.me);
     $("profile-locale").value = state.me.locale === "en" ? "en" : "ru";
@@ -159,7 +189,7 @@
         },
       })).data;
       showProfile();
-      $("profile-state").textContent = "saved";
+      $("profile-state").textContent = T("profile.saved");
     } catch (e) {
       $("profile-state").textContent = e.message;
     }
@@ -201,6 +231,18 @@
     return user ? user.username : post.user_id;
   }
 
+  // A time as Mattermost shows it: in the user's own time zone from their profile.
+  function formatTime(ms) {
+    const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    const zone = state.me ? zoneOf(state.me) : "";
+    try {
+      return new Intl.DateTimeFormat(I18n.locale(), zone ? { ...options, timeZone: zone } : options)
+        .format(new Date(ms));
+    } catch (e) {
+      return new Intl.DateTimeFormat(I18n.locale(), options).format(new Date(ms));
+    }
+  }
+
   function renderPost(post) {
     const node = document.createElement("article");
     node.className = "post";
@@ -214,13 +256,14 @@
     author.textContent = authorOf(post);
     const when = document.createElement("span");
     when.className = "muted";
-    when.textContent = new Date(post.create_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) +
-      (post.edit_at ? " (edited)" : "") + (post.type === "system_ephemeral" ? " (only visible to you)" : "");
+    when.textContent = formatTime(post.create_at) +
+      (post.edit_at ? " " + T("post.edited") : "") +
+      (post.type === "system_ephemeral" ? " " + T("post.ephemeral") : "");
     header.append(author, " ", when);
     if (post.props && post.props.from_bot === "true") {
       const badge = document.createElement("span");
       badge.className = "badge";
-      badge.textContent = "BOT";
+      badge.textContent = T("post.bot");
       header.append(" ", badge);
     }
     const body = document.createElement("div");
@@ -235,7 +278,7 @@
   function renderAttachment(post, attachment) {
     const box = document.createElement("div");
     box.className = "attachment";
-    if (attachment.color) box.style.borderLeftColor = attachment.color;
+    if (attachment.color && attachment.color[0] === "#") box.style.borderLeftColor = attachment.color;
     if (attachment.pretext) {
       const pre = document.createElement("div");
       pre.className = "markdown";
@@ -245,14 +288,15 @@
     if (attachment.title) {
       const title = document.createElement("div");
       title.className = "attachment-title";
-      if (attachment.title_link) {
+      if (attachment.title_link && Markdown.isUrlSafe(attachment.title_link)) {
         const link = document.createElement("a");
         link.href = attachment.title_link;
         link.target = "_blank";
+        link.rel = "noreferrer";
         link.textContent = attachment.title;
         title.append(link);
       } else {
-        title.innerHTML = Markdown.inline(attachment.title);
+        title.innerHTML = Markdown.title(attachment.title);
       }
       box.append(title);
     }
@@ -268,8 +312,14 @@
       attachment.fields.forEach(function (field) {
         const f = document.createElement("div");
         f.className = field.short ? "field short" : "field";
-        f.innerHTML = "<strong>" + Markdown.inline(String(field.title || "")) + "</strong>" +
-          Markdown.render(String(field.value || ""));
+        // The web app shows a field's title as plain text and its value as Markdown.
+        const caption = document.createElement("strong");
+        caption.className = "field-title";
+        caption.textContent = String(field.title || "");
+        const value = document.createElement("div");
+        value.className = "markdown";
+        value.innerHTML = Markdown.render(String(field.value || ""));
+        f.append(caption, value);
         fields.append(f);
       });
       box.append(fields);
@@ -291,7 +341,7 @@
       select.dataset.actionId = action.id;
       const placeholder = document.createElement("option");
       placeholder.value = "";
-      placeholder.textContent = action.name || "Select an option";
+      placeholder.textContent = action.name || T("post.select");
       placeholder.disabled = true;
       placeholder.selected = true;
       select.append(placeholder);
@@ -320,7 +370,7 @@
     try {
       await api("POST", "/api/v4/posts/" + post.id + "/actions/" + action.id, body);
     } catch (e) {
-      showEphemeral("Action failed: " + e.message);
+      showEphemeral(T("post.action_failed", { error: e.message }));
     } finally {
       control.disabled = false;
     }
@@ -356,15 +406,16 @@
         upsertPost(post);
       }
     } catch (e) {
-      showEphemeral("Could not send: " + e.message);
+      showEphemeral(T("post.send_failed", { error: e.message }));
     }
   }
 
   // ---- the WebSocket ----------------------------------------------------------------------
 
-  function setSocketState(text, ok) {
-    $("ws-state").textContent = text;
-    $("ws-state").classList.toggle("ok", Boolean(ok));
+  function setSocketState(name) {
+    $("ws-state").dataset.state = name;
+    $("ws-state").textContent = T("ws." + name);
+    $("ws-state").classList.toggle("ok", name === "live");
   }
 
   function connectSocket() {
@@ -377,11 +428,11 @@
     ws.addEventListener("message", function (message) {
       let frame;
       try { frame = JSON.parse(message.data); } catch (e) { return; }
-      if (frame.event === "hello") setSocketState("live", true);
+      if (frame.event === "hello") setSocketState("live");
       else if (frame.event) onEvent(frame);
     });
     ws.addEventListener("close", function () {
-      setSocketState("reconnecting…", false);
+      setSocketState("reconnecting");
       if (state.token && state.ws === ws) {
         setTimeout(function () {
           connectSocket();
@@ -400,6 +451,12 @@
       removePost(JSON.parse(data.post));
     } else if (frame.event === "open_dialog") {
       openDialog(JSON.parse(data.dialog));
+    } else if (frame.event === "user_updated") {
+      const user = data.user || {};
+      if (state.me && user.id === state.me.id) {
+        state.me = user;
+        showProfile();
+      }
     }
   }
 
@@ -445,7 +502,7 @@
     state.dialog = request;
     $("dialog-title").textContent = dialog.title || "";
     $("dialog-intro").innerHTML = Markdown.render(dialog.introduction_text || "");
-    $("dialog-submit").textContent = dialog.submit_label || "Submit";
+    $("dialog-submit").textContent = dialog.submit_label || T("dialog.submit");
     $("dialog-error").hidden = true;
     const fields = $("dialog-fields");
     fields.innerHTML = "";
@@ -454,7 +511,7 @@
       wrap.className = "dialog-field";
       wrap.dataset.name = element.name;
       const label = document.createElement("label");
-      label.textContent = element.display_name + (element.optional ? " (optional)" : "");
+      label.textContent = element.display_name + (element.optional ? " " + T("dialog.optional") : "");
       const input = fieldInput(element);
       input.name = element.name;
       input.dataset.type = element.type;
@@ -498,7 +555,7 @@
       else if (element.subtype === "number" && input.value !== "") value = Number(input.value);
       else value = input.value;
       if (!cancelled && !element.optional && (value === "" || value === undefined)) {
-        error.textContent = "This field is required.";
+        error.textContent = T("dialog.required");
         error.hidden = false;
         missing = true;
       }
@@ -566,11 +623,61 @@
     return iso.length > 10 ? iso.slice(0, 16).replace("T", " ") : iso;
   }
 
+  // ---- the sandbox clock: the panel shows the sandbox's time, never the browser's ---------
+  // The sandbox clock runs in real time from wherever fast-forward left it, so between two
+  // answers of /sandbox/clock the page counts on from the last one; it asks again every few
+  // seconds, so a fast-forward made anywhere (another tab, a script) shows within seconds.
+
+  const CLOCK_SYNC_MS = 3000;
+  let clockTimer = null;
+  let clockTicker = null;
+
+  function sandboxNow() {
+    if (!state.clock) return null;
+    return new Date(state.clock.nowMs + (Date.now() - state.clock.receivedAt));
+  }
+
+  // The sandbox's zone (the demo calendar's): the panel's events and form use it too.
+  function wallClock(moment, zone) {
+    const parts = {};
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    }).formatToParts(moment).forEach(function (part) { parts[part.type] = part.value; });
+    return parts.year + "-" + parts.month + "-" + parts.day + "T" + parts.hour + ":" + parts.minute;
+  }
+
+  function showClock() {
+    const now = sandboxNow();
+    if (!now) return;
+    const zone = state.clock.zone;
+    const label = new Intl.DateTimeFormat(I18n.locale(), {
+      timeZone: zone, weekday: "short", day: "numeric", month: "short",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    }).format(now);
+    const node = $("clock-now");
+    node.textContent = label + " (" + zone + ")";
+    node.dataset.now = now.toISOString();
+    node.dataset.local = wallClock(now, zone);
+    // The add-event form starts at the next half hour of the sandbox's day, until edited.
+    const start = $("event-start");
+    if (!start.dataset.edited) {
+      const next = new Date(Math.ceil(now.getTime() / 1800000) * 1800000);
+      start.value = wallClock(next, zone);
+    }
+  }
+
   async function refreshClock() {
     const clock = (await api("GET", "/sandbox/clock")).data;
-    $("clock-now").textContent = formatLocal(clock.local) + " (" + clock.zone + ")";
-    $("clock-now").dataset.now = clock.now;
-    if (!$("event-start").value) $("event-start").value = clock.local.slice(0, 16);
+    state.clock = { nowMs: Date.parse(clock.now), receivedAt: Date.now(), zone: clock.zone };
+    showClock();
+  }
+
+  function startClock() {
+    clearInterval(clockTicker);
+    clearInterval(clockTimer);
+    clockTicker = setInterval(showClock, 1000);
+    clockTimer = setInterval(function () { refreshClock().catch(function () {}); }, CLOCK_SYNC_MS);
   }
 
   async function refreshPanel() {
@@ -586,8 +693,9 @@
       const title = document.createElement("div");
       title.innerHTML = "<strong></strong> <span class='muted'></span>";
       title.querySelector("strong").textContent = event.summary;
-      title.querySelector("span").textContent = (event.all_day ? event.start + " (all day)" : formatLocal(event.start)) +
-        (event.recurring ? " · repeats" : "") + " · " + event.calendar;
+      title.querySelector("span").textContent =
+        (event.all_day ? event.start + " " + T("panel.all_day") : formatLocal(event.start)) +
+        (event.recurring ? " · " + T("panel.repeats") : "") + " · " + event.calendar;
       li.append(title);
       const row = document.createElement("div");
       row.className = "row";
@@ -595,16 +703,17 @@
         const move = document.createElement("button");
         move.type = "button";
         move.className = "event-move";
-        move.textContent = "Move +1 h";
+        // An all-day event moves by a day: an hour would leave its date as it was.
+        move.textContent = T(event.all_day ? "panel.move_day" : "panel.move");
         move.addEventListener("click", function () {
-          panelAction("/sandbox/events/move", { href: event.href, minutes: 60 });
+          panelAction("/sandbox/events/move", { href: event.href, minutes: event.all_day ? 1440 : 60 });
         });
         row.append(move);
       }
       const cancel = document.createElement("button");
       cancel.type = "button";
       cancel.className = "event-cancel";
-      cancel.textContent = "Cancel";
+      cancel.textContent = T("panel.cancel");
       cancel.addEventListener("click", function () {
         panelAction("/sandbox/events/cancel", { href: event.href });
       });
@@ -662,8 +771,20 @@
       summary: $("event-summary").value,
       start: $("event-start").value,
       minutes: parseInt($("event-minutes").value, 10) || 30,
-    }).then(function () { $("event-summary").value = ""; });
+    }).then(function () {
+      $("event-summary").value = "";
+      delete $("event-start").dataset.edited;
+      showClock();
+    });
   });
+  $("event-start").addEventListener("input", function () { $("event-start").dataset.edited = "1"; });
+  $("login-locale").addEventListener("change", function () {
+    sessionStorage.setItem("mm-page-locale", $("login-locale").value);
+    useLocale($("login-locale").value);
+  });
+  I18n.setLocale(sessionStorage.getItem("mm-page-locale") || navigator.language);
+  $("login-locale").value = I18n.locale();
+  setSocketState("offline");
 
   loadSandboxInfo().then(function () {
     if (state.token && state.peerName) {

@@ -1,11 +1,23 @@
-// A small Markdown renderer for the subset Mattermost bots use: tables, headings, bold,
-// italics, strikethrough, inline code, fenced code blocks, links, lists, blockquotes.
-// Everything is escaped first, so a message can never inject HTML.
+// A post's Markdown shown the way Mattermost's web app shows it.
+//
+// The parser is the one the web app uses, Mattermost's fork of marked (vendor/marked.js, MIT;
+// origin and commit in vendor/README.md), called with the web app's options. The renderer
+// below is written for this page after the web app's utils/markdown/renderer.tsx and
+// utils/text_formatting.tsx: the same HTML shape (code spans, tables, headings, links), the
+// same link rules (no javascript:, vbscript: or data: link; a link without a scheme gets
+// http://), e-mail addresses and @mentions picked out of plain text. What the page leaves
+// out: syntax highlighting, LaTeX, emoticons such as :smile:, hashtag search links, link
+// previews.
+//
+// Safety comes from the parser's `sanitize` option, as in the web app: raw HTML in a message
+// is shown as text, never inserted; everything else the renderer writes is escaped here.
 "use strict";
 
 (function (global) {
+  const marked = global.marked;
+
   function escapeHtml(text) {
-    return text
+    return String(text)
       .replace(/&/g, "&amp;")
       .replace(/</g, "&lt;")
       .replace(/>/g, "&gt;")
@@ -13,154 +25,170 @@
       .replace(/'/g, "&#39;");
   }
 
-  function safeUrl(url) {
-    return /^(https?:|mailto:)/i.test(url) ? url : "#";
+  // marked hands a link's href HTML-escaped; the checks need the characters themselves.
+  function unescapeEntities(text) {
+    return text.replace(/&(#x[0-9a-f]+|#\d+|\w+);?/gi, function (_, name) {
+      const n = name.toLowerCase();
+      if (n === "colon") return ":";
+      if (n[0] === "#") {
+        const code = n[1] === "x" ? parseInt(n.slice(2), 16) : Number(n.slice(1));
+        return Number.isFinite(code) ? String.fromCodePoint(code) : "";
+      }
+      return { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }[n] || "";
+    });
   }
 
-  function inline(text) {
-    const codes = [];
-    let out = text.replace(/`([^`]+)`/g, function (_, code) {
-      codes.push("<code>" + escapeHtml(code) + "</code>");
-      return "\u0000" + (codes.length - 1) + "\u0000";
-    });
+  function schemeOf(url) {
+    const match = /^([a-z][a-z0-9+.-]*):/i.exec(url);
+    return match ? match[1].toLowerCase() : "";
+  }
+
+  // A link may not run script or carry data, however it is encoded.
+  function isUrlSafe(url) {
+    let plain;
+    try {
+      plain = decodeURIComponent(url);
+    } catch (e) {
+      plain = url;
+    }
+    plain = plain.replace(/[^\w:]/g, "").toLowerCase();
+    return !/^(javascript|vbscript|data):/.test(plain);
+  }
+
+  // The server's default ServiceSettings.AutolinkedUrlSchemes (model/config.go).
+  const AUTOLINKED_SCHEMES = ["http", "https", "ftp", "mailto", "tel", "mattermost"];
+
+  function urlFilter(url) {
+    const scheme = schemeOf(url);
+    return !scheme || AUTOLINKED_SCHEMES.indexOf(scheme) !== -1;
+  }
+
+  function linkHtml(href, title, text) {
+    const plain = unescapeEntities(href);
+    if (!isUrlSafe(plain)) return text;
+    let out = href;
+    if (!href.startsWith("/") && !schemeOf(plain)) out = "http://" + href;
+    let html = '<a class="theme markdown__link" href="' + out + '" rel="noreferrer" target="_blank"';
+    if (title) html += ' title="' + title + '"';
+    // A mention or e-mail link found inside the label would nest a link in a link.
+    return html + ">" + text.replace(/<\/?a[^>]*>/g, "") + "</a>";
+  }
+
+  // Plain text inside a message (already HTML-escaped by the parser): e-mail addresses
+  // become mailto links and @mentions are marked, as the web app does. The bot defuses the
+  // mentions it quotes with a zero-width space after the @, which this pattern does not match.
+  const EMAIL = /(^|[^\p{L}\d.+_-])([\p{L}\d.+_-]+@[\p{L}\d-]+(?:\.[\p{L}\d-]+)*\.\p{L}{2,})(?![\p{L}\d])/gu;
+  const MENTION = /(^|[^\p{L}\d_.@-])@([a-z0-9][a-z0-9._-]*[a-z0-9_]|[a-z0-9])(?![\p{L}\d])/giu;
+
+  function formatText(text, mentions) {
     const links = [];
-    out = out.replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, function (_, label, url) {
+    let out = text.replace(EMAIL, function (_, lead, email) {
       links.push(
-        '<a href="' + escapeHtml(safeUrl(url)) + '" target="_blank" rel="noopener">' +
-          inline(label) + "</a>"
+        '<a class="theme" href="mailto:' + email + '" rel="noreferrer" target="_blank">' + email + "</a>"
       );
-      return "\u0001" + (links.length - 1) + "\u0001";
+      return lead + "\u0000" + (links.length - 1) + "\u0000";
     });
-    out = escapeHtml(out);
-    out = out.replace(/(^|[\s(])(https?:\/\/[^\s<)]+)/g, function (_, lead, url) {
-      return lead + '<a href="' + url + '" target="_blank" rel="noopener">' + url + "</a>";
-    });
-    out = out
-      .replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>")
-      .replace(/__([^_]+)__/g, "<strong>$1</strong>")
-      .replace(/(^|[^*\w])\*([^*\s][^*]*)\*(?!\w)/g, "$1<em>$2</em>")
-      .replace(/(^|[^_\w])_([^_\s][^_]*)_(?!\w)/g, "$1<em>$2</em>")
-      .replace(/~~([^~]+)~~/g, "<del>$1</del>");
-    out = out.replace(/\u0001(\d+)\u0001/g, function (_, i) { return links[Number(i)]; });
-    out = out.replace(/\u0000(\d+)\u0000/g, function (_, i) { return codes[Number(i)]; });
-    return out;
+    if (mentions) {
+      out = out.replace(MENTION, function (_, lead, name) {
+        return lead + '<span class="mention-link" data-mention="' + name + '">@' + name + "</span>";
+      });
+    }
+    return out.replace(/\u0000(\d+)\u0000/g, function (_, i) { return links[Number(i)]; });
   }
 
-  function splitRow(line) {
-    let row = line.trim();
-    if (row.startsWith("|")) row = row.slice(1);
-    if (row.endsWith("|") && !row.endsWith("\\|")) row = row.slice(0, -1);
-    return row.split(/(?<!\\)\|/).map(function (cell) { return cell.trim().replace(/\\\|/g, "|"); });
+  function postRenderer() {
+    const r = new marked.Renderer();
+    r.code = function (code, language) {
+      const lang = (language || "").toLowerCase();
+      return '<div class="post-code"><pre><code class="hljs"' +
+        (lang ? ' data-language="' + escapeHtml(lang) + '"' : "") + ">" +
+        escapeHtml(code) + "</code></pre></div>";
+    };
+    r.codespan = function (text) {
+      return '<span class="codespan__pre-wrap"><code>' + text + "</code></span>";
+    };
+    r.heading = function (text, level) {
+      return "<h" + level + ' class="markdown__heading">' + text + "</h" + level + ">";
+    };
+    r.link = linkHtml;
+    r.image = function (href, title, text) {
+      const plain = unescapeEntities(href);
+      if (!/^https?:\/\//i.test(plain)) return text;
+      return '<img class="markdown-inline-img" src="' + href + '" alt="' + text + '"' +
+        (title ? ' title="' + title + '"' : "") + ">";
+    };
+    r.table = function (header, body) {
+      return '<div class="table-responsive"><table class="markdown__table"><thead>' + header +
+        "</thead><tbody>" + body + "</tbody></table></div>";
+    };
+    r.tablerow = function (content) { return "<tr>" + content + "</tr>"; };
+    r.tablecell = function (content, flags) {
+      return marked.Renderer.prototype.tablecell.call(this, content, flags).trim();
+    };
+    r.list = function (body, ordered, start) {
+      const tag = ordered ? "ol" : "ul";
+      const from = ordered && start && start !== 1 ? ' start="' + Number(start) + '"' : "";
+      return "<" + tag + ' class="markdown__list"' + from + ">" + body + "</" + tag + ">";
+    };
+    r.listitem = function (text) {
+      const task = /^\[([ xX])\] /.exec(text);
+      if (task) {
+        return '<li class="list-item--task-list"><input type="checkbox" disabled' +
+          (task[1] === " " ? "" : " checked") + "> " + text.slice(task[0].length) + "</li>";
+      }
+      return "<li><span>" + text + "</span></li>";
+    };
+    r.text = function (text) { return formatText(text, true); };
+    return r;
   }
 
-  const TABLE_RULE = /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
+  // An attachment's title without a title_link: only links are rendered, and no bare URL is
+  // linked (the web app's LinkOnlyRenderer with no autolinked schemes).
+  function linkOnlyRenderer() {
+    const r = new marked.Renderer();
+    const same = function (text) { return text; };
+    r.code = function (code) { return escapeHtml(code); };
+    r.codespan = same;
+    r.strong = same;
+    r.em = same;
+    r.del = same;
+    r.br = function () { return " "; };
+    r.heading = same;
+    r.paragraph = same;
+    r.blockquote = same;
+    r.list = same;
+    r.listitem = function (text) { return text + " "; };
+    r.table = function (header, body) { return header + body; };
+    r.tablerow = same;
+    r.tablecell = function (content) { return content + " "; };
+    r.hr = function () { return ""; };
+    r.image = function (href, title, text) { return text; };
+    r.link = linkHtml;
+    r.text = same;
+    return r;
+  }
+
+  const POST_RENDERER = postRenderer();
+  const TITLE_RENDERER = linkOnlyRenderer();
+
+  function parse(source, renderer, filter) {
+    return marked(String(source || ""), {
+      renderer: renderer,
+      sanitize: true,
+      gfm: true,
+      tables: true,
+      mangle: false,
+      urlFilter: filter,
+    }).trim();
+  }
 
   function render(source) {
-    const lines = String(source || "").replace(/\r\n?/g, "\n").split("\n");
-    const html = [];
-    let paragraph = [];
-    let i = 0;
-
-    function flush() {
-      if (paragraph.length) {
-        html.push("<p>" + paragraph.map(inline).join("<br>") + "</p>");
-        paragraph = [];
-      }
-    }
-
-    while (i < lines.length) {
-      const line = lines[i];
-      const fence = line.match(/^\s*(```+|~~~+)\s*([\w+-]*)\s*$/);
-      if (fence) {
-        flush();
-        const body = [];
-        i += 1;
-        while (i < lines.length && !lines[i].trim().startsWith(fence[1])) {
-          body.push(lines[i]);
-          i += 1;
-        }
-        i += 1;
-        const lang = fence[2] ? ' class="language-' + escapeHtml(fence[2]) + '"' : "";
-        html.push("<pre><code" + lang + ">" + escapeHtml(body.join("\n")) + "</code></pre>");
-        continue;
-      }
-      if (line.includes("|") && i + 1 < lines.length && TABLE_RULE.test(lines[i + 1])) {
-        flush();
-        const head = splitRow(line);
-        const aligns = splitRow(lines[i + 1]).map(function (cell) {
-          if (cell.startsWith(":") && cell.endsWith(":")) return "center";
-          if (cell.endsWith(":")) return "right";
-          return "";
-        });
-        i += 2;
-        const rows = [];
-        while (i < lines.length && lines[i].includes("|") && lines[i].trim()) {
-          rows.push(splitRow(lines[i]));
-          i += 1;
-        }
-        const cell = function (tag, text, n) {
-          const align = aligns[n] ? ' style="text-align:' + aligns[n] + '"' : "";
-          return "<" + tag + align + ">" + inline(text || "") + "</" + tag + ">";
-        };
-        html.push(
-          "<table><thead><tr>" + head.map(function (t, n) { return cell("th", t, n); }).join("") +
-            "</tr></thead><tbody>" +
-            rows.map(function (r) {
-              return "<tr>" + head.map(function (_, n) { return cell("td", r[n], n); }).join("") + "</tr>";
-            }).join("") +
-            "</tbody></table>"
-        );
-        continue;
-      }
-      const heading = line.match(/^(#{1,6})\s+(.*)$/);
-      if (heading) {
-        flush();
-        const level = heading[1].length;
-        html.push("<h" + level + ">" + inline(heading[2]) + "</h" + level + ">");
-        i += 1;
-        continue;
-      }
-      if (/^\s*>/.test(line)) {
-        flush();
-        const quoted = [];
-        while (i < lines.length && /^\s*>/.test(lines[i])) {
-          quoted.push(lines[i].replace(/^\s*>\s?/, ""));
-          i += 1;
-        }
-        html.push("<blockquote>" + render(quoted.join("\n")) + "</blockquote>");
-        continue;
-      }
-      const item = line.match(/^\s*([-*+]|\d+[.)])\s+(.*)$/);
-      if (item) {
-        flush();
-        const ordered = /\d/.test(item[1]);
-        const items = [];
-        while (i < lines.length) {
-          const m = lines[i].match(/^\s*([-*+]|\d+[.)])\s+(.*)$/);
-          if (!m || /\d/.test(m[1]) !== ordered) break;
-          items.push("<li>" + inline(m[2]) + "</li>");
-          i += 1;
-        }
-        html.push((ordered ? "<ol>" : "<ul>") + items.join("") + (ordered ? "</ol>" : "</ul>"));
-        continue;
-      }
-      if (/^\s*([-*_])(\s*\1){2,}\s*$/.test(line)) {
-        flush();
-        html.push("<hr>");
-        i += 1;
-        continue;
-      }
-      if (!line.trim()) {
-        flush();
-        i += 1;
-        continue;
-      }
-      paragraph.push(line);
-      i += 1;
-    }
-    flush();
-    return html.join("");
+    return parse(source, POST_RENDERER, urlFilter);
   }
 
-  global.Markdown = { render: render, inline: inline, escapeHtml: escapeHtml };
+  function title(source) {
+    return parse(source, TITLE_RENDERER, function () { return false; });
+  }
+
+  global.Markdown = { render: render, title: title, escapeHtml: escapeHtml, isUrlSafe: isUrlSafe };
 })(window);
