@@ -33,6 +33,7 @@ from calendar_bot.services.context import Context
 from calendar_bot.services.delivery import DeliveryService
 from calendar_bot.services.digest import DigestService
 from calendar_bot.services.reminders import ReminderService
+from calendar_bot.services.sync import SyncService
 from calendar_bot.storage.db import create_engine, is_sqlite, migrate, session_factory
 from calendar_bot.storage.repositories import transaction
 from calendar_bot.storage.rotation import KEY_MISMATCH, some_secret_decrypts
@@ -150,7 +151,8 @@ class BotApp:
         async def bot_username() -> str:
             return self.bot_username
 
-        self.dispatcher = BotDispatcher(self.ctx, bot_username=bot_username)
+        self.sync = SyncService(self.ctx)
+        self.dispatcher = BotDispatcher(self.ctx, self.sync, bot_username=bot_username)
         self.delivery = DeliveryService(self.ctx, lease=timedelta(seconds=s.DELIVERY_LEASE_SECONDS))
         self.reminders = ReminderService(self.ctx)
         self.digest = DigestService(self.ctx)
@@ -246,7 +248,7 @@ class BotApp:
         while True:
             polled = 0
             try:
-                polled = await self.dispatcher.sync.poll_due(limit=POLL_BATCH)
+                polled = await self.sync.poll_due(limit=POLL_BATCH)
                 self.delivery.wakeup.set()
             except Exception:
                 log.exception("poll cycle failed")

@@ -163,7 +163,7 @@ async def _poll_and_render(
     gc.collect()
     with PeakRss() as rss, address_space_cap(CAP_HEADROOM):
         began = time.perf_counter()
-        outcome = await asyncio.wait_for(world.bot.dispatcher.sync.sync_user(user), GIVE_UP)
+        outcome = await asyncio.wait_for(world.bot.sync.sync_user(user), GIVE_UP)
         took = time.perf_counter() - began
     print(f"{row.name}: poll {took:.2f} s, RSS +{rss.growth / 2**20:.1f} MB")  # -s shows it
     assert outcome.ok and outcome.complete, outcome

@@ -11,7 +11,6 @@ from calendar_bot.domain.parsing import is_valid_email
 from calendar_bot.ports import AuthFailed, CalendarError, NotCalDAV, ServerUnreachable
 from calendar_bot.services.context import Context
 from calendar_bot.storage.repositories import StoredUser, transaction
-from calendar_bot.vault import UndecryptableSecret
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ def error_code(exc: CalendarError) -> str:
     return "unreachable"
 
 
-class Accounts:
+class AccountService:
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
 
@@ -104,9 +103,7 @@ class Accounts:
 
 
 def _forget(ctx: Context, user: StoredUser) -> None:
-    """Drop the adapter's client and cache for this login."""
-    try:
-        credentials = user.credentials(ctx.vault)
-    except UndecryptableSecret:
-        return  # nothing was ever cached under a login nobody can read
-    ctx.calendars.forget(credentials)
+    """Drop the adapter's client and cache for this login. The adapter keys them by server
+    and user name, so the password is not needed, and not decrypted."""
+    login = Credentials(base_url=user.caldav_base_url, username=user.caldav_username, password="")
+    ctx.calendars.forget(login)

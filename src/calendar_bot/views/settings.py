@@ -14,6 +14,7 @@ from calendar_bot.views import actions
 from calendar_bot.views.common import main_menu_block
 from calendar_bot.views.formatting import format_duration, md_inline
 from calendar_bot.views.message import Block, Button, Menu, MenuOption, OutMessage
+from calendar_bot.views.payloads import Toggle
 from calendar_bot.views.refs import calendar_ref
 from calendar_bot.views.split import POST_LIMIT, split_code_block
 
@@ -50,8 +51,8 @@ def zone_label(zone_name: str, locale: str, now: datetime) -> str:
 def _toggle(value: bool, action: str, on_key: str, off_key: str, locale: str) -> Button:
     """A button that flips a setting; its label says what pressing it does."""
     if value:
-        return Button(t(locale, off_key), action, {"on": "0"})
-    return Button(t(locale, on_key), action, {"on": "1"}, style="primary")
+        return Button(t(locale, off_key), action, Toggle(on=False).pack())
+    return Button(t(locale, on_key), action, Toggle(on=True).pack(), style="primary")
 
 
 def settings_view(
