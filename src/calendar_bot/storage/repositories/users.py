@@ -214,12 +214,6 @@ class UserRepository:
     def _due(self, now: datetime) -> Any:
         return and_(users.c.auth_state == AUTH_ACTIVE, users.c.next_poll_at <= now)
 
-    async def list_due_for_poll(self, now: datetime, limit: int) -> list[StoredUser]:
-        """Active users whose next poll is due, most overdue first (read only)."""
-        query = select(users).where(self._due(now)).order_by(users.c.next_poll_at).limit(limit)
-        rows = (await self._session.execute(query)).mappings().all()
-        return [user_from_row(r) for r in rows]
-
     async def claim_due_for_poll(
         self, now: datetime, *, until: datetime, limit: int
     ) -> list[StoredUser]:
