@@ -10,13 +10,13 @@ from typing import Any
 from calendar_bot.domain.model import UserSettings
 from calendar_bot.i18n import DEFAULT_LOCALE
 from calendar_bot.inbound import next_reply_key
+from calendar_bot.records import ConversationState, StoredUser
 from calendar_bot.services.accounts import Accounts
 from calendar_bot.services.context import Context
 from calendar_bot.services.creation import Creation
 from calendar_bot.services.meetings import Meetings
 from calendar_bot.services.profiles import Person, Profiles
 from calendar_bot.services.sync import SyncService
-from calendar_bot.storage.repositories import ConversationState, StoredUser, transaction
 from calendar_bot.views import onboarding
 from calendar_bot.views.message import OutMessage
 
@@ -65,15 +65,15 @@ class Handlers:
         return replace(user, settings=updated)
 
     async def _user(self, user_id: str) -> StoredUser | None:
-        async with transaction(self.ctx.sessions) as store:
+        async with self.ctx.transaction() as store:
             return await store.users.get(user_id)
 
     async def _conversation(self, user_id: str) -> ConversationState | None:
-        async with transaction(self.ctx.sessions) as store:
+        async with self.ctx.transaction() as store:
             return await store.conversation.get(user_id)
 
     async def _clear(self, user_id: str) -> None:
-        async with transaction(self.ctx.sessions) as store:
+        async with self.ctx.transaction() as store:
             await store.conversation.clear(user_id)
 
     async def _say(self, user_id: str, message: OutMessage) -> str:

@@ -20,8 +20,8 @@ from calendar_bot.inbound import (
     DialogSubmission,
     IncomingMessage,
 )
+from calendar_bot.records import StoredUser
 from calendar_bot.services.profiles import Person
-from calendar_bot.storage.repositories import StoredUser, transaction
 from calendar_bot.views import onboarding
 from calendar_bot.views.message import OutMessage
 
@@ -48,7 +48,7 @@ class ConnectHandlers(Handlers):
     async def _ask_typed(self, event: ActionClick, person: Person) -> ActionResult:
         email = person.user.email
         now = self.ctx.clock.now()
-        async with transaction(self.ctx.sessions) as store:
+        async with self.ctx.transaction() as store:
             if email:
                 await store.conversation.set(
                     event.user_id,
@@ -81,7 +81,7 @@ class ConnectHandlers(Handlers):
         if not is_valid_email(email):
             await self._say(event.user_id, onboarding.connect_failed("email", person.locale))
             return
-        async with transaction(self.ctx.sessions) as store:
+        async with self.ctx.transaction() as store:
             await store.conversation.set(
                 event.user_id,
                 STATE_CONNECT_PASSWORD,

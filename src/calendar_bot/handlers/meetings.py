@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from calendar_bot.domain.model import PartStat
 from calendar_bot.handlers.base import Handlers
 from calendar_bot.inbound import ActionClick, ActionResult
+from calendar_bot.records import StoredUser
 from calendar_bot.services.context import zone
 from calendar_bot.services.meetings import MeetingError
 from calendar_bot.services.profiles import Person
-from calendar_bot.storage.repositories import StoredUser
 from calendar_bot.views import actions, common
 from calendar_bot.views import meetings as meeting_views
 from calendar_bot.views import settings as settings_views

@@ -7,8 +7,8 @@ from dataclasses import replace
 from calendar_bot.domain.model import UserSettings
 from calendar_bot.handlers.base import Handlers
 from calendar_bot.inbound import ActionClick, ActionResult
+from calendar_bot.records import StoredUser
 from calendar_bot.services.profiles import Person
-from calendar_bot.storage.repositories import StoredUser
 from calendar_bot.views import actions, common
 from calendar_bot.views import settings as settings_views
 

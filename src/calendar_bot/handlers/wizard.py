@@ -8,9 +8,9 @@ from typing import Any
 from calendar_bot.domain import wizard as wz
 from calendar_bot.handlers.base import STATE_WIZARD, Handlers
 from calendar_bot.inbound import ActionClick, ActionResult
+from calendar_bot.records import ConversationState, StoredUser
 from calendar_bot.services.creation import WizardReply
 from calendar_bot.services.profiles import Person
-from calendar_bot.storage.repositories import ConversationState, StoredUser, transaction
 from calendar_bot.views import actions, common
 from calendar_bot.views.message import message_from_dict, message_to_dict
 
@@ -84,7 +84,7 @@ class WizardHandlers(Handlers):
         post_id = ""
         for message in reply.messages:
             post_id = (await self._say(user_id, message)) or ""
-        async with transaction(self.ctx.sessions) as store:
+        async with self.ctx.transaction() as store:
             if reply.state is None:
                 await store.conversation.clear(user_id)
             else:
