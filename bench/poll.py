@@ -30,7 +30,7 @@ from calendar_bot.domain.model import CalendarRef, Credentials, Occurrence, User
 from calendar_bot.services.context import Context, sync_window
 from calendar_bot.services.sync import SyncOutcome, SyncService
 from calendar_bot.storage.db import create_engine, migrate, session_factory
-from calendar_bot.storage.repositories import transaction
+from calendar_bot.storage.repositories import transaction, unit_of_work
 from calendar_bot.vault import Vault
 
 SEED_BATCH = 500
@@ -213,7 +213,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     ctx = Context(
         clock=clock,
         vault=Vault.from_setting(args.key),
-        sessions=sessions,
+        transaction=unit_of_work(sessions),
         calendars=gateway,
         chat=_NoChat(),  # type: ignore[arg-type]
         caldav_base_url=args.url,

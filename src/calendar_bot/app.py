@@ -35,7 +35,7 @@ from calendar_bot.services.digest import DigestService
 from calendar_bot.services.reminders import ReminderService
 from calendar_bot.services.sync import SyncService
 from calendar_bot.storage.db import create_engine, is_sqlite, migrate, session_factory
-from calendar_bot.storage.repositories import transaction
+from calendar_bot.storage.repositories import transaction, unit_of_work
 from calendar_bot.storage.rotation import KEY_MISMATCH, some_secret_decrypts
 from calendar_bot.vault import Vault
 from calendar_bot.web import create_app
@@ -135,7 +135,7 @@ class BotApp:
         self.ctx = Context(
             clock=self.clock,
             vault=self.vault,
-            sessions=self.sessions,
+            transaction=unit_of_work(self.sessions),
             calendars=self.gateway,
             chat=self.chat,
             caldav_base_url=s.CALDAV_BASE_URL,

@@ -32,6 +32,7 @@ from calendar_bot.inbound import (
     RefusedAction,
     SlashCommand,
 )
+from calendar_bot.records import StoredUser
 from calendar_bot.routes import (
     BY_ACTION,
     COMMANDS,
@@ -43,7 +44,6 @@ from calendar_bot.routes import (
 from calendar_bot.services.context import Context
 from calendar_bot.services.profiles import Person
 from calendar_bot.services.sync import SyncService
-from calendar_bot.storage.repositories import StoredUser
 from calendar_bot.views import actions, common
 from calendar_bot.views.message import OutMessage
 

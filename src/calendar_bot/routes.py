@@ -25,7 +25,7 @@ from calendar_bot.handlers import wizard as wizard_handlers
 from calendar_bot.handlers.base import BotServices, Turn
 from calendar_bot.handlers.wizard import Draft
 from calendar_bot.inbound import ActionResult
-from calendar_bot.storage.repositories import StoredUser
+from calendar_bot.records import StoredUser
 from calendar_bot.views import actions
 from calendar_bot.views.payloads import (
     CalendarChoice,

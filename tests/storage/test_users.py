@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from calendar_bot.domain.model import UserSettings
+from calendar_bot.services.credentials import decrypt_credentials
 from calendar_bot.storage.repositories import transaction
 from calendar_bot.storage.tables import AUTH_ACTIVE, AUTH_NEEDS_RECONNECT
 from calendar_bot.vault import Vault
@@ -22,8 +23,8 @@ async def test_upsert_creates_a_user_due_now(session_factory: Factory, vault: Va
         assert await store.users.get("nobody") is None
     assert user == created
     assert user is not None
-    assert user.credentials(vault).password == "s3cret"
-    assert user.credentials(vault).principal_url == "/principals/alice/"
+    assert decrypt_credentials(user, vault).password == "s3cret"
+    assert decrypt_credentials(user, vault).principal_url == "/principals/alice/"
     assert "s3cret" not in user.password_enc and user.password_enc not in repr(user)
     assert user.settings == UserSettings()
     assert (user.auth_state, user.baseline_done, user.reconnect_notified) == (
@@ -47,7 +48,7 @@ async def test_reconnect_updates_credentials_in_place(
         await store.users.mark_polled("alice", polled_at=NOW, next_poll_at=later)
     # Same account again: baseline and settings kept, login active again, polled now.
     again = await add_user(session_factory, vault, password="new-pw", now=later)
-    assert again.credentials(vault).password == "new-pw"
+    assert decrypt_credentials(again, vault).password == "new-pw"
     assert again.settings == settings
     assert again.baseline_done is True
     assert again.auth_state == AUTH_ACTIVE and again.reconnect_notified is False

@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 from calendar_bot.domain.model import UserSettings
 from calendar_bot.i18n import DEFAULT_LOCALE
 from calendar_bot.inbound import ActionResult, next_reply_key
+from calendar_bot.records import ConversationState, StoredUser
 from calendar_bot.services.accounts import AccountService
 from calendar_bot.services.context import Context, zone
 from calendar_bot.services.meetings import Meetings
 from calendar_bot.services.profiles import Person, Profiles
 from calendar_bot.services.sync import SyncService
 from calendar_bot.services.wizard import WizardService
-from calendar_bot.storage.repositories import ConversationState, StoredUser, transaction
 from calendar_bot.views import onboarding
 from calendar_bot.views.message import OutMessage
 
@@ -142,23 +142,23 @@ class BotServices:
         return replace(user, settings=updated)
 
     async def user(self, user_id: str) -> StoredUser | None:
-        async with transaction(self.ctx.sessions) as store:
+        async with self.ctx.transaction() as store:
             return await store.users.get(user_id)
 
     async def conversation(self, user_id: str) -> ConversationState | None:
-        async with transaction(self.ctx.sessions) as store:
+        async with self.ctx.transaction() as store:
             return await store.conversation.get(user_id)
 
     async def await_next(
         self, user_id: str, what: Awaiting, data: dict[str, Any], *, message_id: str = ""
     ) -> None:
-        async with transaction(self.ctx.sessions) as store:
+        async with self.ctx.transaction() as store:
             await store.conversation.set(
                 user_id, what.value, data, now=self.now(), message_id=message_id
             )
 
     async def clear(self, user_id: str) -> None:
-        async with transaction(self.ctx.sessions) as store:
+        async with self.ctx.transaction() as store:
             await store.conversation.clear(user_id)
 
     async def say(self, user_id: str, message: OutMessage) -> str:

@@ -10,8 +10,8 @@ from calendar_bot.domain.model import CalendarRef
 from calendar_bot.domain.parsing import is_valid_email
 from calendar_bot.handlers.base import CANCEL_WORDS, Awaiting, BotServices, Turn, awaiting
 from calendar_bot.inbound import ActionResult, DialogResult, DialogSubmission, IncomingMessage
+from calendar_bot.records import StoredUser
 from calendar_bot.services.profiles import Person
-from calendar_bot.storage.repositories import StoredUser
 from calendar_bot.views import onboarding
 from calendar_bot.views.message import OutMessage
 from calendar_bot.views.payloads import Empty

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from calendar_bot.handlers.base import BotServices, Turn
 from calendar_bot.inbound import ActionResult
+from calendar_bot.records import StoredUser
 from calendar_bot.services.meetings import MeetingError
-from calendar_bot.storage.repositories import StoredUser
 from calendar_bot.views import common
 from calendar_bot.views import meetings as meeting_views
 from calendar_bot.views import settings as settings_views

@@ -7,7 +7,7 @@ from dataclasses import replace
 from calendar_bot.domain.model import UserSettings
 from calendar_bot.handlers.base import BotServices, Turn
 from calendar_bot.inbound import ActionResult
-from calendar_bot.storage.repositories import StoredUser
+from calendar_bot.records import StoredUser
 from calendar_bot.views import settings as settings_views
 from calendar_bot.views.payloads import Empty, HourChoice, ReminderChoice, Toggle
 

@@ -17,8 +17,8 @@ from typing import Any
 from calendar_bot.domain import wizard
 from calendar_bot.handlers.base import CANCEL_WORDS, Awaiting, BotServices, Turn, awaiting
 from calendar_bot.inbound import ActionResult
+from calendar_bot.records import ConversationState, StoredUser
 from calendar_bot.services.wizard import WizardProgress
-from calendar_bot.storage.repositories import ConversationState, StoredUser
 from calendar_bot.views import common
 from calendar_bot.views import wizard as views
 from calendar_bot.views.message import OutMessage, message_from_dict, message_to_dict

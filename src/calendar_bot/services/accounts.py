@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 from calendar_bot.domain.model import CalendarRef, Credentials, UserSettings
 from calendar_bot.domain.parsing import is_valid_email
 from calendar_bot.ports import AuthFailed, CalendarError, NotCalDAV, ServerUnreachable
+from calendar_bot.records import StoredUser
 from calendar_bot.services.context import Context
-from calendar_bot.storage.repositories import StoredUser, transaction
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class AccountService:
             log.info("connect of %s failed: %s", user_id, type(exc).__name__)
             return ConnectResult(False, "other_server" if typed_url else error_code(exc))
         now = self._ctx.clock.now()
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             existing = await store.users.get(user_id)
             keep = existing.settings if existing is not None else settings
             user = await store.users.upsert(
@@ -90,7 +90,7 @@ class AccountService:
 
     async def logout(self, user_id: str) -> None:
         """Delete every trace: credentials, calendars, snapshot, outbox, state, logs."""
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             user = await store.users.get(user_id)
             await store.users.delete_everything(user_id)
             await store.conversation.clear(user_id)
@@ -98,7 +98,7 @@ class AccountService:
             _forget(self._ctx, user)
 
     async def update_settings(self, user_id: str, settings: UserSettings) -> None:
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             await store.users.update_settings(user_id, settings, now=self._ctx.clock.now())
 
 

@@ -6,11 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from calendar_bot.clock import Clock
 from calendar_bot.domain.model import TimeWindow, UserSettings
-from calendar_bot.ports import CalendarGateway, Chat
+from calendar_bot.ports import CalendarGateway, Chat, UnitOfWork
 from calendar_bot.vault import Vault
 
 HORIZON_DAYS = 14
@@ -20,7 +18,8 @@ HORIZON_DAYS = 14
 class Context:
     clock: Clock
     vault: Vault
-    sessions: async_sessionmaker[AsyncSession]
+    # One transaction over the store: `async with ctx.transaction() as store: ...`
+    transaction: UnitOfWork
     calendars: CalendarGateway
     chat: Chat
     caldav_base_url: str

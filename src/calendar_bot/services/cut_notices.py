@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from calendar_bot.domain.cuts import newly_cut
 from calendar_bot.domain.model import Cut, Occurrence
-from calendar_bot.storage.repositories import OutboxItem
+from calendar_bot.records import OutboxItem
 
 KIND_CUT = "cut"
 

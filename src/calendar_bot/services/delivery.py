@@ -22,13 +22,13 @@ from datetime import date, datetime, timedelta
 
 from calendar_bot.domain.changes import Change, ChangeKind
 from calendar_bot.ports import PostRef
+from calendar_bot.records import OutboxRow, StoredUser
 from calendar_bot.services.context import Context, zone
 from calendar_bot.services.cut_notices import KIND_CUT, cuts_from_payload
 from calendar_bot.services.digest import KIND_DIGEST
 from calendar_bot.services.reminders import KIND_REMINDER
 from calendar_bot.services.sync import KIND_CHANGE, KIND_RECONNECT, KIND_UNREADABLE
 from calendar_bot.storage.codec import occurrence_from_json
-from calendar_bot.storage.repositories import OutboxRow, StoredUser, transaction
 from calendar_bot.views import meetings, notifications, onboarding
 from calendar_bot.views.message import OutMessage
 
@@ -122,7 +122,7 @@ class DeliveryService:
         if self.jobs_idle is not None:
             await self.jobs_idle.wait()  # the minute's reminders and digest, together
         now = ctx.clock.now()
-        async with transaction(ctx.sessions) as store:
+        async with ctx.transaction() as store:
             rows = await store.outbox.claim_due(now, self._worker_id, self._lease, BATCH)
             users = await store.users.get_many(sorted({r.mm_user_id for r in rows}))
         if not rows:
@@ -144,7 +144,7 @@ class DeliveryService:
                     group = same_minute(queue, index)
                     if not await self._deliver_group(group, users.get(user_id)):
                         # In order: the rest wait behind the failed rows, untried.
-                        async with transaction(ctx.sessions) as store:
+                        async with ctx.transaction() as store:
                             await store.outbox.release([r.id for r in queue[index + len(group) :]])
                         break
                     posted += len(group)
@@ -163,7 +163,7 @@ class DeliveryService:
         batch, self._sent = self._sent, []
         if not batch:
             return
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             await store.outbox.mark_sent(
                 [(row_id, post_id) for row_id, post_id, _, _ in batch], self._ctx.clock.now()
             )
@@ -232,7 +232,7 @@ class DeliveryService:
 
     async def _retry_later(self, rows: list[OutboxRow], exc: Exception, now: datetime) -> None:
         error = f"{type(exc).__name__}: {exc}"[:500]
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             for row in rows:
                 if row.attempts >= MAX_ATTEMPTS:
                     log.warning("giving up on outbox row %s: %s", row.id, error)
@@ -244,7 +244,7 @@ class DeliveryService:
         ctx = self._ctx
         now = ctx.clock.now()
         if user is None:
-            async with transaction(ctx.sessions) as store:
+            async with ctx.transaction() as store:
                 await store.outbox.mark_failed(row.id, "the user is gone")
             return True
         try:

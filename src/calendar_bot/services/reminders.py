@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 from calendar_bot.domain.model import Occurrence, UserSettings
 from calendar_bot.domain.reminders import due_reminders
+from calendar_bot.records import OutboxItem
 from calendar_bot.services.context import Context
 from calendar_bot.storage.codec import occurrence_to_json
-from calendar_bot.storage.repositories import OutboxItem, transaction
 
 KIND_REMINDER = "reminder"
 TICK_NAME = "reminders"
@@ -27,7 +27,7 @@ class ReminderService:
 
     async def tick(self, now: datetime) -> int:
         """Enqueue every reminder due in (last recorded tick, now]; returns how many were new."""
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             entry = await store.scheduler.get(TICK_NAME)
             last = entry.last_tick_at if entry and entry.last_tick_at else None
             since = max(last, now - MAX_CATCH_UP) if last else now - timedelta(minutes=1)

@@ -12,11 +12,12 @@ from datetime import datetime
 
 from calendar_bot.domain.changes import Change, ChangeKind, diff
 from calendar_bot.domain.model import CalendarRef, apply_delta, keep_objects
-from calendar_bot.ports import AuthFailed, CalendarError, SyncResult
+from calendar_bot.ports import AuthFailed, CalendarError, Store, SyncResult
+from calendar_bot.records import OutboxItem, StoredUser
 from calendar_bot.services.context import Context, sync_window
+from calendar_bot.services.credentials import decrypt_credentials
 from calendar_bot.services.cut_notices import cut_item
 from calendar_bot.storage.codec import occurrence_to_json
-from calendar_bot.storage.repositories import OutboxItem, Store, StoredUser, transaction
 from calendar_bot.vault import UndecryptableSecret
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ class SyncService:
         ctx = self._ctx
         now = ctx.clock.now()
         lease = now + 5 * ctx.check_interval
-        async with transaction(ctx.sessions) as store:
+        async with ctx.transaction() as store:
             users = await store.users.claim_due_for_poll(now, until=lease, limit=limit)
             calendars = (
                 await store.calendars.list_for_users([u.mm_user_id for u in users]) if users else {}
@@ -133,7 +134,7 @@ class SyncService:
 
         await asyncio.gather(*(one(u) for u in users))
         if quiet:
-            async with transaction(ctx.sessions) as store:
+            async with ctx.transaction() as store:
                 # Only rows still holding this claim: a reconnect or a "poll now" that
                 # came in meanwhile keeps its own schedule.
                 await store.users.mark_polled_many(
@@ -146,7 +147,7 @@ class SyncService:
         async with lock:
             # The row as it is now, not as it was claimed: the baseline or a reconnect may
             # have happened in between, and a logged-out user is not synced at all.
-            async with transaction(self._ctx.sessions) as store:
+            async with self._ctx.transaction() as store:
                 fresh = await store.users.get(user.mm_user_id)
                 known = await store.calendars.list_for(user.mm_user_id) if fresh else []
             if fresh is None or fresh.needs_reconnect:
@@ -163,7 +164,7 @@ class SyncService:
         now = ctx.clock.now()
         next_poll = now + ctx.check_interval
         try:
-            credentials = user.credentials(ctx.vault)
+            credentials = decrypt_credentials(user, ctx.vault)
         except UndecryptableSecret:
             await self._needs_reconnect(user, now)
             return SyncOutcome(ok=False, needs_reconnect=True)
@@ -188,14 +189,14 @@ class SyncService:
             return SyncOutcome(ok=False, needs_reconnect=True)
         except CalendarError as exc:
             log.info("poll of user %s failed: %s", user.mm_user_id, exc)
-            async with transaction(ctx.sessions) as store:
+            async with ctx.transaction() as store:
                 await store.users.mark_polled(
                     user.mm_user_id, polled_at=now, next_poll_at=next_poll
                 )
             return SyncOutcome(ok=False)
         if claimed and _nothing_to_store(result, known):
             return SyncOutcome(ok=True, complete=True, requests=result.requests, deferred=True)
-        async with transaction(ctx.sessions) as store:
+        async with ctx.transaction() as store:
             if claimed:
                 fresh = await store.users.get(user.mm_user_id)
                 if (
@@ -293,7 +294,7 @@ class SyncService:
 
     async def _needs_reconnect(self, user: StoredUser, now: datetime) -> None:
         """One message with a Reconnect button; polling pauses until they reconnect."""
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             await store.users.mark_needs_reconnect(user.mm_user_id, now=now)
             if await store.users.mark_reconnect_notified(user.mm_user_id):
                 await store.outbox.enqueue(

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field, replace
 from calendar_bot.domain import wizard
 from calendar_bot.domain.model import NewEvent
 from calendar_bot.ports import CalendarError
+from calendar_bot.records import StoredUser
 from calendar_bot.services.context import Context, zone
+from calendar_bot.services.credentials import decrypt_credentials
 from calendar_bot.services.profiles import Person
-from calendar_bot.storage.repositories import StoredUser, transaction
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ class WizardService:
 
     async def _create(self, user: StoredUser, person: Person, event: NewEvent) -> NewEvent | None:
         ctx = self._ctx
-        async with transaction(ctx.sessions) as store:
+        async with ctx.transaction() as store:
             calendars = await store.calendars.list_for(user.mm_user_id)
         target = next((c for c in calendars if c.enabled and c.writable), None)
         if target is None:
@@ -115,15 +116,15 @@ class WizardService:
         )
         # Recorded before the write: a poll that lands between the write and this record
         # would otherwise announce the meeting back to the person who just made it.
-        async with transaction(ctx.sessions) as store:
+        async with ctx.transaction() as store:
             await store.own_events.add(user.mm_user_id, event.uid, now=ctx.clock.now())
         try:
             uid = await ctx.calendars.create_event(
-                user.credentials(ctx.vault), target.href, event, person.timezone
+                decrypt_credentials(user, ctx.vault), target.href, event, person.timezone
             )
         except CalendarError as exc:
             log.info("create for %s failed: %s", user.mm_user_id, type(exc).__name__)
             return None
-        async with transaction(ctx.sessions) as store:
+        async with ctx.transaction() as store:
             await store.users.schedule_poll(user.mm_user_id, ctx.clock.now())
         return replace(event, uid=uid)
