@@ -412,10 +412,3 @@ class Store(Protocol):
 # Opens one transaction: `async with unit_of_work() as store: ...` commits when the block
 # ends and rolls back if it raises.
 UnitOfWork = Callable[[], AbstractAsyncContextManager[Store]]
-
-
-@dataclass(slots=True)
-class Effects:
-    """What a handler asks the adapters to do, in order."""
-
-    messages: list[OutMessage] = field(default_factory=list)
