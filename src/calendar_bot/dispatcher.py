@@ -36,6 +36,7 @@ from calendar_bot.records import StoredUser
 from calendar_bot.routes import (
     BY_ACTION,
     COMMANDS,
+    DIALOGS,
     GREETS_STRANGERS,
     WIZARD_ESCAPES,
     Expired,
@@ -122,10 +123,12 @@ class BotDispatcher:
         if event.cancelled:
             return DialogResult()
 
-        async def submit(person: Person) -> DialogResult:
-            if event.action == actions.CONNECT_SUBMIT:
-                return await connect.submit_form(self.bot, event, person)
+        submitted = DIALOGS.get(event.action)
+        if submitted is None:
             return DialogResult()
+
+        async def submit(person: Person) -> DialogResult:
+            return await submitted(self.bot, event, person)
 
         async def failed(person: Person) -> DialogResult:
             return DialogResult(error=common.generic_error(person.locale).text)

@@ -24,8 +24,9 @@ from calendar_bot.handlers import connect, meetings, settings
 from calendar_bot.handlers import wizard as wizard_handlers
 from calendar_bot.handlers.base import BotServices, Turn
 from calendar_bot.handlers.wizard import Draft
-from calendar_bot.inbound import ActionResult
+from calendar_bot.inbound import ActionResult, DialogResult, DialogSubmission
 from calendar_bot.records import StoredUser
+from calendar_bot.services.profiles import Person
 from calendar_bot.views import actions
 from calendar_bot.views.payloads import (
     CalendarChoice,
@@ -167,6 +168,10 @@ ROUTES: tuple[Route, ...] = (
     connected(actions.RAW_CALENDAR, meetings.raw, CalendarChoice),
 )
 BY_ACTION: Mapping[str, Route] = {route.action: route for route in ROUTES}
+
+# Dialog submissions, by the action signed into the dialog's state.
+DialogHandler = Callable[[BotServices, DialogSubmission, Person], Awaitable[DialogResult]]
+DIALOGS: Mapping[str, DialogHandler] = {actions.CONNECT_SUBMIT: connect.submit_form}
 
 # Typed words (in the DM, or after `/calendar`) and the action each stands for.
 COMMANDS: Mapping[str, str] = {
