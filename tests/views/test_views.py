@@ -12,11 +12,13 @@ import pytest
 
 from calendar_bot.domain.changes import Change, ChangeKind
 from calendar_bot.domain.model import Attendee, CalendarRef, NewEvent, PartStat, UserSettings
+from calendar_bot.domain.notices import change_notice
 from calendar_bot.i18n import t
 from calendar_bot.views import (
     actions,
     common,
     meetings,
+    notices,
     notifications,
     onboarding,
     settings,
@@ -139,7 +141,7 @@ def _all_views(locale: str) -> list[OutMessage | Dialog]:
             NOW,
         ),
         *(notifications.new_meeting(o, locale, MSK, NOW) for o in samples),
-        notifications.new_series(standup(), locale, MSK, NOW, rrule="FREQ=WEEKLY"),
+        notifications.new_series(replace(standup(), rrule="FREQ=WEEKLY"), locale, MSK, NOW),
         notifications.invitation(standup(), locale, MSK, NOW),
         notifications.cancelled(standup(), locale, MSK, NOW, series=True),
         notifications.moved(standup(), later(standup(), 60), locale, MSK, NOW),
@@ -552,10 +554,13 @@ def test_change_notifications_by_kind() -> None:
     moved_to = later(meeting, 60)
 
     def render(change: Change) -> str:
-        return notifications.change_notification(change, "ru", MSK, NOW, rrule="FREQ=DAILY").text
+        (message,) = notices.render(change_notice(change), locale="ru", tz=MSK, now=NOW)
+        return message.text
 
     assert render(Change(ChangeKind.NEW, my_review())).startswith("🆕 **Новая встреча:** Ревью")
-    assert "Повторяется каждый день" in render(Change(ChangeKind.NEW, meeting, series=True))
+    daily = replace(meeting, rrule="FREQ=DAILY")
+    assert "Повторяется каждый день" in render(Change(ChangeKind.NEW, daily, series=True))
+    assert "Повторяется" not in render(Change(ChangeKind.NEW, meeting, series=True))
     assert render(Change(ChangeKind.INVITATION, meeting)).startswith("📨")
     assert render(Change(ChangeKind.CANCELLED, meeting)).startswith("🚫 **Встреча отменена:**")
     assert render(Change(ChangeKind.CANCELLED, meeting, series=True)).startswith(

@@ -78,6 +78,7 @@ class Occurrence:
     join_url: str | None = None
     alarm_minutes: tuple[int, ...] = ()  # the event's own VALARM leads, minutes before start
     recurring: bool = False  # part of a series (RRULE/RDATE or an override)
+    rrule: str = ""  # the series' one RRULE ("FREQ=WEEKLY;BYDAY=MO"); "" if none or several
     sequence: int = 0
     event_href: str = ""  # the resource that holds this event on the server
     i_am_organizer: bool = False

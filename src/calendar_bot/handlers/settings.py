@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from calendar_bot.domain.model import UserSettings
+from calendar_bot.domain.reminders import valid_lead
 from calendar_bot.handlers.base import Handlers
 from calendar_bot.inbound import ActionClick, ActionResult
 from calendar_bot.records import StoredUser
@@ -27,7 +28,7 @@ class SettingsHandlers(Handlers):
             at_start = 0 in current.reminder_minutes
             if chosen == "off":
                 leads: tuple[int, ...] = (0,) if at_start else ()
-            elif chosen.isdigit() and 0 < int(chosen) <= 1440:
+            elif chosen.isdigit() and valid_lead(int(chosen)):
                 leads = (int(chosen), 0) if at_start else (int(chosen),)
             else:
                 return ActionResult(ephemeral=common.button_expired(person.locale).text)
