@@ -163,10 +163,13 @@ def test_event_alarms_add_leads_and_duplicates_collapse() -> None:
 
 
 def test_user_leads_are_configurable() -> None:
-    custom = UserSettings(reminder_minutes=(30, 5))
+    custom = UserSettings(reminder_lead=30, remind_at_start=False)
     fired = tick([occ()], START - MINUTE, last=START - timedelta(hours=2), settings_=custom)
-    assert sorted(leads(fired)) == [5, 30]
-    assert tick([occ()], START, settings_=custom) == []  # no "at the start" unless 0 is listed
+    assert sorted(leads(fired)) == [30]
+    assert tick([occ()], START, settings_=custom) == []  # no "at the start" unless asked
+    at_start = UserSettings(reminder_lead=None, remind_at_start=True)
+    fired = tick([occ()], START, last=START - timedelta(hours=2), settings_=at_start)
+    assert leads(fired) == [0]
 
 
 @pytest.mark.parametrize(
@@ -196,7 +199,7 @@ def test_all_day_events_get_none_by_default() -> None:
 def test_all_day_reminders_count_from_local_midnight_when_asked() -> None:
     day = datetime(2026, 12, 1, tzinfo=UTC)
     all_day = replace(occ(start=day), end=day + timedelta(days=1), all_day=True)
-    wanted = UserSettings(timezone="Europe/Moscow", reminder_minutes=(0,), remind_all_day=True)
+    wanted = UserSettings(timezone="Europe/Moscow", reminder_lead=None, remind_all_day=True)
     moscow_midnight = datetime(2026, 11, 30, 21, 0, tzinfo=UTC)
     fired = tick([all_day], moscow_midnight, settings_=wanted)
     assert leads(fired) == [0]
@@ -231,7 +234,7 @@ def test_idempotency_key_does_not_collide_on_separators() -> None:
 
 def test_many_users_at_once() -> None:
     by_user = {"u1": [occ("a")], "u2": [occ("b")], "u3": [occ("c")]}
-    per_user = {"u2": UserSettings(reminder_minutes=(30,))}
+    per_user = {"u2": UserSettings(reminder_lead=30, remind_at_start=False)}
     fired = due_reminders_for_users(by_user, per_user, last_tick=START - MINUTE, now=START)
     assert sorted((r.user_id, r.lead) for r in fired) == [("u1", 0), ("u3", 0)]
 

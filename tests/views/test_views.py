@@ -150,7 +150,10 @@ def _all_views(locale: str) -> list[OutMessage | Dialog]:
         notifications.reminder(standup(), 0, locale, MSK, NOW, late=True),
         settings.settings_view(settings_, locale, NOW),
         settings.settings_view(
-            UserSettings(reminder_minutes=(), digest_enabled=False), locale, NOW, saved=True
+            UserSettings(reminder_lead=None, remind_at_start=False, digest_enabled=False),
+            locale,
+            NOW,
+            saved=True,
         ),
         settings.logout_confirm(locale),
         settings.logged_out(locale),
@@ -691,7 +694,9 @@ def test_settings_view_reflects_and_flips_the_settings() -> None:
     assert flips[actions.SETTINGS_AT_START] == {"on": "0"}
     assert flips[actions.SETTINGS_DIGEST] == {"on": "0"}
     assert flips[actions.SETTINGS_DIGEST_EMPTY] == {"on": "1"}
-    off = settings.settings_view(UserSettings(reminder_minutes=(), digest_enabled=False), "en", NOW)
+    off = settings.settings_view(
+        UserSettings(reminder_lead=None, remind_at_start=False, digest_enabled=False), "en", NOW
+    )
     assert "Reminder before a meeting: off" in off.text
     assert {b.action: b.payload for b in off.blocks[1].buttons}[actions.SETTINGS_AT_START] == {
         "on": "1"

@@ -1,7 +1,8 @@
 """Which reminders fall due between two scheduler ticks.
 
-The rule, precisely. For each occurrence and each lead L (the user's `reminder_minutes`
-plus the event's own VALARM leads, deduplicated; negative leads ignored), fire_at = start - L.
+The rule, precisely. For each occurrence and each lead L (the user's `leads`: the reminder
+lead and/or 0 for "at the start", plus the event's own VALARM leads, deduplicated; negative
+leads ignored), fire_at = start - L.
 A reminder is due at tick `now` (previous tick `last_tick`) when
 
     last_tick < fire_at <= now          it fell in this tick's interval, and
@@ -65,7 +66,7 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def _leads(occurrence: Occurrence, settings: UserSettings) -> frozenset[int]:
-    return frozenset(m for m in (*settings.reminder_minutes, *occurrence.alarm_minutes) if m >= 0)
+    return frozenset(m for m in (*settings.leads, *occurrence.alarm_minutes) if m >= 0)
 
 
 def valid_lead(minutes: int) -> bool:
@@ -104,7 +105,7 @@ def due_reminders(
     """The reminders of one user due at `now`; `last_tick` None means "just this minute"."""
     since = last_tick if last_tick is not None else now - timedelta(minutes=1)
     due: list[Reminder] = []
-    max_lead = timedelta(minutes=max(settings.reminder_minutes, default=0))
+    max_lead = timedelta(minutes=settings.reminder_lead or 0)
     for occurrence in occurrences:
         # Fast path for the thousands of meetings nowhere near now.
         if not occurrence.all_day and occurrence.start <= since:

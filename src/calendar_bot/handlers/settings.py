@@ -25,17 +25,14 @@ class SettingsHandlers(Handlers):
                 update=settings_views.settings_view(current, person.locale, self.ctx.clock.now())
             )
         if event.action == actions.SETTINGS_REMINDER:
-            at_start = 0 in current.reminder_minutes
             if chosen == "off":
-                leads: tuple[int, ...] = (0,) if at_start else ()
+                updated = replace(current, reminder_lead=None)
             elif chosen.isdigit() and valid_lead(int(chosen)):
-                leads = (int(chosen), 0) if at_start else (int(chosen),)
+                updated = replace(current, reminder_lead=int(chosen))
             else:
                 return ActionResult(ephemeral=common.button_expired(person.locale).text)
-            updated = replace(current, reminder_minutes=leads)
         elif event.action == actions.SETTINGS_AT_START:
-            others = tuple(m for m in current.reminder_minutes if m)
-            updated = replace(current, reminder_minutes=(*others, 0) if on else others)
+            updated = replace(current, remind_at_start=on)
         elif event.action == actions.SETTINGS_DIGEST:
             updated = replace(current, digest_enabled=on)
         elif event.action == actions.SETTINGS_DIGEST_EMPTY:

@@ -15,9 +15,13 @@ from calendar_bot.domain.occurrence_codec import occurrence_to_json as occurrenc
 
 
 def settings_to_json(settings: UserSettings) -> dict[str, Any]:
-    """The JSON part of a user's settings (locale and time zone live in their own columns)."""
+    """The JSON part of a user's settings (locale and time zone live in their own columns).
+
+    The reminder lead and the start notice are stored as they always were, one list of
+    leads with 0 for "at the start" (`UserSettings.leads`): rows need no migration and a
+    release rolled back to still reads them."""
     return {
-        "reminder_minutes": list(settings.reminder_minutes),
+        "reminder_minutes": list(settings.leads),
         "digest_enabled": settings.digest_enabled,
         "digest_hour": settings.digest_hour,
         "digest_when_empty": settings.digest_when_empty,
@@ -27,12 +31,12 @@ def settings_to_json(settings: UserSettings) -> dict[str, Any]:
 
 def settings_from_json(data: dict[str, Any], *, locale: str, timezone: str) -> UserSettings:
     defaults = UserSettings()
+    leads = [int(m) for m in data.get("reminder_minutes", defaults.leads)]
     return UserSettings(
         locale=locale,
         timezone=timezone,
-        reminder_minutes=tuple(
-            int(m) for m in data.get("reminder_minutes", defaults.reminder_minutes)
-        ),
+        reminder_lead=max((m for m in leads if m > 0), default=None),
+        remind_at_start=0 in leads,
         digest_enabled=bool(data.get("digest_enabled", defaults.digest_enabled)),
         digest_hour=int(data.get("digest_hour", defaults.digest_hour)),
         digest_when_empty=bool(data.get("digest_when_empty", defaults.digest_when_empty)),
