@@ -73,7 +73,7 @@ async def seed(db_url: str, base_url: str, n: int, vault: Vault, templates: int)
         reference.append((name, [(f.calendar, f.occurrences) for f in result.calendars]))
     await gateway.close()
     password_enc = vault.encrypt(PASSWORD)
-    settings = UserSettings(locale="en", timezone="Europe/Moscow", reminder_minutes=(15, 0))
+    settings = UserSettings(locale="en", timezone="Europe/Moscow", reminder_lead=15)
     for first in range(0, n, SEED_BATCH):
         async with transaction(sessions) as store:
             for i in range(first, min(first + SEED_BATCH, n)):

@@ -25,7 +25,7 @@ import pytest
 from calendar_bot.clock import ManualClock
 from calendar_bot.domain.model import Credentials
 from calendar_bot.i18n import t, tn
-from calendar_bot.services.delivery import NOTICE_SEPARATOR
+from calendar_bot.views.notices import NOTICE_SEPARATOR
 from calendar_bot.views.split import POST_LIMIT
 from tests.e2e.harness import (
     Person,

@@ -38,7 +38,9 @@ async def test_upsert_creates_a_user_due_now(session_factory: Factory, vault: Va
 async def test_reconnect_updates_credentials_in_place(
     session_factory: Factory, vault: Vault
 ) -> None:
-    settings = UserSettings(locale="en", timezone="Asia/Tokyo", reminder_minutes=(5,))
+    settings = UserSettings(
+        locale="en", timezone="Asia/Tokyo", reminder_lead=5, remind_at_start=False
+    )
     await add_user(session_factory, vault, settings=settings)
     later = NOW + timedelta(days=1)
     async with transaction(session_factory) as store:
@@ -73,7 +75,8 @@ async def test_settings_update(session_factory: Factory, vault: Vault) -> None:
     wanted = UserSettings(
         locale="en",
         timezone="Europe/Berlin",
-        reminder_minutes=(30, 5, 0),
+        reminder_lead=30,
+        remind_at_start=True,
         digest_enabled=False,
         digest_hour=7,
         digest_when_empty=True,

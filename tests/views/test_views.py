@@ -12,12 +12,14 @@ import pytest
 
 from calendar_bot.domain.changes import Change, ChangeKind
 from calendar_bot.domain.model import Attendee, CalendarRef, NewEvent, PartStat, UserSettings
+from calendar_bot.domain.notices import change_notice
 from calendar_bot.domain.wizard import Step, WizardError, time_picks
 from calendar_bot.i18n import t
 from calendar_bot.views import (
     actions,
     common,
     meetings,
+    notices,
     notifications,
     onboarding,
     settings,
@@ -140,7 +142,7 @@ def _all_views(locale: str) -> list[OutMessage | Dialog]:
             NOW,
         ),
         *(notifications.new_meeting(o, locale, MSK, NOW) for o in samples),
-        notifications.new_series(standup(), locale, MSK, NOW, rrule="FREQ=WEEKLY"),
+        notifications.new_series(replace(standup(), rrule="FREQ=WEEKLY"), locale, MSK, NOW),
         notifications.invitation(standup(), locale, MSK, NOW),
         notifications.cancelled(standup(), locale, MSK, NOW, series=True),
         notifications.moved(standup(), later(standup(), 60), locale, MSK, NOW),
@@ -149,7 +151,10 @@ def _all_views(locale: str) -> list[OutMessage | Dialog]:
         notifications.reminder(standup(), 0, locale, MSK, NOW, late=True),
         settings.settings_view(settings_, locale, NOW),
         settings.settings_view(
-            UserSettings(reminder_minutes=(), digest_enabled=False), locale, NOW, saved=True
+            UserSettings(reminder_lead=None, remind_at_start=False, digest_enabled=False),
+            locale,
+            NOW,
+            saved=True,
         ),
         settings.logout_confirm(locale),
         settings.logged_out(locale),
@@ -558,10 +563,13 @@ def test_change_notifications_by_kind() -> None:
     moved_to = later(meeting, 60)
 
     def render(change: Change) -> str:
-        return notifications.change_notification(change, "ru", MSK, NOW, rrule="FREQ=DAILY").text
+        (message,) = notices.render(change_notice(change), locale="ru", tz=MSK, now=NOW)
+        return message.text
 
     assert render(Change(ChangeKind.NEW, my_review())).startswith("🆕 **Новая встреча:** Ревью")
-    assert "Повторяется каждый день" in render(Change(ChangeKind.NEW, meeting, series=True))
+    daily = replace(meeting, rrule="FREQ=DAILY")
+    assert "Повторяется каждый день" in render(Change(ChangeKind.NEW, daily, series=True))
+    assert "Повторяется" not in render(Change(ChangeKind.NEW, meeting, series=True))
     assert render(Change(ChangeKind.INVITATION, meeting)).startswith("📨")
     assert render(Change(ChangeKind.CANCELLED, meeting)).startswith("🚫 **Встреча отменена:**")
     assert render(Change(ChangeKind.CANCELLED, meeting, series=True)).startswith(
@@ -692,7 +700,9 @@ def test_settings_view_reflects_and_flips_the_settings() -> None:
     assert flips[actions.SETTINGS_AT_START] == {"on": "0"}
     assert flips[actions.SETTINGS_DIGEST] == {"on": "0"}
     assert flips[actions.SETTINGS_DIGEST_EMPTY] == {"on": "1"}
-    off = settings.settings_view(UserSettings(reminder_minutes=(), digest_enabled=False), "en", NOW)
+    off = settings.settings_view(
+        UserSettings(reminder_lead=None, remind_at_start=False, digest_enabled=False), "en", NOW
+    )
     assert "Reminder before a meeting: off" in off.text
     assert {b.action: b.payload for b in off.blocks[1].buttons}[actions.SETTINGS_AT_START] == {
         "on": "1"

@@ -26,20 +26,11 @@ async def _save(bot: BotServices, turn: Turn[StoredUser], updated: UserSettings)
 async def reminder(
     bot: BotServices, turn: Turn[StoredUser], choice: ReminderChoice
 ) -> ActionResult:
-    current = turn.user.settings
-    at_start = 0 in current.reminder_minutes
-    if choice.minutes is None:
-        leads: tuple[int, ...] = (0,) if at_start else ()
-    else:
-        leads = (choice.minutes, 0) if at_start else (choice.minutes,)
-    return await _save(bot, turn, replace(current, reminder_minutes=leads))
+    return await _save(bot, turn, replace(turn.user.settings, reminder_lead=choice.minutes))
 
 
 async def at_start(bot: BotServices, turn: Turn[StoredUser], switch: Toggle) -> ActionResult:
-    current = turn.user.settings
-    others = tuple(m for m in current.reminder_minutes if m)
-    leads = (*others, 0) if switch.on else others
-    return await _save(bot, turn, replace(current, reminder_minutes=leads))
+    return await _save(bot, turn, replace(turn.user.settings, remind_at_start=switch.on))
 
 
 async def digest(bot: BotServices, turn: Turn[StoredUser], switch: Toggle) -> ActionResult:

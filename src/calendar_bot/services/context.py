@@ -36,11 +36,11 @@ class Context:
     dm_channels: dict[str, str] = field(default_factory=dict)
 
     def default_settings(self, locale: str = "ru", timezone: str = "") -> UserSettings:
-        leads = (self.default_reminder_minutes, 0) if self.default_reminder_minutes else (0,)
         return UserSettings(
             locale=locale,
             timezone=timezone or self.default_tz,
-            reminder_minutes=leads,
+            reminder_lead=self.default_reminder_minutes or None,
+            remind_at_start=True,
             digest_hour=self.default_digest_hour,
         )
 

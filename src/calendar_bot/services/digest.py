@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from calendar_bot.domain.agenda import day_bounds, digest_due, occurrences_on
-from calendar_bot.records import OutboxItem, StoredUser
+from calendar_bot.domain.notices import Digest
+from calendar_bot.records import StoredUser
 from calendar_bot.services.context import Context, zone
-from calendar_bot.storage.codec import occurrence_to_json
-
-KIND_DIGEST = "digest"
+from calendar_bot.services.notices import outbox_item
 
 
 class DigestService:
@@ -50,17 +49,6 @@ class DigestService:
             if not todays and not settings.digest_when_empty:
                 return 0  # a free day: nothing to say, and the day is settled
             await store.outbox.enqueue(
-                [
-                    OutboxItem(
-                        mm_user_id=user.mm_user_id,
-                        idempotency_key=f"digest:{user.mm_user_id}:{day.isoformat()}",
-                        kind=KIND_DIGEST,
-                        payload={
-                            "day": day.isoformat(),
-                            "occurrences": [occurrence_to_json(o) for o in todays],
-                        },
-                    )
-                ],
-                now=now,
+                [outbox_item(user.mm_user_id, Digest(day, tuple(todays)))], now=now
             )
         return 1

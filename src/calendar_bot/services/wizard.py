@@ -110,9 +110,7 @@ class WizardService:
             uid=event.uid or f"{uuid.uuid4()}@calendar-bot",
             organizer_email=user.email,
             organizer_name=person.user.display_name,
-            reminder_minutes=user.settings.reminder_minutes[0]
-            if user.settings.reminder_minutes
-            else None,
+            reminder_minutes=next(iter(user.settings.leads), None),
         )
         # Recorded before the write: a poll that lands between the write and this record
         # would otherwise announce the meeting back to the person who just made it.

@@ -15,9 +15,8 @@ from datetime import date
 from typing import Protocol, Self
 
 from calendar_bot.domain.model import PartStat
+from calendar_bot.domain.reminders import valid_lead
 from calendar_bot.domain.wizard import Step
-
-MAX_REMINDER_LEAD = 1440  # minutes: the longest lead the settings menu may carry
 
 
 class Payload(Protocol):
@@ -122,7 +121,7 @@ class ReminderChoice:
         chosen = selected or ""
         if chosen == "off":
             return cls(None)
-        if chosen.isdigit() and 0 < int(chosen) <= MAX_REMINDER_LEAD:
+        if chosen.isdigit() and valid_lead(int(chosen)):
             return cls(int(chosen))
         raise ValueError(f"not a reminder lead: {chosen!r}")
 

@@ -23,12 +23,6 @@ REMINDER_OFF: Final = "off"
 DIGEST_HOURS: Final = tuple(range(6, 13))
 
 
-def reminder_lead(settings: UserSettings) -> int | None:
-    """The "N minutes before" lead (the largest non-zero one), or None when off."""
-    leads = [m for m in settings.reminder_minutes if m > 0]
-    return max(leads) if leads else None
-
-
 def _on_off(value: bool, locale: str, *, feminine: bool = False) -> str:
     if feminine:  # "сводка ... включена"
         return t(locale, "common.enabled.feminine" if value else "common.disabled.feminine")
@@ -58,8 +52,8 @@ def _toggle(value: bool, action: str, on_key: str, off_key: str, locale: str) ->
 def settings_view(
     settings: UserSettings, locale: str, now: datetime, *, saved: bool = False
 ) -> OutMessage:
-    lead = reminder_lead(settings)
-    at_start = 0 in settings.reminder_minutes
+    lead = settings.reminder_lead
+    at_start = settings.remind_at_start
     lead_text = (
         t(locale, "settings.reminder.lead", duration=format_duration(lead, locale))
         if lead

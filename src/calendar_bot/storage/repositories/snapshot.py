@@ -168,7 +168,7 @@ class SnapshotRepository:
                     json.loads(r["settings"] or "{}"), locale=r["locale"], timezone=r["timezone"]
                 )
             if fire_by is not None and not r["all_day"]:
-                leads = (*user_settings.reminder_minutes, *(r["alarm_minutes"] or ()))
+                leads = (*user_settings.leads, *(r["alarm_minutes"] or ()))
                 if r["start_at"] - timedelta(minutes=max(leads, default=0)) > fire_by:
                     continue
             out.append(
