@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
+from calendar_bot.domain.model import Credentials
 from calendar_bot.domain.wizard import Step
 from calendar_bot.handlers.wizard import draft_of
 from calendar_bot.i18n import t
@@ -164,3 +165,28 @@ async def test_one_wrapper_answers_every_kind_of_failure(
     monkeypatch.undo()
     assert (await dispatcher.on_action(click)).ephemeral is None
     await alice.next_bot_post(t("en", "list.empty_today"))
+
+
+async def test_logging_out_forgets_the_login_without_reading_its_password(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The adapter keys its clients by server and user name: dropping them needs no secret,
+    so logout works even when no key can read the stored password any more."""
+    alice, creds, _ = await world.person("alice", locale="en")
+    await world.connect(alice, creds)
+    vault = world.bot.ctx.vault
+
+    def must_not_decrypt(token: str) -> str:
+        raise AssertionError("logout decrypted the password")
+
+    forgotten: list[tuple[str, str, str]] = []
+    forget = world.bot.gateway.forget
+
+    def spy(login: Credentials) -> None:
+        forgotten.append((login.base_url, login.username, login.password))
+        forget(login)
+
+    monkeypatch.setattr(vault, "decrypt", must_not_decrypt)
+    monkeypatch.setattr(world.bot.gateway, "forget", spy)
+    await world.bot.dispatcher.bot.accounts.logout(alice.id)
+    assert forgotten == [(creds.base_url, creds.username, "")]
