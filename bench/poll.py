@@ -30,7 +30,7 @@ from calendar_bot.domain.model import CalendarRef, Credentials, Occurrence, User
 from calendar_bot.services.context import Context, sync_window
 from calendar_bot.services.sync import SyncOutcome, SyncService
 from calendar_bot.storage.db import create_engine, migrate, session_factory
-from calendar_bot.storage.repositories import transaction
+from calendar_bot.storage.repositories import transaction, unit_of_work
 from calendar_bot.vault import Vault
 
 SEED_BATCH = 500
@@ -73,7 +73,7 @@ async def seed(db_url: str, base_url: str, n: int, vault: Vault, templates: int)
         reference.append((name, [(f.calendar, f.occurrences) for f in result.calendars]))
     await gateway.close()
     password_enc = vault.encrypt(PASSWORD)
-    settings = UserSettings(locale="en", timezone="Europe/Moscow", reminder_minutes=(15, 0))
+    settings = UserSettings(locale="en", timezone="Europe/Moscow", reminder_lead=15)
     for first in range(0, n, SEED_BATCH):
         async with transaction(sessions) as store:
             for i in range(first, min(first + SEED_BATCH, n)):
@@ -213,7 +213,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     ctx = Context(
         clock=clock,
         vault=Vault.from_setting(args.key),
-        sessions=sessions,
+        transaction=unit_of_work(sessions),
         calendars=gateway,
         chat=_NoChat(),  # type: ignore[arg-type]
         caldav_base_url=args.url,

@@ -49,7 +49,11 @@ async def seed(db_url: str, vault: Vault, people: list[list[str]], mark: datetim
     await migrate(engine)
     sessions = session_factory(engine)
     settings = UserSettings(
-        locale="en", timezone="Europe/Moscow", reminder_minutes=(LEAD,), digest_enabled=False
+        locale="en",
+        timezone="Europe/Moscow",
+        reminder_lead=LEAD,
+        remind_at_start=False,
+        digest_enabled=False,
     )
     password_enc = vault.encrypt("unused")
     earlier = mark - timedelta(hours=1)

@@ -38,9 +38,11 @@ from calendar_bot.services.context import Context
 from calendar_bot.services.delivery import DeliveryService
 from calendar_bot.services.digest import DigestService
 from calendar_bot.services.reminders import ReminderService
+from calendar_bot.services.sync import SyncService
 from calendar_bot.storage.db import create_engine, is_sqlite, migrate, session_factory
 from calendar_bot.storage.health import takes_a_write
 from calendar_bot.storage.replay_guard import StoredReplayGuard
+from calendar_bot.storage.repositories import unit_of_work
 from calendar_bot.storage.rotation import KEY_MISMATCH, some_secret_decrypts
 from calendar_bot.vault import Vault
 
@@ -95,7 +97,7 @@ class BotApp:
         self.ctx = Context(
             clock=self.clock,
             vault=self.vault,
-            sessions=self.sessions,
+            transaction=unit_of_work(self.sessions),
             calendars=self.gateway,
             chat=self.chat,
             caldav_base_url=s.CALDAV_BASE_URL,
@@ -110,7 +112,8 @@ class BotApp:
         async def bot_username() -> str:
             return self.bot_username
 
-        self.dispatcher = BotDispatcher(self.ctx, bot_username=bot_username)
+        self.sync = SyncService(self.ctx)
+        self.dispatcher = BotDispatcher(self.ctx, self.sync, bot_username=bot_username)
         self.delivery = DeliveryService(self.ctx, lease=timedelta(seconds=s.DELIVERY_LEASE_SECONDS))
         self.reminders = ReminderService(self.ctx)
         self.digest = DigestService(self.ctx)
@@ -155,7 +158,7 @@ class BotApp:
         )
         self.delivery.jobs_idle = self.scheduler.idle
         self._spawn(self.scheduler.run_forever(), "scheduler")
-        self._spawn(poll_forever(self.dispatcher.sync, wakeup), "poller")
+        self._spawn(poll_forever(self.sync, wakeup), "poller")
         self._spawn(self.delivery.run_forever(), "delivery")
         log.info(
             "calendar-bot is up as @%s, listening on %s:%s",

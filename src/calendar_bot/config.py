@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from calendar_bot.caldav.addresses import parse_allowed_hosts
+from calendar_bot.domain.reminders import MAX_LEAD_MINUTES
 from calendar_bot.domain.zones import known_zone
 
 
@@ -36,7 +37,7 @@ class Settings(BaseSettings):
     TZ: str = "Europe/Moscow"
     DB_PATH: str = "/data/calendar_bot.db"
     CHECK_INTERVAL: int = Field(60, ge=10, le=3600)
-    REMINDER_MINUTES: int = Field(15, ge=0, le=1440)
+    REMINDER_MINUTES: int = Field(15, ge=0, le=MAX_LEAD_MINUTES)
     DAILY_DIGEST_HOUR: int = Field(9, ge=0, le=23)
 
     DATABASE_URL: str = ""

@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from calendar_bot.views.message import OutMessage
+from calendar_bot.messages import OutMessage
 
 RefusalReason = Literal["forged", "expired", "cross_user", "replayed"]
 

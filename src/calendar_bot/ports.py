@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
 from calendar_bot.domain.model import (
     CalendarRef,
@@ -13,8 +15,17 @@ from calendar_bot.domain.model import (
     Occurrence,
     PartStat,
     TimeWindow,
+    UserSettings,
 )
-from calendar_bot.views.message import OutMessage
+from calendar_bot.messages import OutMessage
+from calendar_bot.records import (
+    ConversationState,
+    OutboxItem,
+    OutboxRow,
+    ReminderCandidate,
+    SchedulerEntry,
+    StoredUser,
+)
 
 # ---- calendar -------------------------------------------------------------------------
 
@@ -207,8 +218,199 @@ class Chat(Protocol):
     async def open_dialog(self, trigger_id: str, dialog: object, user_id: str) -> bool: ...
 
 
-@dataclass(slots=True)
-class Effects:
-    """What a handler asks the adapters to do, in order."""
+# ---- store ----------------------------------------------------------------------------
+# What the services and handlers use of the database, one repository each; the SQLAlchemy
+# repositories (storage/repositories) implement them. Every repository of a Store works in
+# the one transaction its unit of work opened: committed when the block ends, rolled back
+# if it raises.
 
-    messages: list[OutMessage] = field(default_factory=list)
+
+class UserStore(Protocol):
+    async def get(self, mm_user_id: str) -> StoredUser | None: ...
+
+    async def get_many(self, mm_user_ids: Sequence[str]) -> dict[str, StoredUser]: ...
+
+    async def upsert(
+        self,
+        *,
+        mm_user_id: str,
+        email: str,
+        caldav_base_url: str,
+        caldav_username: str,
+        password_enc: str,
+        now: datetime,
+        principal_url: str = "",
+        settings: UserSettings | None = None,
+    ) -> StoredUser: ...
+
+    async def update_settings(
+        self, mm_user_id: str, settings: UserSettings, *, now: datetime
+    ) -> bool: ...
+
+    async def delete_everything(self, mm_user_id: str) -> None: ...
+
+    async def list_all(self, *, auth_state: str | None = None) -> list[StoredUser]: ...
+
+    async def claim_due_for_poll(
+        self, now: datetime, *, until: datetime, limit: int
+    ) -> list[StoredUser]: ...
+
+    async def mark_polled(
+        self, mm_user_id: str, *, polled_at: datetime, next_poll_at: datetime
+    ) -> bool: ...
+
+    async def mark_polled_many(
+        self,
+        mm_user_ids: Sequence[str],
+        *,
+        polled_at: datetime,
+        next_poll_at: datetime,
+        claimed: datetime,
+    ) -> int: ...
+
+    async def schedule_poll(self, mm_user_id: str, at: datetime) -> bool: ...
+
+    async def mark_baseline_done(self, mm_user_id: str, *, now: datetime) -> bool: ...
+
+    async def mark_needs_reconnect(self, mm_user_id: str, *, now: datetime) -> bool: ...
+
+    async def mark_reconnect_notified(self, mm_user_id: str) -> bool: ...
+
+    async def set_dm_channel(self, mm_user_id: str, channel_id: str) -> bool: ...
+
+
+class ConversationStore(Protocol):
+    async def get(self, mm_user_id: str) -> ConversationState | None: ...
+
+    async def set(
+        self,
+        mm_user_id: str,
+        state: str,
+        data: dict[str, Any],
+        *,
+        now: datetime,
+        message_id: str = "",
+    ) -> None: ...
+
+    async def clear(self, mm_user_id: str) -> bool: ...
+
+
+class CalendarStore(Protocol):
+    async def list_for(self, mm_user_id: str) -> list[CalendarRef]: ...
+
+    async def list_for_users(self, mm_user_ids: Sequence[str]) -> dict[str, list[CalendarRef]]: ...
+
+    async def replace(self, mm_user_id: str, refs: Sequence[CalendarRef]) -> None: ...
+
+    async def add(self, mm_user_id: str, ref: CalendarRef) -> bool: ...
+
+    async def remove(self, mm_user_id: str, href: str) -> bool: ...
+
+    async def update_tokens(
+        self, mm_user_id: str, href: str, *, ctag: str, sync_token: str
+    ) -> bool: ...
+
+
+class SnapshotStore(Protocol):
+    async def load(self, mm_user_id: str) -> list[Occurrence]: ...
+
+    async def load_calendar(self, mm_user_id: str, calendar_href: str) -> list[Occurrence]: ...
+
+    async def between(
+        self, mm_user_id: str, start: datetime, end: datetime
+    ) -> list[Occurrence]: ...
+
+    async def replace_calendar(
+        self,
+        mm_user_id: str,
+        calendar_href: str,
+        items: Iterable[Occurrence],
+        *,
+        now: datetime,
+    ) -> int: ...
+
+    async def delete_calendar(self, mm_user_id: str, calendar_href: str) -> int: ...
+
+    async def due_reminder_candidates(
+        self, window_start: datetime, window_end: datetime, *, fire_by: datetime | None = None
+    ) -> list[ReminderCandidate]: ...
+
+
+class OutboxStore(Protocol):
+    async def enqueue(self, items: Sequence[OutboxItem], *, now: datetime) -> int: ...
+
+    async def claim_due(
+        self, now: datetime, worker_id: str, lease: timedelta, limit: int
+    ) -> list[OutboxRow]: ...
+
+    async def mark_sent(self, sent: Sequence[tuple[int, str]], now: datetime) -> None: ...
+
+    async def release(self, row_ids: Sequence[int]) -> int: ...
+
+    async def mark_retry(self, row_id: int, error: str, next_attempt_at: datetime) -> bool: ...
+
+    async def mark_failed(self, row_id: int, error: str) -> bool: ...
+
+    async def prune(self, before: datetime) -> int: ...
+
+
+class DigestLogStore(Protocol):
+    async def try_mark(self, mm_user_id: str, day: date, *, now: datetime) -> bool: ...
+
+
+class OwnEventStore(Protocol):
+    async def add(self, mm_user_id: str, uid: str, *, now: datetime) -> None: ...
+
+    async def uids(self, mm_user_id: str) -> set[str]: ...
+
+
+class SchedulerStore(Protocol):
+    async def get(self, name: str) -> SchedulerEntry | None: ...
+
+    async def set_value(self, name: str, value: str | None, *, now: datetime) -> None: ...
+
+    async def set_tick(self, name: str, last_tick_at: datetime, *, now: datetime) -> None: ...
+
+
+class CallbackStore(Protocol):
+    async def use(self, key: str, *, now: datetime) -> bool: ...
+
+    async def release(self, key: str) -> None: ...
+
+    async def prune(self, before: datetime) -> int: ...
+
+
+class Store(Protocol):
+    """Every repository over one transaction."""
+
+    @property
+    def users(self) -> UserStore: ...
+
+    @property
+    def conversation(self) -> ConversationStore: ...
+
+    @property
+    def calendars(self) -> CalendarStore: ...
+
+    @property
+    def snapshot(self) -> SnapshotStore: ...
+
+    @property
+    def outbox(self) -> OutboxStore: ...
+
+    @property
+    def digest_log(self) -> DigestLogStore: ...
+
+    @property
+    def own_events(self) -> OwnEventStore: ...
+
+    @property
+    def scheduler(self) -> SchedulerStore: ...
+
+    @property
+    def callbacks(self) -> CallbackStore: ...
+
+
+# Opens one transaction: `async with unit_of_work() as store: ...` commits when the block
+# ends and rolls back if it raises.
+UnitOfWork = Callable[[], AbstractAsyncContextManager[Store]]

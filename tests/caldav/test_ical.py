@@ -110,3 +110,21 @@ def test_multi_day_all_day_event_overlapping_the_window_start() -> None:
     (o,) = one(text, default_tz="Europe/Moscow")
     assert o.all_day and o.start == datetime(2026, 10, 30, tzinfo=UTC)
     assert o.duration == timedelta(days=4)
+
+
+def test_every_occurrence_of_a_series_carries_its_one_rule() -> None:
+    master = vevent(
+        "s", "20261130T090000Z", "20261130T093000Z", "Sync", "RRULE:FREQ=WEEKLY;BYDAY=MO,WE"
+    )
+    moved = vevent(
+        "s", "20261202T100000Z", "20261202T103000Z", "Sync", "RECURRENCE-ID:20261202T090000Z"
+    )
+    occ = one(vcalendar(master, moved))
+    assert len(occ) > 2
+    assert {o.rrule for o in occ} == {"FREQ=WEEKLY;BYDAY=MO,WE"}  # the override too
+    two_rules = vevent(
+        "t", "20261130T090000Z", "20261130T093000Z", "T", "RRULE:FREQ=DAILY", "RRULE:FREQ=WEEKLY"
+    )
+    single = vevent("u", "20261130T090000Z", "20261130T093000Z", "U")
+    assert {o.rrule for o in one(vcalendar(two_rules))} == {""}  # no one rule to put in words
+    assert [o.rrule for o in one(vcalendar(single))] == [""]

@@ -411,7 +411,7 @@ async def wait_baseline(world: World, person: Person, within: float = 20.0) -> S
 
 async def sync_and_deliver(world: World, person: Person) -> SyncOutcome:
     """One poll of this person (what the poll loop does when they are due), then the outbox."""
-    outcome = await world.bot.dispatcher.sync.sync_user(await stored_user(world, person))
+    outcome = await world.bot.sync.sync_user(await stored_user(world, person))
     await drain_outbox(world)
     return outcome
 

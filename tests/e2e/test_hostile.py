@@ -25,7 +25,7 @@ import pytest
 from calendar_bot.clock import ManualClock
 from calendar_bot.domain.model import Credentials
 from calendar_bot.i18n import t, tn
-from calendar_bot.services.delivery import NOTICE_SEPARATOR
+from calendar_bot.views.notices import NOTICE_SEPARATOR
 from calendar_bot.views.split import POST_LIMIT
 from tests.e2e.harness import (
     Person,
@@ -163,7 +163,7 @@ async def _poll_and_render(
     gc.collect()
     with PeakRss() as rss, address_space_cap(CAP_HEADROOM):
         began = time.perf_counter()
-        outcome = await asyncio.wait_for(world.bot.dispatcher.sync.sync_user(user), GIVE_UP)
+        outcome = await asyncio.wait_for(world.bot.sync.sync_user(user), GIVE_UP)
         took = time.perf_counter() - began
     print(f"{row.name}: poll {took:.2f} s, RSS +{rss.growth / 2**20:.1f} MB")  # -s shows it
     assert outcome.ok and outcome.complete, outcome

@@ -173,6 +173,8 @@ async def test_recurring_series_announced_once_and_changed_per_occurrence(world:
     put(creds, calendar, series(), "daily")
     post = only(await step(world, bob), t("en", "notify.new_series", title="Daily sync"))
     assert "10:00" in full_text(post)
+    # The series' RRULE, from the server through the snapshot and the outbox, in words.
+    assert t("en", "notify.series_rule", rule=t("en", "rrule.daily")) in full_text(post)
 
     day3 = first + timedelta(days=2)
     moved = vevent(

@@ -53,7 +53,7 @@ async def test_a_failing_mattermost_delays_but_never_loses_or_repeats(world: Wor
 
     # Mattermost answers 503 to every post for a while: longer than the client's own retries.
     world.emulator.faults.fail_next(5, 503, "/api/v4/posts")
-    await world.bot.dispatcher.sync.sync_user(user)
+    await world.bot.sync.sync_user(user)
     world.bot.delivery.wakeup.set()
 
     async def rows() -> list[tuple[str, int, str | None, str | None]]:
@@ -67,7 +67,7 @@ async def test_a_failing_mattermost_delays_but_never_loses_or_repeats(world: Wor
     # Held back: the failed rows (Alpha and Bravo, due in one minute, tried as one post) wait
     # for their backoff; a newer notification that arrives meanwhile waits behind, untried.
     put(creds, calendar, vcalendar(vevent("c", "Charlie", msk(14), msk(15))), "c")
-    await world.bot.dispatcher.sync.sync_user(user)
+    await world.bot.sync.sync_user(user)
     assert await world.bot.delivery.run_once() == 0
     assert (await gina.bot_posts())[gina.seen :] == []
     pending = await rows()

@@ -15,8 +15,8 @@ import pytest
 
 from calendar_bot.clock import ManualClock
 from calendar_bot.i18n import t
-from calendar_bot.services.delivery import NOTICE_SEPARATOR
 from calendar_bot.storage.repositories import transaction
+from calendar_bot.views.notices import NOTICE_SEPARATOR
 from tests.e2e.harness import (
     Person,
     Post,

@@ -56,7 +56,7 @@ async def polls_after(world: World, minutes: int) -> int:
     polled = 0
     for _ in range(minutes):
         clock.advance(timedelta(minutes=1))
-        polled += await world.bot.dispatcher.sync.poll_due()
+        polled += await world.bot.sync.poll_due()
         await drain_outbox(world)
     return polled
 

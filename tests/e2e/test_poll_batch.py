@@ -40,7 +40,7 @@ async def one_cycle(world: World) -> int:
     clock = world.bot.clock
     assert isinstance(clock, ManualClock)
     clock.advance(timedelta(minutes=1))
-    polled = await world.bot.dispatcher.sync.poll_due()
+    polled = await world.bot.sync.poll_due()
     await drain_outbox(world)
     return polled
 
@@ -85,7 +85,7 @@ async def test_a_change_made_while_disconnected_is_announced_after_reconnect(
 
     # Changed on the server, then the same account connected again before any poll saw it.
     world.radicale.put_ics(creds, calendar, meeting("offline-1", "Quarterly planning"))
-    result = await world.bot.dispatcher.accounts.connect(
+    result = await world.bot.dispatcher.bot.accounts.connect(
         bob.id,
         email=creds.username,
         password=creds.password,

@@ -127,3 +127,36 @@ async def test_a_profile_change_is_taken_without_a_message(fixed_world: World) -
         return (user.settings.locale, user.settings.timezone) == ("en", "Asia/Tokyo")
 
     await eventually(followed, what="the stored settings to follow the profile")
+
+
+async def test_reminder_settings_keep_the_lead_and_the_start_notice_apart(
+    fixed_world: World,
+) -> None:
+    """The lead menu and the "at the start" switch each change their own setting."""
+    world = fixed_world
+    pat = await _person_with_standup(world, "en", "Europe/Moscow")
+    menu = (await pat.bot_posts())[-1]
+    await pat.click(menu, t("en", "menu.settings"))
+
+    async def choose(name: str, option: str | None = None) -> tuple[int | None, bool, str]:
+        await pat.click(await refetch(pat, menu), name, option)
+        settings = (await stored_user(world, pat)).settings
+        return (
+            settings.reminder_lead,
+            settings.remind_at_start,
+            (await refetch(pat, menu))["message"],
+        )
+
+    before = (await stored_user(world, pat)).settings
+    assert (before.reminder_lead, before.remind_at_start) == (15, True)
+    lead, at_start, text = await choose(t("en", "settings.reminder.placeholder"), "30")
+    assert (lead, at_start) == (30, True)
+    assert t("en", "settings.reminder", value="30 min before") in text
+    lead, at_start, text = await choose(t("en", "settings.at_start.off"))
+    assert (lead, at_start) == (30, False)
+    lead, at_start, text = await choose(t("en", "settings.reminder.placeholder"), "off")
+    assert (lead, at_start) == (None, False)
+    assert t("en", "settings.reminder", value=t("en", "common.disabled")) in text
+    lead, at_start, text = await choose(t("en", "settings.at_start.on"))
+    assert (lead, at_start) == (None, True)
+    assert t("en", "settings.at_start", value=t("en", "common.enabled")) in text

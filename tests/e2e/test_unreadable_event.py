@@ -46,7 +46,7 @@ async def one_cycle(world: World) -> None:
     clock = world.bot.clock
     assert isinstance(clock, ManualClock)
     clock.advance(timedelta(minutes=1))
-    await world.bot.dispatcher.sync.poll_due()
+    await world.bot.sync.poll_due()
     await drain_outbox(world)
 
 

@@ -37,6 +37,7 @@ from calendar_bot.services.context import Context
 from calendar_bot.services.delivery import DeliveryService
 from calendar_bot.services.reminders import ReminderService
 from calendar_bot.storage.db import create_engine, session_factory
+from calendar_bot.storage.repositories import unit_of_work
 from calendar_bot.vault import Vault
 
 
@@ -65,7 +66,7 @@ async def worker(db_url: str, mm_url: str, token: str, clock_file: Path) -> None
     ctx = Context(
         clock=clock,
         vault=Vault.from_setting(Fernet.generate_key().decode()),
-        sessions=session_factory(engine),
+        transaction=unit_of_work(session_factory(engine)),
         calendars=CalDAVGateway(1, 5.0, now=clock.now),
         chat=MattermostChat(client, renderer),
         caldav_base_url="http://127.0.0.1:9",

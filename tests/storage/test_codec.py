@@ -134,7 +134,8 @@ def test_naive_datetimes_are_refused() -> None:
         UserSettings,
         locale=st.sampled_from(["ru", "en"]),
         timezone=st.sampled_from(["Europe/Moscow", "UTC"]),
-        reminder_minutes=st.lists(st.integers(0, 1440), max_size=4).map(tuple),
+        reminder_lead=st.none() | st.integers(1, 1440),
+        remind_at_start=st.booleans(),
         digest_enabled=st.booleans(),
         digest_hour=st.integers(0, 23),
         digest_when_empty=st.booleans(),
@@ -144,3 +145,30 @@ def test_naive_datetimes_are_refused() -> None:
 def test_settings_round_trip(settings: UserSettings) -> None:
     data = json.loads(json.dumps(settings_to_json(settings)))
     assert settings_from_json(data, locale=settings.locale, timezone=settings.timezone) == settings
+
+
+@pytest.mark.parametrize(
+    ("stored", "lead", "at_start"),
+    [
+        ([15, 0], 15, True),
+        ([0, 30], 30, True),
+        ([30], 30, False),
+        ([0], None, True),
+        ([], None, False),
+        ([30, 5, 0], 30, True),  # never written by the bot: the largest lead stands
+    ],
+)
+def test_settings_stored_as_a_list_of_leads_read_as_lead_and_start(
+    stored: list[int], lead: int | None, at_start: bool
+) -> None:
+    """Rows keep the list of leads (0: at the start) every release wrote and read."""
+    settings = settings_from_json({"reminder_minutes": stored}, locale="en", timezone="UTC")
+    assert (settings.reminder_lead, settings.remind_at_start) == (lead, at_start)
+    assert settings_from_json({}, locale="en", timezone="UTC") == UserSettings("en", "UTC")
+
+
+def test_settings_are_written_in_the_shape_earlier_releases_read() -> None:
+    assert settings_to_json(UserSettings())["reminder_minutes"] == [15, 0]
+    assert settings_to_json(UserSettings(reminder_lead=None))["reminder_minutes"] == [0]
+    only_lead = UserSettings(reminder_lead=30, remind_at_start=False)
+    assert settings_to_json(only_lead)["reminder_minutes"] == [30]

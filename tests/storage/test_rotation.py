@@ -7,6 +7,7 @@ import logging
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from calendar_bot.services.credentials import decrypt_credentials
 from calendar_bot.storage.repositories import transaction
 from calendar_bot.storage.rotation import rotate_secrets, some_secret_decrypts
 from calendar_bot.vault import Vault
@@ -33,9 +34,9 @@ async def test_after_rotation_the_new_key_alone_decrypts_everything(
     async with transaction(session_factory) as store:
         users = {u.mm_user_id: u for u in await store.users.list_all()}
     for i in range(5):
-        assert users[f"user{i}"].credentials(only_new).password == f"pw-{i}"
+        assert decrypt_credentials(users[f"user{i}"], only_new).password == f"pw-{i}"
         assert not users[f"user{i}"].needs_reconnect
-    assert users["fresh"].credentials(only_new).password == "pw-fresh"
+    assert decrypt_credentials(users["fresh"], only_new).password == "pw-fresh"
     assert users["lost"].needs_reconnect
     for secret in ("pw-", old_key, new_key, lost_key):
         assert secret not in caplog.text

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from calendar_bot.domain.model import UserSettings
+from calendar_bot.services.credentials import decrypt_credentials
 from calendar_bot.storage.repositories import transaction
 from calendar_bot.storage.tables import AUTH_ACTIVE, AUTH_NEEDS_RECONNECT
 from calendar_bot.vault import Vault
@@ -22,8 +23,8 @@ async def test_upsert_creates_a_user_due_now(session_factory: Factory, vault: Va
         assert await store.users.get("nobody") is None
     assert user == created
     assert user is not None
-    assert user.credentials(vault).password == "s3cret"
-    assert user.credentials(vault).principal_url == "/principals/alice/"
+    assert decrypt_credentials(user, vault).password == "s3cret"
+    assert decrypt_credentials(user, vault).principal_url == "/principals/alice/"
     assert "s3cret" not in user.password_enc and user.password_enc not in repr(user)
     assert user.settings == UserSettings()
     assert (user.auth_state, user.baseline_done, user.reconnect_notified) == (
@@ -37,7 +38,9 @@ async def test_upsert_creates_a_user_due_now(session_factory: Factory, vault: Va
 async def test_reconnect_updates_credentials_in_place(
     session_factory: Factory, vault: Vault
 ) -> None:
-    settings = UserSettings(locale="en", timezone="Asia/Tokyo", reminder_minutes=(5,))
+    settings = UserSettings(
+        locale="en", timezone="Asia/Tokyo", reminder_lead=5, remind_at_start=False
+    )
     await add_user(session_factory, vault, settings=settings)
     later = NOW + timedelta(days=1)
     async with transaction(session_factory) as store:
@@ -47,7 +50,7 @@ async def test_reconnect_updates_credentials_in_place(
         await store.users.mark_polled("alice", polled_at=NOW, next_poll_at=later)
     # Same account again: baseline and settings kept, login active again, polled now.
     again = await add_user(session_factory, vault, password="new-pw", now=later)
-    assert again.credentials(vault).password == "new-pw"
+    assert decrypt_credentials(again, vault).password == "new-pw"
     assert again.settings == settings
     assert again.baseline_done is True
     assert again.auth_state == AUTH_ACTIVE and again.reconnect_notified is False
@@ -72,7 +75,8 @@ async def test_settings_update(session_factory: Factory, vault: Vault) -> None:
     wanted = UserSettings(
         locale="en",
         timezone="Europe/Berlin",
-        reminder_minutes=(30, 5, 0),
+        reminder_lead=30,
+        remind_at_start=True,
         digest_enabled=False,
         digest_hour=7,
         digest_when_empty=True,
@@ -106,15 +110,12 @@ async def test_auth_state_transitions_notify_once(session_factory: Factory, vaul
         assert not user.needs_reconnect and not user.reconnect_notified
 
 
-async def test_due_for_poll_lists_and_claims(session_factory: Factory, vault: Vault) -> None:
+async def test_due_for_poll_claims(session_factory: Factory, vault: Vault) -> None:
     for i, name in enumerate(["u1", "u2", "u3", "u4"]):
         await add_user(session_factory, vault, name, now=NOW + timedelta(minutes=i))
     now = NOW + timedelta(minutes=2)
     async with transaction(session_factory) as store:
         await store.users.mark_needs_reconnect("u2", now=now)  # not polled while broken
-        due = await store.users.list_due_for_poll(now, limit=10)
-        assert [u.mm_user_id for u in due] == ["u1", "u3"]
-        assert [u.mm_user_id for u in await store.users.list_due_for_poll(now, limit=1)] == ["u1"]
     lease = now + timedelta(minutes=5)
     async with transaction(session_factory) as store:
         claimed = await store.users.claim_due_for_poll(now, until=lease, limit=1)
@@ -130,7 +131,8 @@ async def test_due_for_poll_lists_and_claims(session_factory: Factory, vault: Va
         )
         assert [u.mm_user_id for u in again] == ["u1", "u3", "u4"]
         assert await store.users.schedule_poll("u1", NOW)
-        assert [u.mm_user_id for u in await store.users.list_due_for_poll(now, limit=10)] == ["u1"]
+        rescheduled = await store.users.claim_due_for_poll(now, until=lease, limit=10)
+        assert [u.mm_user_id for u in rescheduled] == ["u1"]
 
 
 async def test_all_with_secrets_and_conditional_replace(

@@ -27,9 +27,12 @@ from calendar_bot.caldav.limits import (
 )
 from calendar_bot.domain.cuts import newly_cut
 from calendar_bot.domain.model import Attendee, Cut, Occurrence, PartStat, UserSettings
+from calendar_bot.domain.notice_codec import decode
+from calendar_bot.domain.notice_keys import idempotency_key
+from calendar_bot.domain.notices import CutEvents, reminder_notice
 from calendar_bot.domain.reminders import due_reminders
 from calendar_bot.services.context import sync_window
-from calendar_bot.services.cut_notices import cut_item, cuts_from_payload
+from calendar_bot.services.cut_notices import cut_item
 from calendar_bot.views import meetings, notifications
 from calendar_bot.views.settings import RAW_MAX_CHARS, raw_xml
 from calendar_bot.views.split import POST_LIMIT
@@ -229,12 +232,12 @@ def test_a_cut_series_is_reminded_once_per_lead_not_once_a_day() -> None:
         for before in (10, 0):  # a tick when "in 15 minutes" is due, one at the start
             due = due_reminders(
                 [occurrence],
-                UserSettings(reminder_minutes=(15, 0)),
+                UserSettings(reminder_lead=15),
                 last_tick=occurrence.start - timedelta(hours=1),
                 now=occurrence.start - timedelta(minutes=before),
                 user_id="u1",
             )
-            keys |= {r.idempotency_key for r in due}
+            keys |= {idempotency_key(r.user_id, reminder_notice(r)) for r in due}
     assert len(keys) == 2  # one per lead: the outbox sends each once
 
 
@@ -242,12 +245,14 @@ def test_the_person_is_told_once_per_cut_event() -> None:
     occurrences = cut_days()
     first = cut_item("u1", "/cal/", [], occurrences)
     assert first is not None
-    assert cuts_from_payload(first.payload) == [("Spam", Cut.EVERY_MINUTE)]
+    notice = decode(first.kind, first.payload)
+    assert isinstance(notice, CutEvents)
+    assert [(e.title, e.cut) for e in notice.events] == [("Spam", Cut.EVERY_MINUTE)]
     assert cut_item("u1", "/cal/", occurrences, occurrences) is None
     assert newly_cut(occurrences[:1], occurrences) == []
     again = cut_item("u1", "/cal/", [], list(reversed(occurrences)))
     assert again is not None and again.idempotency_key == first.idempotency_key
-    text = notifications.cut_notice(cuts_from_payload(first.payload), "en").text
+    text = notifications.cut_notice([(e.title, e.cut) for e in notice.events], "en").text
     assert text.startswith("⚠️ 1 event could not be shown in full: it repeats every minute.")
     ru = notifications.cut_notice([("Спам", Cut.EVERY_SECOND)] * 2, "ru").text
     assert "2 события не удалось показать полностью: оно повторяется каждую секунду" in ru

@@ -4,11 +4,18 @@ change found against another snapshot (a meeting that came back) has another."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from calendar_bot.domain.changes import Change, ChangeKind
-from calendar_bot.services.sync import change_key
+from calendar_bot.domain.notice_keys import idempotency_key
+from calendar_bot.domain.notices import change_notice
 from tests.unit.test_changes import occ
 
 SNAPSHOT = ('"ctag-1"', "token-1", "2026-11-30T09:00:00+00:00")
+
+
+def change_key(user_id: str, change: Change, since: Sequence[str]) -> str:
+    return idempotency_key(user_id, change_notice(change, tuple(since)))
 
 
 def test_same_change_against_the_same_snapshot_has_one_key() -> None:

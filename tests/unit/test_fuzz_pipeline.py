@@ -22,8 +22,9 @@ from hypothesis import strategies as st
 from calendar_bot.caldav.ical import expand, parse_object
 from calendar_bot.caldav.limits import MAX_OCCURRENCES
 from calendar_bot.domain.changes import diff
+from calendar_bot.domain.notices import change_notice
 from calendar_bot.services.context import sync_window
-from calendar_bot.views import meetings, notifications
+from calendar_bot.views import meetings, notices, notifications
 from calendar_bot.views.split import POST_LIMIT
 from tests.support import hostile
 from tests.support.hostile import address_space_cap
@@ -150,7 +151,11 @@ def _pipeline(text: str) -> None:
         current_window=window,
         now=NOW,
     )
-    messages = [notifications.change_notification(c, "en", MSK, NOW) for c in changes[:50]]
+    messages = [
+        m
+        for c in changes[:50]
+        for m in notices.render(change_notice(c), locale="en", tz=MSK, now=NOW)
+    ]
     messages += meetings.week_view(current, NOW.date(), "ru", MSK, NOW)
     messages += meetings.daily_digest(current, SOON.date(), "en", MSK, NOW)
     if current:

@@ -11,17 +11,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calendar_bot.domain.model import EventStatus, Occurrence, PartStat, UserSettings
+from calendar_bot.domain.notice_keys import idempotency_key, reminder_key
+from calendar_bot.domain.notices import reminder_notice
 from calendar_bot.domain.reminders import (
     Reminder,
     due_reminders,
     due_reminders_for_users,
     next_fire_after,
-    reminder_key,
 )
 
 START = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 DEFAULTS = UserSettings()
 MINUTE = timedelta(minutes=1)
+
+
+def key_of(reminder: Reminder) -> str:
+    """The outbox key the reminder service gives this reminder."""
+    return idempotency_key(reminder.user_id, reminder_notice(reminder))
 
 
 def occ(uid: str = "m", start: datetime = START, **fields: object) -> Occurrence:
@@ -153,14 +159,17 @@ def test_event_alarms_add_leads_and_duplicates_collapse() -> None:
     fired = tick([meeting], START - MINUTE, last=START - timedelta(hours=2))
     fired += tick([meeting], START, last=START - MINUTE)
     assert sorted(leads(fired)) == [0, 15, 60]
-    assert len({r.idempotency_key for r in fired}) == 3
+    assert len({key_of(r) for r in fired}) == 3
 
 
 def test_user_leads_are_configurable() -> None:
-    custom = UserSettings(reminder_minutes=(30, 5))
+    custom = UserSettings(reminder_lead=30, remind_at_start=False)
     fired = tick([occ()], START - MINUTE, last=START - timedelta(hours=2), settings_=custom)
-    assert sorted(leads(fired)) == [5, 30]
-    assert tick([occ()], START, settings_=custom) == []  # no "at the start" unless 0 is listed
+    assert sorted(leads(fired)) == [30]
+    assert tick([occ()], START, settings_=custom) == []  # no "at the start" unless asked
+    at_start = UserSettings(reminder_lead=None, remind_at_start=True)
+    fired = tick([occ()], START, last=START - timedelta(hours=2), settings_=at_start)
+    assert leads(fired) == [0]
 
 
 @pytest.mark.parametrize(
@@ -190,7 +199,7 @@ def test_all_day_events_get_none_by_default() -> None:
 def test_all_day_reminders_count_from_local_midnight_when_asked() -> None:
     day = datetime(2026, 12, 1, tzinfo=UTC)
     all_day = replace(occ(start=day), end=day + timedelta(days=1), all_day=True)
-    wanted = UserSettings(timezone="Europe/Moscow", reminder_minutes=(0,), remind_all_day=True)
+    wanted = UserSettings(timezone="Europe/Moscow", reminder_lead=None, remind_all_day=True)
     moscow_midnight = datetime(2026, 11, 30, 21, 0, tzinfo=UTC)
     fired = tick([all_day], moscow_midnight, settings_=wanted)
     assert leads(fired) == [0]
@@ -203,18 +212,18 @@ def test_moved_meeting_is_reminded_again_at_its_new_time() -> None:
     moved = replace(meeting, start=START + timedelta(hours=1), end=START + timedelta(hours=2))
     second = tick([moved], START + timedelta(minutes=45))
     assert leads(first) == leads(second) == [15]
-    assert first[0].idempotency_key != second[0].idempotency_key
+    assert key_of(first[0]) != key_of(second[0])
 
 
 def test_idempotency_key_is_stable_and_per_user() -> None:
     meeting = occ()
     one = tick([meeting], START)[0]
     again = tick([replace(meeting, title="Renamed")], START)[0]
-    assert one.idempotency_key == again.idempotency_key
+    assert key_of(one) == key_of(again)
     other_user = due_reminders(
         [meeting], DEFAULTS, last_tick=START - MINUTE, now=START, user_id="u2"
     )
-    assert other_user[0].idempotency_key != one.idempotency_key
+    assert key_of(other_user[0]) != key_of(one)
 
 
 def test_idempotency_key_does_not_collide_on_separators() -> None:
@@ -225,7 +234,7 @@ def test_idempotency_key_does_not_collide_on_separators() -> None:
 
 def test_many_users_at_once() -> None:
     by_user = {"u1": [occ("a")], "u2": [occ("b")], "u3": [occ("c")]}
-    per_user = {"u2": UserSettings(reminder_minutes=(30,))}
+    per_user = {"u2": UserSettings(reminder_lead=30, remind_at_start=False)}
     fired = due_reminders_for_users(by_user, per_user, last_tick=START - MINUTE, now=START)
     assert sorted((r.user_id, r.lead) for r in fired) == [("u1", 0), ("u3", 0)]
 
@@ -288,7 +297,7 @@ def test_any_tick_schedule_fires_each_reminder_at_most_once(
             assert reminder.late == (now - reminder.fire_at > MINUTE)
         fired.extend(batch)
         moment = now
-    keys = [r.idempotency_key for r in fired]
+    keys = [key_of(r) for r in fired]
     assert len(keys) == len(set(keys))
     assert len({(r.occurrence.key, r.start, r.lead) for r in fired}) == len(fired)
 

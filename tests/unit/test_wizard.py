@@ -14,7 +14,7 @@ from calendar_bot.domain.model import Attendee, PartStat
 from calendar_bot.domain.wizard import (
     EDITABLE,
     FLOW,
-    Back,
+    QUICK_DURATIONS,
     Cancel,
     Cancelled,
     Create,
@@ -22,10 +22,6 @@ from calendar_bot.domain.wizard import (
     Edit,
     Effect,
     Prompt,
-    QuickDate,
-    QuickDuration,
-    QuickTime,
-    QuickTimeKind,
     ResolvedUser,
     ResolveUsernames,
     Skip,
@@ -35,11 +31,11 @@ from calendar_bot.domain.wizard import (
     WizardError,
     WizardInput,
     WizardState,
+    date_picks,
     is_stale,
-    quick_dates,
-    quick_time,
     start,
     step,
+    time_picks,
 )
 
 TZ = ZoneInfo("Europe/Moscow")
@@ -104,7 +100,7 @@ def test_full_walk_through_with_every_validation_error() -> None:
     # TITLE
     walk.expect_error(Text("   "), WizardError.EMPTY)
     walk.expect_error(Text("x" * 201), WizardError.TITLE_TOO_LONG)
-    walk.expect_error(QuickDuration(30), WizardError.UNEXPECTED_INPUT)
+    walk.expect_error(Create(), WizardError.UNEXPECTED_INPUT)
     assert walk.text("  Quarterly   planning ") == [Prompt(Step.DATE)]
     assert walk.state.title == "Quarterly planning"
     # DATE
@@ -119,13 +115,12 @@ def test_full_walk_through_with_every_validation_error() -> None:
     walk.expect_error(Text("25:00"), WizardError.TIME_OUT_OF_RANGE)
     walk.expect_error(Text("9:75"), WizardError.TIME_OUT_OF_RANGE)
     walk.expect_error(Text("lunch"), WizardError.TIME_FORMAT)
-    walk.expect_error(QuickDate(0), WizardError.UNEXPECTED_INPUT)
+    walk.expect_error(Skip(), WizardError.UNEXPECTED_INPUT)
     assert walk.text("930") == [Prompt(Step.DURATION)]
     assert walk.state.time == time(9, 30)
     # DURATION
     walk.expect_error(Text("0"), WizardError.DURATION_OUT_OF_RANGE)
     walk.expect_error(Text("2000"), WizardError.DURATION_OUT_OF_RANGE)
-    walk.expect_error(QuickDuration(0), WizardError.DURATION_OUT_OF_RANGE)
     walk.expect_error(Text("long"), WizardError.DURATION_FORMAT)
     assert walk.text("1ч30") == [Prompt(Step.ATTENDEES)]
     assert walk.state.duration == 90
@@ -151,7 +146,7 @@ def test_full_walk_through_with_every_validation_error() -> None:
     assert walk.state.attendees == (("carol@example.com", ""), ("alice@example.com", "Alice A."))
     # DESCRIPTION
     walk.expect_error(Text("d" * 4001), WizardError.DESCRIPTION_TOO_LONG)
-    walk.expect_error(QuickTime(QuickTimeKind.IN_ONE_HOUR), WizardError.UNEXPECTED_INPUT)
+    walk.expect_error(Create(), WizardError.UNEXPECTED_INPUT)
     assert walk.text("Line one\nLine two") == [Prompt(Step.LOCATION)]
     assert walk.state.description == "Line one\nLine two"
     # LOCATION
@@ -182,13 +177,17 @@ def test_full_walk_through_with_every_validation_error() -> None:
 
 
 def test_quick_picks_and_skips() -> None:
+    """A quick-pick button sends its value in the typed form: the machine's own picks walk
+    the whole way."""
     walk = Walk()
     walk.text("Sync")
-    assert walk.send(QuickDate(0)) == [Prompt(Step.TIME)]
+    assert walk.text(date_picks(NOW, TZ)[0].isoformat()) == [Prompt(Step.TIME)]
     assert walk.state.date == TODAY
-    assert walk.send(QuickTime(QuickTimeKind.NEXT_FULL_HOUR)) == [Prompt(Step.DURATION)]
+    first_time = time_picks(NOW, TZ, walk.state.date)[0]
+    assert walk.text(f"{first_time:%H:%M}") == [Prompt(Step.DURATION)]
     assert walk.state.time == time(11, 0)
-    assert walk.send(QuickDuration(30)) == [Prompt(Step.ATTENDEES)]
+    assert walk.text(str(QUICK_DURATIONS[1])) == [Prompt(Step.ATTENDEES)]
+    assert walk.state.duration == 30
     assert walk.send(Skip()) == [Prompt(Step.DESCRIPTION)]
     assert walk.send(Skip()) == [Prompt(Step.LOCATION)]
     assert walk.send(Skip()) == [Prompt(Step.CONFIRM)]
@@ -211,31 +210,33 @@ def test_skip_words_work_like_the_skip_button(word: str) -> None:
 
 
 def test_quick_dates_tomorrow_and_day_after() -> None:
-    for days, expected in ((1, date(2026, 12, 1)), (2, date(2026, 12, 2))):
+    assert date_picks(NOW, TZ) == (TODAY, date(2026, 12, 1), date(2026, 12, 2))
+    for picked in date_picks(NOW, TZ)[1:]:
         walk = Walk()
         walk.text("T")
-        walk.send(QuickDate(days))
-        assert walk.state.date == expected
-    assert quick_dates(NOW, TZ) == (TODAY, date(2026, 12, 1), date(2026, 12, 2))
+        walk.text(picked.isoformat())
+        assert walk.state.date == picked
 
 
-def test_quick_time_in_one_hour_late_in_the_evening_rolls_to_tomorrow() -> None:
-    late = datetime(2026, 11, 30, 20, 40, tzinfo=UTC)  # 23:40 in Moscow
-    walk = Walk(now=late)
-    walk.text("Late call")
-    walk.send(QuickDate(0))
-    walk.send(QuickTime(QuickTimeKind.IN_ONE_HOUR))
-    assert walk.state.step is Step.DURATION
-    assert (walk.state.date, walk.state.time) == (date(2026, 12, 1), time(0, 40))
-    assert quick_time(QuickTimeKind.NEXT_FULL_HOUR, late, TZ) == datetime(
-        2026, 12, 1, 0, 0, tzinfo=TZ
-    )
+def test_quick_times_today_tomorrow_and_late_in_the_evening() -> None:
+    # 10:20: the next full hour and one hour from now.
+    assert time_picks(NOW, TZ) == [time(11, 0), time(11, 20)]
+    assert time_picks(NOW, TZ, TODAY) == [time(11, 0), time(11, 20)]
+    # Another day: the next full hour's time of day, and 10:00.
+    assert time_picks(NOW, TZ, date(2026, 12, 1)) == [time(11, 0), time(10, 0)]
+    # 23:40: nothing is left of today; tomorrow still gets its picks.
+    late = datetime(2026, 11, 30, 20, 40, tzinfo=UTC)
+    assert time_picks(late, TZ, TODAY) == []
+    assert time_picks(late, TZ, date(2026, 12, 1)) == [time(0, 0), time(10, 0)]
+    # One hour from now rounds up to five minutes.
+    odd = datetime(2026, 11, 30, 7, 21, tzinfo=UTC)
+    assert time_picks(odd, TZ) == [time(11, 0), time(11, 25)]
 
 
 def test_start_in_the_past_is_refused_at_time() -> None:
     walk = Walk()
     walk.text("Past")
-    walk.send(QuickDate(0))
+    walk.text(TODAY.isoformat())
     walk.expect_error(Text("10:20"), WizardError.START_IN_PAST)  # exactly now
     walk.expect_error(Text("9"), WizardError.START_IN_PAST)
     assert walk.text("10:21") == [Prompt(Step.DURATION)]
@@ -244,7 +245,7 @@ def test_start_in_the_past_is_refused_at_time() -> None:
 def test_start_is_rechecked_at_confirm() -> None:
     walk = Walk()
     walk.text("Soon")
-    walk.send(QuickDate(0))
+    walk.text(TODAY.isoformat())
     walk.text("10:30")
     fill_until(walk, Step.CONFIRM)
     walk.now = NOW + timedelta(minutes=15)  # the user read the summary for a while
@@ -274,19 +275,6 @@ def test_cancel_while_usernames_are_being_resolved() -> None:
     assert not walk.state.awaiting_resolution
 
 
-def test_back_walks_the_flow_backwards_keeping_answers() -> None:
-    walk = Walk()
-    fill_until(walk, Step.CONFIRM)
-    seen = []
-    while walk.state.step is not Step.TITLE:
-        walk.send(Back())
-        seen.append(walk.state.step)
-    assert seen == list(reversed(FLOW[:-1]))
-    assert walk.send(Back()) == [Prompt(Step.TITLE)]
-    assert walk.state.title == "Planning"
-    assert walk.state.duration == 45
-
-
 @pytest.mark.parametrize("field", EDITABLE)
 def test_edit_any_field_then_return_to_the_summary(field: Step) -> None:
     walk = Walk()
@@ -298,7 +286,7 @@ def test_edit_any_field_then_return_to_the_summary(field: Step) -> None:
         Step.TITLE: Text("Renamed"),
         Step.DATE: Text("02.12.2026"),
         Step.TIME: Text("16:00"),
-        Step.DURATION: QuickDuration(90),
+        Step.DURATION: Text("90"),
         Step.ATTENDEES: Text("dan@example.com"),
         Step.DESCRIPTION: Text("New agenda"),
         Step.LOCATION: Skip(),
@@ -320,15 +308,6 @@ def test_edit_any_field_then_return_to_the_summary(field: Step) -> None:
     assert expected[field]
 
 
-def test_back_from_an_edited_field_returns_to_the_summary_unchanged() -> None:
-    walk = Walk()
-    fill_until(walk, Step.CONFIRM)
-    walk.send(Edit(Step.TITLE))
-    assert walk.send(Back()) == [Prompt(Step.CONFIRM)]
-    assert walk.state.title == "Planning"
-    assert not walk.state.editing
-
-
 def test_edit_only_from_the_summary() -> None:
     walk = Walk()
     walk.expect_error(Edit(Step.DATE), WizardError.UNEXPECTED_INPUT)
@@ -339,7 +318,7 @@ def test_editing_the_date_to_today_when_the_time_is_over_asks_for_a_time() -> No
     fill_until(walk, Step.CONFIRM)  # tomorrow 14:30
     walk.send(Edit(Step.DATE))
     walk.now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # 15:00 in Moscow
-    assert walk.send(QuickDate(0)) == [Prompt(Step.TIME, WizardError.START_IN_PAST)]
+    assert walk.text(TODAY.isoformat()) == [Prompt(Step.TIME, WizardError.START_IN_PAST)]
     assert walk.state.step is Step.TIME
     assert walk.text("18:00") == [Prompt(Step.CONFIRM)]
     assert (walk.state.date, walk.state.time) == (TODAY, time(18, 0))
@@ -360,9 +339,9 @@ def test_resolution_answer_without_a_question_is_ignored() -> None:
     assert walk.send(answer) == []
     assert walk.state == before
     walk.text("@x")
-    walk.send(Back())  # the user moved on before the answer came
+    walk.text("c@example.com")  # the user moved on before the answer came
     assert walk.send(answer) == []
-    assert walk.state.step is Step.DURATION
+    assert walk.state.step is Step.DESCRIPTION
 
 
 def test_stale_resolution_answer_is_ignored() -> None:
@@ -390,7 +369,7 @@ def test_time_zone_by_name_and_dst() -> None:
     walk.text("DST")
     walk.text("14.03.2027")
     walk.text("2:30")  # does not exist that night in New York
-    walk.send(QuickDuration(30))
+    walk.text("30")
     walk.send(Skip())
     walk.send(Skip())
     walk.send(Skip())
@@ -451,12 +430,14 @@ def test_state_round_trips_through_json(state: WizardState) -> None:
 
 
 _inputs: st.SearchStrategy[WizardInput] = st.one_of(
-    st.builds(Text, st.sampled_from(["", "x", "завтра", "15:00", "45", "@a", "a@b.co", "-", "??"])),
-    st.just(Back()),
+    st.builds(
+        Text,
+        st.sampled_from(
+            ["", "x", "завтра", "15:00", "45", "@a", "a@b.co", "-", "??", "0", "2000", "11:00"]
+        ),
+    ),
+    st.builds(Text, st.sampled_from([d.isoformat() for d in date_picks(NOW, TZ)])),
     st.just(Skip()),
-    st.builds(QuickDate, st.integers(min_value=-1, max_value=3)),
-    st.builds(QuickTime, st.sampled_from(list(QuickTimeKind))),
-    st.builds(QuickDuration, st.sampled_from([0, 15, 90, 2000])),
     st.just(Create()),
     st.builds(Edit, st.sampled_from(list(Step))),
     st.builds(

@@ -16,7 +16,7 @@ from calendar_bot.i18n.ru import MESSAGES as RU
 from calendar_bot.views.formatting import format_date
 from calendar_bot.views.meetings import MEETING_ERRORS
 from calendar_bot.views.onboarding import CONNECT_ERROR_FIELDS
-from calendar_bot.views.wizard import ERROR_CODES, STEPS
+from calendar_bot.views.wizard import ERROR_TEXTS, GENERIC, STEPS, TITLE_EMPTY
 
 _FORMATTER = string.Formatter()
 
@@ -157,11 +157,11 @@ def test_every_error_code_family_is_in_the_catalog(locale: str) -> None:
         assert t(locale, f"connect.error.{code}")
     for code in MEETING_ERRORS:
         assert t(locale, f"meeting.error.{code}")
-    for code in ERROR_CODES:
+    for code in (*ERROR_TEXTS.values(), TITLE_EMPTY, GENERIC):
         assert f"wizard.error.{code}" in CATALOGS[locale]  # type: ignore[index]
     for step in STEPS:
-        assert t(locale, f"wizard.{step}.prompt")
-        assert t(locale, f"wizard.field.{step}")
+        assert t(locale, f"wizard.{step.value}.prompt")
+        assert t(locale, f"wizard.field.{step.value}")
 
 
 # Names that stay in Latin letters in Russian text: products, protocols, formats.

@@ -5,24 +5,28 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from calendar_bot.domain.changes import Change, ChangeKind
 from calendar_bot.domain.model import Attendee, CalendarRef, NewEvent, PartStat, UserSettings
+from calendar_bot.domain.notices import change_notice
+from calendar_bot.domain.wizard import Step, WizardError, time_picks
 from calendar_bot.i18n import t
 from calendar_bot.views import (
     actions,
     common,
     meetings,
+    notices,
     notifications,
     onboarding,
     settings,
     wizard,
 )
 from calendar_bot.views.dialog import Dialog
+from calendar_bot.views.formatting import format_time
 from calendar_bot.views.message import OutMessage
 from calendar_bot.views.refs import calendar_ref, occurrence_ref
 from tests.views.samples import (
@@ -122,10 +126,9 @@ def _all_views(locale: str) -> list[OutMessage | Dialog]:
         *(meetings.meeting_error(code, locale) for code in (*meetings.MEETING_ERRORS, "zzz")),
         *(wizard.wizard_prompt(step, locale, MSK, NOW) for step in wizard.STEPS),
         *(
-            wizard.wizard_prompt(
-                "title", locale, MSK, NOW, error=code, error_params={"max": 200, "names": ["x"]}
-            )
-            for code in wizard.ERROR_CODES
+            wizard.wizard_prompt(step, locale, MSK, NOW, error=code, detail=["x"])
+            for code in WizardError
+            for step in (Step.TITLE, Step.DATE)
         ),
         wizard.wizard_summary(
             locale, MSK, NOW, title="Ревью | v2", start=msk(28, 11), duration_minutes=45
@@ -139,7 +142,7 @@ def _all_views(locale: str) -> list[OutMessage | Dialog]:
             NOW,
         ),
         *(notifications.new_meeting(o, locale, MSK, NOW) for o in samples),
-        notifications.new_series(standup(), locale, MSK, NOW, rrule="FREQ=WEEKLY"),
+        notifications.new_series(replace(standup(), rrule="FREQ=WEEKLY"), locale, MSK, NOW),
         notifications.invitation(standup(), locale, MSK, NOW),
         notifications.cancelled(standup(), locale, MSK, NOW, series=True),
         notifications.moved(standup(), later(standup(), 60), locale, MSK, NOW),
@@ -148,7 +151,10 @@ def _all_views(locale: str) -> list[OutMessage | Dialog]:
         notifications.reminder(standup(), 0, locale, MSK, NOW, late=True),
         settings.settings_view(settings_, locale, NOW),
         settings.settings_view(
-            UserSettings(reminder_minutes=(), digest_enabled=False), locale, NOW, saved=True
+            UserSettings(reminder_lead=None, remind_at_start=False, digest_enabled=False),
+            locale,
+            NOW,
+            saved=True,
         ),
         settings.logout_confirm(locale),
         settings.logged_out(locale),
@@ -416,7 +422,7 @@ def test_every_step_has_cancel(locale: str, step: str) -> None:
 
 
 def test_date_picks_show_their_dates() -> None:
-    buttons = _buttons(wizard.wizard_prompt("date", "ru", MSK, NOW))
+    buttons = _buttons(wizard.wizard_prompt(Step.DATE, "ru", MSK, NOW))
     assert [b[0] for b in buttons[:3]] == [
         "Сегодня, пт, 27 ноября",
         "Завтра, сб, 28 ноября",
@@ -427,64 +433,67 @@ def test_date_picks_show_their_dates() -> None:
 
 
 def test_time_picks_come_from_now_in_the_users_zone() -> None:
-    assert wizard.time_picks(NOW, MSK) == ["10:00", "10:30"]  # 09:30 in Moscow
-    assert wizard.time_picks(NOW, ZoneInfo("UTC")) == ["07:00", "07:30"]
-    assert wizard.time_picks(msk(27, 9, 0), MSK) == ["10:00"]  # both picks agree
-    assert wizard.time_picks(msk(27, 9, 41), MSK) == ["10:00", "10:45"]
-    assert wizard.time_picks(msk(27, 23, 20), MSK) == []  # no time left today
-    assert wizard.time_picks(msk(27, 23, 20), MSK, TODAY + timedelta(days=1)) == ["00:00", "10:00"]
-    buttons = _buttons(wizard.wizard_prompt("time", "en", MSK, NOW))
+    def picks(now: datetime, tz: ZoneInfo, day: date | None = None) -> list[str]:
+        return [format_time(at) for at in time_picks(now, tz, day)]
+
+    assert picks(NOW, MSK) == ["10:00", "10:30"]  # 09:30 in Moscow
+    assert picks(NOW, ZoneInfo("UTC")) == ["07:00", "07:30"]
+    assert picks(msk(27, 9, 0), MSK) == ["10:00"]  # both picks agree
+    assert picks(msk(27, 9, 41), MSK) == ["10:00", "10:45"]
+    assert picks(msk(27, 23, 20), MSK) == []  # no time left today
+    assert picks(msk(27, 23, 20), MSK, TODAY + timedelta(days=1)) == ["00:00", "10:00"]
+    buttons = _buttons(wizard.wizard_prompt(Step.TIME, "en", MSK, NOW))
     assert [b[2].get("value") for b in buttons] == ["10:00", "10:30", None]
 
 
 def test_duration_and_skip_picks() -> None:
-    durations = _buttons(wizard.wizard_prompt("duration", "ru", MSK, NOW))
+    durations = _buttons(wizard.wizard_prompt(Step.DURATION, "ru", MSK, NOW))
     assert [b[2].get("value") for b in durations[:-1]] == ["15", "30", "45", "60", "90"]
     assert [b[0] for b in durations[:-1]] == ["15 мин", "30 мин", "45 мин", "1 ч", "1 ч 30 мин"]
     for step, label in (
-        ("attendees", "Invite nobody"),
-        ("description", "Skip"),
-        ("location", "Skip"),
+        (Step.ATTENDEES, "Invite nobody"),
+        (Step.DESCRIPTION, "Skip"),
+        (Step.LOCATION, "Skip"),
     ):
         first = _buttons(wizard.wizard_prompt(step, "en", MSK, NOW))[0]
         assert label in first[0] and first[1] == actions.WIZARD_SKIP and first[2] == {"step": step}
 
 
-def test_unknown_step_is_a_bug() -> None:
-    with pytest.raises(ValueError, match="unknown wizard step"):
-        wizard.wizard_prompt("colour", "ru", MSK, NOW)
+def test_a_step_without_a_question_is_a_bug() -> None:
+    with pytest.raises(ValueError, match="not a wizard question"):
+        wizard.wizard_prompt(Step.CONFIRM, "ru", MSK, NOW)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_error_code_has_its_own_text(locale: str) -> None:
-    generic = wizard.wizard_error_text("nope", locale, MSK, NOW)
-    texts = {
-        code: wizard.wizard_error_text(code, locale, MSK, NOW, params={"max": 200, "names": "x"})
-        for code in wizard.ERROR_CODES
-    }
+    def text(code: WizardError) -> str:
+        return wizard.wizard_error_text(code, locale, MSK, NOW, step=Step.DATE, detail=["x"])
+
+    generic = text(WizardError.UNEXPECTED_INPUT)
+    texts = {code: text(code) for code in WizardError if code is not WizardError.UNEXPECTED_INPUT}
     assert generic not in texts.values()
     assert len(set(texts.values())) == len(texts)
+    title_empty = wizard.wizard_error_text(WizardError.EMPTY, locale, MSK, NOW, step=Step.TITLE)
+    assert title_empty not in (generic, *texts.values())
 
 
 def test_error_texts_explain_the_expected_form() -> None:
-    def err(code: str, **params: object) -> str:
-        return wizard.wizard_error_text(code, "ru", MSK, NOW, params=params)
+    def err(code: WizardError, *names: str) -> str:
+        return wizard.wizard_error_text(code, "ru", MSK, NOW, step=Step.DATE, detail=names)
 
-    assert "`ДД.ММ`" in err("date.invalid") and "`5 января`" in err("date.invalid")
-    assert "`ЧЧ:ММ`" in err("time.invalid")
-    assert "позже 09:30" in err("time.past")
-    assert "24 часов" in err("duration.range")
-    assert "`vasya`, `petya`" in err("attendees.unknown", names=["vasya", "petya"])
-    assert "200" in err("title.too_long", max=200)
-    # A parser code maps to the step's text; a missing parameter falls back safely.
-    assert wizard.wizard_error_text("date_format", "en", MSK, NOW, step="date") == (
-        wizard.wizard_error_text("date.invalid", "en", MSK, NOW)
-    )
-    assert err("title.too_long") == err("unknown.code")
+    assert "`ДД.ММ`" in err(WizardError.DATE_FORMAT)
+    assert "`5 января`" in err(WizardError.DATE_FORMAT)
+    assert "`ЧЧ:ММ`" in err(WizardError.TIME_FORMAT)
+    assert "позже 09:30" in err(WizardError.START_IN_PAST)
+    assert "24 часов" in err(WizardError.DURATION_OUT_OF_RANGE)
+    assert "`vasya`, `petya`" in err(WizardError.ATTENDEES_UNKNOWN, "vasya", "petya")
+    assert "200" in err(WizardError.TITLE_TOO_LONG)
+    # An attendees error without the names it is about falls back safely.
+    assert err(WizardError.ATTENDEES_UNKNOWN) == err(WizardError.UNEXPECTED_INPUT)
 
 
 def test_an_error_keeps_the_step() -> None:
-    message = wizard.wizard_prompt("time", "en", MSK, NOW, error="time.past")
+    message = wizard.wizard_prompt(Step.TIME, "en", MSK, NOW, error=WizardError.START_IN_PAST)
     assert message.text.startswith("⚠️ That time has passed. Pick a time after 09:30.")
     assert "What time does it start?" in message.text
     assert _buttons(message)[-1][1] == actions.WIZARD_CANCEL
@@ -514,7 +523,9 @@ def test_summary_and_created() -> None:
         actions.WIZARD_CANCEL,
     ]
     picker = wizard.wizard_edit_picker("en")
-    assert [b[2].get("field") for b in _buttons(picker)][:7] == list(wizard.FIELDS)
+    assert [b[2].get("field") for b in _buttons(picker)][:7] == [
+        step.value for step in wizard.STEPS
+    ]
     created = wizard.wizard_created(
         NewEvent("Ревью", msk(28, 11), msk(28, 12), (Attendee("oleg@example.com", "Олег"),)),
         "en",
@@ -552,10 +563,13 @@ def test_change_notifications_by_kind() -> None:
     moved_to = later(meeting, 60)
 
     def render(change: Change) -> str:
-        return notifications.change_notification(change, "ru", MSK, NOW, rrule="FREQ=DAILY").text
+        (message,) = notices.render(change_notice(change), locale="ru", tz=MSK, now=NOW)
+        return message.text
 
     assert render(Change(ChangeKind.NEW, my_review())).startswith("🆕 **Новая встреча:** Ревью")
-    assert "Повторяется каждый день" in render(Change(ChangeKind.NEW, meeting, series=True))
+    daily = replace(meeting, rrule="FREQ=DAILY")
+    assert "Повторяется каждый день" in render(Change(ChangeKind.NEW, daily, series=True))
+    assert "Повторяется" not in render(Change(ChangeKind.NEW, meeting, series=True))
     assert render(Change(ChangeKind.INVITATION, meeting)).startswith("📨")
     assert render(Change(ChangeKind.CANCELLED, meeting)).startswith("🚫 **Встреча отменена:**")
     assert render(Change(ChangeKind.CANCELLED, meeting, series=True)).startswith(
@@ -686,7 +700,9 @@ def test_settings_view_reflects_and_flips_the_settings() -> None:
     assert flips[actions.SETTINGS_AT_START] == {"on": "0"}
     assert flips[actions.SETTINGS_DIGEST] == {"on": "0"}
     assert flips[actions.SETTINGS_DIGEST_EMPTY] == {"on": "1"}
-    off = settings.settings_view(UserSettings(reminder_minutes=(), digest_enabled=False), "en", NOW)
+    off = settings.settings_view(
+        UserSettings(reminder_lead=None, remind_at_start=False, digest_enabled=False), "en", NOW
+    )
     assert "Reminder before a meeting: off" in off.text
     assert {b.action: b.payload for b in off.blocks[1].buttons}[actions.SETTINGS_AT_START] == {
         "on": "1"

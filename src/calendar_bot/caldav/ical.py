@@ -59,6 +59,7 @@ class _Series:
     # RECURRENCE-ID; the shift gives each its original start back, keeping keys unique.
     range_shifts: dict[str, timedelta]
     cut: Cut | None = None  # the object was read in part (limits.py)
+    rrule: str = ""  # the master's one RRULE, for the words under a new series
     # the answers of attendees beyond the listed ones (limits.MAX_LISTED_ATTENDEES), by e-mail
     more_partstats: dict[str, PartStat] = field(default_factory=dict)
 
@@ -304,7 +305,16 @@ def _split_series(
             if extra is not None:
                 more = {**extra.partstats, **more}  # the master's answers come first
         out.append(
-            _Series(uid, small, recurring, method == "CANCEL", _range_shifts(events), cut, more)
+            _Series(
+                uid,
+                small,
+                recurring,
+                method == "CANCEL",
+                _range_shifts(events),
+                cut,
+                _rrule_text(events),
+                more,
+            )
         )
     return out
 
@@ -529,6 +539,19 @@ def _description(event: icalendar.cal.Component) -> str:
     return clean_description(alt) if alt.strip() else ""
 
 
+def _rrule_text(events: list[icalendar.cal.Component]) -> str:
+    """The series' RRULE as text ("FREQ=WEEKLY;BYDAY=MO,WE"), or "" when it has none or
+    several (then no one rule says how it repeats)."""
+    masters = [e for e in events if "RECURRENCE-ID" not in e]
+    rules = [r for e in masters for r in _as_list(e.get("RRULE"))]
+    if len(rules) != 1:
+        return ""
+    try:
+        return str(rules[0].to_ical().decode("utf-8"))
+    except (AttributeError, UnicodeDecodeError, ValueError):
+        return ""
+
+
 def _instance_to_occurrence(
     event: icalendar.cal.Component,
     series: _Series,
@@ -595,6 +618,7 @@ def _instance_to_occurrence(
         ),
         alarm_minutes=_alarm_minutes(event, start, end, series.recurring),
         recurring=series.recurring,
+        rrule=series.rrule,
         sequence=sequence,
         event_href=event_href,
         i_am_organizer=bool(me and organizer is not None and organizer.email == me),

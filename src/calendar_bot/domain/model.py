@@ -79,6 +79,7 @@ class Occurrence:
     join_url: str | None = None
     alarm_minutes: tuple[int, ...] = ()  # the event's own VALARM leads, minutes before start
     recurring: bool = False  # part of a series (RRULE/RDATE or an override)
+    rrule: str = ""  # the series' one RRULE ("FREQ=WEEKLY;BYDAY=MO"); "" if none or several
     sequence: int = 0
     event_href: str = ""  # the resource that holds this event on the server
     i_am_organizer: bool = False
@@ -153,11 +154,18 @@ class CalendarRef:
 class UserSettings:
     locale: str = "ru"  # "ru" or "en"
     timezone: str = "Europe/Moscow"  # an IANA name
-    reminder_minutes: tuple[int, ...] = (15, 0)  # leads before start; 0 is "at the start"
+    reminder_lead: int | None = 15  # "N minutes before"; None: no such reminder
+    remind_at_start: bool = True  # "starting now" at the start
     digest_enabled: bool = True
     digest_hour: int = 9
     digest_when_empty: bool = False
     remind_all_day: bool = False
+
+    @property
+    def leads(self) -> tuple[int, ...]:
+        """The chosen leads in minutes before the start, largest first; 0 is "at the start"."""
+        lead = (self.reminder_lead,) if self.reminder_lead else ()
+        return (*lead, 0) if self.remind_at_start else lead
 
 
 @dataclass(frozen=True, slots=True)

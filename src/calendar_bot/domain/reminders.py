@@ -1,7 +1,8 @@
 """Which reminders fall due between two scheduler ticks.
 
-The rule, precisely. For each occurrence and each lead L (the user's `reminder_minutes`
-plus the event's own VALARM leads, deduplicated; negative leads ignored), fire_at = start - L.
+The rule, precisely. For each occurrence and each lead L (the user's `leads`: the reminder
+lead and/or 0 for "at the start", plus the event's own VALARM leads, deduplicated; negative
+leads ignored), fire_at = start - L.
 A reminder is due at tick `now` (previous tick `last_tick`) when
 
     last_tick < fire_at <= now          it fell in this tick's interval, and
@@ -13,8 +14,8 @@ So after downtime or a late tick (`last_tick` long ago) everything whose meeting
 started yet is still sent, once, flagged `late` when fire_at is more than a minute before now;
 and a meeting that started inside the gap but is still in progress gets its start notice,
 flagged late too. Exactly-once
-is the outbox's job: `idempotency_key` is stable per (user, occurrence, start, lead), and it
-contains the start, so a moved meeting is reminded again at its new time.
+is the outbox's job: the reminder's key (domain.notice_keys) is stable per (user, occurrence,
+start, lead), and it contains the start, so a moved meeting is reminded again at its new time.
 
 Skipped: cancelled meetings, meetings the user declined, and all-day events unless the user
 asked for them (`remind_all_day`; their start is then local midnight of the first day in the
@@ -25,7 +26,6 @@ Cheap by design: one pass, no sorting unless asked, a few comparisons per occurr
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,6 +39,8 @@ from calendar_bot.domain.model import (
 )
 from calendar_bot.domain.zones import as_zone
 
+# The longest lead we remind with (settings and VALARMs): beyond a day it is not a reminder.
+MAX_LEAD_MINUTES = 24 * 60
 AT_START_GRACE = timedelta(minutes=1)
 LATE_AFTER = timedelta(minutes=1)
 
@@ -51,36 +53,19 @@ class Reminder:
     start: datetime  # the start the reminder is about (local midnight for all-day events)
     fire_at: datetime
     late: bool  # fire_at is more than a minute before now: the bot was down or slow
-    idempotency_key: str
 
     @property
     def key(self) -> OccurrenceKey:
         return self.occurrence.key
 
 
-def reminder_key(user_id: str, key: OccurrenceKey, start: datetime, lead: int) -> str:
-    """Stable across restarts and replicas; a hash so no separator inside a UID can collide."""
-    start_utc = start.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    material = "\x1f".join(
-        (user_id, key.calendar_href, key.uid, key.recurrence_id, start_utc, str(lead))
-    )
-    return "rem:" + hashlib.sha256(material.encode("utf-8")).hexdigest()[:40]
-
-
-_CUT_SERIES = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _identity(occurrence: Occurrence, start: datetime) -> tuple[OccurrenceKey, datetime]:
-    """What a reminder is about: the occurrence at its start, or, for a series shown in part
-    (`cut`: one occurrence a day of something far denser), the series as a whole, so it gets
-    at most one reminder per lead, not one a day."""
-    if occurrence.cut is None:
-        return occurrence.key, start
-    return OccurrenceKey(occurrence.calendar_href, occurrence.uid, "cut"), _CUT_SERIES
-
-
 def _leads(occurrence: Occurrence, settings: UserSettings) -> frozenset[int]:
-    return frozenset(m for m in (*settings.reminder_minutes, *occurrence.alarm_minutes) if m >= 0)
+    return frozenset(m for m in (*settings.leads, *occurrence.alarm_minutes) if m >= 0)
+
+
+def valid_lead(minutes: int) -> bool:
+    """A "N minutes before" lead a person may choose (0, "at the start", is a switch)."""
+    return 0 < minutes <= MAX_LEAD_MINUTES
 
 
 def reminder_start(occurrence: Occurrence, settings: UserSettings) -> datetime | None:
@@ -114,7 +99,7 @@ def due_reminders(
     """The reminders of one user due at `now`; `last_tick` None means "just this minute"."""
     since = last_tick if last_tick is not None else now - timedelta(minutes=1)
     due: list[Reminder] = []
-    max_lead = timedelta(minutes=max(settings.reminder_minutes, default=0))
+    max_lead = timedelta(minutes=settings.reminder_lead or 0)
     for occurrence in occurrences:
         # Fast path for the thousands of meetings nowhere near now.
         if not occurrence.all_day and occurrence.start <= since:
@@ -137,7 +122,6 @@ def due_reminders(
                     start=start,
                     fire_at=fire_at,
                     late=now - fire_at > LATE_AFTER,
-                    idempotency_key=reminder_key(user_id, *_identity(occurrence, start), lead),
                 )
             )
     due.sort(key=lambda r: (r.fire_at, r.start, r.key.uid, r.key.recurrence_id))

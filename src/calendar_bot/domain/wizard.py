@@ -5,8 +5,10 @@ persisted per user between messages (`to_dict`/`from_dict`); effects are plain d
 the service layer performs and renders through views. No texts here: errors are codes.
 
 Flow: TITLE -> DATE -> TIME -> DURATION -> ATTENDEES -> DESCRIPTION -> LOCATION -> CONFIRM,
-then DONE (after Create) or CANCELLED. Cancel works on every step, Back goes one step back
-(from an edited field, back to the summary). A wrong input keeps the step and answers
+then DONE (after Create) or CANCELLED. Cancel works on every step. A quick-pick button sends
+its value in the typed form (`Text`), so a click and a typed answer take one path; the picks
+themselves are chosen here (`date_picks`, `time_picks`, `QUICK_DURATIONS`) and only labelled
+by the views. A wrong input keeps the step and answers
 `Prompt(step, error)`. A start in the past is refused at TIME (and at DATE when the time is
 already known) and re-checked at Create, since time passes while the summary is read.
 
@@ -96,33 +98,8 @@ class Cancel:
 
 
 @dataclass(frozen=True, slots=True)
-class Back:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
 class Skip:
     """ "Invite nobody" on ATTENDEES, "Skip" on DESCRIPTION and LOCATION."""
-
-
-@dataclass(frozen=True, slots=True)
-class QuickDate:
-    days_ahead: int  # 0 today, 1 tomorrow, 2 the day after
-
-
-class QuickTimeKind(StrEnum):
-    NEXT_FULL_HOUR = "next_full_hour"
-    IN_ONE_HOUR = "in_one_hour"
-
-
-@dataclass(frozen=True, slots=True)
-class QuickTime:
-    kind: QuickTimeKind
-
-
-@dataclass(frozen=True, slots=True)
-class QuickDuration:
-    minutes: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,18 +125,7 @@ class UsernamesResolved:
     unknown: tuple[str, ...] = ()
 
 
-WizardInput = (
-    Text
-    | Cancel
-    | Back
-    | Skip
-    | QuickDate
-    | QuickTime
-    | QuickDuration
-    | Create
-    | Edit
-    | UsernamesResolved
-)
+WizardInput = Text | Cancel | Skip | Create | Edit | UsernamesResolved
 
 
 # ---- effects ------------------------------------------------------------------------------
@@ -192,6 +158,30 @@ class Cancelled:
 
 
 Effect = Prompt | ResolveUsernames | CreateEvent | Cancelled
+
+
+# ---- outcomes: what the service reports once it has performed the effects ---------------
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """A question to show: `prompt` over the draft as it stood then."""
+
+    prompt: Prompt
+    state: WizardState
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    event: NewEvent
+
+
+@dataclass(frozen=True, slots=True)
+class NotCreated:
+    """The calendar could not take it; the draft is kept and its summary asked again."""
+
+
+Outcome = Asked | Created | NotCreated | Cancelled
 
 
 # ---- state --------------------------------------------------------------------------------
@@ -307,21 +297,24 @@ def local_today(now: datetime, tz: ZoneInfo | str) -> date:
     return now.astimezone(_zone(tz)).date()
 
 
-def quick_time(kind: QuickTimeKind, now: datetime, tz: ZoneInfo | str) -> datetime:
-    """The local moment a quick-pick time button stands for (the views show the same)."""
-    local = now.astimezone(_zone(tz)).replace(second=0, microsecond=0)
-    if kind is QuickTimeKind.NEXT_FULL_HOUR:
-        return _normal(local.replace(minute=0) + timedelta(hours=1), tz)
-    return _normal(local + timedelta(hours=1), tz)
-
-
-def _normal(moment: datetime, tz: ZoneInfo | str) -> datetime:
-    return moment.astimezone(UTC).astimezone(_zone(tz))
-
-
-def quick_dates(now: datetime, tz: ZoneInfo | str) -> tuple[date, date, date]:
+def date_picks(now: datetime, tz: ZoneInfo | str) -> tuple[date, date, date]:
+    """The quick-pick dates: today, tomorrow, the day after."""
     today = local_today(now, tz)
     return today, today + timedelta(days=1), today + timedelta(days=2)
+
+
+def time_picks(now: datetime, tz: ZoneInfo | str, chosen_date: date | None = None) -> list[time]:
+    """Quick-pick start times: the next full hour and one hour from now (rounded up to 5
+    minutes), for today; for another day, the next full hour's time of day and 10:00."""
+    here = now.astimezone(_zone(tz))
+    next_hour = (here + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    in_hour = here + timedelta(hours=1)
+    in_hour = (in_hour + timedelta(minutes=(-in_hour.minute) % 5)).replace(second=0, microsecond=0)
+    if chosen_date is None or chosen_date == here.date():
+        picks = [m.time() for m in (next_hour, in_hour) if m.date() == here.date()]
+    else:
+        picks = [next_hour.time(), time(10, 0)]
+    return list(dict.fromkeys(picks))
 
 
 def _next_step(state: WizardState, current: Step) -> Step:
@@ -365,8 +358,6 @@ def step(
     if isinstance(event, Cancel):
         cancelled = replace(state, step=Step.CANCELLED, pending_usernames=(), pending_emails=())
         return cancelled, [Cancelled()]
-    if isinstance(event, Back):
-        return _back(state)
     if isinstance(event, UsernamesResolved) and not (
         state.step is Step.ATTENDEES and state.pending_usernames
     ):
@@ -378,16 +369,6 @@ def step(
 
     handler = _HANDLERS[state.step]
     return handler(state, event, now, tz)
-
-
-def _back(state: WizardState) -> tuple[WizardState, list[Effect]]:
-    cleared = replace(state, pending_usernames=(), pending_emails=())
-    if state.editing:
-        return replace(cleared, step=Step.CONFIRM, editing=False), [Prompt(Step.CONFIRM)]
-    if state.step is Step.TITLE:
-        return cleared, [Prompt(Step.TITLE)]
-    previous = FLOW[FLOW.index(state.step) - 1]
-    return replace(cleared, step=previous), [Prompt(previous)]
 
 
 def _on_title(
@@ -407,9 +388,7 @@ def _on_date(
     state: WizardState, event: WizardInput, now: datetime, tz: ZoneInfo | str
 ) -> tuple[WizardState, list[Effect]]:
     today = local_today(now, tz)
-    if isinstance(event, QuickDate) and 0 <= event.days_ahead <= 31:
-        chosen = today + timedelta(days=event.days_ahead)
-    elif isinstance(event, Text):
+    if isinstance(event, Text):
         try:
             chosen = parsing.parse_date(event.text, today=today)
         except parsing.ParseError as exc:
@@ -430,12 +409,7 @@ def _on_time(
     state: WizardState, event: WizardInput, now: datetime, tz: ZoneInfo | str
 ) -> tuple[WizardState, list[Effect]]:
     day = state.date if state.date is not None else local_today(now, tz)
-    if isinstance(event, QuickTime):
-        moment = quick_time(event.kind, now, tz)
-        chosen = moment.time()
-        if day == local_today(now, tz):
-            day = moment.date()  # "in one hour" at 23:30 is tomorrow
-    elif isinstance(event, Text):
+    if isinstance(event, Text):
         try:
             chosen = parsing.parse_time(event.text)
         except parsing.ParseError as exc:
@@ -450,11 +424,7 @@ def _on_time(
 def _on_duration(
     state: WizardState, event: WizardInput, now: datetime, tz: ZoneInfo | str
 ) -> tuple[WizardState, list[Effect]]:
-    if isinstance(event, QuickDuration):
-        minutes = event.minutes
-        if not 1 <= minutes <= parsing.MAX_DURATION_MINUTES:
-            return _error(state, WizardError.DURATION_OUT_OF_RANGE)
-    elif isinstance(event, Text):
+    if isinstance(event, Text):
         try:
             minutes = parsing.parse_duration(event.text)
         except parsing.ParseError as exc:

@@ -1,119 +1,119 @@
-"""Looking at meetings: the lists, one meeting's details, RSVP, the RAW view."""
+"""Looking at meetings: the menu's lists, other days, one meeting's details, RSVP, RAW."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from calendar_bot.domain.model import PartStat
-from calendar_bot.domain.zones import zone
-from calendar_bot.handlers.base import Handlers
-from calendar_bot.inbound import ActionClick, ActionResult
+from calendar_bot.handlers.base import BotServices, Turn
+from calendar_bot.inbound import ActionResult
+from calendar_bot.records import StoredUser
 from calendar_bot.services.meetings import MeetingError
-from calendar_bot.services.profiles import Person
-from calendar_bot.storage.repositories import StoredUser
-from calendar_bot.views import actions, common
+from calendar_bot.views import common
 from calendar_bot.views import meetings as meeting_views
 from calendar_bot.views import settings as settings_views
 from calendar_bot.views.message import OutMessage
+from calendar_bot.views.payloads import CalendarChoice, Day, Empty, MeetingRef, Rsvp
 
 
-class MeetingHandlers(Handlers):
-    async def _menu(self, action: str, user: StoredUser, person: Person) -> list[OutMessage]:
-        locale = person.locale
-        tz = zone(person.timezone, self.ctx.default_tz)
-        now = self.ctx.clock.now()
-        today = now.astimezone(tz).date()
-        user = await self._with_profile(user, person)
-        if action == actions.HELP:
-            return [common.help_view(locale)]
-        if action == actions.MENU:
-            return [common.main_menu(locale)]
-        if action == actions.SETTINGS:
-            return [settings_views.settings_view(user.settings, locale, now)]
-        if action == actions.RAW:
-            return [settings_views.raw_picker(await self.meetings.calendars(user), locale)]
-        if action == actions.LOGOUT:
-            return [settings_views.logout_confirm(locale)]
-        if action == actions.MENU_TODAY:
-            return await self._day(user, person, today)
-        if action == actions.MENU_TOMORROW:
-            return await self._day(user, person, today + timedelta(days=1))
-        if action == actions.MENU_NOW:
-            found = await self.meetings.on_days(user, today, 1)
-            return meeting_views.now_and_next_view(found, locale, tz, now)
-        if action == actions.MENU_WEEK:
-            return await self._week(user, person, today)
-        return [common.unknown_input(locale)]
+def _today(bot: BotServices, turn: Turn[StoredUser]) -> date:
+    return bot.now().astimezone(bot.zone_of(turn.person)).date()
 
-    async def _day(self, user: StoredUser, person: Person, day: date) -> list[OutMessage]:
-        """One day's meetings, with the way to the day before, the day after, any date."""
-        tz = zone(person.timezone, self.ctx.default_tz)
-        now = self.ctx.clock.now()
-        found = await self.meetings.on_days(user, day, 1)
-        messages = meeting_views.day_view(found, day, person.locale, tz, now)
-        nav = meeting_views.day_nav(day, person.locale, now.astimezone(tz).date())
-        return meeting_views.with_nav(messages, nav)
 
-    async def _week(self, user: StoredUser, person: Person, first: date) -> list[OutMessage]:
-        tz = zone(person.timezone, self.ctx.default_tz)
-        found = await self.meetings.on_days(user, first, 7)
-        messages = meeting_views.week_view(found, first, person.locale, tz, self.ctx.clock.now())
-        return meeting_views.with_nav(messages, meeting_views.week_nav(first, person.locale))
+async def day_list(bot: BotServices, turn: Turn[StoredUser], day: date) -> list[OutMessage]:
+    """One day's meetings, with the way to the day before, the day after, any date."""
+    tz = bot.zone_of(turn.person)
+    now = bot.now()
+    found = await bot.meetings.on_days(turn.user, day, 1)
+    messages = meeting_views.day_view(found, day, turn.locale, tz, now)
+    nav = meeting_views.day_nav(day, turn.locale, now.astimezone(tz).date())
+    return meeting_views.with_nav(messages, nav)
 
-    async def _browse(self, event: ActionClick, user: StoredUser, person: Person) -> ActionResult:
-        """Another day or week from a list's buttons: the list changes in place."""
-        if event.action == actions.LIST_OTHER_DATE:
-            return ActionResult(ephemeral=meeting_views.other_date_hint(person.locale).text)
-        try:
-            day = date.fromisoformat(event.payload.get("day", ""))
-        except ValueError:
-            return ActionResult(ephemeral=common.button_expired(person.locale).text)
-        user = await self._with_profile(user, person)
-        if event.action == actions.LIST_WEEK:
-            messages = await self._week(user, person, day)
-        else:
-            messages = await self._day(user, person, day)
-        if len(messages) == 1:
-            return ActionResult(update=messages[0])
-        for message in messages:  # too long for one post: the parts go below
-            await self._say(event.user_id, message)
-        return ActionResult()
 
-    async def _open_meeting(
-        self, event: ActionClick, user: StoredUser, person: Person
-    ) -> ActionResult:
-        ref = event.selected_option or event.payload.get("ref", "")
-        occurrence = await self.meetings.find(user, ref)
-        if occurrence is None:
-            return ActionResult(ephemeral=meeting_views.meeting_error("gone", person.locale).text)
-        tz = zone(person.timezone, self.ctx.default_tz)
-        details = meeting_views.meeting_details(occurrence, person.locale, tz, self.ctx.clock.now())
-        await self._say(event.user_id, details)
-        return ActionResult()
+async def week_list(bot: BotServices, turn: Turn[StoredUser], first: date) -> list[OutMessage]:
+    tz = bot.zone_of(turn.person)
+    found = await bot.meetings.on_days(turn.user, first, 7)
+    messages = meeting_views.week_view(found, first, turn.locale, tz, bot.now())
+    return meeting_views.with_nav(messages, meeting_views.week_nav(first, turn.locale))
 
-    async def _rsvp(self, event: ActionClick, user: StoredUser, person: Person) -> ActionResult:
-        try:
-            partstat = PartStat(event.payload.get("partstat", ""))
-        except ValueError:
-            return ActionResult(ephemeral=common.button_expired(person.locale).text)
-        try:
-            occurrence = await self.meetings.respond(user, event.payload.get("ref", ""), partstat)
-        except MeetingError as exc:
-            return ActionResult(ephemeral=meeting_views.meeting_error(exc.code, person.locale).text)
-        tz = zone(person.timezone, self.ctx.default_tz)
-        done = meeting_views.rsvp_done(
-            occurrence, partstat, person.locale, tz, self.ctx.clock.now()
-        )
-        return ActionResult(update=done)
 
-    async def _raw(self, event: ActionClick, user: StoredUser, person: Person) -> ActionResult:
-        tz = zone(person.timezone, self.ctx.default_tz)
-        try:
-            name, xml = await self.meetings.raw(
-                user, event.selected_option or "", self.ctx.clock.now().astimezone(tz).date()
-            )
-        except MeetingError as exc:
-            return ActionResult(ephemeral=meeting_views.meeting_error(exc.code, person.locale).text)
-        for part in settings_views.raw_xml(name, xml, person.locale):
-            await self._say(event.user_id, part)
-        return ActionResult()
+async def today(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:
+    return await bot.say_all(turn.user_id, await day_list(bot, turn, _today(bot, turn)))
+
+
+async def tomorrow(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:
+    day = _today(bot, turn) + timedelta(days=1)
+    return await bot.say_all(turn.user_id, await day_list(bot, turn, day))
+
+
+async def now_and_next(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:
+    found = await bot.meetings.on_days(turn.user, _today(bot, turn), 1)
+    tz = bot.zone_of(turn.person)
+    messages = meeting_views.now_and_next_view(found, turn.locale, tz, bot.now())
+    return await bot.say_all(turn.user_id, messages)
+
+
+async def week(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:
+    return await bot.say_all(turn.user_id, await week_list(bot, turn, _today(bot, turn)))
+
+
+async def help_text(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:
+    return await bot.say_all(turn.user_id, [common.help_view(turn.locale)])
+
+
+async def main_menu(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:
+    return await bot.say_all(turn.user_id, [common.main_menu(turn.locale)])
+
+
+async def other_date(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:
+    return ActionResult(ephemeral=meeting_views.other_date_hint(turn.locale).text)
+
+
+async def _in_place(
+    bot: BotServices, turn: Turn[StoredUser], messages: list[OutMessage]
+) -> ActionResult:
+    """A list's buttons change the list in place; one too long for a post goes below."""
+    if len(messages) == 1:
+        return ActionResult(update=messages[0])
+    return await bot.say_all(turn.user_id, messages)
+
+
+async def list_day(bot: BotServices, turn: Turn[StoredUser], payload: Day) -> ActionResult:
+    return await _in_place(bot, turn, await day_list(bot, turn, payload.day))
+
+
+async def list_week(bot: BotServices, turn: Turn[StoredUser], payload: Day) -> ActionResult:
+    return await _in_place(bot, turn, await week_list(bot, turn, payload.day))
+
+
+async def open_meeting(
+    bot: BotServices, turn: Turn[StoredUser], payload: MeetingRef
+) -> ActionResult:
+    occurrence = await bot.meetings.find(turn.user, payload.ref)
+    if occurrence is None:
+        return ActionResult(ephemeral=meeting_views.meeting_error("gone", turn.locale).text)
+    tz = bot.zone_of(turn.person)
+    details = meeting_views.meeting_details(occurrence, turn.locale, tz, bot.now())
+    return await bot.say_all(turn.user_id, [details])
+
+
+async def rsvp(bot: BotServices, turn: Turn[StoredUser], payload: Rsvp) -> ActionResult:
+    try:
+        occurrence = await bot.meetings.respond(turn.user, payload.ref, payload.partstat)
+    except MeetingError as exc:
+        return ActionResult(ephemeral=meeting_views.meeting_error(exc.code, turn.locale).text)
+    tz = bot.zone_of(turn.person)
+    done = meeting_views.rsvp_done(occurrence, payload.partstat, turn.locale, tz, bot.now())
+    return ActionResult(update=done)
+
+
+async def raw_picker(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:
+    calendars = await bot.meetings.calendars(turn.user)
+    return await bot.say_all(turn.user_id, [settings_views.raw_picker(calendars, turn.locale)])
+
+
+async def raw(bot: BotServices, turn: Turn[StoredUser], payload: CalendarChoice) -> ActionResult:
+    try:
+        name, xml = await bot.meetings.raw(turn.user, payload.ref, _today(bot, turn))
+    except MeetingError as exc:
+        return ActionResult(ephemeral=meeting_views.meeting_error(exc.code, turn.locale).text)
+    return await bot.say_all(turn.user_id, settings_views.raw_xml(name, xml, turn.locale))

@@ -1,53 +1,60 @@
-"""Settings: reminder leads, the daily digest."""
+"""Settings (reminder leads, the daily digest) and logging out."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from calendar_bot.domain.model import UserSettings
-from calendar_bot.handlers.base import Handlers
-from calendar_bot.inbound import ActionClick, ActionResult
-from calendar_bot.services.profiles import Person
-from calendar_bot.storage.repositories import StoredUser
-from calendar_bot.views import actions, common
+from calendar_bot.handlers.base import BotServices, Turn
+from calendar_bot.inbound import ActionResult
+from calendar_bot.records import StoredUser
 from calendar_bot.views import settings as settings_views
+from calendar_bot.views.payloads import Empty, HourChoice, ReminderChoice, Toggle
 
 
-class SettingsHandlers(Handlers):
-    async def _settings(self, event: ActionClick, user: StoredUser, person: Person) -> ActionResult:
-        current = user.settings
-        chosen = event.selected_option or ""
-        on = event.payload.get("on") == "1"
-        updated: UserSettings | None = None
-        if event.action == actions.SETTINGS:
-            return ActionResult(
-                update=settings_views.settings_view(current, person.locale, self.ctx.clock.now())
-            )
-        if event.action == actions.SETTINGS_REMINDER:
-            at_start = 0 in current.reminder_minutes
-            if chosen == "off":
-                leads: tuple[int, ...] = (0,) if at_start else ()
-            elif chosen.isdigit() and 0 < int(chosen) <= 1440:
-                leads = (int(chosen), 0) if at_start else (int(chosen),)
-            else:
-                return ActionResult(ephemeral=common.button_expired(person.locale).text)
-            updated = replace(current, reminder_minutes=leads)
-        elif event.action == actions.SETTINGS_AT_START:
-            others = tuple(m for m in current.reminder_minutes if m)
-            updated = replace(current, reminder_minutes=(*others, 0) if on else others)
-        elif event.action == actions.SETTINGS_DIGEST:
-            updated = replace(current, digest_enabled=on)
-        elif event.action == actions.SETTINGS_DIGEST_EMPTY:
-            updated = replace(current, digest_when_empty=on)
-        elif event.action == actions.SETTINGS_DIGEST_HOUR:
-            if not (chosen.isdigit() and 0 <= int(chosen) <= 23):
-                return ActionResult(ephemeral=common.button_expired(person.locale).text)
-            updated = replace(current, digest_hour=int(chosen))
-        if updated is None:
-            return ActionResult(ephemeral=common.button_expired(person.locale).text)
-        await self.accounts.update_settings(user.mm_user_id, updated)
-        return ActionResult(
-            update=settings_views.settings_view(
-                updated, person.locale, self.ctx.clock.now(), saved=True
-            )
-        )
+async def show(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:
+    view = settings_views.settings_view(turn.user.settings, turn.locale, bot.now())
+    return ActionResult(update=view)
+
+
+async def _save(bot: BotServices, turn: Turn[StoredUser], updated: UserSettings) -> ActionResult:
+    await bot.accounts.update_settings(turn.user_id, updated)
+    view = settings_views.settings_view(updated, turn.locale, bot.now(), saved=True)
+    return ActionResult(update=view)
+
+
+async def reminder(
+    bot: BotServices, turn: Turn[StoredUser], choice: ReminderChoice
+) -> ActionResult:
+    return await _save(bot, turn, replace(turn.user.settings, reminder_lead=choice.minutes))
+
+
+async def at_start(bot: BotServices, turn: Turn[StoredUser], switch: Toggle) -> ActionResult:
+    return await _save(bot, turn, replace(turn.user.settings, remind_at_start=switch.on))
+
+
+async def digest(bot: BotServices, turn: Turn[StoredUser], switch: Toggle) -> ActionResult:
+    return await _save(bot, turn, replace(turn.user.settings, digest_enabled=switch.on))
+
+
+async def digest_when_empty(
+    bot: BotServices, turn: Turn[StoredUser], switch: Toggle
+) -> ActionResult:
+    return await _save(bot, turn, replace(turn.user.settings, digest_when_empty=switch.on))
+
+
+async def digest_hour(bot: BotServices, turn: Turn[StoredUser], choice: HourChoice) -> ActionResult:
+    return await _save(bot, turn, replace(turn.user.settings, digest_hour=choice.hour))
+
+
+async def logout(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:
+    return ActionResult(update=settings_views.logout_confirm(turn.locale))
+
+
+async def logout_confirmed(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:
+    await bot.accounts.logout(turn.user_id)
+    return ActionResult(update=settings_views.logged_out(turn.locale))
+
+
+async def logout_cancelled(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:
+    return ActionResult(update=settings_views.logout_cancelled(turn.locale))

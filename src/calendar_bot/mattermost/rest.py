@@ -231,9 +231,6 @@ class MattermostClient:
         result: list[JSON] = await self.request("POST", "/users/ids", body=list(user_ids))
         return result
 
-    async def get_chat_user(self, user_id: str) -> ChatUser:
-        return chat_user_from_profile(await self.get_user(user_id))
-
     # ---- channels -------------------------------------------------------------------
 
     async def create_direct_channel(self, bot_id: str, user_id: str) -> str:

@@ -215,7 +215,7 @@ class Sandbox:
                 stored = await store.users.get(self.mm_ids[demo.username])
             if stored is not None:
                 try:
-                    await bot.dispatcher.sync.sync_user(stored)
+                    await bot.sync.sync_user(stored)
                 except Exception:
                     log.exception("sandbox sync of %s failed", demo.username)
         bot.delivery.wakeup.set()

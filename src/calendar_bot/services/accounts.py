@@ -9,9 +9,8 @@ from urllib.parse import urlsplit
 from calendar_bot.domain.model import CalendarRef, Credentials, UserSettings
 from calendar_bot.domain.parsing import is_valid_email
 from calendar_bot.ports import AuthFailed, CalendarError, NotCalDAV, ServerUnreachable
+from calendar_bot.records import StoredUser
 from calendar_bot.services.context import Context
-from calendar_bot.storage.repositories import StoredUser, transaction
-from calendar_bot.vault import UndecryptableSecret
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ def error_code(exc: CalendarError) -> str:
     return "unreachable"
 
 
-class Accounts:
+class AccountService:
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
 
@@ -66,7 +65,7 @@ class Accounts:
             log.info("connect of %s failed: %s", user_id, type(exc).__name__)
             return ConnectResult(False, "other_server" if typed_url else error_code(exc))
         now = self._ctx.clock.now()
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             existing = await store.users.get(user_id)
             keep = existing.settings if existing is not None else settings
             user = await store.users.upsert(
@@ -91,7 +90,7 @@ class Accounts:
 
     async def logout(self, user_id: str) -> None:
         """Delete every trace: credentials, calendars, snapshot, outbox, state, logs."""
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             user = await store.users.get(user_id)
             await store.users.delete_everything(user_id)
             await store.conversation.clear(user_id)
@@ -99,14 +98,12 @@ class Accounts:
             _forget(self._ctx, user)
 
     async def update_settings(self, user_id: str, settings: UserSettings) -> None:
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             await store.users.update_settings(user_id, settings, now=self._ctx.clock.now())
 
 
 def _forget(ctx: Context, user: StoredUser) -> None:
-    """Drop the adapter's client and cache for this login."""
-    try:
-        credentials = user.credentials(ctx.vault)
-    except UndecryptableSecret:
-        return  # nothing was ever cached under a login nobody can read
-    ctx.calendars.forget(credentials)
+    """Drop the adapter's client and cache for this login. The adapter keys them by server
+    and user name, so the password is not needed, and not decrypted."""
+    login = Credentials(base_url=user.caldav_base_url, username=user.caldav_username, password="")
+    ctx.calendars.forget(login)

@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from calendar_bot.clock import Clock
 from calendar_bot.domain.model import TimeWindow, UserSettings
-from calendar_bot.ports import CalendarGateway, Chat
+from calendar_bot.ports import CalendarGateway, Chat, UnitOfWork
 from calendar_bot.vault import Vault
 
 HORIZON_DAYS = 14
@@ -19,7 +17,8 @@ HORIZON_DAYS = 14
 class Context:
     clock: Clock
     vault: Vault
-    sessions: async_sessionmaker[AsyncSession]
+    # One transaction over the store: `async with ctx.transaction() as store: ...`
+    transaction: UnitOfWork
     calendars: CalendarGateway
     chat: Chat
     caldav_base_url: str
@@ -33,11 +32,11 @@ class Context:
     may_delete_posts: bool = False
 
     def default_settings(self, locale: str = "ru", timezone: str = "") -> UserSettings:
-        leads = (self.default_reminder_minutes, 0) if self.default_reminder_minutes else (0,)
         return UserSettings(
             locale=locale,
             timezone=timezone or self.default_tz,
-            reminder_minutes=leads,
+            reminder_lead=self.default_reminder_minutes or None,
+            remind_at_start=True,
             digest_hour=self.default_digest_hour,
         )
 

@@ -12,26 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import random
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from calendar_bot.domain.changes import Change, ChangeKind
+from calendar_bot.domain.notice_keys import joined_key
 from calendar_bot.domain.zones import zone
+from calendar_bot.messages import OutMessage
 from calendar_bot.ports import PostRef
+from calendar_bot.records import OutboxRow, StoredUser
 from calendar_bot.services.context import Context
-from calendar_bot.services.cut_notices import KIND_CUT, cuts_from_payload
-from calendar_bot.services.digest import KIND_DIGEST
-from calendar_bot.services.reminders import KIND_REMINDER
-from calendar_bot.services.sync import KIND_CHANGE, KIND_RECONNECT, KIND_UNREADABLE
-from calendar_bot.storage.codec import occurrence_from_json
-from calendar_bot.storage.repositories import OutboxRow, StoredUser, transaction
-from calendar_bot.views import meetings, notifications, onboarding
-from calendar_bot.views.message import OutMessage
+from calendar_bot.services.notices import notice_of
+from calendar_bot.views import notices
 
 log = logging.getLogger(__name__)
 
@@ -41,41 +36,19 @@ BATCH = 500
 FIND_SENT_LOOKBACK = timedelta(days=1)
 SENT_FLUSH = 50  # posted rows marked sent per transaction
 JOINED_LIMIT = 12000  # characters: joined notices stay well inside one Mattermost post
-NOTICE_SEPARATOR = "\n\n---\n\n"  # a horizontal rule between joined notices
 
 
 def render_row(
     row: OutboxRow, user: StoredUser, now: datetime, default_tz: str
 ) -> list[OutMessage]:
     """The message(s) for one outbox row, in the user's language and zone."""
-    locale = user.settings.locale
-    tz = zone(user.settings.timezone, default_tz)
-    p = row.payload
-    if row.kind == KIND_CHANGE:
-        change = Change(
-            kind=ChangeKind(p["change"]),
-            occurrence=occurrence_from_json(p["occurrence"]),
-            previous=occurrence_from_json(p["previous"]) if p.get("previous") else None,
-            series=bool(p.get("series")),
-        )
-        return [notifications.change_notification(change, locale, tz, now)]
-    if row.kind == KIND_REMINDER:
-        occurrence = occurrence_from_json(p["occurrence"])
-        return [
-            notifications.reminder(
-                occurrence, int(p["lead"]), locale, tz, now, late=bool(p.get("late"))
-            )
-        ]
-    if row.kind == KIND_DIGEST:
-        occurrences = [occurrence_from_json(o) for o in p.get("occurrences", [])]
-        return meetings.daily_digest(occurrences, date.fromisoformat(p["day"]), locale, tz, now)
-    if row.kind == KIND_RECONNECT:
-        return [onboarding.credentials_rejected(locale, user.email)]
-    if row.kind == KIND_UNREADABLE:
-        return [notifications.unreadable_event(str(p["calendar"]), str(p["why"]), locale)]
-    if row.kind == KIND_CUT:
-        return [notifications.cut_notice(cuts_from_payload(p), locale)]
-    raise ValueError(f"unknown outbox kind {row.kind!r}")
+    return notices.render(
+        notice_of(row),
+        locale=user.settings.locale,
+        tz=zone(user.settings.timezone, default_tz),
+        now=now,
+        email=user.email,
+    )
 
 
 def same_minute(queue: Sequence[OutboxRow], start: int) -> list[OutboxRow]:
@@ -85,19 +58,6 @@ def same_minute(queue: Sequence[OutboxRow], start: int) -> list[OutboxRow]:
     while end < len(queue) and queue[end].due_at.replace(second=0, microsecond=0) == minute:
         end += 1
     return list(queue[start:end])
-
-
-def group_key(keys: Sequence[str]) -> str:
-    """One key for exactly this set of rows (Mattermost's pending_post_id de-duplication)."""
-    return "group:" + hashlib.sha256("\x1f".join(keys).encode("utf-8")).hexdigest()[:40]
-
-
-def join_messages(messages: Sequence[OutMessage]) -> OutMessage:
-    """Several notices as one post: their texts one after another, their buttons below."""
-    return OutMessage(
-        NOTICE_SEPARATOR.join(m.text for m in messages),
-        tuple(block for m in messages for block in m.blocks),
-    )
 
 
 def backoff(attempts: int) -> timedelta:
@@ -123,7 +83,7 @@ class DeliveryService:
         if self.jobs_idle is not None:
             await self.jobs_idle.wait()  # the minute's reminders and digest, together
         now = ctx.clock.now()
-        async with transaction(ctx.sessions) as store:
+        async with ctx.transaction() as store:
             rows = await store.outbox.claim_due(now, self._worker_id, self._lease, BATCH)
             users = await store.users.get_many(sorted({r.mm_user_id for r in rows}))
         if not rows:
@@ -145,7 +105,7 @@ class DeliveryService:
                     group = same_minute(queue, index)
                     if not await self._deliver_group(group, users.get(user_id)):
                         # In order: the rest wait behind the failed rows, untried.
-                        async with transaction(ctx.sessions) as store:
+                        async with ctx.transaction() as store:
                             await store.outbox.release([r.id for r in queue[index + len(group) :]])
                         break
                     posted += len(group)
@@ -164,7 +124,7 @@ class DeliveryService:
         batch, self._sent = self._sent, []
         if not batch:
             return
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             await store.outbox.mark_sent(
                 [(row_id, post_id) for row_id, post_id, _, _ in batch], self._ctx.clock.now()
             )
@@ -193,12 +153,12 @@ class DeliveryService:
                 rendered.append(messages[0])
             if not pending:
                 return True
-            joined = join_messages(rendered)
+            joined = notices.joined(rendered)
             if len(joined.text) > JOINED_LIMIT:
                 return await self._deliver_each(pending, user)
             keys = [r.idempotency_key for r in pending]
             ref = await ctx.chat.send_dm(
-                user.mm_user_id, joined, idempotency_key=group_key(keys), also_keys=keys
+                user.mm_user_id, joined, idempotency_key=joined_key(keys), also_keys=keys
             )
         except Exception as exc:
             await self._retry_later(pending or rows, exc, now)
@@ -233,7 +193,7 @@ class DeliveryService:
 
     async def _retry_later(self, rows: list[OutboxRow], exc: Exception, now: datetime) -> None:
         error = f"{type(exc).__name__}: {exc}"[:500]
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             for row in rows:
                 if row.attempts >= MAX_ATTEMPTS:
                     log.warning("giving up on outbox row %s: %s", row.id, error)
@@ -245,7 +205,7 @@ class DeliveryService:
         ctx = self._ctx
         now = ctx.clock.now()
         if user is None:
-            async with transaction(ctx.sessions) as store:
+            async with ctx.transaction() as store:
                 await store.outbox.mark_failed(row.id, "the user is gone")
             return True
         try:

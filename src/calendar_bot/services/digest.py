@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from calendar_bot.domain.agenda import day_bounds, digest_due, occurrences_on
+from calendar_bot.domain.notices import Digest
 from calendar_bot.domain.zones import zone
+from calendar_bot.records import StoredUser
 from calendar_bot.services.context import Context
-from calendar_bot.storage.codec import occurrence_to_json
-from calendar_bot.storage.repositories import OutboxItem, StoredUser, transaction
-
-KIND_DIGEST = "digest"
+from calendar_bot.services.notices import outbox_item
 
 
 class DigestService:
@@ -23,7 +22,7 @@ class DigestService:
 
     async def tick(self, now: datetime) -> int:
         """Enqueue the digests that are due; returns how many were enqueued."""
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             users = await store.users.list_all(auth_state="active")
         sent = 0
         for user in users:
@@ -39,7 +38,7 @@ class DigestService:
     async def _settle(self, user: StoredUser, day: date, now: datetime) -> int:
         settings = user.settings
         tz = zone(settings.timezone, self._ctx.default_tz)
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             first = await store.digest_log.try_mark(user.mm_user_id, day, now=now)
             self._settled[user.mm_user_id] = day
             if not first:
@@ -51,17 +50,6 @@ class DigestService:
             if not todays and not settings.digest_when_empty:
                 return 0  # a free day: nothing to say, and the day is settled
             await store.outbox.enqueue(
-                [
-                    OutboxItem(
-                        mm_user_id=user.mm_user_id,
-                        idempotency_key=f"digest:{user.mm_user_id}:{day.isoformat()}",
-                        kind=KIND_DIGEST,
-                        payload={
-                            "day": day.isoformat(),
-                            "occurrences": [occurrence_to_json(o) for o in todays],
-                        },
-                    )
-                ],
-                now=now,
+                [outbox_item(user.mm_user_id, Digest(day, tuple(todays)))], now=now
             )
         return 1

@@ -11,9 +11,10 @@ from calendar_bot.domain.agenda import day_bounds
 from calendar_bot.domain.model import CalendarRef, Occurrence, PartStat, TimeWindow
 from calendar_bot.domain.zones import zone
 from calendar_bot.ports import AuthFailed, CalendarError, Forbidden, NotFound, WriteConflict
+from calendar_bot.records import StoredUser
 from calendar_bot.services.context import Context
+from calendar_bot.services.credentials import decrypt_credentials
 from calendar_bot.services.sync import SyncService
-from calendar_bot.storage.repositories import StoredUser, transaction
 from calendar_bot.views.refs import calendar_ref, occurrence_ref
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ class Meetings:
     async def between(self, user: StoredUser, start: datetime, end: datetime) -> list[Occurrence]:
         """Meetings overlapping [start, end), after a fresh poll of the user's calendars."""
         await self._sync.sync_user(user)
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             return await store.snapshot.between(user.mm_user_id, start, end)
 
     async def on_days(self, user: StoredUser, first: date, days: int) -> list[Occurrence]:
@@ -50,7 +51,7 @@ class Meetings:
         return await self._stored(user, ref)
 
     async def _stored(self, user: StoredUser, ref: str) -> Occurrence | None:
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             for occurrence in await store.snapshot.load(user.mm_user_id):
                 if occurrence_ref(occurrence) == ref:
                     return occurrence
@@ -63,7 +64,7 @@ class Meetings:
             raise MeetingError("gone")
         try:
             await self._ctx.calendars.set_partstat(
-                user.credentials(self._ctx.vault), occurrence, user.email, partstat
+                decrypt_credentials(user, self._ctx.vault), occurrence, user.email, partstat
             )
         except AuthFailed:
             raise MeetingError("auth") from None
@@ -79,7 +80,7 @@ class Meetings:
         return await self._stored(user, ref) or occurrence
 
     async def calendars(self, user: StoredUser) -> list[CalendarRef]:
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             return await store.calendars.list_for(user.mm_user_id)
 
     async def raw(self, user: StoredUser, ref: str, today: date) -> tuple[str, str]:
@@ -90,7 +91,7 @@ class Meetings:
                 bounds = day_bounds(today, tz)
                 try:
                     xml = await self._ctx.calendars.raw_report(
-                        user.credentials(self._ctx.vault),
+                        decrypt_credentials(user, self._ctx.vault),
                         calendar.href,
                         TimeWindow(bounds.start, bounds.end),
                     )

@@ -8,17 +8,16 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from calendar_bot.domain.model import Occurrence, UserSettings
-from calendar_bot.domain.reminders import due_reminders
+from calendar_bot.domain.notices import reminder_notice
+from calendar_bot.domain.reminders import MAX_LEAD_MINUTES, due_reminders
 from calendar_bot.services.context import Context
-from calendar_bot.storage.codec import occurrence_to_json
-from calendar_bot.storage.repositories import OutboxItem, transaction
+from calendar_bot.services.notices import outbox_item
 
-KIND_REMINDER = "reminder"
 TICK_NAME = "reminders"
 # How far back a restarted bot looks for reminders it missed: a meeting that has not
 # started yet still gets its (late) reminder; older ones are of no use any more.
 MAX_CATCH_UP = timedelta(hours=24)
-MAX_LEAD = timedelta(days=1)  # VALARMs and settings beyond a day are not reminders we send
+MAX_LEAD = timedelta(minutes=MAX_LEAD_MINUTES)
 
 
 class ReminderService:
@@ -27,7 +26,7 @@ class ReminderService:
 
     async def tick(self, now: datetime) -> int:
         """Enqueue every reminder due in (last recorded tick, now]; returns how many were new."""
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             entry = await store.scheduler.get(TICK_NAME)
             last = entry.last_tick_at if entry and entry.last_tick_at else None
             since = max(last, now - MAX_CATCH_UP) if last else now - timedelta(minutes=1)
@@ -44,15 +43,9 @@ class ReminderService:
                 by_user[candidate.mm_user_id].append(candidate.occurrence)
                 settings[candidate.mm_user_id] = candidate.settings
             items = [
-                OutboxItem(
-                    mm_user_id=user_id,
-                    idempotency_key=f"rem:{r.idempotency_key}",
-                    kind=KIND_REMINDER,
-                    payload={
-                        "occurrence": occurrence_to_json(r.occurrence),
-                        "lead": r.lead,
-                        "late": r.late,
-                    },
+                outbox_item(
+                    user_id,
+                    reminder_notice(r),
                     due_at=min(r.fire_at, now) if not r.late else now,
                 )
                 for user_id, occurrences in by_user.items()

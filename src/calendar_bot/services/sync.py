@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from calendar_bot.domain.changes import Change, ChangeKind, diff
+from calendar_bot.domain.changes import Change, diff
 from calendar_bot.domain.model import CalendarRef, apply_delta, keep_objects
-from calendar_bot.ports import AuthFailed, CalendarError, SyncResult
+from calendar_bot.domain.notices import Reconnect, Unreadable, change_notice
+from calendar_bot.ports import AuthFailed, CalendarError, Store, SyncResult
+from calendar_bot.records import OutboxItem, StoredUser
 from calendar_bot.services.context import Context, sync_window
+from calendar_bot.services.credentials import decrypt_credentials
 from calendar_bot.services.cut_notices import cut_item
-from calendar_bot.storage.codec import occurrence_to_json
-from calendar_bot.storage.repositories import OutboxItem, Store, StoredUser, transaction
+from calendar_bot.services.notices import outbox_item
 from calendar_bot.vault import UndecryptableSecret
 
 log = logging.getLogger(__name__)
-
-KIND_CHANGE = "change"
-KIND_RECONNECT = "reconnect"
-KIND_UNREADABLE = "unreadable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,57 +32,13 @@ class SyncOutcome:
     deferred: bool = False  # nothing to store: poll_due marks it polled with the others
 
 
-def change_key(user_id: str, change: Change, since: Sequence[str] = ()) -> str:
-    """One message per real change, and the same key when the same change is computed twice
-    (two replicas, a retried poll).
-
-    `since` names the snapshot the change was found against (its calendar's stored tags and
-    the user's last poll time): a change is computed from one stored snapshot, so the key
-    tells versions apart. Without it a meeting deleted and put back, or cancelled and
-    confirmed again, got the key of its first "new" notice and the outbox dropped the notice
-    (issue 22, item 3); a meeting moved back and forth likewise.
-    """
-    o = change.occurrence
-    parts = [
-        change.kind.value,
-        user_id,
-        o.calendar_href,
-        o.uid,
-        o.recurrence_id,
-        o.start.isoformat(),
-        o.end.isoformat(),
-    ]
-    if change.kind is ChangeKind.UPDATED:
-        parts += [o.title, o.location]
-    parts += since
-    # JSON, not a separator: no title, UID or tag can shift one part into the next
-    digest = hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:40]
-    return f"chg:{digest}"
-
-
 def change_item(user_id: str, change: Change, since: Sequence[str] = ()) -> OutboxItem:
-    return OutboxItem(
-        mm_user_id=user_id,
-        idempotency_key=change_key(user_id, change, since),
-        kind=KIND_CHANGE,
-        payload={
-            "change": change.kind.value,
-            "series": change.series,
-            "occurrence": occurrence_to_json(change.occurrence),
-            "previous": occurrence_to_json(change.previous) if change.previous else None,
-        },
-    )
+    return outbox_item(user_id, change_notice(change, tuple(since)))
 
 
 def unreadable_item(user_id: str, calendar: CalendarRef, href: str, why: str) -> OutboxItem:
     """Told once per object and reason (the outbox keeps one row per key)."""
-    digest = hashlib.sha256("\x1f".join([user_id, href, why]).encode()).hexdigest()[:40]
-    return OutboxItem(
-        mm_user_id=user_id,
-        idempotency_key=f"unreadable:{digest}",
-        kind=KIND_UNREADABLE,
-        payload={"calendar": calendar.name, "why": why},
-    )
+    return outbox_item(user_id, Unreadable(calendar.name, why, object_href=href))
 
 
 class SyncService:
@@ -108,7 +60,7 @@ class SyncService:
         ctx = self._ctx
         now = ctx.clock.now()
         lease = now + 5 * ctx.check_interval
-        async with transaction(ctx.sessions) as store:
+        async with ctx.transaction() as store:
             users = await store.users.claim_due_for_poll(now, until=lease, limit=limit)
             calendars = (
                 await store.calendars.list_for_users([u.mm_user_id for u in users]) if users else {}
@@ -133,7 +85,7 @@ class SyncService:
 
         await asyncio.gather(*(one(u) for u in users))
         if quiet:
-            async with transaction(ctx.sessions) as store:
+            async with ctx.transaction() as store:
                 # Only rows still holding this claim: a reconnect or a "poll now" that
                 # came in meanwhile keeps its own schedule.
                 await store.users.mark_polled_many(
@@ -146,7 +98,7 @@ class SyncService:
         async with lock:
             # The row as it is now, not as it was claimed: the baseline or a reconnect may
             # have happened in between, and a logged-out user is not synced at all.
-            async with transaction(self._ctx.sessions) as store:
+            async with self._ctx.transaction() as store:
                 fresh = await store.users.get(user.mm_user_id)
                 known = await store.calendars.list_for(user.mm_user_id) if fresh else []
             if fresh is None or fresh.needs_reconnect:
@@ -163,7 +115,7 @@ class SyncService:
         now = ctx.clock.now()
         next_poll = now + ctx.check_interval
         try:
-            credentials = user.credentials(ctx.vault)
+            credentials = decrypt_credentials(user, ctx.vault)
         except UndecryptableSecret:
             await self._needs_reconnect(user, now)
             return SyncOutcome(ok=False, needs_reconnect=True)
@@ -188,14 +140,14 @@ class SyncService:
             return SyncOutcome(ok=False, needs_reconnect=True)
         except CalendarError as exc:
             log.info("poll of user %s failed: %s", user.mm_user_id, exc)
-            async with transaction(ctx.sessions) as store:
+            async with ctx.transaction() as store:
                 await store.users.mark_polled(
                     user.mm_user_id, polled_at=now, next_poll_at=next_poll
                 )
             return SyncOutcome(ok=False)
         if claimed and _nothing_to_store(result, known):
             return SyncOutcome(ok=True, complete=True, requests=result.requests, deferred=True)
-        async with transaction(ctx.sessions) as store:
+        async with ctx.transaction() as store:
             if claimed:
                 fresh = await store.users.get(user.mm_user_id)
                 if (
@@ -293,19 +245,10 @@ class SyncService:
 
     async def _needs_reconnect(self, user: StoredUser, now: datetime) -> None:
         """One message with a Reconnect button; polling pauses until they reconnect."""
-        async with transaction(self._ctx.sessions) as store:
+        async with self._ctx.transaction() as store:
             await store.users.mark_needs_reconnect(user.mm_user_id, now=now)
             if await store.users.mark_reconnect_notified(user.mm_user_id):
-                await store.outbox.enqueue(
-                    [
-                        OutboxItem(
-                            mm_user_id=user.mm_user_id,
-                            idempotency_key=f"reconnect:{user.mm_user_id}:{now.isoformat()}",
-                            kind=KIND_RECONNECT,
-                        )
-                    ],
-                    now=now,
-                )
+                await store.outbox.enqueue([outbox_item(user.mm_user_id, Reconnect(now))], now=now)
 
 
 def _nothing_to_store(result: SyncResult, known: Sequence[CalendarRef]) -> bool:

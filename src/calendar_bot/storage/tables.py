@@ -21,6 +21,11 @@ from sqlalchemy import (
     true,
 )
 
+from calendar_bot.records import AUTH_ACTIVE as AUTH_ACTIVE
+from calendar_bot.records import AUTH_NEEDS_RECONNECT as AUTH_NEEDS_RECONNECT
+from calendar_bot.records import OUTBOX_FAILED as OUTBOX_FAILED
+from calendar_bot.records import OUTBOX_PENDING as OUTBOX_PENDING
+from calendar_bot.records import OUTBOX_SENT as OUTBOX_SENT
 from calendar_bot.storage.types import UTCDateTime
 
 # Fixed names so that migrations and the metadata agree on every dialect.
@@ -36,12 +41,6 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 USER_ID = 64  # Mattermost ids are 26 characters; room for other chats' ids
 
-AUTH_ACTIVE = "active"
-AUTH_NEEDS_RECONNECT = "needs_reconnect"
-
-OUTBOX_PENDING = "pending"
-OUTBOX_SENT = "sent"
-OUTBOX_FAILED = "failed"
 
 users = Table(
     "users",

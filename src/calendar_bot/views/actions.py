@@ -1,14 +1,17 @@
-"""Action names: what a button, menu or dialog calls back with. The dispatcher routes on them.
+"""Action names: what a button, menu or dialog calls back with. routes.py maps each to its
+handler, guard and payload type.
 
-Payload keys used with them (all values are short strings):
-- `ref`: an occurrence reference from `views.refs.occurrence_ref`
-- `partstat`: a `PartStat` value (RSVP)
-- `step`: the wizard step the button belongs to (a stale button is detectable)
-- `value`: a quick-pick value in the wizard's typed form (ISO date, `HH:MM`, minutes)
-- `field`: a wizard field to edit
-- `on`: "1" or "0" for settings toggles
-- `day`: an ISO date (a list's day, or the first day of a week)
-A menu's chosen value arrives as the click's `selected_option`.
+Payloads are typed (views/payloads.py: pack on the way out, unpack on the way back); on the
+wire they stay short string pairs with these keys, as in the buttons already posted:
+- `ref`: an occurrence reference from `views.refs.occurrence_ref` (MeetingRef, Rsvp)
+- `partstat`: a `PartStat` value (Rsvp)
+- `step`: the wizard step the button belongs to (WizardPick, WizardMark)
+- `value`: a quick-pick value in the wizard's typed form: ISO date, `HH:MM`, minutes
+- `field`: a wizard field to edit (WizardField)
+- `on`: "1" or "0" for settings toggles (Toggle)
+- `day`: an ISO date: a list's day, or the first day of a week (Day)
+A menu's chosen value arrives as the click's `selected_option` (MeetingRef, CalendarChoice,
+ReminderChoice, HourChoice).
 """
 
 from __future__ import annotations

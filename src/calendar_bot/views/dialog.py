@@ -1,36 +1,5 @@
-"""Transport-neutral dialogs (forms). The Mattermost adapter renders them as interactive
-dialogs, enforces the platform's length limits and signs `payload` into the dialog state."""
+"""Re-exported from calendar_bot.messages, their neutral home (ports and inbound import no view)."""
 
-from __future__ import annotations
+from calendar_bot.messages import Dialog, DialogElement, ElementType, TextSubtype
 
-from dataclasses import dataclass, field
-from typing import Literal
-
-from calendar_bot.views.message import MenuOption
-
-ElementType = Literal["text", "textarea", "select", "bool", "radio"]
-TextSubtype = Literal["", "text", "email", "number", "tel", "url", "password"]
-
-
-@dataclass(frozen=True, slots=True)
-class DialogElement:
-    name: str
-    label: str
-    type: ElementType
-    subtype: TextSubtype = ""
-    default: str = ""
-    optional: bool = False
-    help_text: str = ""
-    placeholder: str = ""
-    options: tuple[MenuOption, ...] = ()
-    max_length: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Dialog:
-    title: str
-    action: str  # the dispatcher's action name the submission goes to
-    elements: tuple[DialogElement, ...]
-    submit_label: str
-    payload: dict[str, str] = field(default_factory=dict)
-    introduction_text: str = ""
+__all__ = ["Dialog", "DialogElement", "ElementType", "TextSubtype"]

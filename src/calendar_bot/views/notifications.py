@@ -1,4 +1,5 @@
-"""What the bot says on its own: changes, invitations, reminders, and the password alarm."""
+"""What the bot says on its own: changes, invitations, reminders, and the password alarm
+(views.notices picks the one for each notice)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from calendar_bot.domain.changes import Change, ChangeKind
 from calendar_bot.domain.model import Cut, Occurrence
 from calendar_bot.i18n import t, tn
 from calendar_bot.views.formatting import (
@@ -68,12 +68,11 @@ def new_meeting(occurrence: Occurrence, locale: str, tz: ZoneInfo, now: datetime
     )
 
 
-def new_series(
-    occurrence: Occurrence, locale: str, tz: ZoneInfo, now: datetime, *, rrule: str = ""
-) -> OutMessage:
-    """A recurring series, announced once through its first upcoming occurrence."""
+def new_series(occurrence: Occurrence, locale: str, tz: ZoneInfo, now: datetime) -> OutMessage:
+    """A recurring series, announced once through its first upcoming occurrence, with its
+    rule in words when it has one rule the words can say."""
     lines = [t(locale, "notify.new_series", title=_title(occurrence, locale))]
-    rule = describe_rrule(rrule, locale) if rrule else ""
+    rule = describe_rrule(occurrence.rrule, locale) if occurrence.rrule else ""
     if rule:
         lines.append(t(locale, "notify.series_rule", rule=rule))
     today = local(now, tz).date()
@@ -146,24 +145,6 @@ def updated(
     today = local(now, tz).date()
     lines.append(t(locale, "details.when", when=format_when(current, locale, tz, today=today)))
     return OutMessage("\n".join(lines), notice_buttons(current, locale))
-
-
-def change_notification(
-    change: Change, locale: str, tz: ZoneInfo, now: datetime, *, rrule: str = ""
-) -> OutMessage:
-    """The message for one `domain.changes.Change`."""
-    occurrence = change.occurrence
-    if change.kind is ChangeKind.INVITATION:
-        return invitation(occurrence, locale, tz, now)
-    if change.kind is ChangeKind.CANCELLED:
-        return cancelled(occurrence, locale, tz, now, series=change.series)
-    if change.kind is ChangeKind.MOVED and change.previous is not None:
-        return moved(change.previous, occurrence, locale, tz, now)
-    if change.kind is ChangeKind.UPDATED and change.previous is not None:
-        return updated(change.previous, occurrence, locale, tz, now)
-    if change.series:
-        return new_series(occurrence, locale, tz, now, rrule=rrule)
-    return new_meeting(occurrence, locale, tz, now)
 
 
 def _time_left(minutes: int, locale: str) -> str:

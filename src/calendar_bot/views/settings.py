@@ -14,18 +14,13 @@ from calendar_bot.views import actions
 from calendar_bot.views.common import main_menu_block
 from calendar_bot.views.formatting import format_duration, md_inline
 from calendar_bot.views.message import Block, Button, Menu, MenuOption, OutMessage
+from calendar_bot.views.payloads import Toggle
 from calendar_bot.views.refs import calendar_ref
 from calendar_bot.views.split import POST_LIMIT, split_code_block
 
 REMINDER_CHOICES: Final = (5, 10, 15, 30, 60)
 REMINDER_OFF: Final = "off"
 DIGEST_HOURS: Final = tuple(range(6, 13))
-
-
-def reminder_lead(settings: UserSettings) -> int | None:
-    """The "N minutes before" lead (the largest non-zero one), or None when off."""
-    leads = [m for m in settings.reminder_minutes if m > 0]
-    return max(leads) if leads else None
 
 
 def _on_off(value: bool, locale: str, *, feminine: bool = False) -> str:
@@ -50,15 +45,15 @@ def zone_label(zone_name: str, locale: str, now: datetime) -> str:
 def _toggle(value: bool, action: str, on_key: str, off_key: str, locale: str) -> Button:
     """A button that flips a setting; its label says what pressing it does."""
     if value:
-        return Button(t(locale, off_key), action, {"on": "0"})
-    return Button(t(locale, on_key), action, {"on": "1"}, style="primary")
+        return Button(t(locale, off_key), action, Toggle(on=False).pack())
+    return Button(t(locale, on_key), action, Toggle(on=True).pack(), style="primary")
 
 
 def settings_view(
     settings: UserSettings, locale: str, now: datetime, *, saved: bool = False
 ) -> OutMessage:
-    lead = reminder_lead(settings)
-    at_start = 0 in settings.reminder_minutes
+    lead = settings.reminder_lead
+    at_start = settings.remind_at_start
     lead_text = (
         t(locale, "settings.reminder.lead", duration=format_duration(lead, locale))
         if lead

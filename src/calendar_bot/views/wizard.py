@@ -1,18 +1,20 @@
 """The create-meeting wizard's messages: one prompt per step with quick picks and Cancel,
 error texts per code, the summary, the field picker, and the results.
 
-These views take plain values (step names, error codes, summary fields), so they do not
-depend on the wizard's state machine.
+They render the wizard's own vocabulary (domain.wizard: `Step`, `WizardError`, the quick
+picks, the outcomes the service reports): one set of names from the machine to the text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from calendar_bot.domain import wizard
 from calendar_bot.domain.model import NewEvent
+from calendar_bot.domain.wizard import Step, WizardError, WizardState
 from calendar_bot.i18n import t
 from calendar_bot.views import actions
 from calendar_bot.views.formatting import (
@@ -24,88 +26,54 @@ from calendar_bot.views.formatting import (
     md_quote,
     weekday_short,
 )
+from calendar_bot.views.meetings import meeting_error
 from calendar_bot.views.message import Block, Button, ButtonStyle, OutMessage
+from calendar_bot.views.payloads import WizardField, WizardMark, WizardPick
 
-STEP_TITLE: Final = "title"
-STEP_DATE: Final = "date"
-STEP_TIME: Final = "time"
-STEP_DURATION: Final = "duration"
-STEP_ATTENDEES: Final = "attendees"
-STEP_DESCRIPTION: Final = "description"
-STEP_LOCATION: Final = "location"
-STEP_CONFIRM: Final = "confirm"
+STEPS: Final = wizard.EDITABLE  # the numbered steps, and the fields the edit picker offers
 
-STEPS: Final = (
-    STEP_TITLE,
-    STEP_DATE,
-    STEP_TIME,
-    STEP_DURATION,
-    STEP_ATTENDEES,
-    STEP_DESCRIPTION,
-    STEP_LOCATION,
-)
-FIELDS: Final = STEPS  # the fields the edit picker offers, in order
-
-DURATION_PICKS: Final = (15, 30, 45, 60, 90)
-
-# Error codes and the parameters their texts use.
-ERROR_CODES: Final[Mapping[str, tuple[str, ...]]] = {
-    "title.empty": (),
-    "title.too_long": ("max",),
-    "date.invalid": (),
-    "date.no_such_day": (),
-    "date.past": (),
-    "time.invalid": (),
-    "time.range": (),
-    "time.past": (),  # `now` is filled in by the view
-    "duration.invalid": (),
-    "duration.range": (),
-    "attendees.unknown": ("names",),
-    "attendees.invalid": ("names",),
-    "description.too_long": ("max",),
-    "location.too_long": ("max",),
-    "input.empty": (),
+# Each error's text: `wizard.error.<key>`. EMPTY reads differently on the title step.
+ERROR_TEXTS: Final[Mapping[WizardError, str]] = {
+    WizardError.EMPTY: "input.empty",
+    WizardError.DATE_FORMAT: "date.invalid",
+    WizardError.DATE_INVALID: "date.no_such_day",
+    WizardError.TIME_FORMAT: "time.invalid",
+    WizardError.TIME_OUT_OF_RANGE: "time.range",
+    WizardError.DURATION_FORMAT: "duration.invalid",
+    WizardError.DURATION_OUT_OF_RANGE: "duration.range",
+    WizardError.TITLE_TOO_LONG: "title.too_long",
+    WizardError.DATE_IN_PAST: "date.past",
+    WizardError.START_IN_PAST: "time.past",
+    WizardError.ATTENDEES_INVALID: "attendees.invalid",
+    WizardError.ATTENDEES_UNKNOWN: "attendees.unknown",
+    WizardError.DESCRIPTION_TOO_LONG: "description.too_long",
+    WizardError.LOCATION_TOO_LONG: "location.too_long",
+    WizardError.UNEXPECTED_INPUT: "generic",
 }
-# The parser's codes (domain.parsing.ParseErrorCode values), per step, as wizard codes.
-_PARSE_ALIASES: Final[Mapping[tuple[str, str], str]] = {
-    (STEP_DATE, "date_format"): "date.invalid",
-    (STEP_DATE, "date_invalid"): "date.no_such_day",
-    (STEP_TIME, "time_format"): "time.invalid",
-    (STEP_TIME, "time_out_of_range"): "time.range",
-    (STEP_DURATION, "duration_format"): "duration.invalid",
-    (STEP_DURATION, "duration_out_of_range"): "duration.range",
+TITLE_EMPTY: Final = "title.empty"
+GENERIC: Final = "generic"
+_LIMITS: Final[Mapping[WizardError, int]] = {
+    WizardError.TITLE_TOO_LONG: wizard.MAX_TITLE,
+    WizardError.DESCRIPTION_TOO_LONG: wizard.MAX_DESCRIPTION,
+    WizardError.LOCATION_TOO_LONG: wizard.MAX_LOCATION,
 }
+_NAMED: Final = (WizardError.ATTENDEES_INVALID, WizardError.ATTENDEES_UNKNOWN)
+_DATE_LABELS: Final = ("wizard.date.today", "wizard.date.tomorrow", "wizard.date.after")
 
 
 def _cancel_button(locale: str) -> Button:
     return Button(t(locale, "common.cancel"), actions.WIZARD_CANCEL, style="danger")
 
 
-def _pick(label: str, step: str, value: str, style: ButtonStyle = "default") -> Button:
-    return Button(label, actions.WIZARD_PICK, {"step": step, "value": value}, style)
+def _pick(label: str, step: Step, value: str, style: ButtonStyle = "default") -> Button:
+    return Button(label, actions.WIZARD_PICK, WizardPick(step, value).pack(), style)
 
 
-def _skip(label: str, step: str) -> Button:
-    return Button(label, actions.WIZARD_SKIP, {"step": step})
+def _skip(label: str, step: Step) -> Button:
+    return Button(label, actions.WIZARD_SKIP, WizardMark(step).pack())
 
 
-def time_picks(now: datetime, tz: ZoneInfo, chosen_date: date | None = None) -> list[str]:
-    """Quick-pick start times `HH:MM`: the next full hour and one hour from now (rounded up to
-    5 minutes), for today; for another day, the next full hour's time of day and 10:00."""
-    here = local(now, tz)
-    next_hour = (here + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-    in_hour = here + timedelta(hours=1)
-    extra = (-in_hour.minute) % 5
-    in_hour = (in_hour + timedelta(minutes=extra)).replace(second=0, microsecond=0)
-    if chosen_date is None or chosen_date == here.date():
-        picks = [m for m in (next_hour, in_hour) if m.date() == here.date()]
-        values = [format_time(m) for m in picks]
-    else:
-        values = [format_time(next_hour), "10:00"]
-    return list(dict.fromkeys(values))
-
-
-def still_open(step: str, locale: str) -> OutMessage:
+def still_open(step: Step, locale: str) -> OutMessage:
     """After a command typed mid-wizard: the wizard waits, and says so."""
     if step in STEPS:
         return OutMessage(
@@ -114,90 +82,141 @@ def still_open(step: str, locale: str) -> OutMessage:
     return OutMessage(t(locale, "wizard.still_open.summary"))
 
 
-def _step_header(step: str, locale: str) -> str:
-    number = STEPS.index(step) + 1
-    return t(locale, "wizard.step", number=number, total=len(STEPS))
+def _step_header(step: Step, locale: str) -> str:
+    return t(locale, "wizard.step", number=STEPS.index(step) + 1, total=len(STEPS))
+
+
+def _quick_picks(
+    step: Step, locale: str, tz: ZoneInfo, now: datetime, chosen_date: date | None
+) -> list[Button]:
+    """The machine's quick picks for `step`, labelled; each sends its value's typed form."""
+    today = local(now, tz).date()
+    if step is Step.DATE:
+        days = zip(_DATE_LABELS, wizard.date_picks(now, tz), strict=True)
+        return [
+            _pick(
+                t(locale, key, date=format_date(day, locale, today=today)),
+                step,
+                day.isoformat(),
+                "primary" if index == 0 else "default",
+            )
+            for index, (key, day) in enumerate(days)
+        ]
+    if step is Step.TIME:
+        return [
+            _pick(
+                t(locale, "wizard.time.at", time=format_time(at)),
+                step,
+                format_time(at),
+                "primary" if index == 0 else "default",
+            )
+            for index, at in enumerate(wizard.time_picks(now, tz, chosen_date))
+        ]
+    if step is Step.DURATION:
+        return [
+            _pick(format_duration(minutes, locale), step, str(minutes))
+            for minutes in wizard.QUICK_DURATIONS
+        ]
+    if step is Step.ATTENDEES:
+        return [_skip(t(locale, "wizard.attendees.nobody"), step)]
+    if step in (Step.DESCRIPTION, Step.LOCATION):
+        return [_skip(t(locale, "common.skip"), step)]
+    return []
 
 
 def wizard_prompt(
-    step: str,
+    step: Step,
     locale: str,
     tz: ZoneInfo,
     now: datetime,
     *,
-    error: str | None = None,
-    error_params: Mapping[str, object] | None = None,
+    error: WizardError | None = None,
+    detail: Sequence[str] = (),
     chosen_date: date | None = None,
 ) -> OutMessage:
-    """The question for `step` (see STEPS) with its quick picks and Cancel.
+    """The question for `step` (one of STEPS) with its quick picks and Cancel.
 
-    With `error` (a code from ERROR_CODES, or a parser code) the same question is asked again
-    under the explanation. `chosen_date` (the draft's date) tunes the time quick picks.
+    With `error` the same question is asked again under the explanation. `chosen_date` (the
+    draft's date) tunes the time quick picks.
     """
-    today = local(now, tz).date()
-    buttons: list[Button] = []
-    if step == STEP_DATE:
-        for offset, key in enumerate(
-            ("wizard.date.today", "wizard.date.tomorrow", "wizard.date.after")
-        ):
-            day = today + timedelta(days=offset)
-            label = t(locale, key, date=format_date(day, locale, today=today))
-            buttons.append(
-                _pick(label, step, day.isoformat(), "primary" if offset == 0 else "default")
-            )
-    elif step == STEP_TIME:
-        for index, value in enumerate(time_picks(now, tz, chosen_date)):
-            buttons.append(_pick(t(locale, "wizard.time.at", time=value), step, value))
-            if index == 0:
-                buttons[-1] = _pick(t(locale, "wizard.time.at", time=value), step, value, "primary")
-    elif step == STEP_DURATION:
-        for minutes in DURATION_PICKS:
-            buttons.append(_pick(format_duration(minutes, locale), step, str(minutes)))
-    elif step == STEP_ATTENDEES:
-        buttons.append(_skip(t(locale, "wizard.attendees.nobody"), step))
-    elif step in (STEP_DESCRIPTION, STEP_LOCATION):
-        buttons.append(_skip(t(locale, "common.skip"), step))
-    elif step not in STEPS:
-        raise ValueError(f"unknown wizard step: {step!r}")
-    buttons.append(_cancel_button(locale))
-    lines = [_step_header(step, locale), t(locale, f"wizard.{step}.prompt")]
-    if error:
-        lines.insert(
-            0,
-            t(
-                locale,
-                "wizard.error_line",
-                text=wizard_error_text(error, locale, tz, now, step=step, params=error_params),
-            )
-            + "\n",
-        )
+    if step not in STEPS:
+        raise ValueError(f"not a wizard question: {step!r}")
+    buttons = [*_quick_picks(step, locale, tz, now, chosen_date), _cancel_button(locale)]
+    lines = [_step_header(step, locale), t(locale, f"wizard.{step.value}.prompt")]
+    if error is not None:
+        text = wizard_error_text(error, locale, tz, now, step=step, detail=detail)
+        lines.insert(0, t(locale, "wizard.error_line", text=text) + "\n")
     return OutMessage("\n".join(lines), (Block(buttons=tuple(buttons)),))
 
 
 def wizard_error_text(
-    code: str,
+    error: WizardError,
     locale: str,
     tz: ZoneInfo,
     now: datetime,
     *,
-    step: str = "",
-    params: Mapping[str, object] | None = None,
+    step: Step,
+    detail: Sequence[str] = (),
 ) -> str:
-    """The explanation for an error code; it always says what form is expected.
+    """The explanation for an error; it always says what form is expected. An attendees
+    error without the names it is about gets the generic "try again"."""
+    key = ERROR_TEXTS[error]
+    params: dict[str, object] = {}
+    if error is WizardError.EMPTY and step is Step.TITLE:
+        key = TITLE_EMPTY
+    if error in _LIMITS:
+        params["max"] = _LIMITS[error]
+    if error is WizardError.START_IN_PAST:
+        params["now"] = format_time(local(now, tz))
+    if error in _NAMED:
+        if not detail:
+            key = GENERIC
+        params["names"] = ", ".join(f"`{name}`" for name in detail)
+    return t(locale, f"wizard.error.{key}", **params)
 
-    `attendees.*` take `names` (a sequence of strings or one string); `*.too_long` take `max`.
-    An unknown code, or one missing its parameters, gets a generic "try again" text.
-    """
-    code = _PARSE_ALIASES.get((step, code), code)
-    given = dict(params or {})
-    if code == "time.past":
-        given["now"] = format_time(local(now, tz))
-    names = given.get("names")
-    if isinstance(names, Iterable) and not isinstance(names, str):
-        given["names"] = ", ".join(f"`{name}`" for name in names)
-    if code not in ERROR_CODES or any(p not in given for p in ERROR_CODES[code]):
-        return t(locale, "wizard.error.generic")
-    return t(locale, f"wizard.error.{code}", **given)
+
+def wizard_step(
+    state: WizardState, prompt: wizard.Prompt, locale: str, tz: ZoneInfo, now: datetime
+) -> OutMessage:
+    """What the machine asks (`prompt`) over the draft as it stands (`state`): a step's
+    question, or the summary."""
+    if prompt.step is Step.CONFIRM and prompt.error is None:
+        start = state.start_at(tz)
+        if start is not None and state.duration is not None:
+            return wizard_summary(
+                locale,
+                tz,
+                now,
+                title=state.title,
+                start=start,
+                duration_minutes=state.duration,
+                attendees=[name or email for email, name in state.attendees],
+                description=state.description,
+                location=state.location,
+            )
+    step = prompt.step if prompt.step in STEPS else state.step
+    if step not in STEPS:
+        step = Step.TITLE
+    return wizard_prompt(
+        step, locale, tz, now, error=prompt.error, detail=prompt.detail, chosen_date=state.date
+    )
+
+
+def wizard_messages(
+    outcomes: Sequence[wizard.Outcome], locale: str, tz: ZoneInfo, now: datetime
+) -> list[OutMessage]:
+    """The posts for what one answer led to, in order."""
+    messages: list[OutMessage] = []
+    for outcome in outcomes:
+        if isinstance(outcome, wizard.Asked):
+            messages.append(wizard_step(outcome.state, outcome.prompt, locale, tz, now))
+        elif isinstance(outcome, wizard.Cancelled):
+            messages.append(wizard_cancelled(locale))
+        elif isinstance(outcome, wizard.Created):
+            messages.append(wizard_created(outcome.event, locale, tz, now))
+        else:
+            messages.append(meeting_error("unreachable", locale))
+    return messages
 
 
 def _summary_lines(
@@ -275,9 +294,12 @@ def wizard_summary(
     )
     buttons = (
         Button(
-            t(locale, "wizard.create"), actions.WIZARD_CREATE, {"step": STEP_CONFIRM}, "success"
+            t(locale, "wizard.create"),
+            actions.WIZARD_CREATE,
+            WizardMark(Step.CONFIRM).pack(),
+            "success",
         ),
-        Button(t(locale, "wizard.edit"), actions.WIZARD_EDIT, {"step": STEP_CONFIRM}),
+        Button(t(locale, "wizard.edit"), actions.WIZARD_EDIT, WizardMark(Step.CONFIRM).pack()),
         _cancel_button(locale),
     )
     return OutMessage("\n".join(lines), (Block(buttons=buttons),))
@@ -286,8 +308,12 @@ def wizard_summary(
 def wizard_edit_picker(locale: str) -> OutMessage:
     """Which field to change, then back to the summary."""
     buttons = [
-        Button(t(locale, f"wizard.field.{field}"), actions.WIZARD_EDIT_FIELD, {"field": field})
-        for field in FIELDS
+        Button(
+            t(locale, f"wizard.field.{field.value}"),
+            actions.WIZARD_EDIT_FIELD,
+            WizardField(field).pack(),
+        )
+        for field in STEPS
     ]
     buttons.append(Button(t(locale, "wizard.edit.back"), actions.WIZARD_SUMMARY))
     buttons.append(_cancel_button(locale))

@@ -8,26 +8,29 @@ async with transaction(factory) as store:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from calendar_bot.records import (
+    ConversationState,
+    OutboxItem,
+    OutboxRow,
+    ReminderCandidate,
+    SchedulerEntry,
+    StoredUser,
+)
 from calendar_bot.storage.repositories.calendars import CalendarRepository
 from calendar_bot.storage.repositories.callbacks import CallbackRepository
-from calendar_bot.storage.repositories.conversation import (
-    ConversationRepository,
-    ConversationState,
-)
+from calendar_bot.storage.repositories.conversation import ConversationRepository
 from calendar_bot.storage.repositories.digest_log import DigestLogRepository
-from calendar_bot.storage.repositories.outbox import OutboxItem, OutboxRepository, OutboxRow
+from calendar_bot.storage.repositories.outbox import OutboxRepository
 from calendar_bot.storage.repositories.own_events import OwnEventRepository
-from calendar_bot.storage.repositories.scheduler_state import (
-    SchedulerEntry,
-    SchedulerStateRepository,
-)
-from calendar_bot.storage.repositories.snapshot import ReminderCandidate, SnapshotRepository
-from calendar_bot.storage.repositories.users import StoredUser, UserRepository
+from calendar_bot.storage.repositories.scheduler_state import SchedulerStateRepository
+from calendar_bot.storage.repositories.snapshot import SnapshotRepository
+from calendar_bot.storage.repositories.users import UserRepository
 
 __all__ = [
     "CalendarRepository",
@@ -47,6 +50,7 @@ __all__ = [
     "StoredUser",
     "UserRepository",
     "transaction",
+    "unit_of_work",
 ]
 
 
@@ -71,3 +75,10 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
     """One transaction: committed when the block ends, rolled back if it raises."""
     async with factory.begin() as session:
         yield Store(session)
+
+
+def unit_of_work(
+    factory: async_sessionmaker[AsyncSession],
+) -> Callable[[], AbstractAsyncContextManager[Store]]:
+    """`transaction` over `factory`, as the services' ports.UnitOfWork."""
+    return partial(transaction, factory)

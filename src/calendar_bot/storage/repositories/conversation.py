@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calendar_bot.records import ConversationState
 from calendar_bot.storage.repositories._dialect import insert, rowcount
 from calendar_bot.storage.tables import conversation_state
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationState:
-    mm_user_id: str
-    state: str
-    data: dict[str, Any] = field(default_factory=dict)
-    message_id: str = ""  # the post of the last step, to update or disable its buttons
-    updated_at: datetime | None = None
 
 
 class ConversationRepository:

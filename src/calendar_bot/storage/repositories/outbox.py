@@ -3,49 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import RowMapping, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calendar_bot.records import OutboxItem, OutboxRow
 from calendar_bot.storage.repositories._dialect import claim_filter, insert, rowcount
 from calendar_bot.storage.tables import OUTBOX_FAILED, OUTBOX_PENDING, OUTBOX_SENT, outbox
 
 MAX_ERROR_CHARS = 1000
 _BATCH = 200  # rows per multi-VALUES INSERT: well under SQLite's bound-parameter limit
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxItem:
-    """A message to enqueue. `idempotency_key` is unique forever: the same key twice is
-    one message (e.g. f"remind:{user}:{uid}:{recurrence_id}:{lead}")."""
-
-    mm_user_id: str
-    idempotency_key: str
-    kind: str
-    payload: dict[str, Any] = field(default_factory=dict)
-    due_at: datetime | None = None  # None: due at once (the `now` given to enqueue)
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
-    id: int
-    mm_user_id: str
-    idempotency_key: str
-    kind: str
-    payload: dict[str, Any]
-    due_at: datetime
-    created_at: datetime
-    attempts: int
-    next_attempt_at: datetime
-    status: str
-    post_id: str | None
-    sent_at: datetime | None
-    claimed_by: str | None
-    claimed_until: datetime | None
-    last_error: str | None
 
 
 def _row(r: RowMapping) -> OutboxRow:

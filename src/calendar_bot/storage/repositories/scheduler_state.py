@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calendar_bot.records import SchedulerEntry
 from calendar_bot.storage.repositories._dialect import insert, rowcount
 from calendar_bot.storage.tables import scheduler_state
-
-
-@dataclass(frozen=True, slots=True)
-class SchedulerEntry:
-    name: str
-    value: str | None
-    last_tick_at: datetime | None
-    updated_at: datetime
 
 
 class SchedulerStateRepository:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,6 +11,7 @@ from sqlalchemy import RowMapping, Text, and_, cast, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calendar_bot.domain.model import EventStatus, Occurrence, OccurrenceKey, UserSettings
+from calendar_bot.records import ReminderCandidate
 from calendar_bot.storage.codec import (
     occurrence_from_json,
     occurrence_to_json,
@@ -22,14 +22,6 @@ from calendar_bot.storage.tables import AUTH_ACTIVE, occurrences, users
 
 # UTC offsets run from -12:00 to +14:00: a local midnight is within 14 hours of UTC's.
 ALL_DAY_MARGIN = timedelta(hours=14)
-
-
-@dataclass(frozen=True, slots=True)
-class ReminderCandidate:
-    mm_user_id: str
-    occurrence: Occurrence
-    settings: UserSettings
-    auth_active: bool  # False: the user's login needs a reconnect (snapshot may be stale)
 
 
 def _row_values(mm_user_id: str, o: Occurrence, now: datetime) -> dict[str, Any]:
@@ -176,7 +168,7 @@ class SnapshotRepository:
                     json.loads(r["settings"] or "{}"), locale=r["locale"], timezone=r["timezone"]
                 )
             if fire_by is not None and not r["all_day"]:
-                leads = (*user_settings.reminder_minutes, *(r["alarm_minutes"] or ()))
+                leads = (*user_settings.leads, *(r["alarm_minutes"] or ()))
                 if r["start_at"] - timedelta(minutes=max(leads, default=0)) > fire_by:
                     continue
             out.append(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import RowMapping, and_, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from calendar_bot.domain.model import Credentials, UserSettings
+from calendar_bot.domain.model import UserSettings
+from calendar_bot.records import StoredUser
 from calendar_bot.storage.codec import settings_from_json, settings_to_json
 from calendar_bot.storage.repositories._dialect import claim_filter, insert, rowcount
 from calendar_bot.storage.tables import (
@@ -21,41 +21,6 @@ from calendar_bot.storage.tables import (
 )
 
 IN_CHUNK = 500  # ids per IN (...) list: well inside every driver's parameter limit
-
-if TYPE_CHECKING:
-    from calendar_bot.vault import Vault
-
-
-@dataclass(frozen=True, slots=True)
-class StoredUser:
-    mm_user_id: str
-    email: str
-    caldav_base_url: str
-    principal_url: str
-    caldav_username: str
-    password_enc: str = field(repr=False)  # a Fernet token; decrypt through the Vault
-    settings: UserSettings = field(default_factory=UserSettings)
-    auth_state: str = AUTH_ACTIVE
-    reconnect_notified: bool = False
-    baseline_done: bool = False
-    next_poll_at: datetime | None = None
-    last_poll_at: datetime | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    dm_channel_id: str = ""  # the DM channel with the bot, once a post went there
-
-    @property
-    def needs_reconnect(self) -> bool:
-        return self.auth_state == AUTH_NEEDS_RECONNECT
-
-    def credentials(self, vault: Vault) -> Credentials:
-        """Decrypt the login. Raises vault.UndecryptableSecret when no key fits."""
-        return Credentials(
-            base_url=self.caldav_base_url,
-            username=self.caldav_username,
-            password=vault.decrypt(self.password_enc),
-            principal_url=self.principal_url,
-        )
 
 
 def user_from_row(row: RowMapping) -> StoredUser:
@@ -213,12 +178,6 @@ class UserRepository:
 
     def _due(self, now: datetime) -> Any:
         return and_(users.c.auth_state == AUTH_ACTIVE, users.c.next_poll_at <= now)
-
-    async def list_due_for_poll(self, now: datetime, limit: int) -> list[StoredUser]:
-        """Active users whose next poll is due, most overdue first (read only)."""
-        query = select(users).where(self._due(now)).order_by(users.c.next_poll_at).limit(limit)
-        rows = (await self._session.execute(query)).mappings().all()
-        return [user_from_row(r) for r in rows]
 
     async def claim_due_for_poll(
         self, now: datetime, *, until: datetime, limit: int

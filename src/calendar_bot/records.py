@@ -1,0 +1,100 @@
+"""The records the store holds, as the services see them: plain frozen values.
+
+Neutral ground between `services/` (which read and write them through `ports.Store`) and
+`storage/` (which maps them to tables). Nothing here does I/O or knows a key: a stored
+password stays a Fernet token until a service decrypts it (services/credentials.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from calendar_bot.domain.model import Occurrence, UserSettings
+
+AUTH_ACTIVE = "active"
+AUTH_NEEDS_RECONNECT = "needs_reconnect"
+
+OUTBOX_PENDING = "pending"
+OUTBOX_SENT = "sent"
+OUTBOX_FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredUser:
+    mm_user_id: str
+    email: str
+    caldav_base_url: str
+    principal_url: str
+    caldav_username: str
+    password_enc: str = field(repr=False)  # a Fernet token; decrypted by a service
+    settings: UserSettings = field(default_factory=UserSettings)
+    auth_state: str = AUTH_ACTIVE
+    reconnect_notified: bool = False
+    baseline_done: bool = False
+    next_poll_at: datetime | None = None
+    last_poll_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    dm_channel_id: str = ""  # the DM channel with the bot, once a post went there
+
+    @property
+    def needs_reconnect(self) -> bool:
+        return self.auth_state == AUTH_NEEDS_RECONNECT
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationState:
+    mm_user_id: str
+    state: str
+    data: dict[str, Any] = field(default_factory=dict)
+    message_id: str = ""  # the post of the last step, to update or disable its buttons
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """A message to enqueue. `idempotency_key` is unique forever: the same key twice is
+    one message."""
+
+    mm_user_id: str
+    idempotency_key: str
+    kind: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    due_at: datetime | None = None  # None: due at once (the `now` given to enqueue)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    mm_user_id: str
+    idempotency_key: str
+    kind: str
+    payload: dict[str, Any]
+    due_at: datetime
+    created_at: datetime
+    attempts: int
+    next_attempt_at: datetime
+    status: str
+    post_id: str | None
+    sent_at: datetime | None
+    claimed_by: str | None
+    claimed_until: datetime | None
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderCandidate:
+    mm_user_id: str
+    occurrence: Occurrence
+    settings: UserSettings
+    auth_active: bool  # False: the user's login needs a reconnect (snapshot may be stale)
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerEntry:
+    name: str
+    value: str | None
+    last_tick_at: datetime | None
+    updated_at: datetime

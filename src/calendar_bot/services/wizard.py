@@ -1,0 +1,128 @@
+"""The create-meeting wizard's use case: the pure state machine in, its effects performed
+(usernames resolved in the chat, the meeting written to the calendar), outcomes out.
+
+It renders nothing: the handler gives the outcomes to views.wizard.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from calendar_bot.domain import wizard
+from calendar_bot.domain.model import NewEvent, new_event_uid
+from calendar_bot.domain.zones import zone
+from calendar_bot.ports import CalendarError
+from calendar_bot.records import StoredUser
+from calendar_bot.services.context import Context
+from calendar_bot.services.credentials import decrypt_credentials
+from calendar_bot.services.profiles import Person
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WizardProgress:
+    """What one answer led to: the outcomes to show, in order, and the draft now."""
+
+    outcomes: list[wizard.Outcome] = field(default_factory=list)
+    state: wizard.WizardState | None = None  # None: the wizard is over (created or cancelled)
+
+
+class WizardService:
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    async def begin(self, user: StoredUser, person: Person) -> WizardProgress:
+        state, effects = wizard.start(self._ctx.clock.now())
+        return await self._perform(user, person, state, effects)
+
+    async def answer(
+        self,
+        user: StoredUser,
+        person: Person,
+        state: wizard.WizardState,
+        event: wizard.WizardInput,
+    ) -> WizardProgress:
+        tz = zone(person.timezone, self._ctx.default_tz)
+        state, effects = wizard.step(state, event, now=self._ctx.clock.now(), tz=tz)
+        return await self._perform(user, person, state, effects)
+
+    async def _perform(
+        self,
+        user: StoredUser,
+        person: Person,
+        state: wizard.WizardState,
+        effects: Sequence[wizard.Effect],
+    ) -> WizardProgress:
+        progress = WizardProgress(state=state)
+        pending = list(effects)
+        now = self._ctx.clock.now()
+        tz = zone(person.timezone, self._ctx.default_tz)
+        while pending:
+            effect = pending.pop(0)
+            if isinstance(effect, wizard.ResolveUsernames):
+                resolved = await self._resolve(effect.usernames)
+                state, more = wizard.step(state, resolved, now=now, tz=tz)
+                progress.state = state
+                pending.extend(more)
+            elif isinstance(effect, wizard.Prompt):
+                progress.outcomes.append(wizard.Asked(effect, state))
+            elif isinstance(effect, wizard.Cancelled):
+                progress.outcomes.append(effect)
+                progress.state = None
+            else:
+                created = await self._create(user, person, effect.event)
+                if created is None:
+                    # Keep the draft: the summary comes back so they can try again.
+                    state = replace(state, step=wizard.Step.CONFIRM)
+                    progress.state = state
+                    progress.outcomes.append(wizard.NotCreated())
+                    progress.outcomes.append(
+                        wizard.Asked(wizard.Prompt(wizard.Step.CONFIRM), state)
+                    )
+                else:
+                    progress.outcomes.append(wizard.Created(created))
+                    progress.state = None
+        return progress
+
+    async def _resolve(self, usernames: Sequence[str]) -> wizard.UsernamesResolved:
+        found: list[wizard.ResolvedUser] = []
+        unknown: list[str] = []
+        for name in usernames:
+            user = await self._ctx.chat.get_user_by_username(name)
+            if user is None or not user.email:
+                unknown.append(name)
+            else:
+                found.append(wizard.ResolvedUser(name, user.email.lower(), user.display_name))
+        return wizard.UsernamesResolved(found=tuple(found), unknown=tuple(unknown))
+
+    async def _create(self, user: StoredUser, person: Person, event: NewEvent) -> NewEvent | None:
+        ctx = self._ctx
+        async with ctx.transaction() as store:
+            calendars = await store.calendars.list_for(user.mm_user_id)
+        target = next((c for c in calendars if c.enabled and c.writable), None)
+        if target is None:
+            return None
+        event = replace(
+            event,
+            uid=event.uid or new_event_uid(),
+            organizer_email=user.email,
+            organizer_name=person.user.display_name,
+            reminder_minutes=next(iter(user.settings.leads), None),
+        )
+        # Recorded before the write: a poll that lands between the write and this record
+        # would otherwise announce the meeting back to the person who just made it.
+        async with ctx.transaction() as store:
+            await store.own_events.add(user.mm_user_id, event.uid, now=ctx.clock.now())
+        try:
+            uid = await ctx.calendars.create_event(
+                decrypt_credentials(user, ctx.vault), target.href, event, person.timezone
+            )
+        except CalendarError as exc:
+            log.info("create for %s failed: %s", user.mm_user_id, type(exc).__name__)
+            return None
+        async with ctx.transaction() as store:
+            await store.users.schedule_poll(user.mm_user_id, ctx.clock.now())
+        return replace(event, uid=uid)

@@ -1,0 +1,189 @@
+"""Typed button payloads: what a button or menu carries back, packed into the short string
+pairs Mattermost signs and returns, and unpacked (checked) when the click arrives.
+
+The keys and value forms on the wire are those of the buttons already posted in people's DMs
+(see views/actions.py): an old button keeps working. `unpack` raises ValueError on anything
+it cannot read; the route table answers that with "this button is no longer valid".
+A menu's chosen value arrives apart from the payload (`selected`), so `unpack` takes both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol, Self
+
+from calendar_bot.domain.model import PartStat
+from calendar_bot.domain.reminders import valid_lead
+from calendar_bot.domain.wizard import Step
+
+
+class Payload(Protocol):
+    def pack(self) -> dict[str, str]: ...
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Empty:
+    """A button that carries nothing (extra keys of older buttons are ignored)."""
+
+    def pack(self) -> dict[str, str]:
+        return {}
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class Day:
+    """A list's day, or the first day of a week: `day` as an ISO date."""
+
+    day: date
+
+    def pack(self) -> dict[str, str]:
+        return {"day": self.day.isoformat()}
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        return cls(date.fromisoformat(raw.get("day", "")))
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRef:
+    """An occurrence reference (views.refs): a menu's choice, or a button's `ref`."""
+
+    ref: str
+
+    def pack(self) -> dict[str, str]:
+        return {"ref": self.ref}
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        return cls(selected or raw.get("ref", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Rsvp:
+    ref: str
+    partstat: PartStat
+
+    def pack(self) -> dict[str, str]:
+        return {"ref": self.ref, "partstat": self.partstat.value}
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        return cls(raw.get("ref", ""), PartStat(raw.get("partstat", "")))
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarChoice:
+    """A calendar picked from the RAW menu: its ref."""
+
+    ref: str
+
+    def pack(self) -> dict[str, str]:
+        return {}  # a menu: the choice comes as the selected option
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        return cls(selected or "")
+
+
+@dataclass(frozen=True, slots=True)
+class Toggle:
+    """A settings switch: `on` is "1" or "0"."""
+
+    on: bool
+
+    def pack(self) -> dict[str, str]:
+        return {"on": "1" if self.on else "0"}
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        return cls(raw.get("on") == "1")
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderChoice:
+    """The reminder menu's choice: minutes before, or None for "off"."""
+
+    minutes: int | None
+
+    def pack(self) -> dict[str, str]:
+        return {}  # a menu: the choice comes as the selected option
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        chosen = selected or ""
+        if chosen == "off":
+            return cls(None)
+        if chosen.isdigit() and valid_lead(int(chosen)):
+            return cls(int(chosen))
+        raise ValueError(f"not a reminder lead: {chosen!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class HourChoice:
+    """The digest-hour menu's choice, 0..23."""
+
+    hour: int
+
+    def pack(self) -> dict[str, str]:
+        return {}  # a menu: the choice comes as the selected option
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        chosen = selected or ""
+        if not (chosen.isdigit() and 0 <= int(chosen) <= 23):
+            raise ValueError(f"not an hour: {chosen!r}")
+        return cls(int(chosen))
+
+
+@dataclass(frozen=True, slots=True)
+class WizardPick:
+    """A quick pick: the step it answers and the value in its typed form (ISO date, `HH:MM`,
+    minutes), so a click and a typed answer take one path."""
+
+    step: Step
+    value: str
+
+    def pack(self) -> dict[str, str]:
+        return {"step": self.step.value, "value": self.value}
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        return cls(Step(raw.get("step", "")), raw.get("value", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class WizardMark:
+    """The step a wizard button was shown at ("Skip", "Create", "Edit"). Informational: the
+    button acts on the wizard's current step, as it always did."""
+
+    step: Step | None = None
+
+    def pack(self) -> dict[str, str]:
+        return {"step": self.step.value} if self.step is not None else {}
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        value = raw.get("step", "")
+        return cls(Step(value) if value in set(Step) else None)
+
+
+@dataclass(frozen=True, slots=True)
+class WizardField:
+    """A field picked in the summary's edit picker."""
+
+    field: Step
+
+    def pack(self) -> dict[str, str]:
+        return {"field": self.field.value}
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        return cls(Step(raw.get("field", "")))  # a step not editable: the wizard says so
