@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from calendar_bot.clock import ManualClock
+from calendar_bot.domain.zones import zone
 from calendar_bot.records import OutboxItem
-from calendar_bot.services.context import zone
 from calendar_bot.services.delivery import render_row
 from calendar_bot.storage.repositories import transaction
 from tests.e2e.harness import World, drain_outbox, full_text, start_world, stop_world, wait_baseline
