@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from calendar_bot.domain.changes import Change, ChangeKind, diff
-from calendar_bot.domain.model import CalendarRef, apply_delta, keep_objects
-from calendar_bot.ports import AuthFailed, CalendarError, SyncResult
+from calendar_bot.domain.model import CalendarRef, Occurrence, apply_delta, keep_objects
+from calendar_bot.domain.snapshot_delta import row_changes
+from calendar_bot.ports import AuthFailed, CalendarError, CalendarFetch, SyncResult
 from calendar_bot.services.context import Context, sync_window
 from calendar_bot.services.cut_notices import cut_item
 from calendar_bot.storage.codec import occurrence_to_json
@@ -254,16 +255,7 @@ class SyncService:
                 continue  # the gateway vouches that the stored snapshot is this calendar
             if fetch.unchanged and window == previous_window and user.baseline_done:
                 continue  # nothing new and the horizon did not move: the snapshot stands
-            previous = await store.snapshot.load_calendar(user.mm_user_id, href)
-            current = fetch.occurrences
-            if fetch.replaced is not None:  # a delta: only the objects named in it changed
-                current = apply_delta(previous, fetch.replaced, fetch.occurrences)
-            unknown = {*fetch.unreadable, *fetch.broken}
-            if unknown:
-                # Unknown is not gone: an object that cannot be read (bytes, issue 22 item 4)
-                # or parsed (item 2) keeps its last known occurrences, so it is never
-                # announced as a cancellation and its repair is compared with what came before.
-                current = keep_objects(previous, current, unknown)
+            previous, current = await _before_after(store, user.mm_user_id, fetch)
             items += [
                 unreadable_item(user.mm_user_id, fetch.calendar, href, why)
                 for href, why in fetch.unreadable.items()
@@ -285,7 +277,9 @@ class SyncService:
             cut = cut_item(user.mm_user_id, href, previous, current)  # said once, baseline too
             if cut is not None:
                 items.append(cut)
-            await store.snapshot.replace_calendar(user.mm_user_id, href, current, now=now)
+            await store.snapshot.write_changes(
+                user.mm_user_id, href, row_changes(previous, current), now=now
+            )
         new = await store.outbox.enqueue(items, now=now) if items else 0
         if not user.baseline_done:
             await store.users.mark_baseline_done(user.mm_user_id, now=now)
@@ -306,6 +300,33 @@ class SyncService:
                     ],
                     now=now,
                 )
+
+
+async def _before_after(
+    store: Store, user_id: str, fetch: CalendarFetch
+) -> tuple[Sequence[Occurrence], Sequence[Occurrence]]:
+    """The stored rows a fetch can change and what they become. For a delta only the rows of
+    the objects it names (and of their UIDs) are read: the rest of the calendar is the same
+    before and after, so diffing and writing just these costs what changed
+    (domain/snapshot_delta.py); a whole fetch compares the whole calendar."""
+    href = fetch.calendar.href
+    unknown = {*fetch.unreadable, *fetch.broken}
+    previous: Sequence[Occurrence]
+    current: Sequence[Occurrence]
+    if fetch.replaced is not None:  # a delta: only the objects named in it changed
+        previous = await store.snapshot.load_touched(
+            user_id, href, {*fetch.replaced, *unknown}, {o.uid for o in fetch.occurrences}
+        )
+        current = apply_delta(previous, fetch.replaced, fetch.occurrences)
+    else:
+        previous = await store.snapshot.load_calendar(user_id, href)
+        current = fetch.occurrences
+    if unknown:
+        # Unknown is not gone: an object that cannot be read (bytes, issue 22 item 4)
+        # or parsed (item 2) keeps its last known occurrences, so it is never
+        # announced as a cancellation and its repair is compared with what came before.
+        current = keep_objects(previous, current, unknown)
+    return previous, current
 
 
 def _nothing_to_store(result: SyncResult, known: Sequence[CalendarRef]) -> bool:

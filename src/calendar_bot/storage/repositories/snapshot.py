@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, Text, and_, cast, delete, insert, or_, select
+from sqlalchemy import RowMapping, Text, and_, bindparam, cast, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calendar_bot.domain.model import EventStatus, Occurrence, OccurrenceKey, UserSettings
+from calendar_bot.domain.snapshot_delta import RowChanges, touched
 from calendar_bot.storage.codec import (
     occurrence_from_json,
     occurrence_to_json,
@@ -108,6 +109,55 @@ class SnapshotRepository:
                 insert(occurrences), [_row_values(mm_user_id, o, now) for o in by_key.values()]
             )
         return len(by_key)
+
+    async def load_touched(
+        self, mm_user_id: str, calendar_href: str, objects: Iterable[str], uids: Iterable[str]
+    ) -> list[Occurrence]:
+        """The stored occurrences of one calendar that a delta can change: those of the event
+        objects `objects` (hrefs) and every row sharing a UID with them or with `uids` (see
+        domain/snapshot_delta.py). One statement; only those rows are decoded."""
+        query = (
+            select(
+                occurrences.c.uid,
+                occurrences.c.payload["event_href"].as_string().label("event_href"),
+                cast(occurrences.c.payload, Text).label("payload"),
+            )
+            .where(
+                occurrences.c.mm_user_id == mm_user_id,
+                occurrences.c.calendar_href == calendar_href,
+            )
+            .order_by(
+                occurrences.c.start_at,
+                occurrences.c.uid,
+                occurrences.c.recurrence_id,
+            )
+        )
+        rows = (await self._session.execute(query)).all()
+        wanted = touched(((r.uid, r.event_href or "") for r in rows), objects, uids)
+        return [occurrence_from_json(json.loads(r.payload)) for r in rows if r.uid in wanted]
+
+    async def write_changes(
+        self, mm_user_id: str, calendar_href: str, changes: RowChanges, *, now: datetime
+    ) -> None:
+        """Remove and write only the rows that changed (domain/snapshot_delta.py), in the
+        caller's transaction: a changed event costs its own rows, not the calendar's."""
+        if any(o.calendar_href != calendar_href for o in changes.written):
+            raise ValueError("an occurrence of another calendar was given to write_changes")
+        gone = [*changes.removed, *(o.key for o in changes.written)]
+        if gone:
+            await self._session.execute(
+                delete(occurrences).where(
+                    occurrences.c.mm_user_id == mm_user_id,
+                    occurrences.c.calendar_href == calendar_href,
+                    occurrences.c.uid == bindparam("k_uid"),
+                    occurrences.c.recurrence_id == bindparam("k_rid"),
+                ),
+                [{"k_uid": k.uid, "k_rid": k.recurrence_id} for k in gone],
+            )
+        if changes.written:
+            await self._session.execute(
+                insert(occurrences), [_row_values(mm_user_id, o, now) for o in changes.written]
+            )
 
     async def delete_calendar(self, mm_user_id: str, calendar_href: str) -> int:
         result = await self._session.execute(
