@@ -91,6 +91,9 @@ class CalendarFetch:
 class SyncResult:
     calendars: tuple[CalendarFetch, ...]
     requests: int = 0  # HTTP requests this poll cost (measured, for metrics and benches)
+    # The calendar home, when this poll had to look it up (not the one in the credentials):
+    # the caller stores it, so the first poll after a restart lists it at once.
+    found_home: str = ""
 
     @property
     def complete(self) -> bool:

@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from calendar_bot.domain.model import Occurrence, UserSettings
+from calendar_bot.domain.reminder_index import next_reminder
 from calendar_bot.domain.reminders import due_reminders
 from calendar_bot.services.context import Context
 from calendar_bot.storage.codec import occurrence_to_json
@@ -19,6 +20,7 @@ TICK_NAME = "reminders"
 # started yet still gets its (late) reminder; older ones are of no use any more.
 MAX_CATCH_UP = timedelta(hours=24)
 MAX_LEAD = timedelta(days=1)  # VALARMs and settings beyond a day are not reminders we send
+# (the reminder index reaches no further: domain/reminder_index.py)
 
 
 class ReminderService:
@@ -33,12 +35,17 @@ class ReminderService:
             since = max(last, now - MAX_CATCH_UP) if last else now - timedelta(minutes=1)
             if since >= now:
                 return 0
-            candidates = await store.snapshot.due_reminder_candidates(
-                since, now + MAX_LEAD, fire_by=now
+            # Only the rows the reminder index says may fire now (domain/reminder_index.py);
+            # each is moved on to its next reminder in this same transaction.
+            indexed = await store.snapshot.reminders_due(now)
+            await store.snapshot.move_reminders(
+                (row, next_reminder(row.candidate.occurrence, row.candidate.settings, now))
+                for row in indexed
             )
             by_user: dict[str, list[Occurrence]] = defaultdict(list)
             settings: dict[str, UserSettings] = {}
-            for candidate in candidates:
+            for row in indexed:
+                candidate = row.candidate
                 if not candidate.auth_active:
                     continue
                 by_user[candidate.mm_user_id].append(candidate.occurrence)

@@ -11,10 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from calendar_bot.domain.changes import Change, ChangeKind, diff
-from calendar_bot.domain.model import CalendarRef, Occurrence, apply_delta, keep_objects
+from calendar_bot.domain.model import (
+    CalendarRef,
+    Occurrence,
+    TimeWindow,
+    apply_delta,
+    keep_objects,
+)
 from calendar_bot.domain.snapshot_delta import row_changes
 from calendar_bot.ports import AuthFailed, CalendarError, CalendarFetch, SyncResult
-from calendar_bot.services.context import Context, sync_window
+from calendar_bot.services.context import WINDOW_SPAN, Context, sync_window, window_phase
 from calendar_bot.services.cut_notices import cut_item
 from calendar_bot.storage.codec import occurrence_to_json
 from calendar_bot.storage.repositories import OutboxItem, Store, StoredUser, transaction
@@ -35,6 +41,7 @@ class SyncOutcome:
     requests: int = 0
     needs_reconnect: bool = False
     deferred: bool = False  # nothing to store: poll_due marks it polled with the others
+    found_home: str = ""  # a deferred poll's newly found calendar home, for poll_due to store
 
 
 def change_key(user_id: str, change: Change, since: Sequence[str] = ()) -> str:
@@ -118,6 +125,7 @@ class SyncService:
             return 0
         gate = asyncio.Semaphore(ctx.poll_concurrency)
         quiet: list[str] = []
+        homes: dict[str, str] = {}
 
         async def one(user: StoredUser) -> None:
             async with gate:
@@ -129,6 +137,8 @@ class SyncService:
                         )
                     if outcome.deferred:
                         quiet.append(user.mm_user_id)
+                        if outcome.found_home:
+                            homes[user.mm_user_id] = outcome.found_home
                 except Exception:
                     log.exception("poll of user %s failed", user.mm_user_id)
 
@@ -140,6 +150,8 @@ class SyncService:
                 await store.users.mark_polled_many(
                     quiet, polled_at=now, next_poll_at=now + ctx.check_interval, claimed=lease
                 )
+                # found once per user (after a restart of a bot from before 0005, or a move)
+                await store.users.set_home_urls(homes)
         return len(users)
 
     async def sync_user(self, user: StoredUser) -> SyncOutcome:
@@ -168,13 +180,11 @@ class SyncService:
         except UndecryptableSecret:
             await self._needs_reconnect(user, now)
             return SyncOutcome(ok=False, needs_reconnect=True)
-        window = sync_window(now)
-        # The stored snapshot is each calendar at its stored tags over the window of the last
-        # poll: the gateway answers a calendar still at those tags without fetching or
-        # expanding it (and so need not keep it in memory).
-        stored = (
-            sync_window(user.last_poll_at) if user.baseline_done and user.last_poll_at else None
-        )
+        window = sync_window(now, window_phase(user.mm_user_id))
+        # The stored snapshot is each calendar at its stored tags over the window it was
+        # stored with: the gateway answers a calendar still at those tags without fetching
+        # or expanding it (and so need not keep it in memory).
+        stored = stored_window(user) if user.baseline_done else None
         try:
             result = await ctx.calendars.sync(
                 credentials,
@@ -195,7 +205,13 @@ class SyncService:
                 )
             return SyncOutcome(ok=False)
         if claimed and _nothing_to_store(result, known):
-            return SyncOutcome(ok=True, complete=True, requests=result.requests, deferred=True)
+            return SyncOutcome(
+                ok=True,
+                complete=True,
+                requests=result.requests,
+                deferred=True,
+                found_home=result.found_home,
+            )
         async with transaction(ctx.sessions) as store:
             if claimed:
                 fresh = await store.users.get(user.mm_user_id)
@@ -206,7 +222,11 @@ class SyncService:
                 ):
                     return SyncOutcome(ok=False)  # logged out or reconnected meanwhile
             changes = await self._apply(store, user, known, result, now)
-            await store.users.mark_polled(user.mm_user_id, polled_at=now, next_poll_at=next_poll)
+            await store.users.mark_polled(
+                user.mm_user_id, polled_at=now, next_poll_at=next_poll, window_start=window.start
+            )
+            if result.found_home:
+                await store.users.set_home_urls({user.mm_user_id: result.found_home})
         return SyncOutcome(
             ok=True, complete=result.complete, changes=changes, requests=result.requests
         )
@@ -220,8 +240,8 @@ class SyncService:
         now: datetime,
     ) -> int:
         """Store the new snapshot and enqueue the changes, in the caller's transaction."""
-        window = sync_window(now)
-        previous_window = sync_window(user.last_poll_at) if user.last_poll_at else window
+        window = sync_window(now, window_phase(user.mm_user_id))
+        previous_window = stored_window(user) or window
         known_hrefs = {c.href for c in known}
         known_tags = {c.href: (c.ctag, c.sync_token) for c in known}
         announce = user.baseline_done
@@ -300,6 +320,15 @@ class SyncService:
                     ],
                     now=now,
                 )
+
+
+def stored_window(user: StoredUser) -> TimeWindow | None:
+    """The horizon the user's stored snapshot was expanded over (None: never polled)."""
+    if user.window_start is not None:
+        return TimeWindow(user.window_start, user.window_start + WINDOW_SPAN)
+    if user.last_poll_at is not None:
+        return sync_window(user.last_poll_at)  # stored before 0005: aligned to midnight UTC
+    return None
 
 
 async def _before_after(

@@ -8,10 +8,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, Text, and_, bindparam, cast, delete, insert, or_, select
+from sqlalchemy import (
+    RowMapping,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calendar_bot.domain.model import EventStatus, Occurrence, OccurrenceKey, UserSettings
+from calendar_bot.domain.reminder_index import earliest_reminder
 from calendar_bot.domain.snapshot_delta import RowChanges, touched
 from calendar_bot.storage.codec import (
     occurrence_from_json,
@@ -33,6 +45,16 @@ class ReminderCandidate:
     auth_active: bool  # False: the user's login needs a reconnect (snapshot may be stale)
 
 
+@dataclass(frozen=True, slots=True)
+class IndexedReminder:
+    """A row the reminder index says may fire now, with what the tick read of it (so moving
+    it on cannot overwrite a row a poll rewrote meanwhile)."""
+
+    candidate: ReminderCandidate
+    remind_at: datetime
+    updated_at: datetime
+
+
 def _row_values(mm_user_id: str, o: Occurrence, now: datetime) -> dict[str, Any]:
     return {
         "mm_user_id": mm_user_id,
@@ -47,6 +69,7 @@ def _row_values(mm_user_id: str, o: Occurrence, now: datetime) -> dict[str, Any]
         "title": o.title,
         "payload": occurrence_to_json(o),
         "updated_at": now,
+        "remind_at": earliest_reminder(o),
     }
 
 
@@ -238,6 +261,89 @@ class SnapshotRepository:
                 )
             )
         return out
+
+    async def reminders_due(self, now: datetime) -> list[IndexedReminder]:
+        """Every row whose reminder index is at or before `now`, of every user, with that
+        user's settings: through the index, only what may fire (domain/reminder_index.py)."""
+        query = (
+            select(
+                occurrences.c.mm_user_id,
+                occurrences.c.remind_at,
+                occurrences.c.updated_at,
+                cast(occurrences.c.payload, Text).label("payload"),
+                cast(users.c.settings, Text).label("settings"),
+                users.c.locale,
+                users.c.timezone,
+                users.c.auth_state,
+            )
+            .join(users, users.c.mm_user_id == occurrences.c.mm_user_id)
+            .where(occurrences.c.remind_at <= now)
+            .order_by(occurrences.c.start_at, occurrences.c.mm_user_id, occurrences.c.uid)
+        )
+        rows = (await self._session.execute(query)).mappings().all()
+        settings: dict[str, UserSettings] = {}
+        out: list[IndexedReminder] = []
+        for r in rows:
+            user_id = r["mm_user_id"]
+            user_settings = settings.get(user_id)
+            if user_settings is None:
+                user_settings = settings[user_id] = settings_from_json(
+                    json.loads(r["settings"] or "{}"), locale=r["locale"], timezone=r["timezone"]
+                )
+            candidate = ReminderCandidate(
+                mm_user_id=user_id,
+                occurrence=occurrence_from_json(json.loads(r["payload"])),
+                settings=user_settings,
+                auth_active=r["auth_state"] == AUTH_ACTIVE,
+            )
+            out.append(IndexedReminder(candidate, r["remind_at"], r["updated_at"]))
+        return out
+
+    async def move_reminders(self, moves: Iterable[tuple[IndexedReminder, datetime | None]]) -> int:
+        """Set each read row's index to its next reminder (None: no more), in one statement;
+        a row rewritten since it was read (another start, alarms, status) keeps its own."""
+        params = [
+            {
+                "k_user": row.candidate.mm_user_id,
+                "k_cal": row.candidate.occurrence.calendar_href,
+                "k_uid": row.candidate.occurrence.uid,
+                "k_rid": row.candidate.occurrence.recurrence_id,
+                "k_was": row.remind_at,
+                "k_updated": row.updated_at,
+                "k_next": at,
+            }
+            for row, at in moves
+        ]
+        if not params:
+            return 0
+        result = await self._session.execute(
+            update(occurrences)
+            .where(
+                occurrences.c.mm_user_id == bindparam("k_user"),
+                occurrences.c.calendar_href == bindparam("k_cal"),
+                occurrences.c.uid == bindparam("k_uid"),
+                occurrences.c.recurrence_id == bindparam("k_rid"),
+                occurrences.c.remind_at == bindparam("k_was"),
+                occurrences.c.updated_at == bindparam("k_updated"),
+            )
+            .values(remind_at=bindparam("k_next")),
+            params,
+        )
+        return rowcount(result)
+
+    async def recheck_reminders(self, mm_user_id: str, now: datetime) -> int:
+        """The user's reminder settings changed: every future row of theirs is read by the
+        next tick, which sets its index anew (a new lead may fire sooner than the index)."""
+        result = await self._session.execute(
+            update(occurrences)
+            .where(
+                occurrences.c.mm_user_id == mm_user_id,
+                occurrences.c.end_at > now,
+                occurrences.c.status != EventStatus.CANCELLED.value,
+            )
+            .values(remind_at=now)
+        )
+        return rowcount(result)
 
     async def _select(self, *where: Any) -> list[Occurrence]:
         query = (
