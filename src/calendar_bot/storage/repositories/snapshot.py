@@ -278,9 +278,13 @@ class SnapshotRepository:
             )
             .join(users, users.c.mm_user_id == occurrences.c.mm_user_id)
             .where(occurrences.c.remind_at <= now)
-            .order_by(occurrences.c.start_at, occurrences.c.mm_user_id, occurrences.c.uid)
         )
-        rows = (await self._session.execute(query)).mappings().all()
+        # Sorted here, not in SQL: an ORDER BY on start_at made SQLite walk the start_at
+        # index through the whole table instead of the remind_at one through what is due.
+        rows = sorted(
+            (await self._session.execute(query)).mappings().all(),
+            key=lambda r: (r["remind_at"], r["mm_user_id"], r["payload"]),
+        )
         settings: dict[str, UserSettings] = {}
         out: list[IndexedReminder] = []
         for r in rows:
