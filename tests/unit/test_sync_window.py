@@ -4,6 +4,7 @@ re-read every calendar at once, and it always covers the day before and the days
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from calendar_bot.services.context import HORIZON_DAYS, WINDOW_SPAN, sync_window, window_phase
@@ -43,3 +44,19 @@ def test_phases_spread_users_over_the_day() -> None:
     assert len(per_minute) > 1400  # nearly every minute of the day has some
     assert max(per_minute.values()) < 30  # about 7 a minute, never a crowd
     assert window_phase("alice") == window_phase("alice")
+
+
+def test_a_snapshot_from_before_the_phases_keeps_its_horizon_until_midnight() -> None:
+    """Upgraded users (no window_start) keep the midnight-aligned horizon their snapshot was
+    stored with until it moves anyway: an upgrade re-reads no calendar."""
+    from calendar_bot.services.sync import current_window, stored_window
+    from calendar_bot.storage.repositories import StoredUser
+
+    polled = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    user = StoredUser("u", "", "", "", "", "", last_poll_at=polled)
+    assert stored_window(user) == sync_window(polled)
+    assert current_window(user, polled + timedelta(hours=10)) == sync_window(polled)
+    after = datetime(2026, 12, 2, 0, 1, tzinfo=UTC)
+    assert current_window(user, after) == sync_window(after, window_phase("u"))
+    stored = replace(user, window_start=sync_window(after, window_phase("u")).start)
+    assert stored_window(stored) == current_window(stored, after + timedelta(minutes=1))

@@ -180,7 +180,7 @@ class SyncService:
         except UndecryptableSecret:
             await self._needs_reconnect(user, now)
             return SyncOutcome(ok=False, needs_reconnect=True)
-        window = sync_window(now, window_phase(user.mm_user_id))
+        window = current_window(user, now)
         # The stored snapshot is each calendar at its stored tags over the window it was
         # stored with: the gateway answers a calendar still at those tags without fetching
         # or expanding it (and so need not keep it in memory).
@@ -240,7 +240,7 @@ class SyncService:
         now: datetime,
     ) -> int:
         """Store the new snapshot and enqueue the changes, in the caller's transaction."""
-        window = sync_window(now, window_phase(user.mm_user_id))
+        window = current_window(user, now)
         previous_window = stored_window(user) or window
         known_hrefs = {c.href for c in known}
         known_tags = {c.href: (c.ctag, c.sync_token) for c in known}
@@ -320,6 +320,17 @@ class SyncService:
                     ],
                     now=now,
                 )
+
+
+def current_window(user: StoredUser, now: datetime) -> TimeWindow:
+    """The horizon to poll `user` over now: the one of their phase (window_phase). A snapshot
+    stored before migration 0005 (on the midnight-aligned horizon) keeps that horizon until
+    it moves anyway, at midnight UTC: an upgrade does not re-read every calendar at once."""
+    if user.window_start is None and user.last_poll_at is not None:
+        legacy = sync_window(now)
+        if legacy == sync_window(user.last_poll_at):
+            return legacy
+    return sync_window(now, window_phase(user.mm_user_id))
 
 
 def stored_window(user: StoredUser) -> TimeWindow | None:
