@@ -276,9 +276,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.midnight:
         out["midnight"] = await midnight(sync, clock, sessions, replay, args.midnight)
         out["midnight"]["phase_zero"] = args.phase_zero
+    out["peak_rss_mb"] = round(_peak_rss_mb(), 1)  # the poll cycles' (the tick is apart)
     if args.tick:
         out["reminder_tick"] = await reminder_tick(ctx, args.tick)
-    out["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+        out["reminder_tick"]["peak_rss_mb"] = round(_peak_rss_mb(), 1)
     await gateway.close()
     await engine.dispose()
     return out
