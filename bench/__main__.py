@@ -39,14 +39,19 @@ from tests.support.servers import run_radicale  # noqa: E402
 from bench.poll import PASSWORD, seed  # noqa: E402
 from bench.record import record  # noqa: E402
 from bench.replay import to_json  # noqa: E402
+from bench.replicas import replicas_case  # noqa: E402
 from calendar_bot.vault import Vault  # noqa: E402
 
 TEMPLATES = 3
+MIDNIGHT_BEFORE_USERS = 1000  # all of them re-read at midnight: a sample, scaled in the table
+POSTGRES_ENV = "CALENDAR_BOT_TEST_POSTGRES_URL"
 TARGETS = {
     "poll_10k_wall_s": ("<", 30.0),
     "poll_10k_cpu_s": ("<", 15.0),
     "poll_10k_requests_per_user": ("=", 1.0),
     "poll_10k_rss_mb": ("<", 300.0),
+    "poll_10k_changed5_cpu_s": ("<", 10.0),
+    "poll_10k_first_requests_per_user": ("<", 1.01),
     "reminders_1k_p99_s": ("<", 2.0),
     "click_p95_beyond_caldav_ms": ("<", 300.0),
 }
@@ -120,10 +125,39 @@ def poll_case(
                 ",".join(str(ms / 1000) for ms in latencies_ms),
                 "--cycles",
                 str(cycles),
+                "--tick",
+                "10",
             ],
             timeout=1800,
         )
         result["seed_s"] = round(seconds, 1)
+        # A cycle across midnight UTC, each in a process of its own (a fresh gateway, so
+        # nothing of the cycles above is in its cache): horizons spread over the day (now),
+        # and all aligned to midnight (before issue 19), the latter on at most 1,000 users.
+        latency = str(max(latencies_ms) / 1000)
+        for label, users, extra in (
+            ("midnight", n, []),
+            ("midnight_before", min(n, MIDNIGHT_BEFORE_USERS), ["--phase-zero"]),
+        ):
+            log(f"poll: N={n}, a cycle across midnight UTC ({label}, {users} users due)")
+            part = [
+                "-m",
+                "bench.poll",
+                "--db",
+                db,
+                "--url",
+                replay.url,
+                f"--key={key}",
+                "--n",
+                str(n),
+                "--latencies",
+                latency,
+                "--skip-cycles",
+                "--midnight",
+                str(users),
+                *extra,
+            ]
+            result[label] = run_json(part, timeout=1800)["midnight"]
         return result
     finally:
         replay.stop()
@@ -180,6 +214,11 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=1, help="cycles per measured kind")
     parser.add_argument("--rounds", type=int, default=20, help="click rounds")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
+    parser.add_argument(
+        "--postgres",
+        default="",
+        help=f"replicas on this PostgreSQL (default: ${POSTGRES_ENV}; none: not run)",
+    )
     parser.add_argument("--chart", type=Path, help="write a PNG of cycle time against N")
     args = parser.parse_args()
     ns = [int(x) for x in args.n.split(",") if x]
@@ -202,6 +241,10 @@ def main() -> None:
             for n in ns:
                 log(f"poll: N={n}, latency {latencies} ms")
                 out["poll"][str(n)] = poll_case(recording, tmp, n, latencies, args.cycles)
+            postgres = args.postgres or os.environ.get(POSTGRES_ENV, "")
+            if postgres:
+                n = max(ns)
+                out["replicas"] = replicas_case(recording, postgres, n, max(latencies))
             log(f"poll: N={radicale_n} against the real Radicale")
             out["poll_radicale"] = radicale_case(
                 radicale.data_dir, radicale.base_url, radicale.add_login, tmp, radicale_n
@@ -239,13 +282,26 @@ def summarize(out: dict[str, Any], ns: list[int], latencies: list[int], k: int) 
     limited = out["reminders_limited"]
     click = out["click"]
     tag = "10k" if big == "10000" else big
+    replicas = out.get("replicas", {}).get("runs", {})
     return {
+        "replicas_users_per_cycle": {k: r["users_per_60s_cycle"] for k, r in replicas.items()},
+        "replicas_db_statements_per_user": {
+            k: r["db_statements_per_user"] for k, r in replicas.items()
+        },
         f"poll_{tag}_wall_s": steady["wall_s"],
         f"poll_{tag}_cpu_s": steady["cpu_s"],
         f"poll_{tag}_requests_per_user": steady["requests_per_user"],
         f"poll_{tag}_rss_mb": case["peak_rss_mb"],
         f"poll_{tag}_changed5_wall_s": changed["wall_s"],
         f"poll_{tag}_changed5_cpu_s": changed["cpu_s"],
+        f"poll_{tag}_first_requests_per_user": case["first"]["requests_per_user"],
+        f"poll_{tag}_midnight_cpu_s": case["midnight"]["cpu_s"],
+        f"poll_{tag}_midnight_requests_per_user": case["midnight"]["requests_per_user"],
+        f"poll_{tag}_midnight_before_cpu_s_per_user": round(
+            case["midnight_before"]["cpu_s"] / max(case["midnight_before"]["users"], 1), 5
+        ),
+        f"reminder_tick_{tag}_ms": case["reminder_tick"]["indexed_p50_ms"],
+        f"reminder_tick_{tag}_dayahead_ms": case["reminder_tick"]["dayahead_p50_ms"],
         f"reminders_{k}_p99_s" if k != 1000 else "reminders_1k_p99_s": out["reminders"]["p99_s"],
         "reminders_1k_limited_all_delivered": limited["all_delivered"],
         "reminders_1k_limited_duplicates": limited["duplicates"],
@@ -277,6 +333,21 @@ def print_table(out: dict[str, Any], ns: list[int], latencies: list[int]) -> Non
                 f"{r['requests_per_user']:>9.2f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
                 f"{r['rss_mb']:>8.0f}{r['failed']:>7}"
             )
+        for label in ("midnight", "midnight_before"):
+            r = case[label]
+            title = "across midnight" if label == "midnight" else "midnight, all aligned"
+            print(
+                f"N={n:<6} {title:<25}{r['wall_s']:>8.1f}{r['cpu_s']:>8.1f}"
+                f"{r['requests_per_user']:>9.2f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
+                f"{r['rss_mb']:>8.0f}{r['failed']:>7}   ({r['users']} due, "
+                f"{r['horizons_moved']} horizons moved)"
+            )
+        t = case["reminder_tick"]
+        print(
+            f"N={n:<6} reminder tick: indexed p50 {t['indexed_p50_ms']} ms "
+            f"(max {t['indexed_max_ms']}, first {t['indexed_first_ms']}); "
+            f"day-ahead read p50 {t['dayahead_p50_ms']} ms (max {t['dayahead_max_ms']})"
+        )
     direct = out["poll_radicale"]
     r = direct["latency_0ms"]["steady"]
     print(
@@ -298,6 +369,21 @@ def print_table(out: dict[str, Any], ns: list[int], latencies: list[int]) -> Non
         f"RSVP p50 {c['rsvp_p50_ms']} / p95 {c['rsvp_p95_ms']} ms, "
         f"of which CalDAV p95 {c['rsvp_caldav_p95_ms']} ms ({c['rsvp_caldav_share']:.0%})"
     )
+    if "replicas" in out:
+        rep = out["replicas"]
+        print()
+        print(f"replicas on PostgreSQL, N={rep['n']}, {rep['latency_ms']} ms:")
+        print(
+            f"{'replicas':>9}{'wall s':>8}{'users/60s':>11}{'CPU s each':>22}"
+            f"{'stmts/user':>11}{'rows w/user':>12}{'WAL B/user':>11}{'PG CPU s':>9}"
+        )
+        for k, r in rep["runs"].items():
+            each = "/".join(f"{c:.1f}" for c in r["cpu_s_per_replica"])
+            print(
+                f"{k:>9}{r['cycle_wall_s']:>8.1f}{r['users_per_60s_cycle']:>11}{each:>22}"
+                f"{r['db_statements_per_user']:>11.4f}{r['db_rows_written_per_user']:>12.2f}"
+                f"{r['db_wal_bytes_per_user']:>11.0f}{r['db_server_cpu_s']:>9.2f}"
+            )
     print()
     print(f"{'figure':<36}{'value':>10}   target")
     for key, rule in TARGETS.items():

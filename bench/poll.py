@@ -20,14 +20,24 @@ from typing import Any
 
 import niquests
 import psutil
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.record import BENCH_NOW
 from bench.replay import CALENDARS
 from calendar_bot.caldav import CalDAVGateway
 from calendar_bot.clock import ManualClock
 from calendar_bot.config import Settings
-from calendar_bot.domain.model import CalendarRef, Credentials, Occurrence, UserSettings
-from calendar_bot.services.context import Context, sync_window
+from calendar_bot.domain.model import (
+    CalendarRef,
+    Credentials,
+    Occurrence,
+    TimeWindow,
+    UserSettings,
+)
+from calendar_bot.domain.reminders import due_reminders
+from calendar_bot.services import sync as sync_module
+from calendar_bot.services.context import Context, sync_window, window_phase
+from calendar_bot.services.reminders import MAX_LEAD, ReminderService
 from calendar_bot.services.sync import SyncOutcome, SyncService
 from calendar_bot.storage.db import create_engine, migrate, session_factory
 from calendar_bot.storage.repositories import transaction, unit_of_work
@@ -36,6 +46,7 @@ from calendar_bot.vault import Vault
 SEED_BATCH = 500
 PASSWORD = "replayed-app-password"  # every bench user's, served on 127.0.0.1 only
 PREVIOUS_POLL = BENCH_NOW - timedelta(seconds=60)
+LEADS = (60, 0)  # minutes before the start; 0 is the start notice
 
 
 def user_name(i: int) -> str:
@@ -62,8 +73,13 @@ async def seed(db_url: str, base_url: str, n: int, vault: Vault, templates: int)
     await migrate(engine)
     sessions = session_factory(engine)
     gateway = CalDAVGateway(max_connections=4, timeout=30)
-    window = sync_window(BENCH_NOW)
+    # Each user's horizon starts at a minute of the day of its own (window_phase): the
+    # templates are expanded once over all of them, and each user keeps what overlaps its own.
+    earliest = sync_window(PREVIOUS_POLL, timedelta(days=1) - timedelta(minutes=1))
+    latest = sync_window(PREVIOUS_POLL, timedelta(0))
+    window = TimeWindow(min(earliest.start, latest.start), max(earliest.end, latest.end))
     reference: list[tuple[str, list[tuple[CalendarRef, tuple[Occurrence, ...]]]]] = []
+    homes: list[str] = []
     for k in range(min(templates, n)):
         name = user_name(k)
         creds = Credentials(base_url, name, PASSWORD, principal_url=f"{base_url}/{name}/")
@@ -71,9 +87,11 @@ async def seed(db_url: str, base_url: str, n: int, vault: Vault, templates: int)
         result = await gateway.sync(creds, known, window, f"{name}@example.test", "Europe/Moscow")
         assert result.complete, [f.error for f in result.calendars]
         reference.append((name, [(f.calendar, f.occurrences) for f in result.calendars]))
+        homes.append(result.found_home)
     await gateway.close()
     password_enc = vault.encrypt(PASSWORD)
-    settings = UserSettings(locale="en", timezone="Europe/Moscow", reminder_lead=15)
+    # two lead times each (an hour and the start), what the settings card offers today
+    settings = UserSettings(locale="en", timezone="Europe/Moscow", reminder_lead=LEADS[0])
     for first in range(0, n, SEED_BATCH):
         async with transaction(sessions) as store:
             for i in range(first, min(first + SEED_BATCH, n)):
@@ -95,17 +113,21 @@ async def seed(db_url: str, base_url: str, n: int, vault: Vault, templates: int)
                     dataclasses.replace(ref, href=ref.href.replace(old, new, 1)) for ref, _ in cals
                 ]
                 await store.calendars.replace(mm_id, refs)
+                own = sync_window(PREVIOUS_POLL, window_phase(mm_id))
                 for ref, (_, occurrences) in zip(refs, cals, strict=True):
                     await store.snapshot.replace_calendar(
                         mm_id,
                         ref.href,
-                        [_moved(o, old, new) for o in occurrences],
+                        [_moved(o, old, new) for o in occurrences if own.overlaps(o.start, o.end)],
                         now=PREVIOUS_POLL,
                     )
                 await store.users.mark_baseline_done(mm_id, now=PREVIOUS_POLL)
                 await store.users.mark_polled(
-                    mm_id, polled_at=PREVIOUS_POLL, next_poll_at=BENCH_NOW
+                    mm_id, polled_at=PREVIOUS_POLL, next_poll_at=BENCH_NOW, window_start=own.start
                 )
+                # as a bot that has polled them before keeps it (the first poll after a
+                # restart then costs one request)
+                await store.users.set_home_urls({mm_id: homes[i % len(homes)].replace(old, new, 1)})
     await engine.dispose()
     return time.monotonic() - started
 
@@ -229,7 +251,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "rss_before_mb": round(_rss_mb(), 1),
     }
     replay = None if args.direct else args.url
-    for index, latency in enumerate(args.latencies):
+    if args.skip_cycles and replay:
+        niquests.post(f"{replay}/_bench/config?latency={args.latencies[-1]}", timeout=30)
+    for index, latency in enumerate([] if args.skip_cycles else args.latencies):
         if replay:
             niquests.post(f"{replay}/_bench/config?latency={latency}", timeout=30)
         runs: dict[str, Any] = {}
@@ -249,10 +273,96 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 changed.append(await cycle(sync, clock, replay))
             runs["changed5"] = _median_run(changed)
         out[f"latency_{round(latency * 1000)}ms"] = runs
-    out["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+    if args.midnight:
+        out["midnight"] = await midnight(sync, clock, sessions, replay, args.midnight)
+        out["midnight"]["phase_zero"] = args.phase_zero
+    out["peak_rss_mb"] = round(_peak_rss_mb(), 1)  # the poll cycles' (the tick is apart)
+    if args.tick:
+        out["reminder_tick"] = await reminder_tick(ctx, args.tick)
+        out["reminder_tick"]["peak_rss_mb"] = round(_peak_rss_mb(), 1)
     await gateway.close()
     await engine.dispose()
     return out
+
+
+async def midnight(
+    sync: TimedSync,
+    clock: ManualClock,
+    sessions: async_sessionmaker[AsyncSession],
+    url: str | None,
+    users: int,
+) -> dict[str, Any]:
+    """A cycle across midnight UTC: every user (up to `users` of them) last polled 30 s before
+    the next midnight, each with the horizon it had then, and polled 30 s after it. With the
+    horizons spread over the day (window_phase) only the users whose minute it is move theirs;
+    with --phase-zero (the horizon of every user aligned to midnight UTC, as before) all do."""
+    now = clock.now()
+    mark = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    before = mark - timedelta(seconds=30)
+    clock.set(before)
+    async with transaction(sessions) as store:
+        rows = await store.users.list_all()
+        chosen = {u.mm_user_id for u in rows[:users]}
+        phase = sync_module.window_phase
+        for u in rows:
+            due = before if u.mm_user_id in chosen else before + timedelta(days=1)
+            await store.users.mark_polled(
+                u.mm_user_id,
+                polled_at=before,
+                next_poll_at=due,
+                window_start=sync_window(before, phase(u.mm_user_id)).start,
+            )
+    result = await cycle(sync, clock, url)
+    after = clock.now()
+    moved = sum(
+        1
+        for u in rows
+        if u.mm_user_id in chosen
+        and sync_window(before, phase(u.mm_user_id)) != sync_window(after, phase(u.mm_user_id))
+    )
+    result["horizons_moved"] = moved
+    return result
+
+
+async def reminder_tick(ctx: Context, ticks: int) -> dict[str, Any]:
+    """The minute tick (ReminderService.tick: the reminder index, then the outbox) at `ticks`
+    consecutive minute marks, beside the day-ahead read it replaced (the candidates of the
+    next 24 hours and the domain's choice among them, without enqueueing) at the same marks.
+    The first indexed tick also reads every row whose earliest possible reminder has come
+    (what was written before): it is shown apart."""
+    service = ReminderService(ctx)
+    start = ctx.clock.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+    indexed: list[float] = []
+    dayahead: list[float] = []
+    enqueued = 0
+    for k in range(ticks + 1):
+        now = start + timedelta(minutes=k)
+        since = now - timedelta(minutes=1)
+        began = time.perf_counter()
+        async with transaction(ctx.sessions) as store:
+            candidates = await store.snapshot.due_reminder_candidates(
+                since, now + MAX_LEAD, fire_by=now
+            )
+        by_user: dict[str, list[Occurrence]] = {}
+        leads: dict[str, UserSettings] = {}
+        for c in candidates:
+            by_user.setdefault(c.mm_user_id, []).append(c.occurrence)
+            leads[c.mm_user_id] = c.settings
+        for user, occurrences in by_user.items():
+            due_reminders(occurrences, leads[user], last_tick=since, now=now, user_id=user)
+        dayahead.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        enqueued += await service.tick(now)
+        indexed.append(time.perf_counter() - began)
+    return {
+        "ticks": ticks,
+        "indexed_first_ms": round(indexed[0] * 1000, 1),
+        "indexed_p50_ms": round(statistics.median(indexed[1:]) * 1000, 1),
+        "indexed_max_ms": round(max(indexed[1:]) * 1000, 1),
+        "dayahead_p50_ms": round(statistics.median(dayahead[1:]) * 1000, 1),
+        "dayahead_max_ms": round(max(dayahead[1:]) * 1000, 1),
+        "reminders_enqueued": enqueued,
+    }
 
 
 def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -278,7 +388,21 @@ def main() -> None:
         "--deadline", type=float, default=None, help="per-user poll deadline, s (0: none)"
     )
     parser.add_argument("--direct", action="store_true", help="a real CalDAV server: steady only")
+    parser.add_argument(
+        "--midnight", type=int, default=0, help="then a cycle across midnight UTC of this many"
+    )
+    parser.add_argument(
+        "--phase-zero",
+        action="store_true",
+        help="every user's horizon aligned to midnight UTC (the behaviour before issue 19)",
+    )
+    parser.add_argument("--tick", type=int, default=0, help="then this many reminder ticks")
+    parser.add_argument(
+        "--skip-cycles", action="store_true", help="no poll cycles (with --midnight/--tick)"
+    )
     args = parser.parse_args()
+    if args.phase_zero:
+        sync_module.window_phase = lambda _user: timedelta(0)
     args.latencies = [float(x) for x in args.latencies.split(",")]
     print(json.dumps(asyncio.run(run(args))), flush=True)
 

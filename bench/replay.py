@@ -16,6 +16,7 @@ Run as a process of its own, so its CPU and memory are not counted as the bot's:
 It prints `PORT <n>` once listening. Control (no auth, for the bench only):
     POST /_bench/config?latency=0.03     POST /_bench/change?fraction=0.05&seed=1
     GET  /_bench/stats                   (requests served, by kind)
+    POST /_bench/reset                   (every calendar back to its recorded version)
 """
 
 from __future__ import annotations
@@ -287,6 +288,10 @@ async def control(request: web.Request, state: ReplayState) -> web.StreamRespons
         return web.json_response({"changed": len(chosen)})
     if request.path == "/_bench/stats":
         return web.json_response(dict(state.stats))
+    if request.path == "/_bench/reset":
+        # every calendar back to its recorded generation: the seeded snapshot again
+        state.generations.clear()
+        return web.json_response({"reset": True})
     return web.Response(status=404)
 
 

@@ -17,9 +17,11 @@ from calendar_bot.domain.model import (
     TimeWindow,
     UserSettings,
 )
+from calendar_bot.domain.snapshot_delta import RowChanges
 from calendar_bot.messages import OutMessage
 from calendar_bot.records import (
     ConversationState,
+    IndexedReminder,
     OutboxItem,
     OutboxRow,
     ReminderCandidate,
@@ -102,6 +104,9 @@ class CalendarFetch:
 class SyncResult:
     calendars: tuple[CalendarFetch, ...]
     requests: int = 0  # HTTP requests this poll cost (measured, for metrics and benches)
+    # The calendar home, when this poll had to look it up (not the one in the credentials):
+    # the caller stores it, so the first poll after a restart lists it at once.
+    found_home: str = ""
 
     @property
     def complete(self) -> bool:
@@ -256,8 +261,15 @@ class UserStore(Protocol):
     ) -> list[StoredUser]: ...
 
     async def mark_polled(
-        self, mm_user_id: str, *, polled_at: datetime, next_poll_at: datetime
+        self,
+        mm_user_id: str,
+        *,
+        polled_at: datetime,
+        next_poll_at: datetime,
+        window_start: datetime | None = None,
     ) -> bool: ...
+
+    async def set_home_urls(self, homes: Mapping[str, str]) -> None: ...
 
     async def mark_polled_many(
         self,
@@ -313,6 +325,22 @@ class CalendarStore(Protocol):
 
 class SnapshotStore(Protocol):
     async def load(self, mm_user_id: str) -> list[Occurrence]: ...
+
+    async def load_touched(
+        self, mm_user_id: str, calendar_href: str, objects: Iterable[str], uids: Iterable[str]
+    ) -> list[Occurrence]: ...
+
+    async def write_changes(
+        self, mm_user_id: str, calendar_href: str, changes: RowChanges, *, now: datetime
+    ) -> None: ...
+
+    async def reminders_due(self, now: datetime) -> list[IndexedReminder]: ...
+
+    async def move_reminders(
+        self, moves: Iterable[tuple[IndexedReminder, datetime | None]]
+    ) -> int: ...
+
+    async def recheck_reminders(self, mm_user_id: str, now: datetime) -> int: ...
 
     async def load_calendar(self, mm_user_id: str, calendar_href: str) -> list[Occurrence]: ...
 

@@ -38,6 +38,8 @@ class StoredUser:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     dm_channel_id: str = ""  # the DM channel with the bot, once a post went there
+    home_url: str = ""  # the calendar home a poll found (a restart then lists it at once)
+    window_start: datetime | None = None  # where the stored snapshot's horizon starts
 
     @property
     def needs_reconnect(self) -> bool:
@@ -90,6 +92,16 @@ class ReminderCandidate:
     occurrence: Occurrence
     settings: UserSettings
     auth_active: bool  # False: the user's login needs a reconnect (snapshot may be stale)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedReminder:
+    """A row the reminder index says may fire now, with what the tick read of it (so moving
+    it on cannot overwrite a row a poll rewrote meanwhile)."""
+
+    candidate: ReminderCandidate
+    remind_at: datetime
+    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

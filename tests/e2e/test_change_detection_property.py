@@ -22,7 +22,7 @@ import pytest
 from calendar_bot.caldav import CalDAVGateway
 from calendar_bot.clock import ManualClock
 from calendar_bot.domain.model import Credentials, Occurrence
-from calendar_bot.services.context import sync_window
+from calendar_bot.services.context import sync_window, window_phase
 from calendar_bot.storage.repositories import transaction
 from calendar_bot.storage.tables import outbox
 from tests.caldav.conftest import opened_gateway
@@ -84,7 +84,7 @@ class Walk:
         user = await stored_user(self.world, self.person)
         async with transaction(self.world.bot.sessions) as store:
             known = await store.calendars.list_for(user.mm_user_id)
-        window = sync_window(self.world.bot.clock.now())
+        window = sync_window(self.world.bot.clock.now(), window_phase(user.mm_user_id))
         await self.world.bot.gateway.sync(
             self.credentials, known, window, user.email, "Europe/Moscow", snapshot_window=window
         )
@@ -96,7 +96,7 @@ class Walk:
         return _shape(rows)
 
     async def truth(self) -> Shape:
-        window = sync_window(self.world.bot.clock.now())
+        window = sync_window(self.world.bot.clock.now(), window_phase(self.person.id))
         result = await self.truth_gateway.sync(
             self.credentials, [], window, self.credentials.username, "Europe/Moscow"
         )

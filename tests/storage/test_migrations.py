@@ -29,7 +29,7 @@ def _diff(connection: Connection) -> list[Any]:
     return list(compare_metadata(MigrationContext.configure(connection, opts=opts), metadata))
 
 
-HEAD = "0004"  # the newest migration
+HEAD = "0005"  # the newest migration
 
 
 def _revision(connection: Connection) -> str | None:
@@ -103,3 +103,60 @@ def test_run_migrations_blocks_until_done_for_the_cli(tmp_path: Path) -> None:
             await engine.dispose()
 
     assert asyncio.run(revision()) == HEAD
+
+
+async def test_0005_starts_existing_rows_in_the_reminder_index_early_enough(
+    empty_database_url: str,
+) -> None:
+    """Rows stored before 0005 enter the reminder index 38 hours before their start (the
+    earliest any reminder of theirs can fire); cancelled rows never do."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert, select
+
+    from calendar_bot.storage.tables import occurrences, users
+
+    start = datetime(2026, 12, 3, 9, 30, 15, 250000, tzinfo=UTC)
+    engine = create_engine(empty_database_url)
+    try:
+        await migrate(engine)
+        await downgrade(engine, "0004")
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(users).values(
+                    mm_user_id="alice",
+                    caldav_base_url="https://caldav.example.com",
+                    caldav_username="alice",
+                    password_enc="x",
+                    settings={},
+                    next_poll_at=start,
+                    created_at=start,
+                    updated_at=start,
+                )
+            )
+            for uid, status in (("on", "confirmed"), ("off", "cancelled")):
+                await connection.execute(
+                    insert(occurrences).values(
+                        mm_user_id="alice",
+                        calendar_href="/cal/",
+                        uid=uid,
+                        recurrence_id="",
+                        start_at=start,
+                        end_at=start + timedelta(hours=1),
+                        all_day=False,
+                        status=status,
+                        title=uid,
+                        payload={},
+                        updated_at=start,
+                    )
+                )
+        await migrate(engine)
+        async with engine.connect() as connection:
+            rows = dict(
+                (await connection.execute(select(occurrences.c.uid, occurrences.c.remind_at))).all()
+            )
+        assert rows["off"] is None
+        assert rows["on"] is not None
+        assert start - timedelta(hours=38, seconds=1) < rows["on"] <= start - timedelta(hours=38)
+    finally:
+        await engine.dispose()

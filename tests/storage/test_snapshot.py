@@ -197,3 +197,45 @@ async def test_sync_and_enqueue_commit_or_roll_back_together(
     async with transaction(session_factory) as store:
         assert await store.snapshot.load("alice") == [occurrence()]
         assert await store.outbox.get_by_key(item.idempotency_key) is not None
+
+
+async def test_a_delta_reads_and_writes_only_the_rows_it_touches(
+    session_factory: Factory, vault: Vault
+) -> None:
+    """load_touched reads the rows of the changed objects and of every row sharing their
+    UIDs; write_changes removes and writes only the rows given, leaving the rest as stored."""
+    from calendar_bot.domain.snapshot_delta import row_changes
+
+    await add_user(session_factory, vault)
+    a = replace(occurrence("a", NOW + timedelta(hours=1)), event_href=f"{HREF}a.ics")
+    b = replace(occurrence("b", NOW + timedelta(hours=2)), event_href=f"{HREF}b.ics")
+    s1 = replace(
+        occurrence("s", NOW + timedelta(days=1), recurrence_id="20261201T060000Z"),
+        event_href=f"{HREF}s.ics",
+    )
+    # the same series split over a second object (some servers do): read along with it
+    s2 = replace(
+        occurrence("s", NOW + timedelta(days=2), recurrence_id="20261202T060000Z"),
+        event_href=f"{HREF}s-override.ics",
+    )
+    async with transaction(session_factory) as store:
+        await store.snapshot.replace_calendar("alice", HREF, [a, b, s1, s2], now=NOW)
+    async with transaction(session_factory) as store:
+        got = await store.snapshot.load_touched("alice", HREF, [f"{HREF}s.ics"], [])
+        assert got == [s1, s2]
+        assert await store.snapshot.load_touched("alice", HREF, [], ["b"]) == [b]
+        assert await store.snapshot.load_touched("alice", OTHER, [f"{HREF}s.ics"], []) == []
+    moved = replace(b, start=b.start + timedelta(hours=3), title="Moved")
+    new = replace(occurrence("n", NOW + timedelta(hours=4)), event_href=f"{HREF}n.ics")
+    async with transaction(session_factory) as store:
+        await store.snapshot.write_changes(
+            "alice", HREF, row_changes([b, s1], [moved, new]), now=NOW
+        )
+    async with transaction(session_factory) as store:
+        assert await store.snapshot.load_calendar("alice", HREF) == sorted(
+            [a, moved, s2, new], key=lambda o: o.start
+        )
+        with pytest.raises(ValueError):
+            await store.snapshot.write_changes(
+                "alice", HREF, row_changes([], [replace(new, calendar_href=OTHER)]), now=NOW
+            )

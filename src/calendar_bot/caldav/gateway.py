@@ -85,6 +85,9 @@ class _UserClient:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     principal_url: str = ""
     home_url: str = ""
+    # the home came from the caller (stored by an earlier process) and no listing of it has
+    # answered here yet: if it fails, the home is looked up again before giving up
+    home_unconfirmed: bool = False
     calendars: dict[str, CalendarState] = field(default_factory=dict)  # path key -> state
     # the last home listing read, by (URL, digest of the answer): an unchanged home answers
     # with the same bytes, which need not be parsed again
@@ -145,7 +148,13 @@ class CalDAVGateway:
         client = self._clients.get(key)
         if client is None:
             session = DavSession(credentials.username, credentials.password, self._transport)
-            client = _UserClient(session, key=key, principal_url=credentials.principal_url)
+            client = _UserClient(
+                session,
+                key=key,
+                principal_url=credentials.principal_url,
+                home_url=credentials.home_url,
+                home_unconfirmed=bool(credentials.home_url),
+            )
             self._clients[key] = client
         return client
 
@@ -200,6 +209,7 @@ class CalDAVGateway:
     async def discover(self, credentials: Credentials) -> tuple[str, list[CalendarRef]]:
         async def work(client: _UserClient) -> tuple[str, list[CalendarRef]]:
             client.home_url = ""  # discovery always looks again (a moved home, a new server)
+            client.home_unconfirmed = False
             try:
                 home = await self._ensure_home(client, credentials)
                 calendars = await list_calendars(client.session, home)
@@ -245,8 +255,7 @@ class CalDAVGateway:
             session = client.session
             start = session.requests
             try:
-                home = await self._ensure_home(client, credentials)
-                listing = client.read_listing(await fetch_home_listing(session, home))
+                home, listing = await self._home_listing(client, credentials, known)
             except AuthFailed:
                 raise
             except CalendarError as exc:
@@ -257,6 +266,7 @@ class CalDAVGateway:
                     if ref.enabled
                 )
                 return SyncResult(fetches, requests=session.requests - start)
+            found = home if home != credentials.home_url else ""
             by_key = {_path_key(c.href): c for c in listing}
             known_keys = {_path_key(r.href) for r in known}
             # Calendars the user added since connecting come along, fetched in full (no
@@ -274,9 +284,34 @@ class CalDAVGateway:
                         client, ref, by_key, window, user_email, default_tz, stored
                     )
                 )
-            return SyncResult(tuple(fetches_out), requests=session.requests - start)
+            return SyncResult(
+                tuple(fetches_out), requests=session.requests - start, found_home=found
+            )
 
         return await self._run(credentials, work)
+
+    async def _home_listing(
+        self, client: _UserClient, credentials: Credentials, known: Sequence[CalendarRef]
+    ) -> tuple[str, tuple[CalendarRef, ...]]:
+        """The home and its listing. A home the caller stored is listed at once (one
+        request after a restart); should it fail, or lack a calendar the caller knows, before
+        it ever answered here, the home is looked up again (moved, or another server behind
+        the same address) and listed from there."""
+        home = await self._ensure_home(client, credentials)
+        if client.home_unconfirmed:
+            client.home_unconfirmed = False
+            try:
+                listing = client.read_listing(await fetch_home_listing(client.session, home))
+            except AuthFailed:
+                raise
+            except CalendarError:
+                listing = None
+            listed = {_path_key(c.href) for c in listing or ()}
+            if listing is not None and all(_path_key(r.href) in listed for r in known):
+                return home, listing
+            client.home_url = ""
+            home = await self._ensure_home(client, credentials)
+        return home, client.read_listing(await fetch_home_listing(client.session, home))
 
     async def _fetch_one(
         self,

@@ -209,3 +209,4 @@ class Credentials:
     username: str
     password: str = field(repr=False)
     principal_url: str = ""
+    home_url: str = ""  # the calendar home, once a poll found it (saves a request a restart)

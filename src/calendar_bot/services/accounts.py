@@ -78,6 +78,8 @@ class AccountService:
                 settings=replace(keep, locale=settings.locale, timezone=settings.timezone),
                 now=now,
             )
+            if existing is not None:  # the time zone may be another: reminders set anew
+                await store.snapshot.recheck_reminders(user_id, now)
             # Stored without tags: tags in the store vouch for the stored snapshot (the poll
             # skips a calendar still at them), and there is no snapshot of these yet.
             await store.calendars.replace(
@@ -99,7 +101,11 @@ class AccountService:
 
     async def update_settings(self, user_id: str, settings: UserSettings) -> None:
         async with self._ctx.transaction() as store:
-            await store.users.update_settings(user_id, settings, now=self._ctx.clock.now())
+            now = self._ctx.clock.now()
+            await store.users.update_settings(user_id, settings, now=now)
+            # leads, time zone or all-day reminders may have changed: the reminder index of
+            # every future meeting of theirs is set anew by the next tick
+            await store.snapshot.recheck_reminders(user_id, now)
 
 
 def _forget(ctx: Context, user: StoredUser) -> None:

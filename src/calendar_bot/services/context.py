@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -41,11 +42,28 @@ class Context:
         )
 
 
-def sync_window(moment: datetime) -> TimeWindow:
-    """The horizon kept in the snapshot: from the start of yesterday (UTC) for HORIZON_DAYS + 1.
+def sync_window(moment: datetime, phase: timedelta = timedelta(0)) -> TimeWindow:
+    """The horizon kept in the snapshot: from the start of yesterday (UTC) for HORIZON_DAYS + 1,
+    the day starting `phase` after midnight UTC (see window_phase).
 
-    Aligned to UTC days so that it moves once a day: an unchanged calendar is re-expanded
-    once a day, not on every poll.
+    Aligned to days so that it moves once a day: an unchanged calendar is re-expanded
+    once a day, not on every poll. Whatever the phase, it starts at least a day before
+    `moment` and ends more than HORIZON_DAYS after it.
     """
-    day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    shifted = (moment - phase).astimezone(UTC)
+    day = shifted.replace(hour=0, minute=0, second=0, microsecond=0) + phase
     return TimeWindow(day - timedelta(days=1), day + timedelta(days=HORIZON_DAYS + 1))
+
+
+WINDOW_SPAN = timedelta(days=HORIZON_DAYS + 2)  # the length of every sync_window
+
+
+def window_phase(user_id: str) -> timedelta:
+    """When in the UTC day this user's horizon moves: a minute of the day fixed by the id.
+
+    Were every horizon to move at midnight UTC, the first cycle after it would fetch and
+    expand again every calendar outside the gateway's cache (all of them, for thousands of
+    users); spread this way, about 1/1440 of the users move each minute.
+    """
+    digest = hashlib.blake2b(user_id.encode(), digest_size=4).digest()
+    return timedelta(minutes=int.from_bytes(digest) % 1440)

@@ -18,4 +18,5 @@ def decrypt_credentials(user: StoredUser, vault: Vault) -> Credentials:
         username=user.caldav_username,
         password=vault.decrypt(user.password_enc),
         principal_url=user.principal_url,
+        home_url=user.home_url,
     )

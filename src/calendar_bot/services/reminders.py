@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from calendar_bot.domain.model import Occurrence, UserSettings
 from calendar_bot.domain.notices import reminder_notice
+from calendar_bot.domain.reminder_index import next_reminder
 from calendar_bot.domain.reminders import MAX_LEAD_MINUTES, due_reminders
 from calendar_bot.services.context import Context
 from calendar_bot.services.notices import outbox_item
@@ -32,12 +33,17 @@ class ReminderService:
             since = max(last, now - MAX_CATCH_UP) if last else now - timedelta(minutes=1)
             if since >= now:
                 return 0
-            candidates = await store.snapshot.due_reminder_candidates(
-                since, now + MAX_LEAD, fire_by=now
+            # Only the rows the reminder index says may fire now (domain/reminder_index.py);
+            # each is moved on to its next reminder in this same transaction.
+            indexed = await store.snapshot.reminders_due(now)
+            await store.snapshot.move_reminders(
+                (row, next_reminder(row.candidate.occurrence, row.candidate.settings, now))
+                for row in indexed
             )
             by_user: dict[str, list[Occurrence]] = defaultdict(list)
             settings: dict[str, UserSettings] = {}
-            for candidate in candidates:
+            for row in indexed:
+                candidate = row.candidate
                 if not candidate.auth_active:
                     continue
                 by_user[candidate.mm_user_id].append(candidate.occurrence)

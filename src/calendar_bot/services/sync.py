@@ -9,11 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from calendar_bot.domain.changes import Change, diff
-from calendar_bot.domain.model import CalendarRef, apply_delta, keep_objects
+from calendar_bot.domain.model import (
+    CalendarRef,
+    Occurrence,
+    TimeWindow,
+    apply_delta,
+    keep_objects,
+)
 from calendar_bot.domain.notices import Reconnect, Unreadable, change_notice
-from calendar_bot.ports import AuthFailed, CalendarError, Store, SyncResult
+from calendar_bot.domain.snapshot_delta import row_changes
+from calendar_bot.ports import AuthFailed, CalendarError, CalendarFetch, Store, SyncResult
 from calendar_bot.records import OutboxItem, StoredUser
-from calendar_bot.services.context import Context, sync_window
+from calendar_bot.services.context import WINDOW_SPAN, Context, sync_window, window_phase
 from calendar_bot.services.credentials import decrypt_credentials
 from calendar_bot.services.cut_notices import cut_item
 from calendar_bot.services.notices import outbox_item
@@ -30,6 +37,7 @@ class SyncOutcome:
     requests: int = 0
     needs_reconnect: bool = False
     deferred: bool = False  # nothing to store: poll_due marks it polled with the others
+    found_home: str = ""  # a deferred poll's newly found calendar home, for poll_due to store
 
 
 def change_item(user_id: str, change: Change, since: Sequence[str] = ()) -> OutboxItem:
@@ -69,6 +77,7 @@ class SyncService:
             return 0
         gate = asyncio.Semaphore(ctx.poll_concurrency)
         quiet: list[str] = []
+        homes: dict[str, str] = {}
 
         async def one(user: StoredUser) -> None:
             async with gate:
@@ -80,6 +89,8 @@ class SyncService:
                         )
                     if outcome.deferred:
                         quiet.append(user.mm_user_id)
+                        if outcome.found_home:
+                            homes[user.mm_user_id] = outcome.found_home
                 except Exception:
                     log.exception("poll of user %s failed", user.mm_user_id)
 
@@ -91,6 +102,8 @@ class SyncService:
                 await store.users.mark_polled_many(
                     quiet, polled_at=now, next_poll_at=now + ctx.check_interval, claimed=lease
                 )
+                # found once per user (after a restart of a bot from before 0005, or a move)
+                await store.users.set_home_urls(homes)
         return len(users)
 
     async def sync_user(self, user: StoredUser) -> SyncOutcome:
@@ -119,13 +132,11 @@ class SyncService:
         except UndecryptableSecret:
             await self._needs_reconnect(user, now)
             return SyncOutcome(ok=False, needs_reconnect=True)
-        window = sync_window(now)
-        # The stored snapshot is each calendar at its stored tags over the window of the last
-        # poll: the gateway answers a calendar still at those tags without fetching or
-        # expanding it (and so need not keep it in memory).
-        stored = (
-            sync_window(user.last_poll_at) if user.baseline_done and user.last_poll_at else None
-        )
+        window = current_window(user, now)
+        # The stored snapshot is each calendar at its stored tags over the window it was
+        # stored with: the gateway answers a calendar still at those tags without fetching
+        # or expanding it (and so need not keep it in memory).
+        stored = stored_window(user) if user.baseline_done else None
         try:
             result = await ctx.calendars.sync(
                 credentials,
@@ -146,7 +157,13 @@ class SyncService:
                 )
             return SyncOutcome(ok=False)
         if claimed and _nothing_to_store(result, known):
-            return SyncOutcome(ok=True, complete=True, requests=result.requests, deferred=True)
+            return SyncOutcome(
+                ok=True,
+                complete=True,
+                requests=result.requests,
+                deferred=True,
+                found_home=result.found_home,
+            )
         async with ctx.transaction() as store:
             if claimed:
                 fresh = await store.users.get(user.mm_user_id)
@@ -157,7 +174,11 @@ class SyncService:
                 ):
                     return SyncOutcome(ok=False)  # logged out or reconnected meanwhile
             changes = await self._apply(store, user, known, result, now)
-            await store.users.mark_polled(user.mm_user_id, polled_at=now, next_poll_at=next_poll)
+            await store.users.mark_polled(
+                user.mm_user_id, polled_at=now, next_poll_at=next_poll, window_start=window.start
+            )
+            if result.found_home:
+                await store.users.set_home_urls({user.mm_user_id: result.found_home})
         return SyncOutcome(
             ok=True, complete=result.complete, changes=changes, requests=result.requests
         )
@@ -171,8 +192,8 @@ class SyncService:
         now: datetime,
     ) -> int:
         """Store the new snapshot and enqueue the changes, in the caller's transaction."""
-        window = sync_window(now)
-        previous_window = sync_window(user.last_poll_at) if user.last_poll_at else window
+        window = current_window(user, now)
+        previous_window = stored_window(user) or window
         known_hrefs = {c.href for c in known}
         known_tags = {c.href: (c.ctag, c.sync_token) for c in known}
         announce = user.baseline_done
@@ -206,16 +227,7 @@ class SyncService:
                 continue  # the gateway vouches that the stored snapshot is this calendar
             if fetch.unchanged and window == previous_window and user.baseline_done:
                 continue  # nothing new and the horizon did not move: the snapshot stands
-            previous = await store.snapshot.load_calendar(user.mm_user_id, href)
-            current = fetch.occurrences
-            if fetch.replaced is not None:  # a delta: only the objects named in it changed
-                current = apply_delta(previous, fetch.replaced, fetch.occurrences)
-            unknown = {*fetch.unreadable, *fetch.broken}
-            if unknown:
-                # Unknown is not gone: an object that cannot be read (bytes, issue 22 item 4)
-                # or parsed (item 2) keeps its last known occurrences, so it is never
-                # announced as a cancellation and its repair is compared with what came before.
-                current = keep_objects(previous, current, unknown)
+            previous, current = await _before_after(store, user.mm_user_id, fetch)
             items += [
                 unreadable_item(user.mm_user_id, fetch.calendar, href, why)
                 for href, why in fetch.unreadable.items()
@@ -237,7 +249,9 @@ class SyncService:
             cut = cut_item(user.mm_user_id, href, previous, current)  # said once, baseline too
             if cut is not None:
                 items.append(cut)
-            await store.snapshot.replace_calendar(user.mm_user_id, href, current, now=now)
+            await store.snapshot.write_changes(
+                user.mm_user_id, href, row_changes(previous, current), now=now
+            )
         new = await store.outbox.enqueue(items, now=now) if items else 0
         if not user.baseline_done:
             await store.users.mark_baseline_done(user.mm_user_id, now=now)
@@ -249,6 +263,53 @@ class SyncService:
             await store.users.mark_needs_reconnect(user.mm_user_id, now=now)
             if await store.users.mark_reconnect_notified(user.mm_user_id):
                 await store.outbox.enqueue([outbox_item(user.mm_user_id, Reconnect(now))], now=now)
+
+
+def current_window(user: StoredUser, now: datetime) -> TimeWindow:
+    """The horizon to poll `user` over now: the one of their phase (window_phase). A snapshot
+    stored before migration 0005 (on the midnight-aligned horizon) keeps that horizon until
+    it moves anyway, at midnight UTC: an upgrade does not re-read every calendar at once."""
+    if user.window_start is None and user.last_poll_at is not None:
+        legacy = sync_window(now)
+        if legacy == sync_window(user.last_poll_at):
+            return legacy
+    return sync_window(now, window_phase(user.mm_user_id))
+
+
+def stored_window(user: StoredUser) -> TimeWindow | None:
+    """The horizon the user's stored snapshot was expanded over (None: never polled)."""
+    if user.window_start is not None:
+        return TimeWindow(user.window_start, user.window_start + WINDOW_SPAN)
+    if user.last_poll_at is not None:
+        return sync_window(user.last_poll_at)  # stored before 0005: aligned to midnight UTC
+    return None
+
+
+async def _before_after(
+    store: Store, user_id: str, fetch: CalendarFetch
+) -> tuple[Sequence[Occurrence], Sequence[Occurrence]]:
+    """The stored rows a fetch can change and what they become. For a delta only the rows of
+    the objects it names (and of their UIDs) are read: the rest of the calendar is the same
+    before and after, so diffing and writing just these costs what changed
+    (domain/snapshot_delta.py); a whole fetch compares the whole calendar."""
+    href = fetch.calendar.href
+    unknown = {*fetch.unreadable, *fetch.broken}
+    previous: Sequence[Occurrence]
+    current: Sequence[Occurrence]
+    if fetch.replaced is not None:  # a delta: only the objects named in it changed
+        previous = await store.snapshot.load_touched(
+            user_id, href, {*fetch.replaced, *unknown}, {o.uid for o in fetch.occurrences}
+        )
+        current = apply_delta(previous, fetch.replaced, fetch.occurrences)
+    else:
+        previous = await store.snapshot.load_calendar(user_id, href)
+        current = fetch.occurrences
+    if unknown:
+        # Unknown is not gone: an object that cannot be read (bytes, issue 22 item 4)
+        # or parsed (item 2) keeps its last known occurrences, so it is never
+        # announced as a cancellation and its repair is compared with what came before.
+        current = keep_objects(previous, current, unknown)
+    return previous, current
 
 
 def _nothing_to_store(result: SyncResult, known: Sequence[CalendarRef]) -> bool:

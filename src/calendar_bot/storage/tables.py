@@ -64,6 +64,12 @@ users = Table(
     # The DM channel with the bot, once known: a post then costs one request, not two,
     # even right after a restart (migration 0002).
     Column("dm_channel_id", String(64), nullable=False, server_default=""),
+    # The calendar home a poll found: the first poll after a restart lists it at once,
+    # without asking the principal first (migration 0005).
+    Column("home_url", Text, nullable=False, server_default=""),
+    # Where the horizon of the stored snapshot starts (services/context.py, sync_window);
+    # NULL: a snapshot from before 0005, on the midnight-aligned horizon of last_poll_at.
+    Column("window_start", UTCDateTime, nullable=True),
     CheckConstraint(
         f"auth_state IN ('{AUTH_ACTIVE}', '{AUTH_NEEDS_RECONNECT}')", name="auth_state"
     ),
@@ -122,8 +128,11 @@ occurrences = Table(
     Column("title", Text, nullable=False),
     Column("payload", JSON, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
-    # The minute-by-minute reminder query scans by start.
+    # No reminder of this occurrence fires before it; NULL: none will. The minute tick
+    # reads only rows at or past it and moves each on to its next one (migration 0005).
+    Column("remind_at", UTCDateTime, nullable=True),
     Index(None, "start_at"),
+    Index(None, "remind_at"),
 )
 
 # No foreign key: a goodbye message may be queued for someone who just logged out.

@@ -7,11 +7,24 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, Text, and_, cast, delete, insert, or_, select
+from sqlalchemy import (
+    RowMapping,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calendar_bot.domain.model import EventStatus, Occurrence, OccurrenceKey, UserSettings
-from calendar_bot.records import ReminderCandidate
+from calendar_bot.domain.reminder_index import earliest_reminder
+from calendar_bot.domain.snapshot_delta import RowChanges, touched
+from calendar_bot.records import IndexedReminder, ReminderCandidate
 from calendar_bot.storage.codec import (
     occurrence_from_json,
     occurrence_to_json,
@@ -38,6 +51,7 @@ def _row_values(mm_user_id: str, o: Occurrence, now: datetime) -> dict[str, Any]
         "title": o.title,
         "payload": occurrence_to_json(o),
         "updated_at": now,
+        "remind_at": earliest_reminder(o),
     }
 
 
@@ -100,6 +114,55 @@ class SnapshotRepository:
                 insert(occurrences), [_row_values(mm_user_id, o, now) for o in by_key.values()]
             )
         return len(by_key)
+
+    async def load_touched(
+        self, mm_user_id: str, calendar_href: str, objects: Iterable[str], uids: Iterable[str]
+    ) -> list[Occurrence]:
+        """The stored occurrences of one calendar that a delta can change: those of the event
+        objects `objects` (hrefs) and every row sharing a UID with them or with `uids` (see
+        domain/snapshot_delta.py). One statement; only those rows are decoded."""
+        query = (
+            select(
+                occurrences.c.uid,
+                occurrences.c.payload["event_href"].as_string().label("event_href"),
+                cast(occurrences.c.payload, Text).label("payload"),
+            )
+            .where(
+                occurrences.c.mm_user_id == mm_user_id,
+                occurrences.c.calendar_href == calendar_href,
+            )
+            .order_by(
+                occurrences.c.start_at,
+                occurrences.c.uid,
+                occurrences.c.recurrence_id,
+            )
+        )
+        rows = (await self._session.execute(query)).all()
+        wanted = touched(((r.uid, r.event_href or "") for r in rows), objects, uids)
+        return [occurrence_from_json(json.loads(r.payload)) for r in rows if r.uid in wanted]
+
+    async def write_changes(
+        self, mm_user_id: str, calendar_href: str, changes: RowChanges, *, now: datetime
+    ) -> None:
+        """Remove and write only the rows that changed (domain/snapshot_delta.py), in the
+        caller's transaction: a changed event costs its own rows, not the calendar's."""
+        if any(o.calendar_href != calendar_href for o in changes.written):
+            raise ValueError("an occurrence of another calendar was given to write_changes")
+        gone = [*changes.removed, *(o.key for o in changes.written)]
+        if gone:
+            await self._session.execute(
+                delete(occurrences).where(
+                    occurrences.c.mm_user_id == mm_user_id,
+                    occurrences.c.calendar_href == calendar_href,
+                    occurrences.c.uid == bindparam("k_uid"),
+                    occurrences.c.recurrence_id == bindparam("k_rid"),
+                ),
+                [{"k_uid": k.uid, "k_rid": k.recurrence_id} for k in gone],
+            )
+        if changes.written:
+            await self._session.execute(
+                insert(occurrences), [_row_values(mm_user_id, o, now) for o in changes.written]
+            )
 
     async def delete_calendar(self, mm_user_id: str, calendar_href: str) -> int:
         result = await self._session.execute(
@@ -180,6 +243,93 @@ class SnapshotRepository:
                 )
             )
         return out
+
+    async def reminders_due(self, now: datetime) -> list[IndexedReminder]:
+        """Every row whose reminder index is at or before `now`, of every user, with that
+        user's settings: through the index, only what may fire (domain/reminder_index.py)."""
+        query = (
+            select(
+                occurrences.c.mm_user_id,
+                occurrences.c.remind_at,
+                occurrences.c.updated_at,
+                cast(occurrences.c.payload, Text).label("payload"),
+                cast(users.c.settings, Text).label("settings"),
+                users.c.locale,
+                users.c.timezone,
+                users.c.auth_state,
+            )
+            .join(users, users.c.mm_user_id == occurrences.c.mm_user_id)
+            .where(occurrences.c.remind_at <= now)
+        )
+        # Sorted here, not in SQL: an ORDER BY on start_at made SQLite walk the start_at
+        # index through the whole table instead of the remind_at one through what is due.
+        rows = sorted(
+            (await self._session.execute(query)).mappings().all(),
+            key=lambda r: (r["remind_at"], r["mm_user_id"], r["payload"]),
+        )
+        settings: dict[str, UserSettings] = {}
+        out: list[IndexedReminder] = []
+        for r in rows:
+            user_id = r["mm_user_id"]
+            user_settings = settings.get(user_id)
+            if user_settings is None:
+                user_settings = settings[user_id] = settings_from_json(
+                    json.loads(r["settings"] or "{}"), locale=r["locale"], timezone=r["timezone"]
+                )
+            candidate = ReminderCandidate(
+                mm_user_id=user_id,
+                occurrence=occurrence_from_json(json.loads(r["payload"])),
+                settings=user_settings,
+                auth_active=r["auth_state"] == AUTH_ACTIVE,
+            )
+            out.append(IndexedReminder(candidate, r["remind_at"], r["updated_at"]))
+        return out
+
+    async def move_reminders(self, moves: Iterable[tuple[IndexedReminder, datetime | None]]) -> int:
+        """Set each read row's index to its next reminder (None: no more), in one statement;
+        a row rewritten since it was read (another start, alarms, status) keeps its own."""
+        params = [
+            {
+                "k_user": row.candidate.mm_user_id,
+                "k_cal": row.candidate.occurrence.calendar_href,
+                "k_uid": row.candidate.occurrence.uid,
+                "k_rid": row.candidate.occurrence.recurrence_id,
+                "k_was": row.remind_at,
+                "k_updated": row.updated_at,
+                "k_next": at,
+            }
+            for row, at in moves
+        ]
+        if not params:
+            return 0
+        result = await self._session.execute(
+            update(occurrences)
+            .where(
+                occurrences.c.mm_user_id == bindparam("k_user"),
+                occurrences.c.calendar_href == bindparam("k_cal"),
+                occurrences.c.uid == bindparam("k_uid"),
+                occurrences.c.recurrence_id == bindparam("k_rid"),
+                occurrences.c.remind_at == bindparam("k_was"),
+                occurrences.c.updated_at == bindparam("k_updated"),
+            )
+            .values(remind_at=bindparam("k_next")),
+            params,
+        )
+        return rowcount(result)
+
+    async def recheck_reminders(self, mm_user_id: str, now: datetime) -> int:
+        """The user's reminder settings changed: every future row of theirs is read by the
+        next tick, which sets its index anew (a new lead may fire sooner than the index)."""
+        result = await self._session.execute(
+            update(occurrences)
+            .where(
+                occurrences.c.mm_user_id == mm_user_id,
+                occurrences.c.end_at > now,
+                occurrences.c.status != EventStatus.CANCELLED.value,
+            )
+            .values(remind_at=now)
+        )
+        return rowcount(result)
 
     async def _select(self, *where: Any) -> list[Occurrence]:
         query = (

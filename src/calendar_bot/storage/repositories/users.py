@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, case, delete, func, select, update
+from sqlalchemy import RowMapping, and_, bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calendar_bot.domain.model import UserSettings
@@ -42,6 +42,8 @@ def user_from_row(row: RowMapping) -> StoredUser:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         dm_channel_id=row["dm_channel_id"] or "",
+        home_url=row["home_url"] or "",
+        window_start=row["window_start"],
     )
 
 
@@ -101,6 +103,7 @@ class UserRepository:
             "email": email,
             "caldav_base_url": caldav_base_url,
             "principal_url": principal_url,
+            "home_url": "",  # found again by the next poll (the account may have moved)
             "caldav_username": caldav_username,
             "password_enc": password_enc,
             "locale": chosen.locale,
@@ -123,6 +126,7 @@ class UserRepository:
             "email": stmt.excluded.email,
             "caldav_base_url": stmt.excluded.caldav_base_url,
             "principal_url": stmt.excluded.principal_url,
+            "home_url": "",
             "caldav_username": stmt.excluded.caldav_username,
             "password_enc": stmt.excluded.password_enc,
             "auth_state": AUTH_ACTIVE,
@@ -206,9 +210,28 @@ class UserRepository:
         return sorted((user_from_row(r) for r in rows), key=lambda u: u.mm_user_id)
 
     async def mark_polled(
-        self, mm_user_id: str, *, polled_at: datetime, next_poll_at: datetime
+        self,
+        mm_user_id: str,
+        *,
+        polled_at: datetime,
+        next_poll_at: datetime,
+        window_start: datetime | None = None,
     ) -> bool:
-        return await self._update(mm_user_id, last_poll_at=polled_at, next_poll_at=next_poll_at)
+        """`window_start`: the horizon the snapshot stored with this poll starts at."""
+        values: dict[str, Any] = {"last_poll_at": polled_at, "next_poll_at": next_poll_at}
+        if window_start is not None:
+            values["window_start"] = window_start
+        return await self._update(mm_user_id, **values)
+
+    async def set_home_urls(self, homes: Mapping[str, str]) -> None:
+        """Remember the calendar home each poll found (mm_user_id -> URL), in one statement."""
+        if homes:
+            await self._session.execute(
+                update(users)
+                .where(users.c.mm_user_id == bindparam("user_id"))
+                .values(home_url=bindparam("home")),
+                [{"user_id": u, "home": h} for u, h in homes.items()],
+            )
 
     async def mark_polled_many(
         self,
