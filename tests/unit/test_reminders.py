@@ -16,8 +16,6 @@ from calendar_bot.domain.notices import reminder_notice
 from calendar_bot.domain.reminders import (
     Reminder,
     due_reminders,
-    due_reminders_for_users,
-    next_fire_after,
 )
 
 START = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -230,27 +228,6 @@ def test_idempotency_key_does_not_collide_on_separators() -> None:
     first = occ("a:b")
     second = replace(occ("a"), calendar_href="/cal/:b")
     assert reminder_key("u", first.key, START, 0) != reminder_key("u", second.key, START, 0)
-
-
-def test_many_users_at_once() -> None:
-    by_user = {"u1": [occ("a")], "u2": [occ("b")], "u3": [occ("c")]}
-    per_user = {"u2": UserSettings(reminder_lead=30, remind_at_start=False)}
-    fired = due_reminders_for_users(by_user, per_user, last_tick=START - MINUTE, now=START)
-    assert sorted((r.user_id, r.lead) for r in fired) == [("u1", 0), ("u3", 0)]
-
-
-def test_next_fire_after() -> None:
-    meetings = [
-        occ("a"),
-        occ("b", START + timedelta(hours=1)),
-        occ("x", status=EventStatus.CANCELLED),
-    ]
-    assert next_fire_after(meetings, DEFAULTS, START - timedelta(hours=1)) == START - timedelta(
-        minutes=15
-    )
-    assert next_fire_after(meetings, DEFAULTS, START - timedelta(minutes=15)) == START
-    assert next_fire_after(meetings, DEFAULTS, START) == START + timedelta(minutes=45)
-    assert next_fire_after(meetings, DEFAULTS, START + timedelta(hours=1)) is None
 
 
 def test_thousands_of_occurrences_are_cheap() -> None:

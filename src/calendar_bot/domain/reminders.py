@@ -26,7 +26,7 @@ Cheap by design: one pass, no sorting unless asked, a few comparisons per occurr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
@@ -126,42 +126,3 @@ def due_reminders(
             )
     due.sort(key=lambda r: (r.fire_at, r.start, r.key.uid, r.key.recurrence_id))
     return due
-
-
-def due_reminders_for_users(
-    occurrences_by_user: Mapping[str, Iterable[Occurrence]],
-    settings_by_user: Mapping[str, UserSettings],
-    *,
-    last_tick: datetime | None,
-    now: datetime,
-) -> list[Reminder]:
-    """`due_reminders` over many users; a user without settings gets the defaults."""
-    default = UserSettings()
-    result: list[Reminder] = []
-    for user_id, occurrences in occurrences_by_user.items():
-        result.extend(
-            due_reminders(
-                occurrences,
-                settings_by_user.get(user_id, default),
-                last_tick=last_tick,
-                now=now,
-                user_id=user_id,
-            )
-        )
-    return result
-
-
-def next_fire_after(
-    occurrences: Iterable[Occurrence], settings: UserSettings, moment: datetime
-) -> datetime | None:
-    """The earliest fire_at strictly after `moment`, for a scheduler that sleeps until then."""
-    best: datetime | None = None
-    for occurrence in occurrences:
-        start = reminder_start(occurrence, settings)
-        if start is None:
-            continue
-        for lead in _leads(occurrence, settings):
-            fire_at = start - timedelta(minutes=lead)
-            if fire_at > moment and (best is None or fire_at < best):
-                best = fire_at
-    return best

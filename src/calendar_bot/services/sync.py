@@ -85,7 +85,7 @@ class SyncService:
                     lock = self._locks.setdefault(user.mm_user_id, asyncio.Lock())
                     async with lock:
                         outcome = await self._sync(
-                            user, calendars.get(user.mm_user_id, []), claimed=True
+                            user, calendars.get(user.mm_user_id, []), in_poll_batch=True
                         )
                     if outcome.deferred:
                         quiet.append(user.mm_user_id)
@@ -119,9 +119,9 @@ class SyncService:
             return await self._sync(fresh, known)
 
     async def _sync(
-        self, user: StoredUser, known: list[CalendarRef], *, claimed: bool = False
+        self, user: StoredUser, known: list[CalendarRef], *, in_poll_batch: bool = False
     ) -> SyncOutcome:
-        """`claimed`: `user` is the row as claimed by poll_due (not re-read): a poll with
+        """`in_poll_batch`: `user` is the row as claimed by poll_due (not re-read): a poll with
         nothing to store is then left for poll_due to mark (`deferred`), and anything else is
         stored only if the row did not change meanwhile (logout, reconnect)."""
         ctx = self._ctx
@@ -156,7 +156,7 @@ class SyncService:
                     user.mm_user_id, polled_at=now, next_poll_at=next_poll
                 )
             return SyncOutcome(ok=False)
-        if claimed and _nothing_to_store(result, known):
+        if in_poll_batch and _nothing_to_store(result, known):
             return SyncOutcome(
                 ok=True,
                 complete=True,
@@ -165,7 +165,7 @@ class SyncService:
                 found_home=result.found_home,
             )
         async with ctx.transaction() as store:
-            if claimed:
+            if in_poll_batch:
                 fresh = await store.users.get(user.mm_user_id)
                 if (
                     fresh is None
