@@ -345,6 +345,54 @@ async def test_a_refused_multiget_falls_back_to_calendar_data(
     assert all(status != 400 for _, _, status in no_multiget.quirks.hits[seen:])
 
 
+ETAGLESS = {
+    # Mail.ru as it may be: no RFC 6578, and its etag listing carries no etags
+    "no-sync-collection": Quirks(no_listing_etags=True, no_sync=True),
+    # sync-collection answers keep their etags; calendar-query and PROPFIND listings do not
+    "sync-ok-listings-etagless": Quirks(no_listing_etags=True),
+}
+
+
+@pytest.fixture(params=list(ETAGLESS))
+def etagless(request: pytest.FixtureRequest, radicale: CalDAVServer) -> Iterator[QuirkServer]:
+    """Radicale behind a proxy whose listings without calendar data carry no getetag."""
+    quirks = dataclasses.replace(ETAGLESS[request.param], hits=[])
+    with quirk_server(radicale, quirks, "etagless") as server:
+        yield server
+
+
+async def test_a_listing_without_etags_falls_back_to_calendar_data(
+    etagless: QuirkServer, gateway: CalDAVGateway
+) -> None:
+    """Failure 1c on its own (the Mail.ru test stops at discovery on a bot without 1a): an
+    etag listing that carries no etags is read with calendar-data, poll after poll."""
+    acct = Account(etagless, gateway)
+    work = etagless.make_calendar(acct.creds, "Work")
+    first_href = etagless.put_ics(acct.creds, work, single("e1", "First"))
+    await acct.discover()
+    assert bool(acct.calendars[0].sync_token) is not etagless.quirks.no_sync
+
+    first = await acct.poll()
+    assert first.complete, [f.error for f in first.calendars]
+    assert titles(first, work) == ["First"]
+    assert gateway.servers.of(work).etag_listing is False
+
+    etagless.put_ics(acct.creds, work, single("e1", "Edited"), first_href.rsplit("/", 1)[1])
+    added = etagless.put_ics(acct.creds, work, single("e2", "Added", "20261203T100000Z"))
+    second = await acct.poll()
+    assert second.complete, [f.error for f in second.calendars]
+    assert titles(second, work) == ["Edited", "Added"]
+
+    etagless.delete(acct.creds, added)
+    third = await acct.poll()
+    assert third.complete, [f.error for f in third.calendars]
+    assert titles(third, work) == ["Edited"]
+
+    unchanged = await acct.poll()
+    assert unchanged.complete and titles(unchanged, work) == ["Edited"]
+    assert unchanged.requests == 1  # the home listing: no calendar read again
+
+
 # ---- what the reconciliation costs ------------------------------------------------------------
 
 

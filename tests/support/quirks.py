@@ -15,6 +15,10 @@ Each quirk is a documented behaviour of a real server (see docs/caldav-servers.m
   and no calendar-home-set; a REPORT without a VEVENT comp-filter answers 400; no
   sync-collection (and no sync-token); the uncertain parts too: no calendar-multiget
   (400), no getetag in an etag-only listing.
+- `no_listing_etags`: no getetag in a listing that carries no calendar data (a calendar-query
+  without calendar-data, a Depth-1 PROPFIND), the uncertain Mail.ru part on its own;
+  sync-collection answers keep theirs unless `no_sync_etags`. With `no_sync`, a server
+  without RFC 6578 as well (sync-collection refused, no sync-token).
 - `partition` (iCloud): discovery at this proxy names a calendar home on another origin
   (`partition.url`), where everything else happens; requests for the home here are
   redirected there.
@@ -72,6 +76,9 @@ class Quirks:
     time_range_omits: bool = False
     mailru: bool = False
     no_multiget: bool = False  # calendar-multiget answered 400 (part of `mailru` too)
+    no_listing_etags: bool = False  # no getetag in calendar-query / PROPFIND listings
+    no_sync_etags: bool = False  # no getetag in sync-collection answers
+    no_sync: bool = False  # sync-collection refused (403), no sync-token anywhere
     partition: Proxy | None = None
     hits: list[tuple[str, str, int]] = field(default_factory=list)  # method, path, status
 
@@ -110,6 +117,8 @@ class QuirkProxy(Proxy):
             return web.Response(status=301, headers={"Location": q.partition.url + path})
         if (q.mailru or q.no_multiget) and report and b"calendar-multiget" in body:
             return web.Response(status=400, text="Bad Request")
+        if q.no_sync and sync:
+            return web.Response(status=403, text="sync-collection not supported")
         if q.mailru:
             path = _mailru_path(path)
             if sync:
@@ -133,6 +142,11 @@ class QuirkProxy(Proxy):
             payload = _SYNC_TOKEN.sub(b"", _HOME_SET.sub(b"", _CUP.sub(b"", payload)))
             if report and b"calendar-data" not in body:
                 payload = _GETETAG.sub(b"", payload)
+        if q.no_sync:
+            payload = _SYNC_TOKEN.sub(b"", payload)
+        listing = request.method == "PROPFIND" or (report and b"calendar-data" not in body)
+        if listing and (q.no_sync_etags if sync else q.no_listing_etags):
+            payload = _GETETAG.sub(b"", payload)
         if q.partition is not None:
             there = q.partition.url.encode()
             payload = _HOME_SET.sub(
