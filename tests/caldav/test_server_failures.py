@@ -350,6 +350,8 @@ ETAGLESS = {
     "no-sync-collection": Quirks(no_listing_etags=True, no_sync=True),
     # sync-collection answers keep their etags; calendar-query and PROPFIND listings do not
     "sync-ok-listings-etagless": Quirks(no_listing_etags=True),
+    # and sync-collection answers without etags too: a member without one is a change
+    "sync-answers-etagless-too": Quirks(no_listing_etags=True, no_sync_etags=True),
 }
 
 
@@ -391,6 +393,34 @@ async def test_a_listing_without_etags_falls_back_to_calendar_data(
     unchanged = await acct.poll()
     assert unchanged.complete and titles(unchanged, work) == ["Edited"]
     assert unchanged.requests == 1  # the home listing: no calendar read again
+
+
+async def test_a_sync_answer_without_etags_still_names_the_edit_to_a_restarted_bot(
+    radicale: CalDAVServer,
+) -> None:
+    """The delta of a calendar outside the cache: a member the sync answer lists without an
+    etag is fetched and replaced, not taken for unchanged."""
+    quirks = Quirks(no_listing_etags=True, no_sync_etags=True)
+    with quirk_server(radicale, quirks, "etagless") as server:
+        async with opened_gateway() as gateway:
+            acct = Account(server, gateway)
+            work = server.make_calendar(acct.creds, "Work")
+            href = server.put_ics(acct.creds, work, single("e1", "First"))
+            await acct.discover()
+            await acct.poll()
+            stored = list(acct.calendars)
+        server.put_ics(acct.creds, work, single("e1", "Edited"), href.rsplit("/", 1)[1])
+
+        async with opened_gateway() as restarted:
+            result = await restarted.sync(
+                acct.creds, stored, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+            )
+
+    fetch = next(f for f in result.calendars if f.calendar.href == work)
+    assert fetch.complete
+    assert [o.title for o in fetch.occurrences] == ["Edited"]
+    if fetch.replaced is not None:
+        assert any(h.endswith(href.rsplit("/", 1)[1]) for h in fetch.replaced)
 
 
 # ---- what the reconciliation costs ------------------------------------------------------------

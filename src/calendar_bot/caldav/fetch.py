@@ -267,7 +267,9 @@ class CalendarFetcher:
         state = self.state
         changed, deleted, token = await self._changes_since(listed.href, state.sync_token)
         wanted = [
-            h for h, e in changed.items() if h not in state.objects or state.objects[h].etag != e
+            h
+            for h, e in changed.items()
+            if not e or h not in state.objects or state.objects[h].etag != e
         ]
         if not deleted and (
             len(wanted) < len(changed) or await self.lenient_sync_tokens(listed.href)
@@ -317,7 +319,8 @@ class CalendarFetcher:
     async def _changes_since(
         self, calendar_href: str, token: str
     ) -> tuple[dict[str, str], set[str], str]:
-        """sync-collection from `token`: (changed href -> etag, deleted hrefs, new token)."""
+        """sync-collection from `token`: (changed href -> etag, deleted hrefs, new token).
+        A member listed without an etag has changed all the same (etag "")."""
         changed: dict[str, str] = {}
         deleted: set[str] = set()
         for _ in range(20):  # servers may page their answer (507 on the truncated part)
@@ -352,10 +355,8 @@ class CalendarFetcher:
                     deleted.add(href)
                     changed.pop(href, None)
                     continue
-                etag = item.text(davxml.GETETAG)
-                if etag:
-                    changed[href] = etag
-                    deleted.discard(href)
+                changed[href] = item.text(davxml.GETETAG)
+                deleted.discard(href)
             if not ms.sync_token:
                 raise FetchFailed("sync-collection answer without a sync-token")
             token = ms.sync_token
