@@ -1,7 +1,10 @@
 """The sandbox in real headless Chromium: sign in, connect the calendar through the dialog,
-see today's demo meetings, move one from the side panel and get told, create a meeting with
-the wizard, find it in Radicale, fast-forward the clock and see the reminder. Each step leaves
-a screenshot in the artifacts directory ($CALENDAR_BOT_ARTIFACTS or test-artifacts/)."""
+see today's demo meetings and step to the next day, move one from the side panel and get
+told, create a meeting with the wizard (one card edited in place: the wizard adds at most two
+posts), find it in Radicale, fast-forward the clock, see the reminder and open the meeting
+from its button. Each step leaves a screenshot in the artifacts directory
+($CALENDAR_BOT_ARTIFACTS or test-artifacts/); CALENDAR_BOT_UPDATE_SCREENSHOT=1 refreshes the
+README's pictures (docs/sandbox.png, docs/wizard.png)."""
 
 from __future__ import annotations
 
@@ -64,6 +67,7 @@ MARKDOWN_EXPECTED = (
     '<pre><code class="hljs">&lt;script&gt;alert(1)&lt;/script&gt;</code></pre>',
 )
 TITLE = "Sandbox demo review"
+WIZARD_MAX_POSTS = 2  # issue #16: the card, and at most a separate "created"
 
 
 def _artifacts() -> Path:
@@ -128,6 +132,9 @@ def test_sandbox_journey_in_chromium(sandbox: SandboxProcess) -> None:
         expect(post).to_be_visible(timeout=WAIT_MS)
         return post
 
+    def bot_post_count(page: Page) -> int:
+        return page.locator(".post:not(.mine)").count()
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -185,6 +192,14 @@ def test_sandbox_journey_in_chromium(sandbox: SandboxProcess) -> None:
             expect(details.locator("a", has_text="Join")).to_have_attribute("href", VIDEO_LINK)
             shot(page, "meeting-details")
 
+            # The day after, from the list's own button: the list changes in place.
+            today_id = today.get_attribute("data-post-id")
+            today.locator("button.action-button", has_text="▶").first.click()
+            next_day = page.locator(f'.post[data-post-id="{today_id}"]')
+            back = t(LOCALE, "list.prev", label=t(LOCALE, "list.today"))
+            expect(next_day.locator("button.action-button", has_text=back)).to_be_visible()
+            shot(page, "next-day")
+
             # The side panel moves a demo meeting: the change notification comes live.
             review = page.locator(".panel-event", has_text="Design review")
             review.locator("button.event-move").click()
@@ -193,31 +208,42 @@ def test_sandbox_journey_in_chromium(sandbox: SandboxProcess) -> None:
             expect(moved).to_contain_text("15:00")
             readme_picture = shot(page, "moved-from-panel")
 
-            # 4. Create a meeting with the wizard: buttons and typed answers.
+            # 4. Create a meeting with the wizard: buttons and typed answers, on one card.
+            before = bot_post_count(page)
             say(page, "new")
-            last_bot_post(page, t(LOCALE, "wizard.title.prompt"))
+            card = last_bot_post(page, t(LOCALE, "wizard.title.prompt"))
+            card_id = card.get_attribute("data-post-id")
+            card = page.locator(f'.post[data-post-id="{card_id}"]')
+            shot(page, "wizard-title")
+
+            def card_shows(text: str, name: str) -> None:
+                expect(card).to_contain_text(text)
+                shot(page, name)
+
             say(page, TITLE)
-            # The prompt, not just "Tomorrow": the main menu has a Tomorrow button too.
-            date_step = last_bot_post(page, "Which day?")
-            date_step.locator("button.action-button", has_text="Tomorrow").click()
-            last_bot_post(page, "What time does it start")
+            card_shows("Which day?", "wizard-date")
+            expect(card).to_contain_text(TITLE)  # the answered title, on top of the card
+            card.locator("button.action-button", has_text="Tomorrow").click()
+            card_shows("What time does it start", "wizard-time")
+            # The README's picture of the card: the answers so far on top, the free half-hours.
+            wizard_picture = shots / "wizard-card.png"
+            card.screenshot(path=str(wizard_picture))
             say(page, "12:00")
-            last_bot_post(page, "How long")
+            card_shows("How long", "wizard-duration")
             say(page, "45")
-            attendees = last_bot_post(page, t(LOCALE, "wizard.attendees.nobody"))
-            attendees.locator("button", has_text=t(LOCALE, "wizard.attendees.nobody")).click()
-            description = last_bot_post(page, "Add a description")
-            description.locator("button", has_text=t(LOCALE, "common.skip")).click()
-            location = last_bot_post(page, "Where?")
-            location.locator("button", has_text=t(LOCALE, "common.skip")).click()
-            summary = page.locator(".post:not(.mine)").filter(
-                has=page.locator("button", has_text=t(LOCALE, "wizard.create"))
-            )
-            expect(summary.last).to_be_visible()
-            shot(page, "wizard-summary")
-            summary.last.locator("button", has_text=t(LOCALE, "wizard.create")).click()
+            card_shows(t(LOCALE, "wizard.attendees.nobody"), "wizard-attendees")
+            card.locator("button", has_text=t(LOCALE, "wizard.attendees.nobody")).click()
+            card_shows("Add a description", "wizard-description")
+            card.locator("button", has_text=t(LOCALE, "common.skip")).click()
+            card_shows("Where?", "wizard-location")
+            card.locator("button", has_text=t(LOCALE, "common.skip")).click()
+            expect(card.locator("button", has_text=t(LOCALE, "wizard.create"))).to_be_visible()
+            card_shows("Check the meeting", "wizard-summary")
+            card.locator("button", has_text=t(LOCALE, "wizard.create")).click()
             last_bot_post(page, "Meeting created")
             shot(page, "created")
+            added = bot_post_count(page) - before
+            assert 1 <= added <= WIZARD_MAX_POSTS, f"the wizard added {added} posts"
 
             # 5. The event exists in Radicale, at 12:00 tomorrow on the sandbox clock.
             clock = niquests.get(f"{info['mattermost_url']}/sandbox/clock", timeout=10).json()
@@ -239,9 +265,17 @@ def test_sandbox_journey_in_chromium(sandbox: SandboxProcess) -> None:
             reminder = page.locator(".post:not(.mine)", has_text="⏰").filter(has_text=TITLE)
             expect(reminder.last).to_be_visible(timeout=WAIT_MS)
             shot(page, "reminder")
+
+            # 7. The reminder's Open button: the meeting's details.
+            reminder.last.locator("button", has_text=t(LOCALE, "details.open")).click()
+            details = page.locator(".post:not(.mine)", has_text="📌").filter(has_text=TITLE)
+            expect(details.last).to_be_visible(timeout=WAIT_MS)
+            expect(details.last).to_contain_text(t(LOCALE, "details.organizer_me"))
+            shot(page, "meeting-from-reminder")
             if os.environ.get("CALENDAR_BOT_UPDATE_SCREENSHOT"):
-                # The README's picture: refreshed on demand, never by a plain test run.
+                # The README's pictures: refreshed on demand, never by a plain test run.
                 shutil.copyfile(readme_picture, REPO / "docs" / "sandbox.png")
+                shutil.copyfile(wizard_picture, REPO / "docs" / "wizard.png")
         except Exception:
             for context in browser.contexts:
                 for open_page in context.pages:

@@ -6,14 +6,17 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from calendar_bot.domain import wizard as wizard_domain
 from calendar_bot.domain.changes import Change, ChangeKind
 from calendar_bot.domain.model import Attendee, CalendarRef, NewEvent, PartStat, UserSettings
 from calendar_bot.domain.notices import change_notice
-from calendar_bot.domain.wizard import Step, WizardError, time_picks
+from calendar_bot.domain.wizard import Prompt as WizardPrompt
+from calendar_bot.domain.wizard import Step, WizardError, WizardState, time_picks
 from calendar_bot.i18n import t
 from calendar_bot.views import (
     actions,
@@ -436,14 +439,24 @@ def test_time_picks_come_from_now_in_the_users_zone() -> None:
     def picks(now: datetime, tz: ZoneInfo, day: date | None = None) -> list[str]:
         return [format_time(at) for at in time_picks(now, tz, day)]
 
-    assert picks(NOW, MSK) == ["10:00", "10:30"]  # 09:30 in Moscow
-    assert picks(NOW, ZoneInfo("UTC")) == ["07:00", "07:30"]
-    assert picks(msk(27, 9, 0), MSK) == ["10:00"]  # both picks agree
-    assert picks(msk(27, 9, 41), MSK) == ["10:00", "10:45"]
-    assert picks(msk(27, 23, 20), MSK) == []  # no time left today
-    assert picks(msk(27, 23, 20), MSK, TODAY + timedelta(days=1)) == ["00:00", "10:00"]
+    # Friday 09:30 in Moscow: the next free half-hours in working hours, strictly ahead.
+    assert picks(NOW, MSK) == ["10:00", "10:30", "11:00", "11:30"]
+    assert picks(NOW, ZoneInfo("UTC")) == ["09:00", "09:30", "10:00", "10:30"]  # 06:30 UTC
+    assert picks(msk(27, 9, 41), MSK) == ["10:00", "10:30", "11:00", "11:30"]
+    assert picks(msk(27, 18, 50), MSK) == []  # the working day is over
+    assert picks(NOW, MSK, TODAY + timedelta(days=1)) == []  # Saturday
+    assert picks(NOW, MSK, TODAY + timedelta(days=3))[0] == "09:00"  # Monday
     buttons = _buttons(wizard.wizard_prompt(Step.TIME, "en", MSK, NOW))
-    assert [b[2].get("value") for b in buttons] == ["10:00", "10:30", None]
+    assert [b[2].get("value") for b in buttons] == ["10:00", "10:30", "11:00", "11:30", None]
+    assert (
+        "Or pick one of your free half-hours:"
+        in wizard.wizard_prompt(Step.TIME, "en", MSK, NOW).text
+    )
+    # No picks: the prompt does not offer any ("or pick one" without buttons).
+    saturday = wizard.wizard_prompt(Step.TIME, "ru", MSK, NOW, chosen_date=TODAY + timedelta(1))
+    assert [b[1] for b in _buttons(saturday)] == [actions.WIZARD_CANCEL]
+    assert "выберите" not in saturday.text.lower()
+    assert t("ru", "wizard.time.none_free") in saturday.text
 
 
 def test_duration_and_skip_picks() -> None:
@@ -494,7 +507,9 @@ def test_error_texts_explain_the_expected_form() -> None:
 
 def test_an_error_keeps_the_step() -> None:
     message = wizard.wizard_prompt(Step.TIME, "en", MSK, NOW, error=WizardError.START_IN_PAST)
-    assert message.text.startswith("⚠️ That time has passed. Pick a time after 09:30.")
+    header, error = message.text.split("\n")[:2]
+    assert header == t("en", "wizard.step", number=3, total=7)
+    assert error == "⚠️ That time has passed. Pick a time after 09:30."
     assert "What time does it start?" in message.text
     assert _buttons(message)[-1][1] == actions.WIZARD_CANCEL
 
@@ -778,3 +793,57 @@ def test_a_link_that_is_the_location_is_shown_once() -> None:
     )
     lines = meeting_lines(occurrence, "en", ZoneInfo("Europe/Moscow"), start)
     assert sum(url in line for line in lines) == 1
+
+
+def test_the_card_shows_what_was_answered_above_the_question() -> None:
+    draft = WizardState(
+        step=Step.DURATION,
+        started_at=NOW,
+        title="Retro",
+        date=TODAY + timedelta(days=3),
+        time=dt_time(23, 30),
+    )
+    card = wizard.wizard_step(draft, WizardPrompt(Step.DURATION), "en", MSK, NOW)
+    lines = card.text.split("\n")
+    assert lines[:3] == [
+        t("en", "wizard.step", number=4, total=7),
+        "✏️ Retro",
+        "📅 Mon, 30 Nov, 23:30",
+    ]
+    assert lines.index(t("en", "wizard.duration.prompt")) > 2
+    with_end = replace(draft, step=Step.ATTENDEES, duration=90)
+    card = wizard.wizard_step(with_end, WizardPrompt(Step.ATTENDEES), "ru", MSK, NOW)
+    assert "📅 пн, 30 ноября, 23:30–01:00 (вт, следующего дня)" in card.text
+
+
+def test_the_summary_names_overlapping_meetings_with_the_next_day_mark() -> None:
+    from tests.views.samples import occurrence
+
+    night = occurrence("n1", "Night deploy", msk(27, 23), msk(28, 1))
+    early = occurrence("e1", "", msk(26, 22), msk(27, 23, 30))
+    summary = wizard.wizard_summary(
+        "en",
+        MSK,
+        NOW,
+        title="Late",
+        start=msk(27, 23, 15),
+        duration_minutes=30,
+        conflicts=[early, night],
+    )
+    text = summary.text
+    # Started the day before: its start has its weekday, its end the next-day mark.
+    assert "⚠️ **Overlaps your meeting** Thu 22:00–23:30 (Fri, the next day) «(no title)»" in text
+    assert "⚠️ **Overlaps your meeting** 23:00–01:00 (Sat, the next day) «Night deploy»" in text
+    assert text.index("**Time:**") < text.index("Night deploy")
+
+
+def test_a_failed_create_shows_its_error_on_the_summary_card() -> None:
+    draft = WizardState(
+        step=Step.CONFIRM, started_at=NOW, title="X", date=TODAY, time=dt_time(15), duration=30
+    )
+    asked = wizard_domain.Asked(WizardPrompt(Step.CONFIRM), draft)
+    card = wizard.wizard_card([wizard_domain.NotCreated(), asked], "en", MSK, NOW)
+    assert card is not None
+    assert card.text.startswith("⚠️ ")
+    assert t("en", "wizard.summary.heading") in card.text
+    assert card.blocks[0].buttons[0].action == actions.WIZARD_CREATE
