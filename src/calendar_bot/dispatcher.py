@@ -17,8 +17,9 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TypeVar
 
+from calendar_bot.domain.find_request import is_find_request
 from calendar_bot.domain.parsing import ParseError, parse_date
-from calendar_bot.handlers import connect, meetings
+from calendar_bot.handlers import connect, find_time, meetings
 from calendar_bot.handlers import wizard as wizard_handlers
 from calendar_bot.handlers.base import TYPED_CONNECT_WAITS, Awaiting, BotServices, Turn, awaiting
 from calendar_bot.inbound import (
@@ -216,6 +217,8 @@ class BotDispatcher:
                 await self.bot.greet(event.user_id, person)
             else:
                 await self.bot.say(event.user_id, common.not_connected(person.locale))
+        elif action is None and is_find_request(event.text):
+            await find_time.find(self.bot, Turn(event.user_id, person, user), event.text)
         elif action is None:
             await self.bot.say(event.user_id, common.unknown_input(person.locale))
         else:
@@ -262,6 +265,9 @@ class BotDispatcher:
         draft = await wizard_handlers.live_draft(self.bot, turn, conversation)
         if draft is not None and wizard_handlers.takes_text(draft, command, WIZARD_ESCAPES):
             await wizard_handlers.answer_text(self.bot, turn, draft, event.text)
+            return
+        if command is None and is_find_request(event.text):
+            await find_time.find(self.bot, turn, event.text)
             return
         day = self._typed_day(event.text, person) if command is None else None
         if day is not None:

@@ -279,6 +279,27 @@ def start(now: datetime) -> tuple[WizardState, list[Effect]]:
     return WizardState.new(now), [Prompt(Step.TITLE)]
 
 
+def filled(
+    now: datetime,
+    *,
+    title: str,
+    start: datetime,
+    duration: int,
+    attendees: tuple[tuple[str, str], ...] = (),
+) -> WizardState:
+    """A draft with everything filled in, at the summary (a found slot picked): `start` is
+    aware, in the person's zone. Create re-checks that it is not in the past."""
+    return WizardState(
+        step=Step.CONFIRM,
+        started_at=now,
+        title=title[:MAX_TITLE],
+        date=start.date(),
+        time=start.time().replace(second=0, microsecond=0, tzinfo=None),
+        duration=duration,
+        attendees=attendees,
+    )
+
+
 def is_stale(
     state: WizardState, now: datetime, *, max_age: timedelta = timedelta(hours=24)
 ) -> bool:

@@ -65,6 +65,15 @@ async def start(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionRes
     return ActionResult()
 
 
+async def start_at_summary(
+    bot: BotServices, turn: Turn[StoredUser], state: wizard.WizardState
+) -> None:
+    """A wizard opened on its summary with everything filled in; one already open is
+    replaced."""
+    previous = await open_draft(bot, turn.user_id)
+    await _show(bot, turn, previous, bot.wizard.begin_at_summary(state))
+
+
 def takes_text(draft: Draft, command: str | None, escapes: frozenset[str]) -> bool:
     """Whether a typed line is the answer: anything but a command, and at the date step the
     date words ("завтра", "today") too, which are also list commands."""

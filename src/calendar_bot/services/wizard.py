@@ -38,6 +38,10 @@ class WizardService:
         state, effects = wizard.start(self._ctx.clock.now())
         return await self._perform(user, person, state, effects)
 
+    def begin_at_summary(self, state: wizard.WizardState) -> WizardProgress:
+        """A wizard opened on its summary, everything filled in (a found slot)."""
+        return WizardProgress([wizard.Asked(wizard.Prompt(wizard.Step.CONFIRM), state)], state)
+
     async def answer(
         self,
         user: StoredUser,
