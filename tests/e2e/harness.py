@@ -83,6 +83,7 @@ class Person:
     ephemerals: list[dict[str, Any]] = field(default_factory=list)
     _ws_task: asyncio.Task[None] | None = None
     seen: int = 0
+    acted_at: int = 0  # server millis of the person's last message or click
 
     @property
     def id(self) -> str:
@@ -128,6 +129,7 @@ class Person:
         post: Post = await self.call(
             "POST", "/posts", {"channel_id": self.channel_id, "message": text}
         )
+        self.acted_at = int(post["create_at"])
         return post
 
     async def posts(self) -> list[Post]:
@@ -153,12 +155,26 @@ class Person:
         post: Post = await eventually(probe, within=within, what=f"a bot post with {contains!r}")
         return post
 
+    async def shown(self, contains: str = "", *, within: float = 15.0) -> Post:
+        """The newest bot post, new or edited since the person's last message or click, that
+        contains `contains`: how the wizard's card (one post, edited in place) is read."""
+
+        async def probe() -> Post | None:
+            for post in reversed(await self.bot_posts()):
+                if int(post.get("update_at") or 0) >= self.acted_at and contains in full_text(post):
+                    return post
+            return None
+
+        post: Post = await eventually(probe, within=within, what=f"a bot post showing {contains!r}")
+        return post
+
     async def skip_to_end(self) -> None:
         self.seen = len(await self.bot_posts())
 
     async def click(self, post: Post, name: str, option: str | None = None) -> Any:
         """Click the button (or pick `option` in the menu) whose label contains `name`."""
         fresh = await self.call("GET", f"/posts/{post['id']}")
+        self.acted_at = int(fresh.get("update_at") or 0) + 1
         for action in buttons(fresh):
             if name in (action.get("name") or ""):
                 body = {"selected_option": option} if option is not None else {}

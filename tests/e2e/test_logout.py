@@ -78,7 +78,7 @@ async def test_logout_from_the_menu_can_be_declined(fixed_world: World) -> None:
         ("30", "wizard.attendees.prompt"),
     ):
         await liam.say(text)
-        prompt = await liam.next_bot_post(t("en", next_prompt))
+        prompt = await liam.shown(t("en", next_prompt))  # the wizard's card, edited
     for button, next_prompt in (
         (t("en", "wizard.attendees.nobody"), "wizard.description.prompt"),
         (t("en", "common.skip"), "wizard.location.prompt"),
@@ -86,7 +86,7 @@ async def test_logout_from_the_menu_can_be_declined(fixed_world: World) -> None:
         (t("en", "wizard.create"), "wizard.created"),
     ):
         await liam.click(prompt, button)
-        prompt = await liam.next_bot_post(t("en", next_prompt))
+        prompt = await liam.shown(t("en", next_prompt))
     assert await _has(world, liam.id, "own_events")
     await liam.click(menu, t("en", "menu.logout"))
     confirm = await refetch(liam, menu)

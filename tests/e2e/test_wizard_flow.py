@@ -1,5 +1,8 @@
 """The create-meeting wizard end to end: the happy path written to Radicale, typed formats,
-every validation error keeping its step, Cancel on every step, Edit, and stale buttons."""
+every validation error keeping its step, Cancel on every step, Edit, and stale buttons.
+
+The wizard is one post, its card, edited in place: `Person.shown` reads it as it stands after
+each answer."""
 
 from __future__ import annotations
 
@@ -43,13 +46,23 @@ async def start(person: Person, locale: str) -> Post:
     return await person.next_bot_post(prompt_of(locale, "title"))
 
 
+def expected(locale: str, step: str) -> str:
+    """What the card shows at `step`; "created" and "cancelled" are the results."""
+    if step == "confirm":
+        return t(locale, "wizard.summary.heading")
+    if step in ("created", "cancelled"):
+        return t(locale, f"wizard.{step}")
+    return prompt_of(locale, step)
+
+
 async def answer(person: Person, locale: str, text: str, next_step: str) -> Post:
     await person.say(text)
-    return await person.next_bot_post(
-        prompt_of(locale, next_step)
-        if next_step != "confirm"
-        else t(locale, "wizard.summary.heading")
-    )
+    return await person.shown(expected(locale, next_step))
+
+
+async def pick(person: Person, card: Post, locale: str, label: str, next_step: str) -> Post:
+    await person.click(card, label)
+    return await person.shown(expected(locale, next_step))
 
 
 async def reach(person: Person, locale: str, step: str) -> Post:
@@ -89,7 +102,8 @@ async def test_happy_path_creates_the_meeting(fixed_world: World, locale: str) -
     title_prompt = await start(uma, locale)
     assert labels(title_prompt) == [t(locale, "common.cancel")]
     date_prompt = await answer(uma, locale, "Quarterly planning", "date")
-    assert not labels(await refetch(uma, title_prompt))  # the previous step's buttons are gone
+    assert date_prompt["id"] == title_prompt["id"]  # the same card, edited in place
+    assert t(locale, "wizard.answered.title", value="Quarterly planning") in full_text(date_prompt)
     tomorrow_label = t(
         locale, "wizard.date.tomorrow", date=format_date(TOMORROW, locale, today=TODAY)
     )
@@ -98,9 +112,8 @@ async def test_happy_path_creates_the_meeting(fixed_world: World, locale: str) -
         tomorrow_label,
         t(locale, "wizard.date.after", date=format_date(TODAY + timedelta(2), locale, today=TODAY)),
     ]
-    await uma.click(date_prompt, tomorrow_label)
-    time_prompt = await uma.next_bot_post(prompt_of(locale, "time"))
-    assert not labels(await refetch(uma, date_prompt))  # frozen by the click's answer
+    time_prompt = await pick(uma, date_prompt, locale, tomorrow_label, "time")
+    assert time_prompt["id"] == title_prompt["id"]  # the click's answer edited the card
     assert t(locale, "common.cancel") in labels(time_prompt)
     duration_prompt = await answer(uma, locale, "9:30", "duration")
     assert labels(duration_prompt) == [
@@ -116,9 +129,8 @@ async def test_happy_path_creates_the_meeting(fixed_world: World, locale: str) -
         uma, locale, f"@{bob['username']}, Carol@Example.test", "description"
     )
     location_prompt = await answer(uma, locale, "Budget and hiring", "location")
-    assert not labels(await refetch(uma, description_prompt))
-    await uma.click(location_prompt, t(locale, "common.skip"))
-    summary = await uma.next_bot_post(t(locale, "wizard.summary.heading"))
+    assert location_prompt["id"] == description_prompt["id"] == title_prompt["id"]
+    summary = await pick(uma, location_prompt, locale, t(locale, "common.skip"), "confirm")
     text = full_text(summary)
     assert t(locale, "wizard.summary.title", value="Quarterly planning") in text
     assert (
@@ -134,11 +146,11 @@ async def test_happy_path_creates_the_meeting(fixed_world: World, locale: str) -
         t(locale, "common.cancel"),
     ]
 
-    await uma.click(summary, t(locale, "wizard.create"))
-    created = await uma.next_bot_post(t(locale, "wizard.created"))
+    created = await pick(uma, summary, locale, t(locale, "wizard.create"), "created")
+    assert created["id"] == title_prompt["id"]  # the result, in the same card
     assert "Quarterly planning" in full_text(created)
     assert t(locale, "wizard.summary.time", start="09:30", end="11:00") in full_text(created)
-    assert not labels(await refetch(uma, summary))
+    assert not labels(created)
 
     event = the_event(world, creds, calendar, "Quarterly planning")
     assert event.decoded("DTSTART") == at(TOMORROW, 9, 30)
@@ -183,10 +195,8 @@ async def test_typed_formats(
     await answer(vera, "en", time_text, "duration")
     await answer(vera, "en", duration_text, "attendees")
     prompt = await answer(vera, "en", "x@example.test", "description")
-    await vera.click(prompt, t("en", "common.skip"))
-    prompt = await vera.next_bot_post(prompt_of("en", "location"))
-    await vera.click(prompt, t("en", "common.skip"))
-    summary = full_text(await vera.next_bot_post(t("en", "wizard.summary.heading")))
+    prompt = await pick(vera, prompt, "en", t("en", "common.skip"), "location")
+    summary = full_text(await pick(vera, prompt, "en", t("en", "common.skip"), "confirm"))
     assert t("en", "wizard.summary.date", value=format_date(day, "en", today=TODAY)) in summary
     begins = datetime.combine(day, time.fromisoformat(at_time))
     end = (begins + timedelta(minutes=minutes)).strftime("%H:%M")
@@ -202,7 +212,7 @@ async def test_every_validation_error_keeps_the_step(fixed_world: World, locale:
 
     async def wrong(text: str, step: str, code: str, **params: object) -> None:
         await wanda.say(text)
-        post = await wanda.next_bot_post(prompt_of(locale, step))
+        post = await wanda.shown(prompt_of(locale, step))
         if code == "time.past":  # the clock runs: compare up to the current time
             expected = error_line(locale, code, now="NOW").split("NOW")[0] + "12:0"
         else:
@@ -233,8 +243,7 @@ async def test_every_validation_error_keeps_the_step(fixed_world: World, locale:
     await wrong("l" * 501, "location", "location.too_long", max=500)
     summary = await answer(wanda, locale, "Room 7", "confirm")
     assert t(locale, "wizard.summary.time", start="15:00", end="15:30") in full_text(summary)
-    await wanda.click(summary, t(locale, "wizard.create"))
-    await wanda.next_bot_post(t(locale, "wizard.created"))
+    await pick(wanda, summary, locale, t(locale, "wizard.create"), "created")
     event = the_event(world, creds, calendar, "Checked")
     assert event.decoded("DTSTART") == at(TODAY, 15)
     assert str(event.get("LOCATION")) == "Room 7"
@@ -247,15 +256,14 @@ async def test_cancel_on_every_step(fixed_world: World, locale: str) -> None:
     await world.connect(xena, creds)
     for step in (*STEPS, "confirm"):
         prompt = await reach(xena, locale, step)
-        await xena.click(prompt, t(locale, "common.cancel"))
-        await xena.next_bot_post(t(locale, "wizard.cancelled"))
-        assert not labels(await refetch(xena, prompt)), step
+        cancelled = await pick(xena, prompt, locale, t(locale, "common.cancel"), "cancelled")
+        assert cancelled["id"] == prompt["id"] and not labels(cancelled), step
         state = [r for r in await rows_mentioning(world, xena.id) if r[0] == "conversation_state"]
         assert not state, step
     # Typed too.
     await reach(xena, locale, "time")
     await xena.say("отмена" if locale == "ru" else "cancel")
-    await xena.next_bot_post(t(locale, "wizard.cancelled"))
+    await xena.shown(t(locale, "wizard.cancelled"))
     assert "Sync" not in calendar_text(world, creds, calendar)
 
 
@@ -267,13 +275,14 @@ async def test_edit_from_the_summary(fixed_world: World) -> None:
     await yuri.click(summary, t("en", "wizard.edit"))
     picker = await refetch(yuri, summary)
     assert picker["message"] == t("en", "wizard.edit.prompt")
-    await yuri.click(picker, t("en", "wizard.field.title"))
-    await yuri.next_bot_post(prompt_of("en", "title"))
+    title_card = await pick(yuri, picker, "en", t("en", "wizard.field.title"), "title")
+    # Editing one field shows the others as answered.
+    assert t("en", "wizard.answered.location", value="Room 1") in full_text(title_card)
     summary = await answer(yuri, "en", "Renamed sync", "confirm")
+    assert summary["id"] == picker["id"]
     assert t("en", "wizard.summary.title", value="Renamed sync") in full_text(summary)
     assert t("en", "wizard.summary.location", value="Room 1") in full_text(summary)
-    await yuri.click(summary, t("en", "wizard.create"))
-    await yuri.next_bot_post(t("en", "wizard.created"))
+    await pick(yuri, summary, "en", t("en", "wizard.create"), "created")
     event = the_event(world, creds, calendar, "Renamed sync")
     assert event.decoded("DTSTART") == at(TOMORROW, 10)
 
@@ -293,11 +302,9 @@ async def test_a_new_wizard_replaces_a_stale_one(fixed_world: World) -> None:
     with pytest.raises(AssertionError, match="404"):
         await zara.call("POST", f"/posts/{old['id']}/actions/{action['id']}", {})
     # The new wizard starts from the title, not from the old draft's duration.
-    await answer(zara, "en", "Fresh one", "date")
-    assert not labels(await refetch(zara, fresh))
+    assert (await answer(zara, "en", "Fresh one", "date"))["id"] == fresh["id"]
     summary = await reach_rest(zara)
-    await zara.click(summary, t("en", "wizard.create"))
-    await zara.next_bot_post(t("en", "wizard.created"))
+    await pick(zara, summary, "en", t("en", "wizard.create"), "created")
     assert the_event(world, creds, calendar, "Fresh one")
     assert "SUMMARY:Sync" not in calendar_text(world, creds, calendar)
 
@@ -306,12 +313,9 @@ async def reach_rest(person: Person) -> Post:
     await answer(person, "en", "tomorrow", "time")
     await answer(person, "en", "11:00", "duration")
     prompt = await answer(person, "en", "60", "attendees")
-    await person.click(prompt, t("en", "wizard.attendees.nobody"))
-    prompt = await person.next_bot_post(prompt_of("en", "description"))
-    await person.click(prompt, t("en", "common.skip"))
-    prompt = await person.next_bot_post(prompt_of("en", "location"))
-    await person.click(prompt, t("en", "common.skip"))
-    return await person.next_bot_post(t("en", "wizard.summary.heading"))
+    prompt = await pick(person, prompt, "en", t("en", "wizard.attendees.nobody"), "description")
+    prompt = await pick(person, prompt, "en", t("en", "common.skip"), "location")
+    return await pick(person, prompt, "en", t("en", "common.skip"), "confirm")
 
 
 async def test_quick_picks(fixed_world: World) -> None:
@@ -320,25 +324,21 @@ async def test_quick_picks(fixed_world: World) -> None:
     await world.connect(tess, creds)
     await start(tess, "ru")
     date_prompt = await answer(tess, "ru", "Quick", "date")
-    await tess.click(date_prompt, t("ru", "wizard.date.today", date=format_date(TODAY, "ru")))
-    time_prompt = await tess.next_bot_post(prompt_of("ru", "time"))
-    # At 12:0x the next full hour is 13:00; "in one hour" is 13:00 too, or 13:05 and later.
+    today_label = t("ru", "wizard.date.today", date=format_date(TODAY, "ru"))
+    time_prompt = await pick(tess, date_prompt, "ru", today_label, "time")
+    # At 12:0x on a Monday with an empty calendar: the next free half-hours, none past.
     picks = labels(time_prompt)
-    assert picks[0] == t("ru", "wizard.time.at", time="13:00")
-    assert picks[-1] == t("ru", "common.cancel") and len(set(picks)) == len(picks) <= 3
-    await tess.click(time_prompt, picks[0])
-    duration_prompt = await tess.next_bot_post(prompt_of("ru", "duration"))
-    await tess.click(duration_prompt, format_duration(45, "ru"))
-    prompt = await tess.next_bot_post(prompt_of("ru", "attendees"))
-    await tess.click(prompt, t("ru", "wizard.attendees.nobody"))
-    prompt = await tess.next_bot_post(prompt_of("ru", "description"))
-    await tess.click(prompt, t("ru", "common.skip"))
-    prompt = await tess.next_bot_post(prompt_of("ru", "location"))
-    await tess.click(prompt, t("ru", "common.skip"))
-    summary = await tess.next_bot_post(t("ru", "wizard.summary.heading"))
+    assert picks == [
+        *(t("ru", "wizard.time.at", time=at_) for at_ in ("12:30", "13:00", "13:30", "14:00")),
+        t("ru", "common.cancel"),
+    ]
+    duration_prompt = await pick(tess, time_prompt, "ru", picks[1], "duration")
+    prompt = await pick(tess, duration_prompt, "ru", format_duration(45, "ru"), "attendees")
+    prompt = await pick(tess, prompt, "ru", t("ru", "wizard.attendees.nobody"), "description")
+    prompt = await pick(tess, prompt, "ru", t("ru", "common.skip"), "location")
+    summary = await pick(tess, prompt, "ru", t("ru", "common.skip"), "confirm")
     assert t("ru", "wizard.summary.time", start="13:00", end="13:45") in full_text(summary)
-    await tess.click(summary, t("ru", "wizard.create"))
-    await tess.next_bot_post(t("ru", "wizard.created"))
+    await pick(tess, summary, "ru", t("ru", "wizard.create"), "created")
     event = the_event(world, creds, calendar, "Quick")
     assert event.decoded("DTSTART") == at(TODAY, 13)
     assert event.decoded("DTEND") == at(TODAY, 13, 45)
@@ -354,8 +354,8 @@ async def test_a_command_at_the_title_step_says_the_wizard_still_waits(
     await world.connect(yana, creds)
     await start(yana, locale)
     await yana.say("сегодня" if locale == "ru" else "today")
-    await yana.next_bot_post(t(locale, "list.empty_today"))
-    await yana.next_bot_post(t(locale, "wizard.still_open", number=1, total=7))
+    await yana.shown(t(locale, "list.empty_today"))
+    await yana.shown(t(locale, "wizard.still_open", number=1, total=7))
     await answer(yana, locale, "Planning", "date")  # the next words are the title, as told
 
 
@@ -366,14 +366,14 @@ async def test_list_commands_mid_wizard_and_an_abandoned_wizard(fixed_world: Wor
     await reach(ugo, "en", "time")
     # "today" is not a time: it shows the list and the wizard waits, and says so.
     await ugo.say("today")
-    await ugo.next_bot_post(t("en", "list.empty_today"))
-    await ugo.next_bot_post(t("en", "wizard.still_open", number=3, total=7))
+    await ugo.shown(t("en", "list.empty_today"))
+    await ugo.shown(t("en", "wizard.still_open", number=3, total=7))
     await answer(ugo, "en", "15:00", "duration")
 
     # A day later the half-done wizard no longer swallows what is typed.
     assert isinstance(world.bot.clock, ManualClock)
     world.bot.clock.advance(timedelta(hours=25))
     await ugo.say("45")
-    await ugo.next_bot_post(t("en", "unknown.text"))
+    await ugo.shown(t("en", "unknown.text"))
     assert not [r for r in await rows_mentioning(world, ugo.id) if r[0] == "conversation_state"]
     assert "SUMMARY:Sync" not in calendar_text(world, creds, calendar)

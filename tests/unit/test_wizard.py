@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from calendar_bot.domain.availability import Busy
 from calendar_bot.domain.model import Attendee, PartStat
 from calendar_bot.domain.wizard import (
     EDITABLE,
@@ -185,7 +186,7 @@ def test_quick_picks_and_skips() -> None:
     assert walk.state.date == TODAY
     first_time = time_picks(NOW, TZ, walk.state.date)[0]
     assert walk.text(f"{first_time:%H:%M}") == [Prompt(Step.DURATION)]
-    assert walk.state.time == time(11, 0)
+    assert walk.state.time == time(10, 30)
     assert walk.text(str(QUICK_DURATIONS[1])) == [Prompt(Step.ATTENDEES)]
     assert walk.state.duration == 30
     assert walk.send(Skip()) == [Prompt(Step.DESCRIPTION)]
@@ -193,7 +194,7 @@ def test_quick_picks_and_skips() -> None:
     assert walk.send(Skip()) == [Prompt(Step.CONFIRM)]
     effects = walk.send(Create())
     assert isinstance(effects[0], CreateEvent)
-    assert effects[0].event.start == datetime(2026, 11, 30, 11, 0, tzinfo=TZ)
+    assert effects[0].event.start == datetime(2026, 11, 30, 10, 30, tzinfo=TZ)
     assert effects[0].event.attendees == ()
     assert effects[0].event.description == effects[0].event.location == ""
 
@@ -218,19 +219,44 @@ def test_quick_dates_tomorrow_and_day_after() -> None:
         assert walk.state.date == picked
 
 
-def test_quick_times_today_tomorrow_and_late_in_the_evening() -> None:
-    # 10:20: the next full hour and one hour from now.
-    assert time_picks(NOW, TZ) == [time(11, 0), time(11, 20)]
-    assert time_picks(NOW, TZ, TODAY) == [time(11, 0), time(11, 20)]
-    # Another day: the next full hour's time of day, and 10:00.
-    assert time_picks(NOW, TZ, date(2026, 12, 1)) == [time(11, 0), time(10, 0)]
-    # 23:40: nothing is left of today; tomorrow still gets its picks.
-    late = datetime(2026, 11, 30, 20, 40, tzinfo=UTC)
+def test_quick_times_are_the_next_free_half_hours_in_working_hours() -> None:
+    # 10:20 on a Monday: the next half-hours from 10:30, none in the past.
+    assert time_picks(NOW, TZ) == [time(10, 30), time(11, 0), time(11, 30), time(12, 0)]
+    assert time_picks(NOW, TZ, TODAY) == time_picks(NOW, TZ)
+    # Another working day: from 09:00.
+    assert time_picks(NOW, TZ, date(2026, 12, 1)) == [time(9), time(9, 30), time(10), time(10, 30)]
+    # Saturday and Sunday: none (the step then asks to type a time).
+    assert time_picks(NOW, TZ, date(2026, 12, 5)) == []
+    assert time_picks(NOW, TZ, date(2026, 12, 6)) == []
+    # 18:40: nothing is left of today's working hours; tomorrow still gets its picks.
+    late = datetime(2026, 11, 30, 15, 40, tzinfo=UTC)
     assert time_picks(late, TZ, TODAY) == []
-    assert time_picks(late, TZ, date(2026, 12, 1)) == [time(0, 0), time(10, 0)]
-    # One hour from now rounds up to five minutes.
-    odd = datetime(2026, 11, 30, 7, 21, tzinfo=UTC)
-    assert time_picks(odd, TZ) == [time(11, 0), time(11, 25)]
+    assert time_picks(late, TZ, date(2026, 12, 1))[0] == time(9)
+    # 18:20: the last half-hour still fits, a 45-minute one does not.
+    evening = datetime(2026, 11, 30, 15, 20, tzinfo=UTC)
+    assert time_picks(evening, TZ, TODAY) == [time(18, 30)]
+    assert time_picks(evening, TZ, TODAY, duration=45) == []
+
+
+def test_quick_times_skip_busy_half_hours() -> None:
+    tomorrow = date(2026, 12, 1)
+    busy = (
+        Busy(datetime(2026, 12, 1, 9, 0, tzinfo=TZ), datetime(2026, 12, 1, 10, 15, tzinfo=TZ)),
+        Busy(datetime(2026, 12, 1, 11, 0, tzinfo=TZ), datetime(2026, 12, 1, 11, 30, tzinfo=TZ)),
+    )
+    assert time_picks(NOW, TZ, tomorrow, busy=busy) == [
+        time(10, 30),
+        time(11, 30),
+        time(12, 0),
+        time(12, 30),
+    ]
+    # A one-hour meeting must fit before the next busy interval: 10:30 does not.
+    assert time_picks(NOW, TZ, tomorrow, busy=busy, duration=60)[:2] == [time(11, 30), time(12)]
+    # A night meeting from the evening before blocks the morning too.
+    night = (
+        Busy(datetime(2026, 11, 30, 23, 0, tzinfo=TZ), datetime(2026, 12, 1, 9, 30, tzinfo=TZ)),
+    )
+    assert time_picks(NOW, TZ, tomorrow, busy=night)[0] == time(9, 30)
 
 
 def test_start_in_the_past_is_refused_at_time() -> None:

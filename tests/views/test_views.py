@@ -436,14 +436,24 @@ def test_time_picks_come_from_now_in_the_users_zone() -> None:
     def picks(now: datetime, tz: ZoneInfo, day: date | None = None) -> list[str]:
         return [format_time(at) for at in time_picks(now, tz, day)]
 
-    assert picks(NOW, MSK) == ["10:00", "10:30"]  # 09:30 in Moscow
-    assert picks(NOW, ZoneInfo("UTC")) == ["07:00", "07:30"]
-    assert picks(msk(27, 9, 0), MSK) == ["10:00"]  # both picks agree
-    assert picks(msk(27, 9, 41), MSK) == ["10:00", "10:45"]
-    assert picks(msk(27, 23, 20), MSK) == []  # no time left today
-    assert picks(msk(27, 23, 20), MSK, TODAY + timedelta(days=1)) == ["00:00", "10:00"]
+    # Friday 09:30 in Moscow: the next free half-hours in working hours, strictly ahead.
+    assert picks(NOW, MSK) == ["10:00", "10:30", "11:00", "11:30"]
+    assert picks(NOW, ZoneInfo("UTC")) == ["09:00", "09:30", "10:00", "10:30"]  # 06:30 UTC
+    assert picks(msk(27, 9, 41), MSK) == ["10:00", "10:30", "11:00", "11:30"]
+    assert picks(msk(27, 18, 50), MSK) == []  # the working day is over
+    assert picks(NOW, MSK, TODAY + timedelta(days=1)) == []  # Saturday
+    assert picks(NOW, MSK, TODAY + timedelta(days=3))[0] == "09:00"  # Monday
     buttons = _buttons(wizard.wizard_prompt(Step.TIME, "en", MSK, NOW))
-    assert [b[2].get("value") for b in buttons] == ["10:00", "10:30", None]
+    assert [b[2].get("value") for b in buttons] == ["10:00", "10:30", "11:00", "11:30", None]
+    assert (
+        "Or pick one of your free half-hours:"
+        in wizard.wizard_prompt(Step.TIME, "en", MSK, NOW).text
+    )
+    # No picks: the prompt does not offer any ("or pick one" without buttons).
+    saturday = wizard.wizard_prompt(Step.TIME, "ru", MSK, NOW, chosen_date=TODAY + timedelta(1))
+    assert [b[1] for b in _buttons(saturday)] == [actions.WIZARD_CANCEL]
+    assert "выберите" not in saturday.text.lower()
+    assert t("ru", "wizard.time.none_free") in saturday.text
 
 
 def test_duration_and_skip_picks() -> None:
@@ -494,7 +504,9 @@ def test_error_texts_explain_the_expected_form() -> None:
 
 def test_an_error_keeps_the_step() -> None:
     message = wizard.wizard_prompt(Step.TIME, "en", MSK, NOW, error=WizardError.START_IN_PAST)
-    assert message.text.startswith("⚠️ That time has passed. Pick a time after 09:30.")
+    header, error = message.text.split("\n")[:2]
+    assert header == t("en", "wizard.step", number=3, total=7)
+    assert error == "⚠️ That time has passed. Pick a time after 09:30."
     assert "What time does it start?" in message.text
     assert _buttons(message)[-1][1] == actions.WIZARD_CANCEL
 

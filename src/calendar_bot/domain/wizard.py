@@ -28,13 +28,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from calendar_bot.domain import parsing
-from calendar_bot.domain.model import Attendee, NewEvent, PartStat
+from calendar_bot.domain.availability import Busy, WorkingHours, free_half_hours
+from calendar_bot.domain.model import Attendee, NewEvent, Occurrence, PartStat
 from calendar_bot.domain.zones import as_zone as _zone
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 4000
 MAX_LOCATION = 500
 QUICK_DURATIONS = (15, 30, 45, 60, 90)
+TIME_PICKS = 4  # how many free half-hours the time step offers
 STATE_VERSION = 1
 
 
@@ -165,10 +167,14 @@ Effect = Prompt | ResolveUsernames | CreateEvent | Cancelled
 
 @dataclass(frozen=True, slots=True)
 class Asked:
-    """A question to show: `prompt` over the draft as it stood then."""
+    """A question to show: `prompt` over the draft as it stood then. The service adds what
+    it read from the person's own calendar: the time step's quick picks (`picks`, free
+    half-hours) and, on the summary, the person's meetings the chosen slot overlaps."""
 
     prompt: Prompt
     state: WizardState
+    picks: tuple[time, ...] | None = None  # None: not looked up (views fall back to no busy)
+    conflicts: tuple[Occurrence, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,18 +330,26 @@ def date_picks(now: datetime, tz: ZoneInfo | str) -> tuple[date, date, date]:
     return today, today + timedelta(days=1), today + timedelta(days=2)
 
 
-def time_picks(now: datetime, tz: ZoneInfo | str, chosen_date: date | None = None) -> list[time]:
-    """Quick-pick start times: the next full hour and one hour from now (rounded up to 5
-    minutes), for today; for another day, the next full hour's time of day and 10:00."""
-    here = now.astimezone(_zone(tz))
-    next_hour = (here + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-    in_hour = here + timedelta(hours=1)
-    in_hour = (in_hour + timedelta(minutes=(-in_hour.minute) % 5)).replace(second=0, microsecond=0)
-    if chosen_date is None or chosen_date == here.date():
-        picks = [m.time() for m in (next_hour, in_hour) if m.date() == here.date()]
-    else:
-        picks = [next_hour.time(), time(10, 0)]
-    return list(dict.fromkeys(picks))
+def time_picks(
+    now: datetime,
+    tz: ZoneInfo | str,
+    chosen_date: date | None = None,
+    *,
+    busy: tuple[Busy, ...] = (),
+    duration: int | None = None,
+    hours: WorkingHours | None = None,
+    count: int = TIME_PICKS,
+) -> list[time]:
+    """Quick-pick start times on `chosen_date` (today without one): the first `count` free
+    half-hours inside working hours (09:00–19:00, Mon–Fri by default), each leaving
+    `duration` minutes (30 while not chosen yet) free of `busy`, sorted, never in the past.
+    A day off, a day over and a full day give none: the step then asks to type a time."""
+    zone = _zone(tz)
+    day = chosen_date if chosen_date is not None else local_today(now, zone)
+    length = timedelta(minutes=duration or 30)
+    starts = free_half_hours(day, zone, now=now, busy=busy, hours=hours, duration=length)
+    # Strictly after now: a start at this very minute is refused as past (`_on_time`).
+    return [m.astimezone(zone).time() for m in starts if m > now][:count]
 
 
 def _next_step(state: WizardState, current: Step) -> Step:

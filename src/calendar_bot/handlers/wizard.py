@@ -1,11 +1,13 @@
 """The create-meeting wizard in the chat: its buttons and typed answers as machine inputs,
-its persisted draft, and its posts (the live question keeps its buttons, the ones before
-lose them).
+its persisted draft, and its one post, the card, edited in place from the first question to
+the result (issue #16: one post per meeting).
 
-The steps, inputs and transitions are domain.wizard's; WizardService performs the effects;
-views.wizard renders the outcomes. The draft is stored as the conversation state
-`Awaiting.WIZARD_ANSWER` with `{"wizard": <state>, "prompt": <the live question>}` and the
-question's post as `message_id`.
+A click answers with the action response's `update` (Mattermost replaces the clicked card);
+a typed answer comes as a new post of the person's, so the card is edited through the REST
+API. The steps, inputs and transitions are domain.wizard's; WizardService performs the
+effects; views.wizard renders the card. The draft is stored as the conversation state
+`Awaiting.WIZARD_ANSWER` with `{"wizard": <state>, "prompt": <the card as shown>}` and the
+card's post id as `message_id`, in the database, so any replica can take the next answer.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ class Draft:
     """A wizard in progress, as stored."""
 
     state: wizard.WizardState
-    post_id: str  # the post of the live question
-    prompt: OutMessage | None  # that question, to take its buttons away when the next comes
+    post_id: str  # the card: the wizard's one post
+    prompt: OutMessage | None  # the card as shown, to take its buttons away when replaced
 
 
 def draft_of(conversation: ConversationState | None) -> Draft | None:
@@ -60,8 +62,10 @@ async def open_draft(bot: BotServices, user_id: str) -> Draft | None:
 async def start(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:
     """A fresh wizard; one already open is replaced (its question loses its buttons)."""
     previous = await open_draft(bot, turn.user_id)
+    if previous is not None:
+        await _freeze(bot, turn.user_id, previous)
     progress = await bot.wizard.begin(turn.user, turn.person)
-    await _show(bot, turn, previous, progress)
+    await _show(bot, turn, None, progress)
     return ActionResult()
 
 
@@ -87,7 +91,7 @@ async def answer_text(bot: BotServices, turn: Turn[StoredUser], draft: Draft, te
         wizard.Cancel() if text.strip().lower() in CANCEL_WORDS else wizard.Text(text)
     )
     progress = await bot.wizard.answer(turn.user, turn.person, draft.state, answer)
-    await _show(bot, turn, draft, progress)
+    await _show(bot, turn, draft, progress)  # the card, edited through the REST API
 
 
 async def live_draft(
@@ -97,7 +101,8 @@ async def live_draft(
     its state too) and counts as none."""
     draft = draft_of(conversation)
     if draft is not None and wizard.is_stale(draft.state, bot.now()):
-        await _show(bot, turn, draft, WizardProgress())
+        await _freeze(bot, turn.user_id, draft)
+        await bot.clear(turn.user_id)
         return None
     return draft
 
@@ -149,47 +154,79 @@ async def back_to_summary(
     bot: BotServices, turn: Turn[StoredUser], draft: Draft, _: Empty
 ) -> ActionResult:
     state = draft.state
-    question = views.wizard_step(
-        state, wizard.Prompt(state.step), turn.locale, bot.zone_of(turn.person), bot.now()
-    )
-    return ActionResult(update=question)
+    asked = await bot.wizard.asked(turn.user, turn.person, state, wizard.Prompt(state.step))
+    card = views.wizard_asked(asked, turn.locale, bot.zone_of(turn.person), bot.now())
+    return ActionResult(update=card)
 
 
 async def _answer_click(
     bot: BotServices, turn: Turn[StoredUser], draft: Draft, answer: wizard.WizardInput
 ) -> ActionResult:
     progress = await bot.wizard.answer(turn.user, turn.person, draft.state, answer)
-    # The clicked post loses its buttons right in the click's answer.
-    await _show(bot, turn, None, progress)
-    return ActionResult(update=draft.prompt.without_actions() if draft.prompt else None)
+    # The clicked card becomes the next question (or the result) in the click's answer.
+    card = await _store(bot, turn, draft.post_id, progress)
+    return ActionResult(update=card)
 
 
 # ---- posting and storing ------------------------------------------------------------------
 
 
 async def _show(
-    bot: BotServices, turn: Turn[StoredUser], previous: Draft | None, progress: WizardProgress
+    bot: BotServices, turn: Turn[StoredUser], draft: Draft | None, progress: WizardProgress
 ) -> None:
-    """Post what the answer led to, remember the live question, and take the buttons off the
-    previous one."""
+    """After a typed answer (or the start): edit the card in place, or post it when there is
+    none yet (or it could not be edited), and remember it."""
     user_id = turn.user_id
-    if previous is not None and previous.post_id and previous.prompt is not None:
-        try:
-            frozen = previous.prompt.without_actions()
-            await bot.ctx.chat.update_post(previous.post_id, frozen, user_id)
-        except Exception:
-            log.info("could not remove the previous wizard buttons of %s", user_id)
+    card = _card(bot, turn, progress)
+    post_id = draft.post_id if draft is not None else ""
+    if card is not None:
+        if post_id:
+            try:
+                post_id = await bot.ctx.chat.update_post(post_id, card, user_id)
+            except Exception:
+                log.info("could not edit the wizard card of %s; posting it anew", user_id)
+                post_id = ""
+        if not post_id:
+            post_id = await bot.say(user_id, card)
+    await _remember(bot, user_id, post_id, progress, card)
+
+
+async def _store(
+    bot: BotServices, turn: Turn[StoredUser], post_id: str, progress: WizardProgress
+) -> OutMessage | None:
+    """After a click on the card: remember the draft; the card goes back in the answer."""
+    card = _card(bot, turn, progress)
+    await _remember(bot, turn.user_id, post_id, progress, card)
+    return card
+
+
+def _card(bot: BotServices, turn: Turn[StoredUser], progress: WizardProgress) -> OutMessage | None:
     tz = bot.zone_of(turn.person)
-    messages = views.wizard_messages(progress.outcomes, turn.locale, tz, bot.now())
-    post_id = ""
-    for message in messages:
-        post_id = (await bot.say(user_id, message)) or ""
+    return views.wizard_card(progress.outcomes, turn.locale, tz, bot.now())
+
+
+async def _remember(
+    bot: BotServices,
+    user_id: str,
+    post_id: str,
+    progress: WizardProgress,
+    card: OutMessage | None,
+) -> None:
     if progress.state is None:
         await bot.clear(user_id)
         return
-    question = messages[-1] if messages else None
     data: dict[str, Any] = {
         "wizard": progress.state.to_dict(),
-        "prompt": message_to_dict(question) if question else None,
+        "prompt": message_to_dict(card) if card else None,
     }
     await bot.await_next(user_id, Awaiting.WIZARD_ANSWER, data, message_id=post_id)
+
+
+async def _freeze(bot: BotServices, user_id: str, draft: Draft) -> None:
+    """A replaced or abandoned wizard's card keeps its text and loses its buttons."""
+    if not draft.post_id or draft.prompt is None:
+        return
+    try:
+        await bot.ctx.chat.update_post(draft.post_id, draft.prompt.without_actions(), user_id)
+    except Exception:
+        log.info("could not remove the previous wizard buttons of %s", user_id)

@@ -265,14 +265,24 @@ MESSAGES: Final[dict[str, str]] = {
     "wizard.step": "➕ **New meeting** · step {number} of {total}",
     "wizard.title.prompt": "✏️ What's the meeting called?",
     "wizard.date.prompt": (
-        "📅 Which day? Type a date (`15.12`, `5 Jan`, `tomorrow`, `next friday`) or pick one:"
+        "📅 Which day? Type a date (`15.12`, `5 Jan`, `tomorrow`, `next friday`)."
     ),
     "wizard.date.today": "Today, {date}",
     "wizard.date.tomorrow": "Tomorrow, {date}",
     "wizard.date.after": "{date}",
-    "wizard.time.prompt": "🕒 What time does it start? Type `HH:MM` (24-hour) or `2pm`, e.g. `14:30`, or pick one:",
+    "wizard.time.prompt": "🕒 What time does it start? Type `HH:MM` (24-hour) or `2pm`, e.g. `14:30`.",
+    "wizard.or_pick": "Or pick one:",
+    "wizard.time.free": "Or pick one of your free half-hours:",
+    "wizard.time.none_free": "_No free half-hour left in your working hours that day (09:00–19:00, Mon–Fri)._",
+    "wizard.answered.title": "✏️ {value}",
+    "wizard.answered.date": "📅 {value}",
+    "wizard.answered.attendees": "👥 {value}",
+    "wizard.answered.nobody": "👥 nobody invited",
+    "wizard.answered.description": "📝 {value}",
+    "wizard.answered.location": "📍 {value}",
+    "wizard.conflict": "⚠️ **Overlaps your meeting** {time} {title}",
     "wizard.time.at": "🕒 {time}",
-    "wizard.duration.prompt": "⏳ How long? Type minutes (`45`) or hours (`1h30`), or pick one:",
+    "wizard.duration.prompt": "⏳ How long? Type minutes (`45`) or hours (`1h30`).",
     "wizard.attendees.prompt": (
         "👥 Who should be invited? Type usernames (`@username`) or e-mails separated by commas,"
         " e.g. `@ivan, anna@mail.ru`."

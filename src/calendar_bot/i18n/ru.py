@@ -266,14 +266,24 @@ MESSAGES: Final[dict[str, str]] = {
     "wizard.step": "➕ **Новая встреча** · шаг {number} из {total}",
     "wizard.title.prompt": "✏️ Как назовём встречу?",
     "wizard.date.prompt": (
-        "📅 Какого числа? Напишите дату (`15.12`, `5 января`, `завтра`, `в пятницу`) или выберите:"
+        "📅 Какого числа? Напишите дату (`15.12`, `5 января`, `завтра`, `в пятницу`)."
     ),
     "wizard.date.today": "Сегодня, {date}",
     "wizard.date.tomorrow": "Завтра, {date}",
     "wizard.date.after": "Послезавтра, {date}",
-    "wizard.time.prompt": "🕒 Во сколько начало? Напишите время `ЧЧ:ММ` (24 часа), например `14:30` или `14-30`, или выберите:",
+    "wizard.time.prompt": "🕒 Во сколько начало? Напишите время `ЧЧ:ММ` (24 часа), например `14:30` или `14-30`.",
+    "wizard.or_pick": "Или выберите:",
+    "wizard.time.free": "Или выберите свободные полчаса:",
+    "wizard.time.none_free": "_В рабочие часы этого дня (09:00–19:00, пн–пт) свободных получасов нет._",
+    "wizard.answered.title": "✏️ {value}",
+    "wizard.answered.date": "📅 {value}",
+    "wizard.answered.attendees": "👥 {value}",
+    "wizard.answered.nobody": "👥 без участников",
+    "wizard.answered.description": "📝 {value}",
+    "wizard.answered.location": "📍 {value}",
+    "wizard.conflict": "⚠️ **Пересекается с вашей встречей** {time} {title}",
     "wizard.time.at": "🕒 {time}",
-    "wizard.duration.prompt": "⏳ Сколько продлится? Напишите минуты (`45`) или часы (`1ч30`), или выберите:",
+    "wizard.duration.prompt": "⏳ Сколько продлится? Напишите минуты (`45`) или часы (`1ч30`).",
     "wizard.attendees.prompt": (
         "👥 Кого пригласить? Напишите `@username` или e-mail через запятую,"
         " например `@ivan, anna@mail.ru`."

@@ -124,7 +124,9 @@ class MattermostChat:
                 return PostRef(post_id=str(post["id"]), channel_id=channel_id)
         return None
 
-    async def update_post(self, post_id: str, message: OutMessage, user_id: str) -> None:
+    async def update_post(self, post_id: str, message: OutMessage, user_id: str) -> str:
+        """The id of the post that shows `message` now: `post_id`, or a new post's when the
+        old one may no longer be edited."""
         text, props = self.renderer.edited_post(message, user_id)
         # A patch, not a PUT: it leaves what we do not own (pinning, files) alone. Empty props
         # clear the old buttons.
@@ -135,7 +137,8 @@ class MattermostChat:
                 raise
             # Past the server's PostEditTimeLimit the text may not change: say it anew.
             log.info("post too old to edit; sending the new version as a new post")
-            await self.send_dm(user_id, message)
+            return (await self.send_dm(user_id, message)).post_id
+        return post_id
 
     async def delete_post(self, post_id: str) -> bool:
         return await self.client.delete_post(post_id)

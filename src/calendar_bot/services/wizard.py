@@ -9,9 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from calendar_bot.domain import wizard
-from calendar_bot.domain.model import NewEvent, new_event_uid
+from calendar_bot.domain.availability import busy_from, own_conflicts
+from calendar_bot.domain.model import NewEvent, Occurrence, new_event_uid
 from calendar_bot.domain.zones import zone
 from calendar_bot.ports import CalendarError
 from calendar_bot.records import StoredUser
@@ -72,7 +75,7 @@ class WizardService:
                 progress.state = state
                 pending.extend(more)
             elif isinstance(effect, wizard.Prompt):
-                progress.outcomes.append(wizard.Asked(effect, state))
+                progress.outcomes.append(await self.asked(user, person, state, effect))
             elif isinstance(effect, wizard.Cancelled):
                 progress.outcomes.append(effect)
                 progress.state = None
@@ -84,12 +87,36 @@ class WizardService:
                     progress.state = state
                     progress.outcomes.append(wizard.NotCreated())
                     progress.outcomes.append(
-                        wizard.Asked(wizard.Prompt(wizard.Step.CONFIRM), state)
+                        await self.asked(user, person, state, wizard.Prompt(wizard.Step.CONFIRM))
                     )
                 else:
                     progress.outcomes.append(wizard.Created(created))
                     progress.state = None
         return progress
+
+    async def asked(
+        self, user: StoredUser, person: Person, state: wizard.WizardState, prompt: wizard.Prompt
+    ) -> wizard.Asked:
+        """The question `prompt` with what the person's own stored meetings say about it: the
+        time step's free half-hours, the summary's overlapping meetings."""
+        tz = zone(person.timezone, self._ctx.default_tz)
+        now = self._ctx.clock.now()
+        if prompt.step is wizard.Step.TIME:
+            day = state.date or wizard.local_today(now, tz)
+            begin, end = _day_bounds(day, tz)
+            busy = busy_from(await self._meetings(user, begin, end))
+            picks = wizard.time_picks(now, tz, day, busy=busy, duration=state.duration)
+            return wizard.Asked(prompt, state, picks=tuple(picks))
+        if prompt.step is wizard.Step.CONFIRM:
+            start, finish = state.start_at(tz), state.end_at(tz)
+            if start is not None and finish is not None:
+                mine = await self._meetings(user, start, finish)
+                return wizard.Asked(prompt, state, conflicts=own_conflicts(start, finish, mine))
+        return wizard.Asked(prompt, state)
+
+    async def _meetings(self, user: StoredUser, begin: datetime, end: datetime) -> list[Occurrence]:
+        async with self._ctx.transaction() as store:
+            return await store.snapshot.between(user.mm_user_id, begin, end)
 
     async def _resolve(self, usernames: Sequence[str]) -> wizard.UsernamesResolved:
         found: list[wizard.ResolvedUser] = []
@@ -130,3 +157,10 @@ class WizardService:
         async with ctx.transaction() as store:
             await store.users.schedule_poll(user.mm_user_id, ctx.clock.now())
         return replace(event, uid=uid)
+
+
+def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The local day as instants, with a day's margin each side: a meeting from the evening
+    before still blocks the morning."""
+    begin = datetime.combine(day, datetime.min.time(), tz)
+    return begin - timedelta(days=1), begin + timedelta(days=2)

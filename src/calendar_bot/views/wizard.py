@@ -1,5 +1,7 @@
-"""The create-meeting wizard's messages: one prompt per step with quick picks and Cancel,
-error texts per code, the summary, the field picker, and the results.
+"""The create-meeting wizard's card: one post edited in place from the first question to
+the result (issue #16). Each step shows what was answered so far as a compact summary on
+top, then the question with its quick picks and Cancel; then the summary (with the person's
+own meetings the slot overlaps), the field picker, and the result.
 
 They render the wizard's own vocabulary (domain.wizard: `Step`, `WizardError`, the quick
 picks, the outcomes the service reports): one set of names from the machine to the text.
@@ -8,12 +10,12 @@ picks, the outcomes the service reports): one set of names from the machine to t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
 from calendar_bot.domain import wizard
-from calendar_bot.domain.model import NewEvent
+from calendar_bot.domain.model import NewEvent, Occurrence
 from calendar_bot.domain.wizard import Step, WizardError, WizardState
 from calendar_bot.i18n import t
 from calendar_bot.views import actions
@@ -24,6 +26,7 @@ from calendar_bot.views.formatting import (
     local,
     md_inline,
     md_quote,
+    title_of,
     weekday_short,
 )
 from calendar_bot.views.meetings import meeting_error
@@ -87,7 +90,12 @@ def _step_header(step: Step, locale: str) -> str:
 
 
 def _quick_picks(
-    step: Step, locale: str, tz: ZoneInfo, now: datetime, chosen_date: date | None
+    step: Step,
+    locale: str,
+    tz: ZoneInfo,
+    now: datetime,
+    chosen_date: date | None,
+    times: Sequence[time] | None,
 ) -> list[Button]:
     """The machine's quick picks for `step`, labelled; each sends its value's typed form."""
     today = local(now, tz).date()
@@ -110,7 +118,9 @@ def _quick_picks(
                 format_time(at),
                 "primary" if index == 0 else "default",
             )
-            for index, at in enumerate(wizard.time_picks(now, tz, chosen_date))
+            for index, at in enumerate(
+                times if times is not None else wizard.time_picks(now, tz, chosen_date)
+            )
         ]
     if step is Step.DURATION:
         return [
@@ -133,20 +143,81 @@ def wizard_prompt(
     error: WizardError | None = None,
     detail: Sequence[str] = (),
     chosen_date: date | None = None,
+    picks: Sequence[time] | None = None,
+    state: WizardState | None = None,
 ) -> OutMessage:
-    """The question for `step` (one of STEPS) with its quick picks and Cancel.
+    """The card at `step` (one of STEPS): what `state` already holds as a compact summary,
+    the question, its quick picks and Cancel.
 
-    With `error` the same question is asked again under the explanation. `chosen_date` (the
-    draft's date) tunes the time quick picks.
+    With `error` the same question is asked again under the explanation. `picks` are the
+    time step's free half-hours (looked up by the service); without them they are counted
+    from `now` alone. "Or pick one" is said only when there is something to pick.
     """
     if step not in STEPS:
         raise ValueError(f"not a wizard question: {step!r}")
-    buttons = [*_quick_picks(step, locale, tz, now, chosen_date), _cancel_button(locale)]
-    lines = [_step_header(step, locale), t(locale, f"wizard.{step.value}.prompt")]
+    quick = _quick_picks(step, locale, tz, now, chosen_date, picks)
+    buttons = [*quick, _cancel_button(locale)]
+    lines = [_step_header(step, locale)]
+    answered = _answered(state, step, locale, tz, now) if state is not None else []
+    if answered:
+        lines += [*answered, ""]
     if error is not None:
         text = wizard_error_text(error, locale, tz, now, step=step, detail=detail)
-        lines.insert(0, t(locale, "wizard.error_line", text=text) + "\n")
+        lines.append(t(locale, "wizard.error_line", text=text) + "\n")
+    lines.append(t(locale, f"wizard.{step.value}.prompt"))
+    if step is Step.TIME:
+        lines.append(t(locale, "wizard.time.free" if quick else "wizard.time.none_free"))
+    elif step in (Step.DATE, Step.DURATION):
+        lines.append(t(locale, "wizard.or_pick"))
     return OutMessage("\n".join(lines), (Block(buttons=tuple(buttons)),))
+
+
+def _answered(
+    state: WizardState, asking: Step, locale: str, tz: ZoneInfo, now: datetime
+) -> list[str]:
+    """The steps answered so far, one short line each (the field being asked left out)."""
+    today = local(now, tz).date()
+    lines: list[str] = []
+    if state.title and asking is not Step.TITLE:
+        lines.append(t(locale, "wizard.answered.title", value=md_inline(state.title, 80)))
+    if state.date is not None and asking is not Step.DATE:
+        when = format_date(state.date, locale, today=today)
+        start = state.start_at(tz)
+        if start is not None and asking is not Step.TIME:
+            when += ", " + format_time(start)
+            end = state.end_at(tz)
+            if end is not None and asking is not Step.DURATION:
+                when += "–" + _end_text(start, end, locale)
+        lines.append(t(locale, "wizard.answered.date", value=when))
+    if _ORDER[Step.ATTENDEES] < _ORDER.get(asking, len(_ORDER)) or (
+        state.editing and asking is not Step.ATTENDEES
+    ):
+        if state.attendees:
+            names = ", ".join(md_inline(name or email, 60) for email, name in state.attendees)
+            lines.append(t(locale, "wizard.answered.attendees", value=names))
+        else:
+            lines.append(t(locale, "wizard.answered.nobody"))
+    if state.description.strip() and asking is not Step.DESCRIPTION:
+        first = state.description.strip().splitlines()[0]
+        lines.append(t(locale, "wizard.answered.description", value=md_inline(first, 60)))
+    if state.location.strip() and asking is not Step.LOCATION:
+        lines.append(t(locale, "wizard.answered.location", value=md_inline(state.location, 80)))
+    return lines
+
+
+_ORDER: Final[Mapping[Step, int]] = {step: index for index, step in enumerate(wizard.FLOW)}
+
+
+def _end_text(start: datetime, end: datetime, locale: str) -> str:
+    """`11:00`, or `01:30 (Tue, the next day)` when it ends after midnight."""
+    if end.date() > start.date():
+        return t(
+            locale,
+            "time.next_day",
+            time=format_time(end),
+            weekday=weekday_short(end.date(), locale),
+        )
+    return format_time(end)
 
 
 def wizard_error_text(
@@ -176,10 +247,17 @@ def wizard_error_text(
 
 
 def wizard_step(
-    state: WizardState, prompt: wizard.Prompt, locale: str, tz: ZoneInfo, now: datetime
+    state: WizardState,
+    prompt: wizard.Prompt,
+    locale: str,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    picks: Sequence[time] | None = None,
+    conflicts: Sequence[Occurrence] = (),
 ) -> OutMessage:
     """What the machine asks (`prompt`) over the draft as it stands (`state`): a step's
-    question, or the summary."""
+    question, or the summary (with the person's meetings it overlaps, `conflicts`)."""
     if prompt.step is Step.CONFIRM and prompt.error is None:
         start = state.start_at(tz)
         if start is not None and state.duration is not None:
@@ -193,30 +271,60 @@ def wizard_step(
                 attendees=[name or email for email, name in state.attendees],
                 description=state.description,
                 location=state.location,
+                conflicts=conflicts,
             )
     step = prompt.step if prompt.step in STEPS else state.step
     if step not in STEPS:
         step = Step.TITLE
     return wizard_prompt(
-        step, locale, tz, now, error=prompt.error, detail=prompt.detail, chosen_date=state.date
+        step,
+        locale,
+        tz,
+        now,
+        error=prompt.error,
+        detail=prompt.detail,
+        chosen_date=state.date,
+        picks=picks,
+        state=state,
     )
 
 
-def wizard_messages(
+def wizard_asked(asked: wizard.Asked, locale: str, tz: ZoneInfo, now: datetime) -> OutMessage:
+    return wizard_step(
+        asked.state,
+        asked.prompt,
+        locale,
+        tz,
+        now,
+        picks=asked.picks,
+        conflicts=asked.conflicts,
+    )
+
+
+def wizard_card(
     outcomes: Sequence[wizard.Outcome], locale: str, tz: ZoneInfo, now: datetime
-) -> list[OutMessage]:
-    """The posts for what one answer led to, in order."""
-    messages: list[OutMessage] = []
+) -> OutMessage | None:
+    """The wizard's one post after what one answer led to: the last outcome (the next
+    question, the summary, the result); a failed create puts its error above the summary.
+    None when there is nothing to show."""
+    card: OutMessage | None = None
+    failed = False
     for outcome in outcomes:
         if isinstance(outcome, wizard.Asked):
-            messages.append(wizard_step(outcome.state, outcome.prompt, locale, tz, now))
+            card = wizard_asked(outcome, locale, tz, now)
         elif isinstance(outcome, wizard.Cancelled):
-            messages.append(wizard_cancelled(locale))
+            card = wizard_cancelled(locale)
         elif isinstance(outcome, wizard.Created):
-            messages.append(wizard_created(outcome.event, locale, tz, now))
+            card = wizard_created(outcome.event, locale, tz, now)
         else:
-            messages.append(meeting_error("unreachable", locale))
-    return messages
+            failed = True
+    if failed:
+        error = meeting_error("unreachable", locale).text
+        line = t(locale, "wizard.error_line", text=error)
+        if card is None:
+            return OutMessage(line)
+        return OutMessage(f"{line}\n\n{card.text}", card.blocks)
+    return card
 
 
 def _summary_lines(
@@ -230,20 +338,19 @@ def _summary_lines(
     attendees: Sequence[str],
     description: str,
     location: str,
+    conflicts: Sequence[Occurrence] = (),
 ) -> list[str]:
     here = local(start, tz)
-    end = here + timedelta(minutes=duration_minutes)
+    # In UTC: wall-clock arithmetic would make a meeting across a DST change too long.
+    end = local(start.astimezone(UTC) + timedelta(minutes=duration_minutes), tz)
     today = local(now, tz).date()
     none = t(locale, "wizard.summary.none")
-    end_text = format_time(end)
-    if end.date() > here.date():  # 23:30–01:30 ends on the next day: say so
-        end_text = t(
-            locale, "time.next_day", time=end_text, weekday=weekday_short(end.date(), locale)
-        )
     lines = [
         t(locale, "wizard.summary.title", value=md_inline(title)),
         t(locale, "wizard.summary.date", value=format_date(here.date(), locale, today=today)),
-        t(locale, "wizard.summary.time", start=format_time(here), end=end_text),
+        # 23:30–01:30 ends on the next day: the end says so.
+        t(locale, "wizard.summary.time", start=format_time(here), end=_end_text(here, end, locale)),
+        *(conflict_line(o, here.date(), locale, tz) for o in conflicts),
         t(locale, "wizard.summary.duration", value=format_duration(duration_minutes, locale)),
         t(
             locale,
@@ -264,6 +371,19 @@ def _summary_lines(
     return lines
 
 
+def conflict_line(occurrence: Occurrence, day: date, locale: str, tz: ZoneInfo) -> str:
+    """`⚠️ Overlaps your meeting 10:00–11:00 «Stand-up»`: the person's own meeting, by time
+    and title; a start on another day gets its weekday, an end after midnight the next-day
+    mark."""
+    start, end = local(occurrence.start, tz), local(occurrence.end, tz)
+    start_text = format_time(start)
+    if start.date() != day:
+        start_text = f"{weekday_short(start.date(), locale)} {start_text}"
+    span = f"{start_text}–{_end_text(start, end, locale)}"
+    title = md_inline(title_of(occurrence.title, locale), 120)
+    return t(locale, "wizard.conflict", time=span, title=f"«{title}»")
+
+
 def wizard_summary(
     locale: str,
     tz: ZoneInfo,
@@ -275,6 +395,7 @@ def wizard_summary(
     attendees: Sequence[str] = (),
     description: str = "",
     location: str = "",
+    conflicts: Sequence[Occurrence] = (),
 ) -> OutMessage:
     """The last step: everything entered, with Create / Edit / Cancel.
 
@@ -291,6 +412,7 @@ def wizard_summary(
         attendees=attendees,
         description=description,
         location=location,
+        conflicts=conflicts,
     )
     buttons = (
         Button(
