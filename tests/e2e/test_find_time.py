@@ -76,7 +76,7 @@ async def test_find_a_time_with_a_connected_colleague_and_one_not_connected(
     assert carol["username"] in summary_text
     assert t(locale, "find.default_title") in summary_text
     await uma.click(summary, t(locale, "wizard.create"))
-    await uma.next_bot_post(t(locale, "wizard.created"))
+    await uma.shown(t(locale, "wizard.created"))  # the same card, now the result
     written = calendar_text(world, uma_creds, uma_cal)
     assert "carol@example.test" in written.lower()
     assert bob_creds.username.lower() in written.lower()
