@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from calendar_bot.domain.find_request import is_find_request
 from calendar_bot.domain.parsing import ParseError, parse_date
-from calendar_bot.handlers import connect, find_time, meetings
+from calendar_bot.handlers import connect, find_time, meetings, sentence
 from calendar_bot.handlers import wizard as wizard_handlers
 from calendar_bot.handlers.base import TYPED_CONNECT_WAITS, Awaiting, BotServices, Turn, awaiting
 from calendar_bot.inbound import (
@@ -217,10 +217,12 @@ class BotDispatcher:
                 await self.bot.greet(event.user_id, person)
             else:
                 await self.bot.say(event.user_id, common.not_connected(person.locale))
-        elif action is None and is_find_request(event.text):
-            await find_time.find(self.bot, Turn(event.user_id, person, user), event.text)
         elif action is None:
-            await self.bot.say(event.user_id, common.unknown_input(person.locale))
+            turn = Turn(event.user_id, person, user)
+            if is_find_request(event.text):
+                await find_time.find(self.bot, turn, event.text)
+            elif not await sentence.create(self.bot, turn, event.text):
+                await self.bot.say(event.user_id, common.unknown_input(person.locale))
         else:
             await self._typed(action, Turn(event.user_id, person, user))
 
@@ -273,7 +275,8 @@ class BotDispatcher:
         if day is not None:
             await self.bot.say_all(user_id, await meetings.day_list(self.bot, turn, day))
         elif command is None:
-            await self.bot.say(user_id, common.unknown_input(person.locale))
+            if not await sentence.create(self.bot, turn, event.text):
+                await self.bot.say(user_id, common.unknown_input(person.locale))
         else:
             await self._typed(command, turn)
             if draft is not None and command != actions.LOGOUT and command != actions.MENU_CREATE:

@@ -38,5 +38,6 @@ async def pick(bot: BotServices, turn: Turn[StoredUser], slot: FoundSlot) -> Act
         duration=slot.minutes,
         attendees=slot.invitees,
     )
-    await wizard_handlers.start_at_summary(bot, turn, state)
+    progress = await bot.wizard.begin_at_summary(turn.user, turn.person, state)
+    await wizard_handlers.start_with(bot, turn, progress)
     return ActionResult()

@@ -69,13 +69,13 @@ async def start(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionRes
     return ActionResult()
 
 
-async def start_at_summary(
-    bot: BotServices, turn: Turn[StoredUser], state: wizard.WizardState
-) -> None:
-    """A wizard opened on its summary with everything filled in; one already open is
-    replaced."""
+async def start_with(bot: BotServices, turn: Turn[StoredUser], progress: WizardProgress) -> None:
+    """A wizard begun with some answers already given (a found slot, a typed sentence); one
+    already open is replaced."""
     previous = await open_draft(bot, turn.user_id)
-    await _show(bot, turn, previous, bot.wizard.begin_at_summary(state))
+    if previous is not None:
+        await _freeze(bot, turn.user_id, previous)
+    await _show(bot, turn, None, progress)
 
 
 def takes_text(draft: Draft, command: str | None, escapes: frozenset[str]) -> bool:

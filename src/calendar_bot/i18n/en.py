@@ -168,6 +168,7 @@ MESSAGES: Final[dict[str, str]] = {
         "• `week` / `неделя` — the week's meetings\n"
         "• `new` / `создать` — create a meeting\n"
         "• `find 1h with @anna @oleg this week` — a free time to meet\n"
+        "• `fri 2pm 30m Design review with @bob` — a meeting in one sentence\n"
         "• `help` / `помощь` — this help\n"
         "• `logout` / `выйти` — disconnect the calendar and delete your data\n\n"
         "The same works with `/calendar` in any channel, e.g. `/calendar today`."
@@ -332,6 +333,8 @@ MESSAGES: Final[dict[str, str]] = {
     "wizard.error.time.invalid": "I didn't get the time. Type it as `HH:MM` (24-hour) or with am/pm, e.g. `09:30` or `2:30pm`.",
     "wizard.error.time.range": "No such time: hours go from 00 to 23, minutes from 00 to 59.",
     "wizard.error.time.past": "That time has passed. Pick a time after {now}.",
+    "wizard.error.time.ambiguous": "Is “{fragment}” {first} or {second}? Type the time, e.g. `{second}`.",
+    "wizard.error.date.ambiguous": "Is “{fragment}” {first} or {second}? Type the date, e.g. `5 Dec`.",
     "wizard.error.duration.invalid": "I didn't get the duration. Type minutes (`45`) or hours and minutes (`1h30`, `1:30`).",
     "wizard.error.duration.range": "The duration must be from 1 minute to 24 hours.",
     "wizard.error.attendees.unknown": "I couldn't find these users: {names}. Check the spelling or use an e-mail.",
@@ -341,6 +344,8 @@ MESSAGES: Final[dict[str, str]] = {
     "wizard.error.input.empty": "That's empty. Type a value or press a button below.",
     "wizard.error.generic": "I couldn't understand that. Please try again.",
     # ---- settings ----------------------------------------------------------------------
+    "sentence.no_repeat": "🔁 I can't create repeating meetings yet: the card makes one meeting; add the repeat in your calendar.",
+    "sentence.no_video": "🎥 I can't make a video link myself yet — paste one as the meeting's place on the card.",
     # ---- find a time together ---------------------------------------------------------
     "find.heading": "🔎 **Free time for {duration}** · {people}",
     "find.range": "Searched {first} — {last}, within everyone's working hours.",
