@@ -17,8 +17,9 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TypeVar
 
+from calendar_bot.domain.find_request import is_find_request
 from calendar_bot.domain.parsing import ParseError, parse_date
-from calendar_bot.handlers import connect, meetings
+from calendar_bot.handlers import connect, find_time, meetings, sentence
 from calendar_bot.handlers import wizard as wizard_handlers
 from calendar_bot.handlers.base import TYPED_CONNECT_WAITS, Awaiting, BotServices, Turn, awaiting
 from calendar_bot.inbound import (
@@ -217,7 +218,11 @@ class BotDispatcher:
             else:
                 await self.bot.say(event.user_id, common.not_connected(person.locale))
         elif action is None:
-            await self.bot.say(event.user_id, common.unknown_input(person.locale))
+            turn = Turn(event.user_id, person, user)
+            if is_find_request(event.text):
+                await find_time.find(self.bot, turn, event.text)
+            elif not await sentence.create(self.bot, turn, event.text):
+                await self.bot.say(event.user_id, common.unknown_input(person.locale))
         else:
             await self._typed(action, Turn(event.user_id, person, user))
 
@@ -263,11 +268,15 @@ class BotDispatcher:
         if draft is not None and wizard_handlers.takes_text(draft, command, WIZARD_ESCAPES):
             await wizard_handlers.answer_text(self.bot, turn, draft, event.text)
             return
+        if command is None and is_find_request(event.text):
+            await find_time.find(self.bot, turn, event.text)
+            return
         day = self._typed_day(event.text, person) if command is None else None
         if day is not None:
             await self.bot.say_all(user_id, await meetings.day_list(self.bot, turn, day))
         elif command is None:
-            await self.bot.say(user_id, common.unknown_input(person.locale))
+            if not await sentence.create(self.bot, turn, event.text):
+                await self.bot.say(user_id, common.unknown_input(person.locale))
         else:
             await self._typed(command, turn)
             if draft is not None and command != actions.LOGOUT and command != actions.MENU_CREATE:

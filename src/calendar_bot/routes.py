@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
-from calendar_bot.handlers import connect, meetings, settings
+from calendar_bot.handlers import connect, find_time, meetings, settings
 from calendar_bot.handlers import wizard as wizard_handlers
 from calendar_bot.handlers.base import BotServices, Turn
 from calendar_bot.handlers.wizard import Draft
@@ -32,6 +32,7 @@ from calendar_bot.views.payloads import (
     CalendarChoice,
     Day,
     Empty,
+    FoundSlot,
     HourChoice,
     MeetingRef,
     Payload,
@@ -41,6 +42,7 @@ from calendar_bot.views.payloads import (
     WizardField,
     WizardMark,
     WizardPick,
+    WorkDaysChoice,
 )
 
 P = TypeVar("P", bound=Payload)
@@ -153,6 +155,8 @@ ROUTES: tuple[Route, ...] = (
     in_wizard(actions.WIZARD_EDIT, wizard_handlers.edit_picker, WizardMark),
     in_wizard(actions.WIZARD_EDIT_FIELD, wizard_handlers.edit_field, WizardField),
     in_wizard(actions.WIZARD_SUMMARY, wizard_handlers.back_to_summary, Empty),
+    # Find a time together
+    connected(actions.FIND_PICK, find_time.pick, FoundSlot),
     # Settings
     connected(actions.SETTINGS, settings.show, Empty),
     connected(actions.SETTINGS_REMINDER, settings.reminder, ReminderChoice),
@@ -160,6 +164,9 @@ ROUTES: tuple[Route, ...] = (
     connected(actions.SETTINGS_DIGEST, settings.digest, Toggle),
     connected(actions.SETTINGS_DIGEST_EMPTY, settings.digest_when_empty, Toggle),
     connected(actions.SETTINGS_DIGEST_HOUR, settings.digest_hour, HourChoice),
+    connected(actions.SETTINGS_WORK_START, settings.work_start, HourChoice),
+    connected(actions.SETTINGS_WORK_END, settings.work_end, HourChoice),
+    connected(actions.SETTINGS_WORK_DAYS, settings.work_days, WorkDaysChoice),
     connected(actions.LOGOUT, settings.logout, Empty),
     connected(actions.LOGOUT_CONFIRM, settings.logout_confirmed, Empty),
     connected(actions.LOGOUT_CANCEL, settings.logout_cancelled, Empty),

@@ -140,6 +140,9 @@ def test_naive_datetimes_are_refused() -> None:
         digest_hour=st.integers(0, 23),
         digest_when_empty=st.booleans(),
         remind_all_day=st.booleans(),
+        work_start=st.integers(0, 11),
+        work_end=st.integers(12, 23),
+        work_days=st.sets(st.integers(0, 6), min_size=1).map(lambda d: tuple(sorted(d))),
     )
 )
 def test_settings_round_trip(settings: UserSettings) -> None:
@@ -172,3 +175,17 @@ def test_settings_are_written_in_the_shape_earlier_releases_read() -> None:
     assert settings_to_json(UserSettings(reminder_lead=None))["reminder_minutes"] == [0]
     only_lead = UserSettings(reminder_lead=30, remind_at_start=False)
     assert settings_to_json(only_lead)["reminder_minutes"] == [30]
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {},  # a row from before working hours
+        {"work_hours": [19, 9], "work_days": []},  # nonsense is never trusted
+        {"work_hours": [9, 24], "work_days": [7]},
+        {"work_hours": "9-19", "work_days": "mon-fri"},
+    ],
+)
+def test_working_hours_fall_back_to_the_defaults(stored: dict[str, object]) -> None:
+    settings = settings_from_json(stored, locale="ru", timezone="UTC")
+    assert (settings.work_start, settings.work_end, settings.work_days) == (9, 19, (0, 1, 2, 3, 4))

@@ -95,7 +95,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "the wizard and account services return results; views render them",
-        importers=("calendar_bot.services.wizard", "calendar_bot.services.accounts"),
+        importers=(
+            "calendar_bot.services.wizard",
+            "calendar_bot.services.accounts",
+            "calendar_bot.services.find_time",
+        ),
         forbidden=("calendar_bot.views",),
     ),
 )

@@ -4,7 +4,7 @@ and unpack to the keys already on the wire, command words, and the conversation 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given
@@ -20,6 +20,7 @@ from calendar_bot.views.payloads import (
     CalendarChoice,
     Day,
     Empty,
+    FoundSlot,
     HourChoice,
     MeetingRef,
     Payload,
@@ -29,6 +30,7 @@ from calendar_bot.views.payloads import (
     WizardField,
     WizardMark,
     WizardPick,
+    WorkDaysChoice,
 )
 
 # A link button opens its URL: it never calls back.
@@ -98,6 +100,20 @@ _payloads: st.SearchStrategy[Payload] = st.one_of(
     st.builds(WizardPick, st.sampled_from(list(Step)), st.text(max_size=20)),
     st.builds(WizardMark, st.none() | st.sampled_from(list(Step))),
     st.builds(WizardField, st.sampled_from(list(Step))),
+    st.builds(
+        FoundSlot,
+        st.datetimes(
+            min_value=datetime(2020, 1, 1), max_value=datetime(2040, 1, 1), timezones=st.just(UTC)
+        ).map(lambda d: d.replace(second=0, microsecond=0)),
+        st.integers(1, 1440),
+        st.lists(
+            st.tuples(
+                st.emails(),
+                st.text(max_size=20).map(lambda n: " ".join(n.split())),
+            ),
+            max_size=4,
+        ).map(tuple),
+    ),
 )
 
 
@@ -155,6 +171,9 @@ def test_old_buttons_unpack(kind: type[Payload], raw: Mapping[str, str], expecte
         (ReminderChoice, {}, "soon"),
         (HourChoice, {}, "24"),
         (HourChoice, {}, None),
+        (FoundSlot, {"start": "2026-12-01T09:00", "minutes": "60"}, None),  # naive
+        (FoundSlot, {"start": "2026-12-01T09:00+00:00", "minutes": "0"}, None),
+        (WorkDaysChoice, {}, "weekends"),
     ],
 )
 def test_unreadable_payloads_raise(

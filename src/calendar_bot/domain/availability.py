@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from calendar_bot.domain.model import EventStatus, Occurrence, PartStat
+from calendar_bot.domain.model import EventStatus, Occurrence, PartStat, UserSettings
 
 HALF_HOUR = timedelta(minutes=30)
 
@@ -57,6 +57,13 @@ class WorkingHours:
         day = start.astimezone(zone).date()
         window = self.window(day, zone)
         return window is not None and window[0] <= start and end <= window[1]
+
+
+def working_hours(settings: UserSettings) -> WorkingHours:
+    """A person's working hours as they set them (default 09:00–19:00, Mon–Fri)."""
+    return WorkingHours(
+        time(settings.work_start), time(settings.work_end), frozenset(settings.work_days)
+    )
 
 
 def _local(day: date, at: time, zone: ZoneInfo) -> datetime:

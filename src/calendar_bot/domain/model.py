@@ -160,6 +160,11 @@ class UserSettings:
     digest_hour: int = 9
     digest_when_empty: bool = False
     remind_all_day: bool = False
+    # When the person takes meetings, in their own zone (find a time, the wizard's picks):
+    # whole hours [work_start, work_end) on work_days (0 = Monday).
+    work_start: int = 9
+    work_end: int = 19
+    work_days: tuple[int, ...] = (0, 1, 2, 3, 4)
 
     @property
     def leads(self) -> tuple[int, ...]:

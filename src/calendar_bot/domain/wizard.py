@@ -84,6 +84,9 @@ class WizardError(StrEnum):
     DESCRIPTION_TOO_LONG = "description_too_long"
     LOCATION_TOO_LONG = "location_too_long"
     UNEXPECTED_INPUT = "unexpected_input"  # a button or text this step does not take
+    # A typed sentence left it open (detail: the words as typed, then the two readings).
+    AMBIGUOUS_HOUR = "ambiguous_hour"
+    AMBIGUOUS_DATE = "ambiguous_date"
 
 
 # ---- inputs -------------------------------------------------------------------------------
@@ -207,6 +210,9 @@ class WizardState:
     editing: bool = False  # the current step was picked from the summary: return there
     pending_usernames: tuple[str, ...] = ()  # asked to resolve, answer not in yet
     pending_emails: tuple[str, ...] = ()  # typed with them, kept until the answer
+    # The steps still to ask before the summary, the current one first: what a typed
+    # sentence left out or left open (`drafted`). Empty in a step-by-step wizard.
+    asking: tuple[Step, ...] = ()
 
     @classmethod
     def new(cls, now: datetime) -> WizardState:
@@ -248,6 +254,7 @@ class WizardState:
             "editing": self.editing,
             "pending_usernames": list(self.pending_usernames),
             "pending_emails": list(self.pending_emails),
+            "asking": [s.value for s in self.asking],
         }
 
     @classmethod
@@ -275,6 +282,7 @@ class WizardState:
                 editing=bool(data.get("editing", False)),
                 pending_usernames=tuple(str(u) for u in data.get("pending_usernames", [])),
                 pending_emails=tuple(str(e) for e in data.get("pending_emails", [])),
+                asking=tuple(Step(s) for s in data.get("asking", [])),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError("malformed wizard state") from exc
@@ -283,6 +291,54 @@ class WizardState:
 def start(now: datetime) -> tuple[WizardState, list[Effect]]:
     """A fresh wizard; it replaces whatever the user had (a stale one is simply dropped)."""
     return WizardState.new(now), [Prompt(Step.TITLE)]
+
+
+def filled(
+    now: datetime,
+    *,
+    title: str,
+    start: datetime,
+    duration: int,
+    attendees: tuple[tuple[str, str], ...] = (),
+) -> WizardState:
+    """A draft with everything filled in, at the summary (a found slot picked): `start` is
+    aware, in the person's zone. Create re-checks that it is not in the past."""
+    return WizardState(
+        step=Step.CONFIRM,
+        started_at=now,
+        title=title[:MAX_TITLE],
+        date=start.date(),
+        time=start.time().replace(second=0, microsecond=0, tzinfo=None),
+        duration=duration,
+        attendees=attendees,
+    )
+
+
+def drafted(
+    now: datetime,
+    *,
+    title: str,
+    day: date | None,
+    at: time | None,
+    duration: int | None,
+    attendees: tuple[tuple[str, str], ...],
+    location: str,
+    asking: tuple[Step, ...],
+) -> WizardState:
+    """A draft from a typed sentence: what it said filled in, and `asking` the steps to ask
+    before the summary (in the flow's order; none: straight to the summary)."""
+    ordered = tuple(s for s in FLOW if s in asking)
+    return WizardState(
+        step=ordered[0] if ordered else Step.CONFIRM,
+        started_at=now,
+        title=title[:MAX_TITLE],
+        date=day,
+        time=at,
+        duration=duration,
+        attendees=attendees,
+        location=location[:MAX_LOCATION],
+        asking=ordered,
+    )
 
 
 def is_stale(
@@ -332,6 +388,9 @@ def time_picks(
 
 
 def _next_step(state: WizardState, current: Step) -> Step:
+    if state.asking:
+        rest = [s for s in state.asking if s is not current]
+        return rest[0] if rest else Step.CONFIRM
     if state.editing:
         return Step.CONFIRM
     return FLOW[FLOW.index(current) + 1]
@@ -345,6 +404,7 @@ def _advance(state: WizardState, current: Step, **changes: Any) -> tuple[WizardS
         editing=state.editing and following is not Step.CONFIRM,
         pending_usernames=(),
         pending_emails=(),
+        asking=tuple(s for s in state.asking if s is not current),
         **changes,
     )
     return new_state, [Prompt(following)]

@@ -18,6 +18,7 @@ from calendar_bot.inbound import ActionResult, next_reply_key
 from calendar_bot.records import ConversationState, StoredUser
 from calendar_bot.services.accounts import AccountService
 from calendar_bot.services.context import Context
+from calendar_bot.services.find_time import FindTimeService
 from calendar_bot.services.meetings import Meetings
 from calendar_bot.services.profiles import Person, Profiles
 from calendar_bot.services.sync import SyncService
@@ -103,6 +104,7 @@ class BotServices:
         self.accounts = AccountService(ctx)
         self.meetings = Meetings(ctx, sync)
         self.wizard = WizardService(ctx)
+        self.find_time = FindTimeService(ctx)
         self.bot_username = bot_username
         # Work a handler starts and does not wait for (the first sync after connecting).
         self.background: set[asyncio.Task[Any]] = set()

@@ -9,7 +9,7 @@ from calendar_bot.handlers.base import BotServices, Turn
 from calendar_bot.inbound import ActionResult
 from calendar_bot.records import StoredUser
 from calendar_bot.views import settings as settings_views
-from calendar_bot.views.payloads import Empty, HourChoice, ReminderChoice, Toggle
+from calendar_bot.views.payloads import Empty, HourChoice, ReminderChoice, Toggle, WorkDaysChoice
 
 
 async def show(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:
@@ -45,6 +45,29 @@ async def digest_when_empty(
 
 async def digest_hour(bot: BotServices, turn: Turn[StoredUser], choice: HourChoice) -> ActionResult:
     return await _save(bot, turn, replace(turn.user.settings, digest_hour=choice.hour))
+
+
+async def work_start(bot: BotServices, turn: Turn[StoredUser], choice: HourChoice) -> ActionResult:
+    return await _save_hours(bot, turn, choice.hour, turn.user.settings.work_end)
+
+
+async def work_end(bot: BotServices, turn: Turn[StoredUser], choice: HourChoice) -> ActionResult:
+    return await _save_hours(bot, turn, turn.user.settings.work_start, choice.hour)
+
+
+async def _save_hours(
+    bot: BotServices, turn: Turn[StoredUser], start: int, end: int
+) -> ActionResult:
+    if not start < end:  # nothing changes: the card says why
+        view = settings_views.settings_view(turn.user.settings, turn.locale, bot.now())
+        return ActionResult(update=view, ephemeral=settings_views.bad_work_hours(turn.locale))
+    return await _save(bot, turn, replace(turn.user.settings, work_start=start, work_end=end))
+
+
+async def work_days(
+    bot: BotServices, turn: Turn[StoredUser], choice: WorkDaysChoice
+) -> ActionResult:
+    return await _save(bot, turn, replace(turn.user.settings, work_days=choice.days))
 
 
 async def logout(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:

@@ -69,6 +69,15 @@ async def start(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionRes
     return ActionResult()
 
 
+async def start_with(bot: BotServices, turn: Turn[StoredUser], progress: WizardProgress) -> None:
+    """A wizard begun with some answers already given (a found slot, a typed sentence); one
+    already open is replaced."""
+    previous = await open_draft(bot, turn.user_id)
+    if previous is not None:
+        await _freeze(bot, turn.user_id, previous)
+    await _show(bot, turn, None, progress)
+
+
 def takes_text(draft: Draft, command: str | None, escapes: frozenset[str]) -> bool:
     """Whether a typed line is the answer: anything but a command, and at the date step the
     date words ("завтра", "today") too, which are also list commands."""

@@ -167,6 +167,8 @@ MESSAGES: Final[dict[str, str]] = {
         "• `tomorrow` / `завтра` — tomorrow's meetings\n"
         "• `week` / `неделя` — the week's meetings\n"
         "• `new` / `создать` — create a meeting\n"
+        "• `find 1h with @anna @oleg this week` — a free time to meet\n"
+        "• `fri 2pm 30m Design review with @bob` — a meeting in one sentence\n"
         "• `help` / `помощь` — this help\n"
         "• `logout` / `выйти` — disconnect the calendar and delete your data\n\n"
         "The same works with `/calendar` in any channel, e.g. `/calendar today`."
@@ -331,6 +333,8 @@ MESSAGES: Final[dict[str, str]] = {
     "wizard.error.time.invalid": "I didn't get the time. Type it as `HH:MM` (24-hour) or with am/pm, e.g. `09:30` or `2:30pm`.",
     "wizard.error.time.range": "No such time: hours go from 00 to 23, minutes from 00 to 59.",
     "wizard.error.time.past": "That time has passed. Pick a time after {now}.",
+    "wizard.error.time.ambiguous": "Is “{fragment}” {first} or {second}? Type the time, e.g. `{second}`.",
+    "wizard.error.date.ambiguous": "Is “{fragment}” {first} or {second}? Type the date, e.g. `5 Dec`.",
     "wizard.error.duration.invalid": "I didn't get the duration. Type minutes (`45`) or hours and minutes (`1h30`, `1:30`).",
     "wizard.error.duration.range": "The duration must be from 1 minute to 24 hours.",
     "wizard.error.attendees.unknown": "I couldn't find these users: {names}. Check the spelling or use an e-mail.",
@@ -340,6 +344,34 @@ MESSAGES: Final[dict[str, str]] = {
     "wizard.error.input.empty": "That's empty. Type a value or press a button below.",
     "wizard.error.generic": "I couldn't understand that. Please try again.",
     # ---- settings ----------------------------------------------------------------------
+    "sentence.no_repeat": "🔁 I can't create repeating meetings yet: the card makes one meeting; add the repeat in your calendar.",
+    "sentence.no_video": "🎥 I can't make a video link myself yet — paste one as the meeting's place on the card.",
+    # ---- find a time together ---------------------------------------------------------
+    "find.heading": "🔎 **Free time for {duration}** · {people}",
+    "find.range": "Searched {first} — {last}, within everyone's working hours.",
+    "find.range_day": "Searched {day}, within everyone's working hours.",
+    "find.best": "Best options — press one to create the meeting:",
+    "find.slot.free": "{when} — everyone is free",
+    "find.slot.busy": "{when} — busy: {people}",
+    "find.unknown": "❔ Availability unknown (calendar not connected to the bot): {people}",
+    "find.not_found": "⚠️ Not found in Mattermost: {people}",
+    "find.none": "😕 No time on these days fits everyone's working hours. Try another week or a shorter meeting.",
+    "find.none_free": "😕 Every option on these days overlaps a meeting.",
+    "find.default_title": "Meeting",
+    "find.usage": "🔎 Tell me whom to meet and for how long, for example:\n`find 1h with @anna @oleg this week`\n`find 30m with @ivan tomorrow`",
+    "find.not_understood": "🤔 I didn't get part of that. For example: `find 1h with @anna @oleg this week`",
+    "find.bad_duration": "🤔 I didn't get the length. For example: `find 45m with @anna`",
+    "find.nobody": "🔎 I found none of the people named. Check the names, for example: `find 1h with @anna`",
+    # ---- working hours ---------------------------------------------------------------
+    "settings.work": "🕘 Working hours: {start}–{end}, {days}",
+    "settings.work_start.placeholder": "Workday starts at…",
+    "settings.work_end.placeholder": "Workday ends at…",
+    "settings.work_days.placeholder": "Working days…",
+    "settings.work_days.mon-fri": "Mon–Fri",
+    "settings.work_days.mon-sat": "Mon–Sat",
+    "settings.work_days.sun-thu": "Sun–Thu",
+    "settings.work_days.all": "every day",
+    "settings.work.bad": "⚠️ The workday must end after it starts — left as it was.",
     "settings.title": "⚙️ **Settings**",
     "settings.saved": "✅ Saved.",
     "settings.reminder": "⏰ Reminder before a meeting: {value}",

@@ -15,6 +15,13 @@ from zoneinfo import ZoneInfo
 from calendar_bot.domain import wizard
 from calendar_bot.domain.availability import busy_from, own_conflicts
 from calendar_bot.domain.model import NewEvent, Occurrence, new_event_uid
+from calendar_bot.domain.sentence import (
+    Ambiguity,
+    AmbiguityKind,
+    Field,
+    MeetingDraft,
+    SentenceParse,
+)
 from calendar_bot.domain.zones import zone
 from calendar_bot.ports import CalendarError
 from calendar_bot.records import StoredUser
@@ -23,6 +30,29 @@ from calendar_bot.services.credentials import decrypt_credentials
 from calendar_bot.services.profiles import Person
 
 log = logging.getLogger(__name__)
+
+_FIELD_STEPS = {
+    Field.TITLE: wizard.Step.TITLE,
+    Field.DATE: wizard.Step.DATE,
+    Field.TIME: wizard.Step.TIME,
+    Field.DURATION: wizard.Step.DURATION,
+}
+
+
+def _ask_about(
+    ambiguity: Ambiguity, draft: MeetingDraft, today: date
+) -> tuple[wizard.Step, wizard.WizardError, tuple[str, ...]]:
+    """The step that settles an ambiguity, and what to say there."""
+    options = tuple(
+        o.isoformat() if isinstance(o, date) else o.strftime("%H:%M") for o in ambiguity.options
+    )
+    if ambiguity.kind is AmbiguityKind.HOUR:
+        return wizard.Step.TIME, wizard.WizardError.AMBIGUOUS_HOUR, (ambiguity.fragment, *options)
+    if ambiguity.kind is AmbiguityKind.DAY_MONTH:
+        return wizard.Step.DATE, wizard.WizardError.AMBIGUOUS_DATE, (ambiguity.fragment, *options)
+    if draft.day is not None and draft.day < today:  # a start in the past: its day or time
+        return wizard.Step.DATE, wizard.WizardError.DATE_IN_PAST, ()
+    return wizard.Step.TIME, wizard.WizardError.START_IN_PAST, ()
 
 
 @dataclass
@@ -40,6 +70,52 @@ class WizardService:
     async def begin(self, user: StoredUser, person: Person) -> WizardProgress:
         state, effects = wizard.start(self._ctx.clock.now())
         return await self._perform(user, person, state, effects)
+
+    async def begin_at_summary(
+        self, user: StoredUser, person: Person, state: wizard.WizardState
+    ) -> WizardProgress:
+        """A wizard opened on its summary, everything filled in (a found slot)."""
+        prompt = wizard.Prompt(wizard.Step.CONFIRM)
+        return WizardProgress([await self.asked(user, person, state, prompt)], state)
+
+    async def begin_from_sentence(
+        self, user: StoredUser, person: Person, parse: SentenceParse
+    ) -> WizardProgress:
+        """A wizard from a typed sentence: what it said filled in; what it left out or open
+        (a missing title, "в 3": 03:00 or 15:00?, an unknown @name) asked one step at a
+        time, the first with why; then the summary. Nothing is guessed silently."""
+        now = self._ctx.clock.now()
+        today = wizard.local_today(now, zone(person.timezone, self._ctx.default_tz))
+        draft = parse.draft
+        resolved = await self._resolve(draft.usernames)
+        attendees = tuple((u.email, u.name) for u in resolved.found)
+        attendees += tuple((e, "") for e in draft.emails if e not in dict(attendees))
+        why: dict[wizard.Step, tuple[wizard.WizardError, tuple[str, ...]]] = {}
+        asking = {_FIELD_STEPS[f] for f in parse.missing}
+        if resolved.unknown:
+            why[wizard.Step.ATTENDEES] = (wizard.WizardError.ATTENDEES_UNKNOWN, resolved.unknown)
+        if draft.invalid_attendees:
+            why[wizard.Step.ATTENDEES] = (
+                wizard.WizardError.ATTENDEES_INVALID,
+                draft.invalid_attendees,
+            )
+        for ambiguity in parse.ambiguities:
+            step, error, detail = _ask_about(ambiguity, draft, today)
+            why.setdefault(step, (error, detail))
+        asking |= set(why)
+        state = wizard.drafted(
+            now,
+            title=draft.title or "",
+            day=draft.day,
+            at=draft.at,
+            duration=draft.duration_minutes,
+            attendees=attendees,
+            location=draft.location or (draft.video.link or "" if draft.video else ""),
+            asking=tuple(asking),
+        )
+        reason = why.get(state.step)
+        prompt = wizard.Prompt(state.step, *reason) if reason else wizard.Prompt(state.step)
+        return WizardProgress([await self.asked(user, person, state, prompt)], state)
 
     async def answer(
         self,

@@ -26,11 +26,14 @@ def settings_to_json(settings: UserSettings) -> dict[str, Any]:
         "digest_hour": settings.digest_hour,
         "digest_when_empty": settings.digest_when_empty,
         "remind_all_day": settings.remind_all_day,
+        "work_hours": [settings.work_start, settings.work_end],
+        "work_days": list(settings.work_days),
     }
 
 
 def settings_from_json(data: dict[str, Any], *, locale: str, timezone: str) -> UserSettings:
     defaults = UserSettings()
+    work_start, work_end = _work_hours(data.get("work_hours"), defaults)
     leads = [int(m) for m in data.get("reminder_minutes", defaults.leads)]
     return UserSettings(
         locale=locale,
@@ -41,4 +44,22 @@ def settings_from_json(data: dict[str, Any], *, locale: str, timezone: str) -> U
         digest_hour=int(data.get("digest_hour", defaults.digest_hour)),
         digest_when_empty=bool(data.get("digest_when_empty", defaults.digest_when_empty)),
         remind_all_day=bool(data.get("remind_all_day", defaults.remind_all_day)),
+        work_start=work_start,
+        work_end=work_end,
+        work_days=_work_days(data.get("work_days"), defaults),
     )
+
+
+def _work_hours(value: Any, defaults: UserSettings) -> tuple[int, int]:
+    """Stored [start, end) hours; the defaults for rows from before, or anything unreadable."""
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(h, int) for h in value):
+        start, end = value
+        if 0 <= start < end <= 23:
+            return start, end
+    return defaults.work_start, defaults.work_end
+
+
+def _work_days(value: Any, defaults: UserSettings) -> tuple[int, ...]:
+    if isinstance(value, list) and value and all(isinstance(d, int) and 0 <= d < 7 for d in value):
+        return tuple(sorted(set(value)))
+    return defaults.work_days

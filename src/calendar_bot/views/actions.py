@@ -10,6 +10,8 @@ wire they stay short string pairs with these keys, as in the buttons already pos
 - `field`: a wizard field to edit (WizardField)
 - `on`: "1" or "0" for settings toggles (Toggle)
 - `day`: an ISO date: a list's day, or the first day of a week (Day)
+- `start`, `minutes`, `to`: a found slot's start (ISO, UTC), length, and invitees, one
+  "e-mail<TAB>name" per line (FoundSlot)
 A menu's chosen value arrives as the click's `selected_option` (MeetingRef, CalendarChoice,
 ReminderChoice, HourChoice).
 """
@@ -53,11 +55,17 @@ WIZARD_EDIT: Final = "wizard.edit"  # show the field picker
 WIZARD_EDIT_FIELD: Final = "wizard.edit_field"  # payload: field
 WIZARD_SUMMARY: Final = "wizard.summary"  # back from the field picker to the summary
 
+# Find a time together
+FIND_PICK: Final = "find.pick"  # payload: start, minutes, invitees: the wizard's summary, filled
+
 # Settings
 SETTINGS: Final = "settings"
 SETTINGS_REMINDER: Final = "settings.reminder"  # menu: minutes, or "off"
 SETTINGS_AT_START: Final = "settings.at_start"  # payload: on
 SETTINGS_DIGEST: Final = "settings.digest"  # payload: on
+SETTINGS_WORK_START: Final = "settings.work_start"  # menu: the hour working hours start
+SETTINGS_WORK_END: Final = "settings.work_end"  # menu: the hour they end
+SETTINGS_WORK_DAYS: Final = "settings.work_days"  # menu: a WORK_DAY_SETS key
 SETTINGS_DIGEST_HOUR: Final = "settings.digest_hour"  # menu: hour 0..23
 SETTINGS_DIGEST_EMPTY: Final = "settings.digest_empty"  # payload: on
 

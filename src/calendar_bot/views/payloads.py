@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Protocol, Self
 
 from calendar_bot.domain.model import PartStat
@@ -187,3 +187,53 @@ class WizardField:
     @classmethod
     def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
         return cls(Step(raw.get("field", "")))  # a step not editable: the wizard says so
+
+
+@dataclass(frozen=True, slots=True)
+class FoundSlot:
+    """A slot of a find-a-time answer: when, how long, and whom to invite."""
+
+    start: datetime  # aware, UTC
+    minutes: int
+    invitees: tuple[tuple[str, str], ...]  # (e-mail, name)
+
+    def pack(self) -> dict[str, str]:
+        return {
+            "start": self.start.astimezone(UTC).isoformat(timespec="minutes"),
+            "minutes": str(self.minutes),
+            "to": "\n".join(f"{email}\t{' '.join(name.split())}" for email, name in self.invitees),
+        }
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        start = datetime.fromisoformat(raw.get("start", ""))
+        minutes = int(raw.get("minutes", ""))
+        if start.tzinfo is None or not 0 < minutes <= 24 * 60:
+            raise ValueError("not a found slot")
+        people = [line.split("\t", 1) for line in raw.get("to", "").split("\n") if line]
+        return cls(start, minutes, tuple((p[0], p[1] if len(p) > 1 else "") for p in people))
+
+
+WORK_DAY_SETS: dict[str, tuple[int, ...]] = {
+    "mon-fri": (0, 1, 2, 3, 4),
+    "mon-sat": (0, 1, 2, 3, 4, 5),
+    "sun-thu": (0, 1, 2, 3, 6),
+    "all": (0, 1, 2, 3, 4, 5, 6),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class WorkDaysChoice:
+    """The working-days menu's choice: a WORK_DAY_SETS key."""
+
+    days: tuple[int, ...]
+
+    def pack(self) -> dict[str, str]:
+        return {}
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        days = WORK_DAY_SETS.get(selected or "")
+        if days is None:
+            raise ValueError(f"not a set of working days: {selected!r}")
+        return cls(days)

@@ -14,13 +14,37 @@ from calendar_bot.views import actions
 from calendar_bot.views.common import main_menu_block
 from calendar_bot.views.formatting import format_duration, md_inline
 from calendar_bot.views.message import Block, Button, Menu, MenuOption, OutMessage
-from calendar_bot.views.payloads import Toggle
+from calendar_bot.views.payloads import WORK_DAY_SETS, Toggle
 from calendar_bot.views.refs import calendar_ref
 from calendar_bot.views.split import POST_LIMIT, split_code_block
 
 REMINDER_CHOICES: Final = (5, 10, 15, 30, 60)
 REMINDER_OFF: Final = "off"
 DIGEST_HOURS: Final = tuple(range(6, 13))
+WORK_START_HOURS: Final = tuple(range(6, 13))
+WORK_END_HOURS: Final = tuple(range(14, 24))
+
+
+def _work_days_labels(locale: str) -> dict[str, str]:
+    return {
+        "mon-fri": t(locale, "settings.work_days.mon-fri"),
+        "mon-sat": t(locale, "settings.work_days.mon-sat"),
+        "sun-thu": t(locale, "settings.work_days.sun-thu"),
+        "all": t(locale, "settings.work_days.all"),
+    }
+
+
+def work_days_label(days: tuple[int, ...], locale: str) -> str:
+    """`пн–пт` for a known set; the weekdays one by one otherwise."""
+    labels = _work_days_labels(locale)
+    for key, value in WORK_DAY_SETS.items():
+        if value == tuple(sorted(days)):
+            return labels[key]
+    return ", ".join(t(locale, f"date.weekday.{d}") for d in sorted(days))
+
+
+def bad_work_hours(locale: str) -> str:
+    return t(locale, "settings.work.bad")
 
 
 def _on_off(value: bool, locale: str, *, feminine: bool = False) -> str:
@@ -76,6 +100,13 @@ def settings_view(
             "settings.digest_empty",
             value=_on_off(settings.digest_when_empty, locale, feminine=True),
         ),
+        t(
+            locale,
+            "settings.work",
+            start=f"{settings.work_start:02d}:00",
+            end=f"{settings.work_end:02d}:00",
+            days=work_days_label(settings.work_days, locale),
+        ),
         t(locale, "settings.timezone", tz=zone_label(settings.timezone, locale, now)),
     ]
     reminder_options = (
@@ -96,6 +127,23 @@ def settings_view(
             t(locale, "settings.digest_hour.placeholder"),
             actions.SETTINGS_DIGEST_HOUR,
             hour_options,
+        ),
+    )
+    work_menus = (
+        Menu(
+            t(locale, "settings.work_start.placeholder"),
+            actions.SETTINGS_WORK_START,
+            tuple(MenuOption(f"{h:02d}:00", str(h)) for h in WORK_START_HOURS),
+        ),
+        Menu(
+            t(locale, "settings.work_end.placeholder"),
+            actions.SETTINGS_WORK_END,
+            tuple(MenuOption(f"{h:02d}:00", str(h)) for h in WORK_END_HOURS),
+        ),
+        Menu(
+            t(locale, "settings.work_days.placeholder"),
+            actions.SETTINGS_WORK_DAYS,
+            tuple(MenuOption(label, key) for key, label in _work_days_labels(locale).items()),
         ),
     )
     buttons = (
@@ -123,7 +171,7 @@ def settings_view(
         Button(t(locale, "settings.raw"), actions.RAW),
         Button(t(locale, "common.back"), actions.MENU),
     )
-    return OutMessage("\n".join(lines), (Block(menus=menus), Block(buttons=buttons)))
+    return OutMessage("\n".join(lines), (Block(menus=menus + work_menus), Block(buttons=buttons)))
 
 
 # ---- log out ----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from calendar_bot.domain import wizard
 from calendar_bot.domain.model import NewEvent, Occurrence
+from calendar_bot.domain.sentence import SentenceParse
 from calendar_bot.domain.wizard import Step, WizardError, WizardState
 from calendar_bot.i18n import t
 from calendar_bot.views import actions
@@ -52,6 +53,8 @@ ERROR_TEXTS: Final[Mapping[WizardError, str]] = {
     WizardError.DESCRIPTION_TOO_LONG: "description.too_long",
     WizardError.LOCATION_TOO_LONG: "location.too_long",
     WizardError.UNEXPECTED_INPUT: "generic",
+    WizardError.AMBIGUOUS_HOUR: "time.ambiguous",
+    WizardError.AMBIGUOUS_DATE: "date.ambiguous",
 }
 TITLE_EMPTY: Final = "title.empty"
 GENERIC: Final = "generic"
@@ -239,6 +242,11 @@ def wizard_error_text(
         params["max"] = _LIMITS[error]
     if error is WizardError.START_IN_PAST:
         params["now"] = format_time(local(now, tz))
+    if error in (WizardError.AMBIGUOUS_HOUR, WizardError.AMBIGUOUS_DATE):
+        fragment, first, second = (*detail, "", "", "")[:3]
+        if error is WizardError.AMBIGUOUS_DATE and first and second:
+            first, second = (format_date(date.fromisoformat(d), locale) for d in (first, second))
+        params.update(fragment=md_inline(fragment, 40), first=first, second=second)
     if error in _NAMED:
         if not detail:
             key = GENERIC
@@ -462,3 +470,13 @@ def wizard_created(event: NewEvent, locale: str, tz: ZoneInfo, now: datetime) ->
         location=event.location,
     )
     return OutMessage("\n".join(lines))
+
+
+def sentence_note(parse: SentenceParse, locale: str) -> OutMessage | None:
+    """What a typed sentence asked for that the card cannot do yet, said before the card."""
+    lines = []
+    if parse.draft.recurrence is not None:
+        lines.append(t(locale, "sentence.no_repeat"))
+    if parse.draft.video is not None and not parse.draft.video.link:
+        lines.append(t(locale, "sentence.no_video"))
+    return OutMessage("\n".join(lines)) if lines else None
