@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from calendar_bot.domain import wizard
-from calendar_bot.domain.availability import busy_from, own_conflicts
+from calendar_bot.domain.availability import busy_from, own_conflicts, working_hours
 from calendar_bot.domain.model import NewEvent, Occurrence, new_event_uid
 from calendar_bot.domain.sentence import (
     Ambiguity,
@@ -177,7 +177,9 @@ class WizardService:
             day = state.date or wizard.local_today(now, tz)
             begin, end = _day_bounds(day, tz)
             busy = busy_from(await self._meetings(user, begin, end))
-            picks = wizard.time_picks(now, tz, day, busy=busy, duration=state.duration)
+            picks = wizard.time_picks(
+                now, tz, day, busy=busy, duration=state.duration, hours=working_hours(user.settings)
+            )
             return wizard.Asked(prompt, state, picks=tuple(picks))
         if prompt.step is wizard.Step.CONFIRM:
             start, finish = state.start_at(tz), state.end_at(tz)
