@@ -339,7 +339,7 @@ async def reminder_tick(ctx: Context, ticks: int) -> dict[str, Any]:
         now = start + timedelta(minutes=k)
         since = now - timedelta(minutes=1)
         began = time.perf_counter()
-        async with transaction(ctx.sessions) as store:
+        async with ctx.transaction() as store:
             candidates = await store.snapshot.due_reminder_candidates(
                 since, now + MAX_LEAD, fire_by=now
             )
