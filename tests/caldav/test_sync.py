@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from calendar_bot.caldav import CalDAVGateway, fetch, ical
+from calendar_bot.caldav import CalDAVGateway, expansion, fetch, ical
 from calendar_bot.caldav import gateway as gateway_module
 from calendar_bot.caldav.http import HttpResult
 from calendar_bot.domain.model import (
@@ -312,7 +312,7 @@ async def test_window_moving_by_minutes_reuses_the_expansion(
     await acct.poll(TimeWindow(start, start + timedelta(days=7)))
 
     expansions: list[str] = []
-    real_expand = ical.expand
+    real_expand = expansion.expand
 
     def counting(parsed: ical.ParsedObject, window: TimeWindow, **kw: str) -> list[Occurrence]:
         expansions.append(kw["event_href"])

@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calendar_bot.caldav.ical import expand, parse_object
+from calendar_bot.caldav.expansion import expand
+from calendar_bot.caldav.ical import parse_object
 from calendar_bot.caldav.limits import MAX_OCCURRENCES
 from calendar_bot.domain.changes import diff
 from calendar_bot.domain.notices import change_notice

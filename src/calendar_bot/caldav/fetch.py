@@ -31,14 +31,9 @@ from typing import Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from calendar_bot.caldav import davxml
+from calendar_bot.caldav.expansion import expand, overlaps
 from calendar_bot.caldav.http import DavSession
-from calendar_bot.caldav.ical import (
-    BrokenObject,
-    ParsedObject,
-    expand,
-    overlaps,
-    parse_object,
-)
+from calendar_bot.caldav.ical import BrokenObject, ParsedObject, parse_object
 from calendar_bot.caldav.traits import ServerTraits
 from calendar_bot.domain.model import CalendarRef, Occurrence, TimeWindow, snapshot_order
 from calendar_bot.domain.zones import zone_of

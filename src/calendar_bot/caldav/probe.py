@@ -17,9 +17,10 @@ from urllib.parse import urljoin, urlsplit
 
 from calendar_bot.caldav import davxml
 from calendar_bot.caldav.discovery import fetch_home_listing, find_home, read_home_listing
+from calendar_bot.caldav.expansion import expand
 from calendar_bot.caldav.fetch import UNKNOWABLE_TOKEN
 from calendar_bot.caldav.http import DavSession, Transport, origin
-from calendar_bot.caldav.ical import expand, parse_object
+from calendar_bot.caldav.ical import parse_object
 from calendar_bot.domain.model import CalendarRef, TimeWindow
 from calendar_bot.ports import CalendarError
 
