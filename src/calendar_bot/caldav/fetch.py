@@ -31,13 +31,25 @@ from typing import Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from calendar_bot.caldav import davxml
+from calendar_bot.caldav.errors import (
+    EtagListingUnusable,
+    FetchFailed,
+    MalformedAnswer,
+    MultigetRefused,
+    Refused,
+    SyncRefused,
+    check_listing,
+    check_report,
+    check_sync,
+    object_found,
+    raise_if_login_refused,
+)
 from calendar_bot.caldav.expansion import expand, overlaps
 from calendar_bot.caldav.http import DavSession
 from calendar_bot.caldav.ical import BrokenObject, ParsedObject, parse_object
 from calendar_bot.caldav.traits import ServerTraits
 from calendar_bot.domain.model import CalendarRef, Occurrence, TimeWindow, snapshot_order
 from calendar_bot.domain.zones import zone_of
-from calendar_bot.ports import AuthFailed
 
 log = logging.getLogger(__name__)
 
@@ -53,30 +65,6 @@ UNREADABLE_TOO_LARGE = "too_large"
 # force a new listing when nothing changed on the server.
 LISTING_PAD_BEFORE = timedelta(days=1)
 LISTING_PAD_AFTER = timedelta(days=14)
-
-
-class FetchFailed(Exception):
-    """This calendar could not be read completely; the message is short and secret-free.
-
-    A 404 is one of these too: whether the calendar is really gone is decided by the home
-    listing, not by one failed request.
-    """
-
-
-class MalformedAnswer(FetchFailed):
-    """A 207 answer that is not a well-formed multistatus (truncated, or one bad object)."""
-
-
-class Refused(FetchFailed):
-    """The server does not do this kind of request (400, 403, 405, 415, 501): another way
-    may work where this one never will."""
-
-
-class MultigetRefused(FetchFailed):
-    """calendar-multiget was refused or answered incompletely: read with calendar-data."""
-
-
-_REFUSALS = {400, 403, 405, 415, 501}
 
 
 @dataclass(slots=True)
@@ -134,14 +122,7 @@ async def _report(
     session: DavSession, url: str, body: bytes, depth: str = "1"
 ) -> davxml.Multistatus:
     result = await session.request("REPORT", url, body, {"Depth": depth})
-    if result.status == 401:
-        raise AuthFailed("the server refused the login")
-    if result.status == 404:
-        raise FetchFailed("calendar not found (HTTP 404)")
-    if result.status in _REFUSALS:
-        raise Refused(f"HTTP {result.status}")
-    if result.status != 207:
-        raise FetchFailed(f"HTTP {result.status}")
+    check_report(result.status)
     try:
         return davxml.parse_multistatus(result.body)
     except davxml.MalformedMultistatus as exc:
@@ -319,18 +300,7 @@ class CalendarFetcher:
             result = await self.session.request(
                 "REPORT", calendar_href, davxml.sync_collection(token), {"Depth": "1"}
             )
-            if result.status == 401:
-                raise AuthFailed("the server refused the login")
-            if result.status == 404:
-                raise FetchFailed("calendar not found (HTTP 404)")
-            if result.status != 207:
-                # 403 (Radicale) / 412 (Xandikos): bad or expired token; 501: no support;
-                # 5xx, 507 (Yandex on a large calendar): the server cannot answer this way.
-                # Each means: read the calendar in full this poll.
-                raise SyncRefused(
-                    f"sync-collection answered HTTP {result.status}",
-                    server_error=result.status >= 500,
-                )
+            check_sync(result.status)
             try:
                 ms = davxml.parse_multistatus(result.body)
             except davxml.MalformedMultistatus as exc:
@@ -479,13 +449,9 @@ class CalendarFetcher:
         texts: list[tuple[str, str, str]] = []
         for href in hrefs:
             got = await self.session.request("GET", href)
-            if got.status == 401:
-                raise AuthFailed("the server refused the login")
-            if got.status == 404:
+            if not object_found(got.status):
                 vanished.add(href)
                 continue
-            if got.status != 200:
-                raise FetchFailed(f"HTTP {got.status}")
             data = got.body.decode("utf-8", errors="replace")
             texts.append((href, got.etag or _content_etag(data), data))
         parsed = await self._offload(partial(_parse_all, texts))
@@ -559,13 +525,9 @@ class CalendarFetcher:
         texts: list[tuple[str, str, str]] = []
         for href in hrefs:
             result = await self.session.request("GET", href)
-            if result.status == 401:
-                raise AuthFailed("the server refused the login")
-            if result.status == 404:
+            if not object_found(result.status, what=" for an object"):
                 vanished.add(href)
                 continue
-            if result.status != 200:
-                raise FetchFailed(f"HTTP {result.status} for an object")
             if len(result.body) > MAX_OBJECT_BYTES:
                 out[href] = CachedObject(result.etag, None, unreadable=UNREADABLE_TOO_LARGE)
                 continue
@@ -648,10 +610,7 @@ class CalendarFetcher:
         result = await self.session.request(
             "PROPFIND", calendar_href, davxml.propfind_etags(), {"Depth": "1"}
         )
-        if result.status == 401:
-            raise AuthFailed("the server refused the login")
-        if result.status != 207:
-            raise FetchFailed(f"HTTP {result.status}")
+        check_listing(result.status)
         try:
             ms = davxml.parse_multistatus(result.body)
         except davxml.MalformedMultistatus as exc:
@@ -683,8 +642,7 @@ class CalendarFetcher:
                 davxml.sync_collection(UNKNOWABLE_TOKEN),
                 {"Depth": "1"},
             )
-            if result.status == 401:
-                raise AuthFailed("the server refused the login")
+            raise_if_login_refused(result.status)
             traits.lenient_sync_tokens = result.status == 207
             if traits.lenient_sync_tokens:
                 log.info("this server answers sync tokens it cannot know; reconciling its answers")
@@ -693,10 +651,6 @@ class CalendarFetcher:
 
 # a sync token no server can have issued (probing how a server answers tokens it does not know)
 UNKNOWABLE_TOKEN = "http://calendar-bot.invalid/sync/never-issued"  # noqa: S105 - not a secret
-
-
-class EtagListingUnusable(FetchFailed):
-    """The etag-only listing was refused or carried no etags."""
 
 
 def _content_etag(data: str) -> str:
@@ -799,12 +753,3 @@ def _coarse_key(
 
 def _floor_day(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-class SyncRefused(Exception):
-    """The server will not sync from our token (expired, invalid, unsupported), or cannot
-    answer a sync-collection at all (`server_error`: 5xx, 507)."""
-
-    def __init__(self, message: str = "", *, server_error: bool = False) -> None:
-        super().__init__(message)
-        self.server_error = server_error

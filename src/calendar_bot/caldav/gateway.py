@@ -35,7 +35,14 @@ from calendar_bot.caldav.discovery import (
     normalize_base,
     read_home_listing,
 )
-from calendar_bot.caldav.fetch import CalendarFetcher, CalendarState, FetchFailed, SyncRefused
+from calendar_bot.caldav.errors import (
+    FetchFailed,
+    SyncRefused,
+    check_read,
+    check_write,
+    raise_if_login_refused,
+)
+from calendar_bot.caldav.fetch import CalendarFetcher, CalendarState
 from calendar_bot.caldav.http import DavSession, HttpResult, Transport
 from calendar_bot.caldav.traits import ServerBook
 from calendar_bot.domain.model import (
@@ -508,7 +515,7 @@ class CalDAVGateway:
                 body,
                 {"Content-Type": "text/calendar; charset=utf-8", "If-None-Match": "*"},
             )
-            _raise_for_write(result.status)
+            check_write(result.status)
             return uid
 
         return await self._run(credentials, work)
@@ -556,12 +563,9 @@ class CalDAVGateway:
         async def work(client: _UserClient) -> None:
             for attempt in range(2):
                 got = await client.session.request("GET", occurrence.event_href)
-                if got.status in (401,):
-                    raise AuthFailed("the server refused the login")
-                if got.status == 404:
-                    raise NotFound("the event is gone")
-                if got.status != 200:
-                    raise CalendarError(f"reading the event answered HTTP {got.status}")
+                check_read(
+                    got.status, ok=200, gone="the event is gone", request="reading the event"
+                )
                 text = got.body.decode("utf-8", errors="replace")
                 headers = {"Content-Type": "text/calendar; charset=utf-8"}
                 if got.etag:
@@ -572,7 +576,7 @@ class CalDAVGateway:
                 if put.status == 412:
                     log.info("event changed under us (attempt %d); re-reading", attempt + 1)
                     continue
-                _raise_for_write(put.status)
+                check_write(put.status)
                 return
             raise WriteConflict("the event kept changing on the server; try again")
 
@@ -593,12 +597,7 @@ class CalDAVGateway:
                 davxml.calendar_query(window.start, window.end, data=True),
                 {"Depth": "1"},
             )
-            if result.status == 401:
-                raise AuthFailed("the server refused the login")
-            if result.status == 404:
-                raise NotFound("the calendar is gone")
-            if result.status != 207:
-                raise CalendarError(f"the REPORT answered HTTP {result.status}")
+            check_read(result.status, ok=207, gone="the calendar is gone", request="the REPORT")
             return result.body.decode("utf-8", errors="replace")
 
         return await self._run(credentials, work)
@@ -615,8 +614,7 @@ async def _still_there(session: DavSession, calendar_href: str) -> bool:
         raise
     except CalendarError:
         return True  # unreachable now: not a proof of anything
-    if result.status == 401:
-        raise AuthFailed("the server refused the login")
+    raise_if_login_refused(result.status)
     if result.status == 207:  # Xandikos answers a gone collection with a 404 inside a 207
         try:
             responses = davxml.parse_multistatus(result.body).responses
@@ -630,17 +628,3 @@ def _same_tags(listed: CalendarRef, known: CalendarRef) -> bool:
     return bool(listed.ctag or listed.sync_token) and (
         listed.ctag == known.ctag and listed.sync_token == known.sync_token
     )
-
-
-def _raise_for_write(status: int) -> None:
-    if 200 <= status < 300:
-        return
-    if status == 401:
-        raise AuthFailed("the server refused the login")
-    if status == 403:
-        raise Forbidden("the server refused the write")
-    if status in (404, 409):
-        raise NotFound("the calendar or event is gone")
-    if status == 412:
-        raise WriteConflict("an event with this UID already exists or it changed")
-    raise CalendarError(f"the write answered HTTP {status}")
