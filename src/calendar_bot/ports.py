@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from calendar_bot.domain.model import (
     CalendarRef,
     Credentials,
+    ExpansionScope,
     NewEvent,
     Occurrence,
     PartStat,
@@ -122,13 +123,12 @@ class CalendarGateway(Protocol):
         self,
         credentials: Credentials,
         known: Sequence[CalendarRef],
-        window: TimeWindow,
-        user_email: str,
-        default_tz: str,
+        scope: ExpansionScope,
         *,
         snapshot_window: TimeWindow | None = None,
     ) -> SyncResult:
-        """Poll: one cheap change check, fetch only what changed, expand over the window.
+        """Poll: one cheap change check, fetch only what changed, expand over the scope's
+        window (for its user and zone).
 
         `snapshot_window`: the window the caller's stored snapshot covers, when that snapshot
         matches the tags in `known`; an unchanged calendar is then answered without

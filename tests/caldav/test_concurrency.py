@@ -9,6 +9,7 @@ import pytest
 from calendar_bot.caldav import CalDAVGateway, discovery
 from calendar_bot.caldav import gateway as gateway_module
 from calendar_bot.caldav.http import DavSession, HttpResult
+from calendar_bot.domain.model import ExpansionScope
 from tests.caldav.samples import WINDOW, single
 from tests.support.servers import CalDAVServer
 
@@ -43,7 +44,7 @@ async def test_many_users_in_parallel_each_get_their_own_calendar(
     discovered = await asyncio.gather(*(gateway.discover(c) for c in users))
     polls = await asyncio.gather(
         *(
-            gateway.sync(creds, cals, WINDOW, radicale.email_of(creds), "UTC")
+            gateway.sync(creds, cals, ExpansionScope(WINDOW, radicale.email_of(creds), "UTC"))
             for creds, (_, cals) in zip(users * 3, discovered * 3, strict=True)
         )
     )

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from calendar_bot.caldav import CalDAVGateway
-from calendar_bot.domain.model import TimeWindow
+from calendar_bot.domain.model import ExpansionScope, TimeWindow
 from tests.caldav.conftest import opened_gateway
 from tests.caldav.samples import WINDOW, single
 from tests.caldav.test_delta import merged
@@ -34,7 +34,7 @@ async def test_unchanged_calendar_in_the_callers_snapshot_is_not_expanded(
     assert titles(first, work) == ["Standup"]
 
     same = await small_gateway.sync(
-        acct.creds, acct.calendars, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+        acct.creds, acct.calendars, ExpansionScope(WINDOW, acct.email, TZ), snapshot_window=WINDOW
     )
     assert same.requests == 1 and same.complete
     for fetch in same.calendars:  # Xandikos adds a default calendar of its own
@@ -43,7 +43,7 @@ async def test_unchanged_calendar_in_the_callers_snapshot_is_not_expanded(
     # another window than the snapshot's: expanded again
     later = TimeWindow(WINDOW.start + timedelta(days=1), WINDOW.end + timedelta(days=1))
     moved = await small_gateway.sync(
-        acct.creds, acct.calendars, later, acct.email, TZ, snapshot_window=WINDOW
+        acct.creds, acct.calendars, ExpansionScope(later, acct.email, TZ), snapshot_window=WINDOW
     )
     assert moved.complete and all(f.expanded for f in moved.calendars)
     assert titles(moved, work) == ["Standup"]
@@ -51,7 +51,7 @@ async def test_unchanged_calendar_in_the_callers_snapshot_is_not_expanded(
     # changed tags: fetched and expanded
     caldav_server.put_ics(acct.creds, work, single("w2", "Review", "20261202T100000Z"))
     changed = await small_gateway.sync(
-        acct.creds, acct.calendars, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+        acct.creds, acct.calendars, ExpansionScope(WINDOW, acct.email, TZ), snapshot_window=WINDOW
     )
     assert changed.complete
     fetch = next(f for f in changed.calendars if f.calendar.href == work)

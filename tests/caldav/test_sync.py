@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -13,6 +14,7 @@ from calendar_bot.domain.model import (
     CalendarRef,
     Credentials,
     EventStatus,
+    ExpansionScope,
     Occurrence,
     TimeWindow,
 )
@@ -35,7 +37,9 @@ class Account:
         _, self.calendars = await self.gateway.discover(self.creds)
 
     async def poll(self, window: TimeWindow = WINDOW) -> SyncResult:
-        result = await self.gateway.sync(self.creds, self.calendars, window, self.email, TZ)
+        result = await self.gateway.sync(
+            self.creds, self.calendars, ExpansionScope(window, self.email, TZ)
+        )
         self.calendars = [f.calendar for f in result.calendars]
         return result
 
@@ -314,9 +318,9 @@ async def test_window_moving_by_minutes_reuses_the_expansion(
     expansions: list[str] = []
     real_expand = expansion.expand
 
-    def counting(parsed: ical.ParsedObject, window: TimeWindow, **kw: str) -> list[Occurrence]:
+    def counting(parsed: ical.ParsedObject, scope: ExpansionScope, **kw: Any) -> list[Occurrence]:
         expansions.append(kw["event_href"])
-        return real_expand(parsed, window, **kw)
+        return real_expand(parsed, scope, **kw)
 
     monkeypatch.setattr(fetch, "expand", counting)
     # two hours later "Early" (06:00-07:00) has ended and drops out of the window

@@ -31,7 +31,7 @@ from calendar_bot.caldav.icalvalues import (
 )
 from calendar_bot.caldav.limits import ATTENDEE_COUNT, Budget
 from calendar_bot.domain.links import find_join_link
-from calendar_bot.domain.model import Cut, Occurrence, TimeWindow
+from calendar_bot.domain.model import Cut, ExpansionScope, Occurrence, TimeWindow
 from calendar_bot.domain.text import clean_location
 from calendar_bot.domain.zones import zone_of
 
@@ -169,22 +169,21 @@ def _at(master: icalendar.cal.Component, moment: datetime) -> icalendar.cal.Comp
 
 def expand(
     parsed: ParsedObject,
-    window: TimeWindow,
+    scope: ExpansionScope,
     *,
     calendar_href: str,
     event_href: str,
-    user_email: str,
-    default_tz: str,
     strict: bool = False,
 ) -> list[Occurrence]:
-    """The occurrences of a parsed object that overlap the window. Never raises, unless
+    """The occurrences of a parsed object that overlap the scope's window. Never raises, unless
     `strict`: then an object that is unreadable, or none of whose events can be expanded,
     raises BrokenObject (a poll must not read a broken event as a deleted one). An object
     with some events that expand and some that do not gives what expands: an invitation
     with one broken part is still announced."""
     if strict and not parsed.readable:
         raise BrokenObject(event_href)
-    zone = zone_of(default_tz)
+    window, user_email = scope.window, scope.user_email
+    zone = zone_of(scope.default_tz)
     # Floating and all-day values are compared in local terms: widen, then filter exactly.
     query_start = window.start - timedelta(days=2)
     query_end = window.end + timedelta(days=2)
@@ -230,9 +229,7 @@ def occurrences_from_text(
     """Parse and expand in one go (tests, diagnostics)."""
     return expand(
         parse_object(text, event_href),
-        window,
+        ExpansionScope(window, user_email, default_tz),
         calendar_href=calendar_href,
         event_href=event_href,
-        user_email=user_email,
-        default_tz=default_tz,
     )

@@ -21,6 +21,7 @@ of every member without a time range) catches what a server's shortcut left out.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -48,7 +49,13 @@ from calendar_bot.caldav.expansion import expand, overlaps
 from calendar_bot.caldav.http import DavSession
 from calendar_bot.caldav.ical import BrokenObject, ParsedObject, parse_object
 from calendar_bot.caldav.traits import ServerTraits
-from calendar_bot.domain.model import CalendarRef, Occurrence, TimeWindow, snapshot_order
+from calendar_bot.domain.model import (
+    CalendarRef,
+    ExpansionScope,
+    Occurrence,
+    TimeWindow,
+    snapshot_order,
+)
 from calendar_bot.domain.zones import zone_of
 
 log = logging.getLogger(__name__)
@@ -72,7 +79,7 @@ class CachedObject:
     etag: str
     parsed: ParsedObject | None  # dropped once expanded: see the module docstring
     # the last expansion, so a change to one object re-expands only that object
-    expanded_key: tuple[TimeWindow, str, str] | None = None
+    expanded_key: ExpansionScope | None = None
     expanded: tuple[Occurrence, ...] = ()
     unreadable: str = ""  # why this object cannot be read (UNREADABLE_*); then never parsed
     broken: bool = False  # its last expansion failed: unknown, not gone
@@ -84,7 +91,7 @@ class CalendarState:
     sync_token: str = ""
     objects: dict[str, CachedObject] = field(default_factory=dict)  # absolute href -> object
     covered: tuple[datetime, datetime] | None = None  # the range the etag listing covered
-    expanded_key: tuple[TimeWindow, str, str] | None = None
+    expanded_key: ExpansionScope | None = None
     expanded: tuple[Occurrence, ...] = ()
     sync_refusals: int = 0  # consecutive refused sync-collection REPORTs; 2 and we stop trying
     # a sync answer looked like a full listing without tombstones: reconcile before trusting
@@ -160,17 +167,12 @@ class CalendarFetcher:
         self.reconciled = False  # whether this fetch listed the calendar without a time range
 
     async def fetch(
-        self,
-        listed: CalendarRef,
-        window: TimeWindow,
-        user_email: str,
-        default_tz: str,
-        *,
-        reconcile: bool = False,
+        self, listed: CalendarRef, scope: ExpansionScope, *, reconcile: bool = False
     ) -> FetchOutcome:
         """`reconcile`: also list the calendar without a time range (see `_reconcile`); done
         anyway when a sync answer looked suspicious."""
         state = self.state
+        window = scope.window
         warm = state.expanded_key is not None or bool(state.objects) or state.covered is not None
         same_tags = bool(listed.ctag or listed.sync_token) and (
             listed.ctag == state.ctag and listed.sync_token == state.sync_token
@@ -181,27 +183,21 @@ class CalendarFetcher:
         unchanged = warm and same_tags and covered
         if not unchanged:
             await self._refresh(listed, window)
-        if (reconcile or state.suspicious) and await self._reconcile(
-            listed, user_email, default_tz
-        ):
+        if (reconcile or state.suspicious) and await self._reconcile(listed, scope):
             unchanged = False
-        await self._reload_unexpandable(listed, window, user_email, default_tz)
-        if state.expanded_key != _exact_key(window, user_email, default_tz):
-            await self._offload(
-                partial(_expand, state, listed.href, window, user_email, default_tz)
-            )
+        await self._reload_unexpandable(listed, scope)
+        if state.expanded_key != _exact_key(scope):
+            await self._offload(partial(_expand, state, listed.href, scope))
         return FetchOutcome(
             state.expanded, unchanged, unreadable_in(state.objects), broken_hrefs(state)
         )
 
-    async def _reload_unexpandable(
-        self, listed: CalendarRef, window: TimeWindow, user_email: str, default_tz: str
-    ) -> None:
+    async def _reload_unexpandable(self, listed: CalendarRef, scope: ExpansionScope) -> None:
         """Fetch again the objects that need a new expansion but whose parse was dropped."""
         state = self.state
-        if state.expanded_key == _exact_key(window, user_email, default_tz):
+        if state.expanded_key == _exact_key(scope):
             return
-        key = _coarse_key(window, user_email, default_tz)
+        key = _coarse_key(scope)
         stale = [
             h
             for h, o in state.objects.items()
@@ -266,9 +262,7 @@ class CalendarFetcher:
         self,
         listed: CalendarRef,
         since_token: str,
-        window: TimeWindow,
-        user_email: str,
-        default_tz: str,
+        scope: ExpansionScope,
     ) -> Delta:
         """What changed since `since_token` (the caller's stored tags), without the rest of
         the calendar: the changed objects fetched and expanded over the window. Raises
@@ -284,7 +278,7 @@ class CalendarFetcher:
         objects = CalendarState(objects=fetched)
         occurrences = await self._offload(
             # expanded like a full fetch, so the delta is exactly those objects' share of it
-            partial(_expand, objects, listed.href, window, user_email, default_tz)
+            partial(_expand, objects, listed.href, scope)
         )
         unreadable = unreadable_in(fetched)
         replaced = (frozenset(changed) | deleted | vanished) - unreadable.keys()
@@ -545,7 +539,7 @@ class CalendarFetcher:
 
     # ---- reconciliation ---------------------------------------------------------------------
 
-    async def _reconcile(self, listed: CalendarRef, user_email: str, default_tz: str) -> bool:
+    async def _reconcile(self, listed: CalendarRef, scope: ExpansionScope) -> bool:
         """List every member's etag without a time range and fetch what the fast path
         missed: objects the time-range filter left out (kept when they have occurrences in
         the covered range), objects changed behind a sync answer, and objects gone without
@@ -583,8 +577,7 @@ class CalendarFetcher:
                     {h: fetched[h] for h in missed if h in fetched},
                     state.covered,
                     listed.href,
-                    user_email,
-                    default_tz,
+                    scope,
                 )
             )
             for href in missed:
@@ -662,25 +655,18 @@ def _in_coverage(
     objects: dict[str, CachedObject],
     covered: tuple[datetime, datetime] | None,
     calendar_href: str,
-    user_email: str,
-    default_tz: str,
+    scope: ExpansionScope,
 ) -> set[str]:
-    """The hrefs whose object has an occurrence in the covered range."""
+    """The hrefs whose object has an occurrence in the covered range (for the scope's user
+    and zone)."""
     if covered is None:
         return set(objects)
-    span = TimeWindow(*covered)
+    span = dataclasses.replace(scope, window=TimeWindow(*covered))
     out: set[str] = set()
     for href, obj in objects.items():
         if obj.parsed is None:
             continue
-        found = expand(
-            obj.parsed,
-            span,
-            calendar_href=calendar_href,
-            event_href=href,
-            user_email=user_email,
-            default_tz=default_tz,
-        )
+        found = expand(obj.parsed, span, calendar_href=calendar_href, event_href=href)
         if found:
             out.add(href)
     return out
@@ -690,15 +676,15 @@ def _in_coverage(
 
 
 def _expand(
-    state: CalendarState, calendar_href: str, window: TimeWindow, user_email: str, default_tz: str
+    state: CalendarState, calendar_href: str, scope: ExpansionScope
 ) -> tuple[Occurrence, ...]:
     """Expand the state's objects over whole UTC days around the window (cached per object),
     then cut to the window: polls that move the window by minutes reuse the expansion."""
-    key = _exact_key(window, user_email, default_tz)
+    key = _exact_key(scope)
     if state.expanded_key == key:
         return state.expanded
-    coarse_key = _coarse_key(window, user_email, default_tz)
-    zone = zone_of(default_tz)
+    coarse_key = _coarse_key(scope)
+    zone = zone_of(scope.default_tz)
     out: list[Occurrence] = []
     for href, obj in state.objects.items():
         if obj.unreadable:
@@ -710,11 +696,9 @@ def _expand(
                 obj.expanded = tuple(
                     expand(
                         obj.parsed,
-                        coarse_key[0],
+                        coarse_key,
                         calendar_href=calendar_href,
                         event_href=href,
-                        user_email=user_email,
-                        default_tz=default_tz,
                         strict=True,
                     )
                 )
@@ -723,7 +707,7 @@ def _expand(
                 obj.expanded, obj.broken = (), True
             obj.expanded_key = coarse_key
             obj.parsed = None
-        out.extend(o for o in obj.expanded if overlaps(o, window, zone))
+        out.extend(o for o in obj.expanded if overlaps(o, scope.window, zone))
     state.expanded = snapshot_order(out)
     state.expanded_key = key
     return state.expanded
@@ -738,17 +722,16 @@ def _parse_all(texts: list[tuple[str, str, str]]) -> list[ParsedObject]:
     return [parse_object(data, _path(href)) for href, _, data in texts]
 
 
-def _exact_key(window: TimeWindow, user_email: str, default_tz: str) -> tuple[TimeWindow, str, str]:
-    """What a calendar's expansion was made for."""
-    return (window, user_email.lower(), default_tz)
+def _exact_key(scope: ExpansionScope) -> ExpansionScope:
+    """What a calendar's expansion was made for (the e-mail address in any case)."""
+    return dataclasses.replace(scope, user_email=scope.user_email.lower())
 
 
-def _coarse_key(
-    window: TimeWindow, user_email: str, default_tz: str
-) -> tuple[TimeWindow, str, str]:
+def _coarse_key(scope: ExpansionScope) -> ExpansionScope:
     """Expansion happens over whole UTC days around the window."""
+    window = scope.window
     coarse = TimeWindow(_floor_day(window.start), _floor_day(window.end) + timedelta(days=1))
-    return _exact_key(coarse, user_email, default_tz)
+    return _exact_key(dataclasses.replace(scope, window=coarse))
 
 
 def _floor_day(moment: datetime) -> datetime:

@@ -48,6 +48,7 @@ from calendar_bot.caldav.traits import ServerBook
 from calendar_bot.domain.model import (
     CalendarRef,
     Credentials,
+    ExpansionScope,
     NewEvent,
     Occurrence,
     PartStat,
@@ -238,15 +239,13 @@ class CalDAVGateway:
         self,
         credentials: Credentials,
         known: Sequence[CalendarRef],
-        window: TimeWindow,
-        user_email: str,
-        default_tz: str,
+        scope: ExpansionScope,
         *,
         snapshot_window: TimeWindow | None = None,
     ) -> SyncResult:
         """Poll the `known` calendars and any calendar listed in the home that is not among
         them (a calendar added since connecting)."""
-        stored = snapshot_window is not None and snapshot_window == window
+        stored = snapshot_window is not None and snapshot_window == scope.window
 
         async def work(client: _UserClient) -> SyncResult:
             session = client.session
@@ -286,11 +285,7 @@ class CalDAVGateway:
             targets = [r for r in known if r.enabled] + added
             fetches_out: list[CalendarFetch] = []
             for ref in targets:
-                fetches_out.append(
-                    await self._fetch_one(
-                        client, ref, by_key, window, user_email, default_tz, stored
-                    )
-                )
+                fetches_out.append(await self._fetch_one(client, ref, by_key, scope, stored))
             return SyncResult(
                 tuple(fetches_out), requests=session.requests - start, found_home=found
             )
@@ -325,9 +320,7 @@ class CalDAVGateway:
         client: _UserClient,
         ref: CalendarRef,
         by_key: dict[str, CalendarRef],
-        window: TimeWindow,
-        user_email: str,
-        default_tz: str,
+        scope: ExpansionScope,
         stored: bool = False,
     ) -> CalendarFetch:
         key = _path_key(ref.href)
@@ -352,7 +345,7 @@ class CalDAVGateway:
             )
         listed = dataclasses.replace(listed, href=ref.href, enabled=ref.enabled)
         held = stored and _same_tags(listed, ref)
-        reconcile = self._reconcile_due(client, key, listed, window, held)
+        reconcile = self._reconcile_due(client, key, listed, scope.window, held)
         if held and not reconcile:
             # The caller's snapshot is this calendar at these tags over this window.
             return CalendarFetch(listed, complete=True, unchanged=True, expanded=False)
@@ -368,13 +361,11 @@ class CalDAVGateway:
                 # Changed and not in the cache: what changed since the caller's snapshot
                 # is enough; the whole calendar only if the server refuses the token.
                 try:
-                    return await self._delta(client, listed, ref, window, user_email, default_tz)
+                    return await self._delta(client, listed, ref, scope)
                 except SyncRefused as exc:
                     if exc.server_error:
                         client.no_delta[key] = self._now() + RECONCILE_EVERY
-            fetched = await self._fetch_cached(
-                client, key, listed, window, user_email, default_tz, reconcile=reconcile
-            )
+            fetched = await self._fetch_cached(client, key, listed, scope, reconcile=reconcile)
         except AuthFailed:
             raise
         except (FetchFailed, CalendarError) as exc:
@@ -432,14 +423,12 @@ class CalDAVGateway:
         client: _UserClient,
         listed: CalendarRef,
         known: CalendarRef,
-        window: TimeWindow,
-        user_email: str,
-        default_tz: str,
+        scope: ExpansionScope,
     ) -> CalendarFetch:
         fetcher = CalendarFetcher(
             client.session, CalendarState(), self._offload, self.servers.of(listed.href)
         )
-        delta = await fetcher.delta(listed, known.sync_token, window, user_email, default_tz)
+        delta = await fetcher.delta(listed, known.sync_token, scope)
         if delta.sync_token != listed.sync_token:
             # moved on since the listing: keep the token the delta reached, and no ctag, so
             # the next poll looks again
@@ -459,9 +448,7 @@ class CalDAVGateway:
         client: _UserClient,
         key: str,
         listed: CalendarRef,
-        window: TimeWindow,
-        user_email: str,
-        default_tz: str,
+        scope: ExpansionScope,
         *,
         reconcile: bool = False,
     ) -> CalendarFetch:
@@ -470,9 +457,7 @@ class CalDAVGateway:
             client.session, state, self._offload, self.servers.of(listed.href)
         )
         try:
-            outcome = await fetcher.fetch(
-                listed, window, user_email, default_tz, reconcile=reconcile
-            )
+            outcome = await fetcher.fetch(listed, scope, reconcile=reconcile)
         except AuthFailed:
             raise
         except (FetchFailed, CalendarError):
@@ -485,7 +470,7 @@ class CalDAVGateway:
             # a failed reconciliation (the fetch itself was fine) waits its turn again
             client.reconcile_at[key] = self._now() + RECONCILE_EVERY
         if fetcher.reconciled:
-            client.reconciled[key] = (listed.ctag, listed.sync_token, window)
+            client.reconciled[key] = (listed.ctag, listed.sync_token, scope.window)
         return CalendarFetch(
             listed,
             complete=True,

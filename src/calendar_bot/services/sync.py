@@ -11,6 +11,7 @@ from datetime import datetime
 from calendar_bot.domain.changes import Change, diff
 from calendar_bot.domain.model import (
     CalendarRef,
+    ExpansionScope,
     Occurrence,
     TimeWindow,
     apply_delta,
@@ -141,9 +142,7 @@ class SyncService:
             result = await ctx.calendars.sync(
                 credentials,
                 known,
-                window,
-                user.email,
-                user.settings.timezone or ctx.default_tz,
+                ExpansionScope(window, user.email, user.settings.timezone or ctx.default_tz),
                 snapshot_window=stored,
             )
         except AuthFailed:
