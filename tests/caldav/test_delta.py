@@ -11,7 +11,7 @@ import pytest
 
 from calendar_bot.caldav import CalDAVGateway
 from calendar_bot.domain.model import ExpansionScope, Occurrence, apply_delta, object_key
-from calendar_bot.ports import CalendarFetch, SyncResult
+from calendar_bot.ports import CalendarFetch, Delta, Full, SyncResult
 from tests.caldav.conftest import opened_gateway
 from tests.caldav.samples import WINDOW, single, weekly_series
 from tests.caldav.test_sync import TZ, Account, count_parses
@@ -20,8 +20,9 @@ from tests.support.servers import CalDAVServer, Proxy
 
 def merged(previous: SyncResult, fetch: CalendarFetch) -> tuple[Occurrence, ...]:
     """What the caller stores: its snapshot of this calendar with the delta applied."""
-    assert fetch.replaced is not None
+    assert isinstance(fetch, Delta), fetch
     old = next(f for f in previous.calendars if f.calendar.href == fetch.calendar.href)
+    assert isinstance(old, Full), old
     return apply_delta(old.occurrences, fetch.replaced, fetch.occurrences)
 
 
@@ -67,8 +68,7 @@ async def test_changed_calendar_after_a_restart_costs_only_its_changes(
     )
 
     fetch = next(f for f in result.calendars if f.calendar.href == work)
-    assert fetch.complete and not fetch.unchanged
-    assert fetch.replaced is not None
+    assert isinstance(fetch, Delta), fetch
     assert {object_key(h) for h in fetch.replaced} == {
         object_key(h) for h in (hrefs[1], hrefs[3], new)
     }
@@ -109,7 +109,7 @@ async def test_a_refused_token_falls_back_to_the_whole_calendar(
     )
 
     fetch = next(f for f in result.calendars if f.calendar.href == work)
-    assert fetch.complete and fetch.replaced is None  # the whole calendar, not a delta
+    assert isinstance(fetch, Full)  # the whole calendar, not a delta
     assert [o.title for o in fetch.occurrences] == ["A", "B"]
 
 
@@ -123,7 +123,7 @@ async def test_without_the_callers_snapshot_there_is_no_delta(
     )
 
     fetch = next(f for f in result.calendars if f.calendar.href == work)
-    assert fetch.replaced is None and [o.title for o in fetch.occurrences] == ["A", "B"]
+    assert isinstance(fetch, Full) and [o.title for o in fetch.occurrences] == ["A", "B"]
 
 
 async def test_unreadable_object_is_reported_broken_in_a_full_fetch_and_a_delta(
@@ -140,7 +140,7 @@ async def test_unreadable_object_is_reported_broken_in_a_full_fetch_and_a_delta(
     await acct.discover()
     full = await acct.poll()
     fetch = next(f for f in full.calendars if f.calendar.href == work)
-    assert fetch.complete and [o.title for o in fetch.occurrences] == ["A"]
+    assert isinstance(fetch, Full | Delta) and [o.title for o in fetch.occurrences] == ["A"]
     assert {object_key(h) for h in fetch.broken} == {object_key(bad)}
     stored = list(acct.calendars)
 
@@ -150,5 +150,5 @@ async def test_unreadable_object_is_reported_broken_in_a_full_fetch_and_a_delta(
         acct.creds, stored, ExpansionScope(WINDOW, acct.email, TZ), snapshot_window=WINDOW
     )
     delta = next(f for f in result.calendars if f.calendar.href == work)
-    assert delta.complete and delta.replaced is not None and delta.occurrences == ()
+    assert isinstance(delta, Delta) and delta.occurrences == ()
     assert {object_key(h) for h in delta.broken} == {object_key(bad)}

@@ -12,7 +12,7 @@ import pytest
 
 from calendar_bot.caldav import CalDAVGateway
 from calendar_bot.domain.model import CalendarRef, Credentials, ExpansionScope
-from calendar_bot.ports import SyncResult
+from calendar_bot.ports import Failed, Full, SyncResult
 from tests.caldav.conftest import opened_gateway
 from tests.caldav.samples import WINDOW, single
 from tests.support.servers import CalDAVServer, Fault, Proxy
@@ -56,11 +56,10 @@ async def test_faulty_calendar_is_incomplete_others_complete(
 
     fetches = {f.calendar.href: f for f in result.calendars}
     assert not result.complete
-    assert fetches[bad].complete is False
-    assert fetches[bad].exists is True  # still listed in the home: not gone
+    assert isinstance(fetches[bad], Failed)  # still listed in the home: not gone
     assert fetches[bad].error
-    assert fetches[bad].occurrences == ()  # never a silently shorter list
-    assert fetches[good].complete is True
+    # a Failed fetch carries no occurrences: never a silently shorter list
+    assert isinstance(fetches[good], Full)
     assert [o.title for o in fetches[good].occurrences] == ["In good"]
 
     # once the fault is gone, the next poll is complete again, with the right content
@@ -88,7 +87,7 @@ async def test_failure_after_a_good_poll_keeps_old_tags_and_recovers(
         creds, calendars, ExpansionScope(WINDOW, server.email_of(creds), TZ)
     )
     bad_fetch = next(f for f in broken.calendars if f.calendar.href == bad)
-    assert not bad_fetch.complete
+    assert isinstance(bad_fetch, Failed)
     # the caller must not store tags this failed fetch cannot vouch for
     assert (bad_fetch.calendar.ctag, bad_fetch.calendar.sync_token) == old_tags[bad]
 
@@ -99,7 +98,7 @@ async def test_failure_after_a_good_poll_keeps_old_tags_and_recovers(
         ExpansionScope(WINDOW, server.email_of(creds), TZ),
     )
     bad_fetch = next(f for f in fixed.calendars if f.calendar.href == bad)
-    assert bad_fetch.complete
+    assert isinstance(bad_fetch, Full)
     assert [o.title for o in bad_fetch.occurrences] == ["In bad", "Second"]
 
 
@@ -116,7 +115,7 @@ async def test_home_listing_failure_marks_everything_incomplete(
     )
 
     assert len(result.calendars) == len(calendars) >= 2
-    assert all(not f.complete and f.exists for f in result.calendars)
+    assert all(isinstance(f, Failed) for f in result.calendars)
 
 
 async def test_raw_report_is_the_servers_xml_without_credentials(

@@ -10,10 +10,11 @@ import pytest
 
 from calendar_bot.caldav import CalDAVGateway
 from calendar_bot.domain.model import ExpansionScope, TimeWindow
+from calendar_bot.ports import AtStoredTags, Delta, Full
 from tests.caldav.conftest import opened_gateway
 from tests.caldav.samples import WINDOW, single
 from tests.caldav.test_delta import merged
-from tests.caldav.test_sync import TZ, Account, titles
+from tests.caldav.test_sync import TZ, Account, is_unchanged, titles
 from tests.support.servers import CalDAVServer
 
 
@@ -38,14 +39,14 @@ async def test_unchanged_calendar_in_the_callers_snapshot_is_not_expanded(
     )
     assert same.requests == 1 and same.complete
     for fetch in same.calendars:  # Xandikos adds a default calendar of its own
-        assert fetch.unchanged and not fetch.expanded and fetch.occurrences == ()
+        assert isinstance(fetch, AtStoredTags)
 
     # another window than the snapshot's: expanded again
     later = TimeWindow(WINDOW.start + timedelta(days=1), WINDOW.end + timedelta(days=1))
     moved = await small_gateway.sync(
         acct.creds, acct.calendars, ExpansionScope(later, acct.email, TZ), snapshot_window=WINDOW
     )
-    assert moved.complete and all(f.expanded for f in moved.calendars)
+    assert moved.complete and all(isinstance(f, Full | Delta) for f in moved.calendars)
     assert titles(moved, work) == ["Standup"]
 
     # changed tags: fetched and expanded
@@ -55,10 +56,10 @@ async def test_unchanged_calendar_in_the_callers_snapshot_is_not_expanded(
     )
     assert changed.complete
     fetch = next(f for f in changed.calendars if f.calendar.href == work)
-    assert not fetch.unchanged
+    assert isinstance(fetch, Full | Delta) and not is_unchanged(fetch)
     # Xandikos's extra calendar evicted this one from the one-calendar cache: then only
     # what changed since the snapshot comes back (a delta, see test_delta.py)
-    got = merged(first, fetch) if fetch.replaced is not None else fetch.occurrences
+    got = merged(first, fetch) if isinstance(fetch, Delta) else fetch.occurrences
     assert [o.title for o in got] == ["Standup", "Review"]
 
 

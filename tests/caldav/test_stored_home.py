@@ -12,6 +12,7 @@ import pytest
 
 from calendar_bot.caldav import CalDAVGateway
 from calendar_bot.domain.model import ExpansionScope
+from calendar_bot.ports import AtStoredTags
 from tests.caldav.conftest import opened_gateway
 from tests.caldav.samples import WINDOW, single
 from tests.caldav.test_sync import TZ, Account
@@ -52,7 +53,7 @@ async def test_a_stored_home_makes_the_first_poll_after_a_restart_one_request(
             creds, acct.calendars, ExpansionScope(WINDOW, acct.email, TZ), snapshot_window=WINDOW
         )
     assert warm.complete and warm.requests == 1 and warm.found_home == ""
-    assert all(not f.expanded for f in warm.calendars)
+    assert all(isinstance(f, AtStoredTags) for f in warm.calendars)
 
 
 async def test_a_stored_home_that_no_longer_answers_is_looked_up_again(

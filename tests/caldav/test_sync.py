@@ -18,7 +18,7 @@ from calendar_bot.domain.model import (
     Occurrence,
     TimeWindow,
 )
-from calendar_bot.ports import SyncResult
+from calendar_bot.ports import CalendarFetch, Delta, Failed, Full, Gone, SyncResult
 from tests.caldav.samples import WINDOW, single, weekly_series
 from tests.support.servers import CalDAVServer, Proxy
 
@@ -58,12 +58,18 @@ def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def occurrences(result: SyncResult, href: str) -> tuple[Occurrence, ...]:
-    return next(f for f in result.calendars if f.calendar.href == href).occurrences
+    fetch_ = next(f for f in result.calendars if f.calendar.href == href)
+    assert isinstance(fetch_, Full | Delta), fetch_
+    return fetch_.occurrences
 
 
 def titles(result: SyncResult, href: str) -> list[str]:
-    fetch_ = next(f for f in result.calendars if f.calendar.href == href)
-    return [o.title for o in fetch_.occurrences]
+    return [o.title for o in occurrences(result, href)]
+
+
+def is_unchanged(fetch_: CalendarFetch) -> bool:
+    """A whole fetch whose change check saw nothing new since the caller's tags."""
+    return isinstance(fetch_, Full) and fetch_.unchanged
 
 
 async def test_unchanged_poll_costs_exactly_one_request(
@@ -83,7 +89,7 @@ async def test_unchanged_poll_costs_exactly_one_request(
 
     assert second.requests == 1
     assert second.complete
-    assert all(f.unchanged for f in second.calendars)
+    assert all(is_unchanged(f) for f in second.calendars)
     assert parsed == []  # nothing re-parsed
     assert titles(second, work) == ["Standup"] and titles(second, home) == ["Dentist"]
     assert [f.occurrences for f in second.calendars] == [f.occurrences for f in first.calendars]
@@ -139,7 +145,7 @@ async def test_changed_event_is_picked_up_and_only_it_is_parsed(
 
     assert result.complete
     by_href = {f.calendar.href: f for f in result.calendars}
-    assert by_href[other].unchanged and not by_href[work].unchanged
+    assert is_unchanged(by_href[other]) and not is_unchanged(by_href[work])
     moved = [o for o in by_href[work].occurrences if o.uid == "e3"]
     assert [(o.title, o.start) for o in moved] == [
         ("Event 3 moved", datetime(2026, 12, 3, 14, tzinfo=UTC))
@@ -252,8 +258,8 @@ async def test_calendar_removed_from_home_is_reported_gone(
     result = await acct.poll()
 
     by_href = {f.calendar.href: f for f in result.calendars}
-    assert by_href[work].exists is False and by_href[work].complete is False
-    assert by_href[keep].exists and by_href[keep].complete
+    assert isinstance(by_href[work], Gone)
+    assert not isinstance(by_href[keep], Gone | Failed)
 
 
 async def test_server_without_sync_tokens_uses_etag_listings(
@@ -269,7 +275,7 @@ async def test_server_without_sync_tokens_uses_etag_listings(
     await acct.poll()
 
     unchanged = await acct.poll()
-    assert unchanged.requests == 1 and all(f.unchanged for f in unchanged.calendars)
+    assert unchanged.requests == 1 and all(is_unchanged(f) for f in unchanged.calendars)
 
     server.put_ics(acct.creds, work, single("b", "B", "20261202T100000Z"))
     server.delete(acct.creds, first_href)

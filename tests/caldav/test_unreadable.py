@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from calendar_bot.caldav import CalDAVGateway
 from calendar_bot.domain.model import ExpansionScope
+from calendar_bot.ports import Full
 from tests.caldav.samples import WINDOW, single
 from tests.support.servers import CalDAVServer, Proxy
 
@@ -35,7 +36,7 @@ async def test_one_bad_object_is_unreadable_the_rest_complete(
     )
 
     [fetch] = [f for f in result.calendars if f.calendar.href == calendar]
-    assert fetch.complete
+    assert isinstance(fetch, Full)
     assert [o.title for o in fetch.occurrences] == ["First", "Third"]
     assert {urlsplit(h).path: why for h, why in fetch.unreadable.items()} == {
         urlsplit(bad).path: "not_utf8"
@@ -50,7 +51,7 @@ async def test_one_bad_object_is_unreadable_the_rest_complete(
     )
     assert not any(method == "GET" for method, _ in proxy.hits[before:])
     [fetch] = [f for f in again.calendars if f.calendar.href == calendar]
-    assert fetch.complete and len(fetch.unreadable) == 1
+    assert isinstance(fetch, Full) and len(fetch.unreadable) == 1
 
 
 async def test_a_truncated_multiget_is_no_verdict_on_its_objects(
@@ -70,5 +71,5 @@ async def test_a_truncated_multiget_is_no_verdict_on_its_objects(
     )
 
     [fetch] = [f for f in result.calendars if f.calendar.href == calendar]
-    assert fetch.complete and not fetch.unreadable
+    assert isinstance(fetch, Full) and not fetch.unreadable
     assert [o.title for o in fetch.occurrences] == ["First", "Second"]

@@ -22,6 +22,7 @@ import pytest
 from calendar_bot.caldav import CalDAVGateway
 from calendar_bot.clock import ManualClock
 from calendar_bot.domain.model import Credentials, ExpansionScope, Occurrence
+from calendar_bot.ports import Full
 from calendar_bot.services.context import sync_window, window_phase
 from calendar_bot.storage.repositories import transaction
 from calendar_bot.storage.tables import outbox
@@ -104,7 +105,7 @@ class Walk:
             self.credentials, [], ExpansionScope(window, self.credentials.username, "Europe/Moscow")
         )
         (fetch,) = result.calendars  # the person's one calendar, listed as "added"
-        assert fetch.complete
+        assert isinstance(fetch, Full), fetch
         return _shape(fetch.occurrences)
 
     async def changes_enqueued(self) -> int:

@@ -102,7 +102,7 @@ class CalendarState:
 
 
 @dataclass(frozen=True, slots=True)
-class Delta:
+class DeltaOutcome:
     """A calendar's changes since a sync token: every object in `replaced` changed or is gone;
     `occurrences` are the window's occurrences of those still there."""
 
@@ -263,7 +263,7 @@ class CalendarFetcher:
         listed: CalendarRef,
         since_token: str,
         scope: ExpansionScope,
-    ) -> Delta:
+    ) -> DeltaOutcome:
         """What changed since `since_token` (the caller's stored tags), without the rest of
         the calendar: the changed objects fetched and expanded over the window. Raises
         SyncRefused when the server will not sync from that token."""
@@ -282,7 +282,7 @@ class CalendarFetcher:
         )
         unreadable = unreadable_in(fetched)
         replaced = (frozenset(changed) | deleted | vanished) - unreadable.keys()
-        return Delta(replaced, occurrences, token, unreadable, broken_hrefs(objects))
+        return DeltaOutcome(replaced, occurrences, token, unreadable, broken_hrefs(objects))
 
     async def _changes_since(
         self, calendar_href: str, token: str

@@ -56,10 +56,15 @@ from calendar_bot.domain.model import (
     new_event_uid,
 )
 from calendar_bot.ports import (
+    AtStoredTags,
     AuthFailed,
     CalendarError,
     CalendarFetch,
+    Delta,
+    Failed,
     Forbidden,
+    Full,
+    Gone,
     NotCalDAV,
     NotFound,
     ServerUnreachable,
@@ -266,10 +271,8 @@ class CalDAVGateway:
                 raise
             except CalendarError as exc:
                 # the home itself failed: nothing is known, nothing may be inferred
-                fetches = tuple(
-                    CalendarFetch(ref, complete=False, unchanged=False, error=str(exc)[:200])
-                    for ref in known
-                    if ref.enabled
+                fetches: tuple[CalendarFetch, ...] = tuple(
+                    Failed(ref, error=str(exc)[:200]) for ref in known if ref.enabled
                 )
                 return SyncResult(fetches, requests=session.requests - start)
             found = home if home != credentials.home_url else ""
@@ -329,26 +332,15 @@ class CalDAVGateway:
             if await _still_there(client.session, ref.href):
                 # Left out of one listing (an empty or partial answer) while its own URL
                 # still answers: nothing is known, so nothing may be inferred or dropped.
-                return CalendarFetch(
-                    ref,
-                    complete=False,
-                    unchanged=False,
-                    error="the calendar is missing from the home listing",
-                )
+                return Failed(ref, error="the calendar is missing from the home listing")
             client.calendars.pop(key, None)
-            return CalendarFetch(
-                ref,
-                complete=False,
-                unchanged=False,
-                exists=False,
-                error="the calendar is no longer in the calendar home",
-            )
+            return Gone(ref, error="the calendar is no longer in the calendar home")
         listed = dataclasses.replace(listed, href=ref.href, enabled=ref.enabled)
         held = stored and _same_tags(listed, ref)
         reconcile = self._reconcile_due(client, key, listed, scope.window, held)
         if held and not reconcile:
             # The caller's snapshot is this calendar at these tags over this window.
-            return CalendarFetch(listed, complete=True, unchanged=True, expanded=False)
+            return AtStoredTags(listed)
         try:
             if (
                 stored
@@ -372,7 +364,7 @@ class CalDAVGateway:
             log.info("calendar fetch incomplete: %s", exc)
             # keep the caller's old tags: this fetch does not vouch for the new ones
             stale = dataclasses.replace(listed, ctag=ref.ctag, sync_token=ref.sync_token)
-            return CalendarFetch(stale, complete=False, unchanged=False, error=str(exc)[:200])
+            return Failed(stale, error=str(exc)[:200])
         if fetched.unchanged and not _same_tags(listed, ref):
             # Unchanged since this cache last read it, but not since the tags the caller's
             # snapshot is at: a fetch whose result the caller never stored (a poll overtaken
@@ -433,12 +425,10 @@ class CalDAVGateway:
             # moved on since the listing: keep the token the delta reached, and no ctag, so
             # the next poll looks again
             listed = dataclasses.replace(listed, ctag="", sync_token=delta.sync_token)
-        return CalendarFetch(
+        return Delta(
             listed,
-            complete=True,
-            unchanged=False,
-            occurrences=delta.occurrences,
             replaced=delta.replaced,
+            occurrences=delta.occurrences,
             unreadable=delta.unreadable,
             broken=delta.broken,
         )
@@ -451,7 +441,7 @@ class CalDAVGateway:
         scope: ExpansionScope,
         *,
         reconcile: bool = False,
-    ) -> CalendarFetch:
+    ) -> Full:
         state = self._state(client, key)
         fetcher = CalendarFetcher(
             client.session, state, self._offload, self.servers.of(listed.href)
@@ -471,11 +461,10 @@ class CalDAVGateway:
             client.reconcile_at[key] = self._now() + RECONCILE_EVERY
         if fetcher.reconciled:
             client.reconciled[key] = (listed.ctag, listed.sync_token, scope.window)
-        return CalendarFetch(
+        return Full(
             listed,
-            complete=True,
-            unchanged=outcome.unchanged,
             occurrences=outcome.occurrences,
+            unchanged=outcome.unchanged,
             unreadable=outcome.unreadable,
             broken=outcome.broken,
         )
