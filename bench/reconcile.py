@@ -31,7 +31,7 @@ from tests.support.servers import CalDAVServer, run_radicale
 
 from bench.caldav_poll import WINDOW, event
 from calendar_bot.caldav import CalDAVGateway
-from calendar_bot.caldav.gateway import RECONCILE_EVERY
+from calendar_bot.caldav.polling import RECONCILE_EVERY
 from calendar_bot.domain.model import CalendarRef, Credentials, ExpansionScope
 
 EMAIL = "me@example.test"

@@ -87,9 +87,9 @@ async def test_users_of_one_server_share_a_pool_and_no_cookies(
     for acct in (one, two):
         caldav_server.make_calendar(acct.creds, "Work")
         await acct.discover()
-    transports = {id(c.session._transport.session()) for c in small_gateway._clients.values()}
+    transports = {id(c.session._transport.session()) for c in small_gateway.clients}
     assert len(transports) == 1
-    shared = next(iter(small_gateway._clients.values())).session._transport.session()
+    shared = next(iter(small_gateway.clients)).session._transport.session()
     assert len(shared.cookie_jar) == 0
     # each user still reads only their own home, with their own login
     assert all(ref.href.startswith(caldav_server.home_url(one.creds)) for ref in one.calendars)

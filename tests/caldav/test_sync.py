@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from calendar_bot.caldav import CalDAVGateway, expansion, fetch, ical
-from calendar_bot.caldav import gateway as gateway_module
+from calendar_bot.caldav import CalDAVGateway, clients, expansion, fetch, ical
 from calendar_bot.caldav.http import HttpResult
 from calendar_bot.domain.model import (
     CalendarRef,
@@ -103,13 +102,13 @@ async def test_an_unchanged_home_listing_is_not_read_again(
     await acct.discover()
     await acct.poll()
     reads: list[int] = []
-    real = gateway_module.read_home_listing
+    real = clients.read_home_listing
 
     def counting(result: HttpResult) -> list[CalendarRef]:
         reads.append(len(result.body))
         return real(result)
 
-    monkeypatch.setattr(gateway_module, "read_home_listing", counting)
+    monkeypatch.setattr(clients, "read_home_listing", counting)
     again = await acct.poll()
     assert reads == [] and again.complete and all(f.unchanged for f in again.calendars)
 
@@ -183,7 +182,7 @@ async def test_new_event_after_a_refused_sync_token_falls_back_to_a_full_listing
     await acct.discover()
     await acct.poll()
     # Radicale answers a bad token with 403, Xandikos with 412: both must end in a resync.
-    for client in gateway._clients.values():
+    for client in gateway.clients:
         for state in client.calendars.values():
             state.sync_token = "http://radicale.org/ns/sync/bogus" if state.sync_token else ""
     caldav_server.put_ics(acct.creds, work, single("b", "B", "20261202T100000Z"))
