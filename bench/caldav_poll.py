@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support.servers import CalDAVServer, run_radicale
 
 from calendar_bot.caldav import CalDAVGateway
-from calendar_bot.domain.model import CalendarRef, Credentials, TimeWindow
+from calendar_bot.domain.model import CalendarRef, Credentials, ExpansionScope, TimeWindow
 
 WINDOW = TimeWindow(datetime(2026, 11, 29, tzinfo=UTC), datetime(2026, 12, 27, tzinfo=UTC))
 
@@ -48,7 +48,7 @@ async def poll(
     gw: CalDAVGateway, creds: Credentials, cals: list[CalendarRef]
 ) -> tuple[int, float, list[CalendarRef]]:
     cpu = time.process_time()
-    result = await gw.sync(creds, cals, WINDOW, "me@example.test", "Europe/Moscow")
+    result = await gw.sync(creds, cals, ExpansionScope(WINDOW, "me@example.test", "Europe/Moscow"))
     spent = time.process_time() - cpu
     assert result.complete, [f.error for f in result.calendars]
     return result.requests, spent, [f.calendar for f in result.calendars]

@@ -54,7 +54,7 @@ def instrument(world: World) -> list[tuple[float, float]]:
     """(start, end) of every CalDAV gateway call from now on."""
     spans: list[tuple[float, float]] = []
     gateway = world.bot.gateway
-    real = gateway._run
+    real = gateway.clients.run
 
     async def timed(credentials: Any, work: Any) -> Any:
         started = time.perf_counter()
@@ -63,7 +63,7 @@ def instrument(world: World) -> list[tuple[float, float]]:
         finally:
             spans.append((started, time.perf_counter()))
 
-    gateway._run = timed  # type: ignore[method-assign]
+    gateway.clients.run = timed  # type: ignore[method-assign]
     return spans
 
 

@@ -30,6 +30,7 @@ from calendar_bot.config import Settings
 from calendar_bot.domain.model import (
     CalendarRef,
     Credentials,
+    ExpansionScope,
     Occurrence,
     TimeWindow,
     UserSettings,
@@ -84,7 +85,9 @@ async def seed(db_url: str, base_url: str, n: int, vault: Vault, templates: int)
         name = user_name(k)
         creds = Credentials(base_url, name, PASSWORD, principal_url=f"{base_url}/{name}/")
         known = [CalendarRef(href=f"{base_url}/{name}/{s}/", name=s) for s in CALENDARS]
-        result = await gateway.sync(creds, known, window, f"{name}@example.test", "Europe/Moscow")
+        result = await gateway.sync(
+            creds, known, ExpansionScope(window, f"{name}@example.test", "Europe/Moscow")
+        )
         assert result.complete, [f.error for f in result.calendars]
         reference.append((name, [(f.calendar, f.occurrences) for f in result.calendars]))
         homes.append(result.found_home)
@@ -339,7 +342,7 @@ async def reminder_tick(ctx: Context, ticks: int) -> dict[str, Any]:
         now = start + timedelta(minutes=k)
         since = now - timedelta(minutes=1)
         began = time.perf_counter()
-        async with transaction(ctx.sessions) as store:
+        async with ctx.transaction() as store:
             candidates = await store.snapshot.due_reminder_candidates(
                 since, now + MAX_LEAD, fire_by=now
             )

@@ -31,8 +31,8 @@ from tests.support.servers import CalDAVServer, run_radicale
 
 from bench.caldav_poll import WINDOW, event
 from calendar_bot.caldav import CalDAVGateway
-from calendar_bot.caldav.gateway import RECONCILE_EVERY
-from calendar_bot.domain.model import CalendarRef, Credentials
+from calendar_bot.caldav.polling import RECONCILE_EVERY
+from calendar_bot.domain.model import CalendarRef, Credentials, ExpansionScope
 
 EMAIL = "me@example.test"
 TZ = "Europe/Moscow"
@@ -65,7 +65,7 @@ async def run(server: CalDAVServer, users: int, events: int, history: int, cache
     ) -> tuple[int, float, list[CalendarRef]]:
         cpu = time.process_time()
         result = await gw.sync(
-            creds, cals, WINDOW, EMAIL, TZ, snapshot_window=WINDOW if held else None
+            creds, cals, ExpansionScope(WINDOW, EMAIL, TZ), snapshot_window=WINDOW if held else None
         )
         spent = time.process_time() - cpu
         assert result.complete, [f.error for f in result.calendars]

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from calendar_bot.domain.model import (
     CalendarRef,
     Credentials,
+    ExpansionScope,
     NewEvent,
     Occurrence,
     PartStat,
@@ -60,24 +61,47 @@ class Forbidden(CalendarError):
     """The server refused a write (read-only calendar, not the organizer, ...)."""
 
 
+# The result of one poll of one calendar: one of five cases, each carrying only what it
+# knows. Every consumer handles all five (mypy checks the `match`es with assert_never).
+
+
 @dataclass(frozen=True, slots=True)
-class CalendarFetch:
-    """The result of one poll of one calendar.
+class Gone:
+    """The calendar is no longer in the calendar home (not listed, and its own URL answers
+    404 or 410). The caller drops it quietly with its tags: that is not a cancellation of
+    every meeting in it."""
 
-    `complete` is False when anything went wrong for that calendar (5xx, timeout, truncated or
-    malformed multistatus, 404): then `occurrences` must not be used to infer cancellations.
-    `unchanged` is True when the change check showed nothing new since the tags passed in
-    `known` (the caller's snapshot), never merely since the adapter's own cache;
-    `occurrences` then still holds the (cached) expansion over the window, unless `expanded`
-    is False: that happens only when the caller passed `snapshot_window` equal to the window
-    and the calendar's tags still equal the ones it passed in `known`, i.e. its stored
-    snapshot is already this calendar over this window, so nothing was fetched or expanded
-    (and `occurrences` is empty and must not be used).
+    calendar: CalendarRef
+    error: str = ""  # a short, secret-free reason
 
-    `replaced`, also only with `snapshot_window` equal to the window: the calendar changed
-    since the tags passed in `known`, and only the objects (event hrefs) named here changed
-    or are gone; `occurrences` holds just their occurrences over the window. The calendar
-    now is the stored snapshot without occurrences of those objects, plus `occurrences`.
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """Something went wrong for this calendar (5xx, timeout, truncated or malformed
+    multistatus, a 404 on one request, left out of one listing): nothing is known, so nothing
+    may be inferred, no cancellation above all. `calendar` carries the tags the caller
+    passed (this fetch does not vouch for newer ones)."""
+
+    calendar: CalendarRef
+    error: str = ""  # a short, secret-free reason
+
+
+@dataclass(frozen=True, slots=True)
+class AtStoredTags:
+    """Only with `snapshot_window` equal to the window: the calendar's tags still equal the
+    ones passed in `known`, so the caller's stored snapshot is already this calendar over
+    this window; nothing was fetched or expanded."""
+
+    calendar: CalendarRef
+
+
+@dataclass(frozen=True, slots=True)
+class Full:
+    """The calendar's occurrences over the window, all of them.
+
+    `unchanged`: the change check showed nothing new since the tags passed in `known` (the
+    caller's snapshot), never merely since the adapter's own cache; `occurrences` then still
+    hold the (cached) expansion over the window.
 
     `unreadable`: event objects (href -> why: "not_utf8", "too_large") the server holds but
     that cannot be read. Nothing is known about them: not gone, not unchanged; the caller
@@ -89,15 +113,28 @@ class CalendarFetch:
     """
 
     calendar: CalendarRef
-    complete: bool
-    unchanged: bool
     occurrences: tuple[Occurrence, ...] = ()
-    exists: bool = True  # False when the calendar is gone from the home (404 / not listed)
-    error: str = ""  # a short, secret-free reason when not complete
-    expanded: bool = True  # False: unchanged and not expanded (see above)
-    replaced: frozenset[str] | None = None  # a delta of the stored snapshot (see above)
+    unchanged: bool = False
     unreadable: Mapping[str, str] = field(default_factory=dict)  # href -> why (see above)
     broken: frozenset[str] = frozenset()  # objects that cannot be read (see above)
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """Only with `snapshot_window` equal to the window: the calendar changed since the tags
+    passed in `known`, and only the objects (event hrefs) in `replaced` changed or are gone;
+    `occurrences` holds just their occurrences over the window. The calendar now is the
+    stored snapshot without occurrences of those objects, plus `occurrences`. `unreadable`
+    and `broken` as in `Full`."""
+
+    calendar: CalendarRef
+    replaced: frozenset[str]
+    occurrences: tuple[Occurrence, ...] = ()
+    unreadable: Mapping[str, str] = field(default_factory=dict)
+    broken: frozenset[str] = frozenset()
+
+
+CalendarFetch = Gone | Failed | AtStoredTags | Full | Delta
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +147,8 @@ class SyncResult:
 
     @property
     def complete(self) -> bool:
-        return all(c.complete for c in self.calendars)
+        """No calendar failed or went away."""
+        return not any(isinstance(c, Gone | Failed) for c in self.calendars)
 
 
 class CalendarGateway(Protocol):
@@ -122,17 +160,17 @@ class CalendarGateway(Protocol):
         self,
         credentials: Credentials,
         known: Sequence[CalendarRef],
-        window: TimeWindow,
-        user_email: str,
-        default_tz: str,
+        scope: ExpansionScope,
         *,
         snapshot_window: TimeWindow | None = None,
     ) -> SyncResult:
-        """Poll: one cheap change check, fetch only what changed, expand over the window.
+        """Poll: one cheap change check, fetch only what changed, expand over the scope's
+        window (for its user and zone).
 
         `snapshot_window`: the window the caller's stored snapshot covers, when that snapshot
         matches the tags in `known`; an unchanged calendar is then answered without
-        occurrences (`expanded=False`), so the gateway need not keep them in memory."""
+        occurrences (`AtStoredTags`), so the gateway need not keep them in memory, and a
+        changed one may be answered as a `Delta` of that snapshot."""
         ...
 
     async def create_event(

@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
-from calendar_bot.caldav import CalDAVGateway, discovery
-from calendar_bot.caldav import gateway as gateway_module
+from calendar_bot.caldav import CalDAVGateway, discovery, polling
 from calendar_bot.caldav.http import DavSession, HttpResult
+from calendar_bot.domain.model import ExpansionScope
 from tests.caldav.samples import WINDOW, single
 from tests.support.servers import CalDAVServer
 
@@ -39,11 +39,11 @@ async def test_many_users_in_parallel_each_get_their_own_calendar(
         finally:
             inside[home] -= 1
 
-    monkeypatch.setattr(gateway_module, "fetch_home_listing", watched)
+    monkeypatch.setattr(polling, "fetch_home_listing", watched)
     discovered = await asyncio.gather(*(gateway.discover(c) for c in users))
     polls = await asyncio.gather(
         *(
-            gateway.sync(creds, cals, WINDOW, radicale.email_of(creds), "UTC")
+            gateway.sync(creds, cals, ExpansionScope(WINDOW, radicale.email_of(creds), "UTC"))
             for creds, (_, cals) in zip(users * 3, discovered * 3, strict=True)
         )
     )
@@ -53,7 +53,7 @@ async def test_many_users_in_parallel_each_get_their_own_calendar(
     assert all(p.complete for p in polls)
     for i, p in enumerate(polls):
         assert [o.title for f in p.calendars for o in f.occurrences] == [f"Meeting of user {i % 6}"]
-    assert len(gateway._clients) == 6  # one cached client per user
+    assert len(list(gateway.clients)) == 6  # one cached client per user
 
 
 async def test_forget_drops_the_users_client(
@@ -62,6 +62,6 @@ async def test_forget_drops_the_users_client(
     creds = radicale.new_user()
     radicale.make_calendar(creds, "Work")
     await gateway.discover(creds)
-    assert len(gateway._clients) == 1
+    assert len(list(gateway.clients)) == 1
     gateway.forget(creds)
-    assert gateway._clients == {}
+    assert list(gateway.clients) == []

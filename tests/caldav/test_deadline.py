@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from calendar_bot.caldav import CalDAVGateway, fetch
+from calendar_bot.domain.model import ExpansionScope
+from calendar_bot.ports import Failed, Full
 from tests.caldav.conftest import opened_gateway
 from tests.caldav.samples import WINDOW, single
 from tests.support.servers import CalDAVServer, Fault, Proxy
@@ -46,20 +48,26 @@ async def test_a_trickling_server_costs_its_user_the_deadline_and_nobody_else(
         return result, time.monotonic() - started
 
     (slow_result, slow_took), (fast_result, fast_took) = await asyncio.gather(
-        timed(gateway.sync(slow, slow_calendars, WINDOW, server.email_of(slow), TZ)),
-        timed(gateway.sync(fast, fast_calendars, WINDOW, server.email_of(fast), TZ)),
+        timed(
+            gateway.sync(slow, slow_calendars, ExpansionScope(WINDOW, server.email_of(slow), TZ))
+        ),
+        timed(
+            gateway.sync(fast, fast_calendars, ExpansionScope(WINDOW, server.email_of(fast), TZ))
+        ),
     )
 
     assert fast_result.complete
     assert [o.title for f in fast_result.calendars for o in f.occurrences] == ["Fast one"]
     assert fast_took < DEADLINE
     assert slow_took < DEADLINE + 2.0  # not the many minutes the trickle would take
-    assert slow_result.calendars and not any(f.complete for f in slow_result.calendars)
-    assert all(f.exists and "timeout" in f.error for f in slow_result.calendars)
+    assert slow_result.calendars
+    assert all(isinstance(f, Failed) and "timeout" in f.error for f in slow_result.calendars)
 
     # The deadline is per poll: once the server answers normally, the next poll is complete.
     proxy.clear()
-    again = await gateway.sync(slow, slow_calendars, WINDOW, server.email_of(slow), TZ)
+    again = await gateway.sync(
+        slow, slow_calendars, ExpansionScope(WINDOW, server.email_of(slow), TZ)
+    )
     assert again.complete
     assert [o.title for f in again.calendars for o in f.occurrences] == ["Slow one"]
 
@@ -84,10 +92,12 @@ async def test_a_large_calendar_on_a_slow_server_gets_there_in_steps(
         proxy.fault(urlsplit(server.home_url(creds)).path, Fault.SLOW)
         outcomes = []
         for _ in range(4):
-            result = await gateway.sync(creds, calendars, WINDOW, server.email_of(creds), TZ)
+            result = await gateway.sync(
+                creds, calendars, ExpansionScope(WINDOW, server.email_of(creds), TZ)
+            )
             [got] = [f for f in result.calendars if f.calendar.href == calendar]
-            outcomes.append(got.complete)
-            if got.complete:
+            outcomes.append(isinstance(got, Full))
+            if isinstance(got, Full):
                 break
             calendars = [f.calendar for f in result.calendars]
     assert outcomes[0] is False  # one poll cannot fetch it all

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from calendar_bot.caldav import CalDAVGateway
-from calendar_bot.domain.model import Occurrence, apply_delta, object_key
-from calendar_bot.ports import CalendarFetch, SyncResult
+from calendar_bot.domain.model import ExpansionScope, Occurrence, apply_delta, object_key
+from calendar_bot.ports import CalendarFetch, Delta, Full, SyncResult
 from tests.caldav.conftest import opened_gateway
 from tests.caldav.samples import WINDOW, single, weekly_series
 from tests.caldav.test_sync import TZ, Account, count_parses
@@ -20,8 +20,9 @@ from tests.support.servers import CalDAVServer, Proxy
 
 def merged(previous: SyncResult, fetch: CalendarFetch) -> tuple[Occurrence, ...]:
     """What the caller stores: its snapshot of this calendar with the delta applied."""
-    assert fetch.replaced is not None
+    assert isinstance(fetch, Delta), fetch
     old = next(f for f in previous.calendars if f.calendar.href == fetch.calendar.href)
+    assert isinstance(old, Full), old
     return apply_delta(old.occurrences, fetch.replaced, fetch.occurrences)
 
 
@@ -63,12 +64,11 @@ async def test_changed_calendar_after_a_restart_costs_only_its_changes(
     await restarted.discover(acct.creds)
     parsed = count_parses(monkeypatch)
     result = await restarted.sync(
-        acct.creds, stored, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+        acct.creds, stored, ExpansionScope(WINDOW, acct.email, TZ), snapshot_window=WINDOW
     )
 
     fetch = next(f for f in result.calendars if f.calendar.href == work)
-    assert fetch.complete and not fetch.unchanged
-    assert fetch.replaced is not None
+    assert isinstance(fetch, Delta), fetch
     assert {object_key(h) for h in fetch.replaced} == {
         object_key(h) for h in (hrefs[1], hrefs[3], new)
     }
@@ -78,7 +78,7 @@ async def test_changed_calendar_after_a_restart_costs_only_its_changes(
     # token no server can know (a server that answers it 207 gets no delta: see traits.py)
     assert result.requests == 4
     # applied to the snapshot, it is exactly what a full fetch gives
-    full = await gateway.sync(acct.creds, stored, WINDOW, acct.email, TZ)
+    full = await gateway.sync(acct.creds, stored, ExpansionScope(WINDOW, acct.email, TZ))
     whole = next(f for f in full.calendars if f.calendar.href == work)
     assert merged(before, fetch) == whole.occurrences
     assert fetch.calendar.sync_token == whole.calendar.sync_token
@@ -104,10 +104,12 @@ async def test_a_refused_token_falls_back_to_the_whole_calendar(
         for c in acct.calendars
     ]
 
-    result = await restarted.sync(acct.creds, bogus, WINDOW, acct.email, TZ, snapshot_window=WINDOW)
+    result = await restarted.sync(
+        acct.creds, bogus, ExpansionScope(WINDOW, acct.email, TZ), snapshot_window=WINDOW
+    )
 
     fetch = next(f for f in result.calendars if f.calendar.href == work)
-    assert fetch.complete and fetch.replaced is None  # the whole calendar, not a delta
+    assert isinstance(fetch, Full)  # the whole calendar, not a delta
     assert [o.title for o in fetch.occurrences] == ["A", "B"]
 
 
@@ -116,10 +118,12 @@ async def test_without_the_callers_snapshot_there_is_no_delta(
 ) -> None:
     acct, work = await polled_then_changed(caldav_server, gateway)
 
-    result = await restarted.sync(acct.creds, acct.calendars, WINDOW, acct.email, TZ)
+    result = await restarted.sync(
+        acct.creds, acct.calendars, ExpansionScope(WINDOW, acct.email, TZ)
+    )
 
     fetch = next(f for f in result.calendars if f.calendar.href == work)
-    assert fetch.replaced is None and [o.title for o in fetch.occurrences] == ["A", "B"]
+    assert isinstance(fetch, Full) and [o.title for o in fetch.occurrences] == ["A", "B"]
 
 
 async def test_unreadable_object_is_reported_broken_in_a_full_fetch_and_a_delta(
@@ -136,15 +140,15 @@ async def test_unreadable_object_is_reported_broken_in_a_full_fetch_and_a_delta(
     await acct.discover()
     full = await acct.poll()
     fetch = next(f for f in full.calendars if f.calendar.href == work)
-    assert fetch.complete and [o.title for o in fetch.occurrences] == ["A"]
+    assert isinstance(fetch, Full | Delta) and [o.title for o in fetch.occurrences] == ["A"]
     assert {object_key(h) for h in fetch.broken} == {object_key(bad)}
     stored = list(acct.calendars)
 
     server.put_ics(acct.creds, work, single("b", "B again", "20261203T100000Z"), "b")
     await restarted.discover(acct.creds)
     result = await restarted.sync(
-        acct.creds, stored, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+        acct.creds, stored, ExpansionScope(WINDOW, acct.email, TZ), snapshot_window=WINDOW
     )
     delta = next(f for f in result.calendars if f.calendar.href == work)
-    assert delta.complete and delta.replaced is not None and delta.occurrences == ()
+    assert isinstance(delta, Delta) and delta.occurrences == ()
     assert {object_key(h) for h in delta.broken} == {object_key(bad)}

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from calendar_bot.caldav.ical import occurrences_from_text, parse_object
+from calendar_bot.caldav.expansion import occurrences_from_text
+from calendar_bot.caldav.ical import parse_object
 from calendar_bot.domain.model import Occurrence, PartStat, TimeWindow
 from tests.caldav.samples import vcalendar, vevent
 

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from calendar_bot.caldav import CalDAVGateway
-from calendar_bot.domain.model import CalendarRef, Credentials
-from calendar_bot.ports import SyncResult
+from calendar_bot.domain.model import CalendarRef, Credentials, ExpansionScope
+from calendar_bot.ports import Failed, Full, SyncResult
 from tests.caldav.conftest import opened_gateway
 from tests.caldav.samples import WINDOW, single
 from tests.support.servers import CalDAVServer, Fault, Proxy
@@ -50,21 +50,22 @@ async def test_faulty_calendar_is_incomplete_others_complete(
     creds, bad, good, calendars = await setup_two(server, gateway)
     proxy.fault(urlsplit(bad).path, fault)
 
-    result = await gateway.sync(creds, calendars, WINDOW, server.email_of(creds), TZ)
+    result = await gateway.sync(
+        creds, calendars, ExpansionScope(WINDOW, server.email_of(creds), TZ)
+    )
 
     fetches = {f.calendar.href: f for f in result.calendars}
     assert not result.complete
-    assert fetches[bad].complete is False
-    assert fetches[bad].exists is True  # still listed in the home: not gone
+    assert isinstance(fetches[bad], Failed)  # still listed in the home: not gone
     assert fetches[bad].error
-    assert fetches[bad].occurrences == ()  # never a silently shorter list
-    assert fetches[good].complete is True
+    # a Failed fetch carries no occurrences: never a silently shorter list
+    assert isinstance(fetches[good], Full)
     assert [o.title for o in fetches[good].occurrences] == ["In good"]
 
     # once the fault is gone, the next poll is complete again, with the right content
     proxy.clear()
     calendars = [f.calendar for f in result.calendars]
-    again = await gateway.sync(creds, calendars, WINDOW, server.email_of(creds), TZ)
+    again = await gateway.sync(creds, calendars, ExpansionScope(WINDOW, server.email_of(creds), TZ))
     fetches = {f.calendar.href: f for f in again.calendars}
     assert again.complete
     assert [o.title for o in fetches[bad].occurrences] == ["In bad"]
@@ -75,25 +76,29 @@ async def test_failure_after_a_good_poll_keeps_old_tags_and_recovers(
 ) -> None:
     server, proxy = fault_proxy
     creds, bad, _good, calendars = await setup_two(server, gateway)
-    first = await gateway.sync(creds, calendars, WINDOW, server.email_of(creds), TZ)
+    first = await gateway.sync(creds, calendars, ExpansionScope(WINDOW, server.email_of(creds), TZ))
     assert first.complete
     calendars = [f.calendar for f in first.calendars]
     old_tags = {c.href: (c.ctag, c.sync_token) for c in calendars}
 
     server.put_ics(creds, bad, single("b2", "Second", "20261202T100000Z"))
     proxy.fault(urlsplit(bad).path, Fault.TRUNCATE)
-    broken = await gateway.sync(creds, calendars, WINDOW, server.email_of(creds), TZ)
+    broken = await gateway.sync(
+        creds, calendars, ExpansionScope(WINDOW, server.email_of(creds), TZ)
+    )
     bad_fetch = next(f for f in broken.calendars if f.calendar.href == bad)
-    assert not bad_fetch.complete
+    assert isinstance(bad_fetch, Failed)
     # the caller must not store tags this failed fetch cannot vouch for
     assert (bad_fetch.calendar.ctag, bad_fetch.calendar.sync_token) == old_tags[bad]
 
     proxy.clear()
     fixed = await gateway.sync(
-        creds, [f.calendar for f in broken.calendars], WINDOW, server.email_of(creds), TZ
+        creds,
+        [f.calendar for f in broken.calendars],
+        ExpansionScope(WINDOW, server.email_of(creds), TZ),
     )
     bad_fetch = next(f for f in fixed.calendars if f.calendar.href == bad)
-    assert bad_fetch.complete
+    assert isinstance(bad_fetch, Full)
     assert [o.title for o in bad_fetch.occurrences] == ["In bad", "Second"]
 
 
@@ -102,13 +107,15 @@ async def test_home_listing_failure_marks_everything_incomplete(
 ) -> None:
     server, proxy = fault_proxy
     creds, _bad, _good, calendars = await setup_two(server, gateway)
-    await gateway.sync(creds, calendars, WINDOW, server.email_of(creds), TZ)
+    await gateway.sync(creds, calendars, ExpansionScope(WINDOW, server.email_of(creds), TZ))
     proxy.fault(urlsplit(server.home_url(creds)).path, Fault.SERVER_ERROR)
 
-    result = await gateway.sync(creds, calendars, WINDOW, server.email_of(creds), TZ)
+    result = await gateway.sync(
+        creds, calendars, ExpansionScope(WINDOW, server.email_of(creds), TZ)
+    )
 
     assert len(result.calendars) == len(calendars) >= 2
-    assert all(not f.complete and f.exists for f in result.calendars)
+    assert all(isinstance(f, Failed) for f in result.calendars)
 
 
 async def test_raw_report_is_the_servers_xml_without_credentials(

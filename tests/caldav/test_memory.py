@@ -9,11 +9,12 @@ from datetime import timedelta
 import pytest
 
 from calendar_bot.caldav import CalDAVGateway
-from calendar_bot.domain.model import TimeWindow
+from calendar_bot.domain.model import ExpansionScope, TimeWindow
+from calendar_bot.ports import AtStoredTags, Delta, Full
 from tests.caldav.conftest import opened_gateway
 from tests.caldav.samples import WINDOW, single
 from tests.caldav.test_delta import merged
-from tests.caldav.test_sync import TZ, Account, titles
+from tests.caldav.test_sync import TZ, Account, is_unchanged, titles
 from tests.support.servers import CalDAVServer
 
 
@@ -34,31 +35,31 @@ async def test_unchanged_calendar_in_the_callers_snapshot_is_not_expanded(
     assert titles(first, work) == ["Standup"]
 
     same = await small_gateway.sync(
-        acct.creds, acct.calendars, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+        acct.creds, acct.calendars, ExpansionScope(WINDOW, acct.email, TZ), snapshot_window=WINDOW
     )
     assert same.requests == 1 and same.complete
     for fetch in same.calendars:  # Xandikos adds a default calendar of its own
-        assert fetch.unchanged and not fetch.expanded and fetch.occurrences == ()
+        assert isinstance(fetch, AtStoredTags)
 
     # another window than the snapshot's: expanded again
     later = TimeWindow(WINDOW.start + timedelta(days=1), WINDOW.end + timedelta(days=1))
     moved = await small_gateway.sync(
-        acct.creds, acct.calendars, later, acct.email, TZ, snapshot_window=WINDOW
+        acct.creds, acct.calendars, ExpansionScope(later, acct.email, TZ), snapshot_window=WINDOW
     )
-    assert moved.complete and all(f.expanded for f in moved.calendars)
+    assert moved.complete and all(isinstance(f, Full | Delta) for f in moved.calendars)
     assert titles(moved, work) == ["Standup"]
 
     # changed tags: fetched and expanded
     caldav_server.put_ics(acct.creds, work, single("w2", "Review", "20261202T100000Z"))
     changed = await small_gateway.sync(
-        acct.creds, acct.calendars, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+        acct.creds, acct.calendars, ExpansionScope(WINDOW, acct.email, TZ), snapshot_window=WINDOW
     )
     assert changed.complete
     fetch = next(f for f in changed.calendars if f.calendar.href == work)
-    assert not fetch.unchanged
+    assert isinstance(fetch, Full | Delta) and not is_unchanged(fetch)
     # Xandikos's extra calendar evicted this one from the one-calendar cache: then only
     # what changed since the snapshot comes back (a delta, see test_delta.py)
-    got = merged(first, fetch) if fetch.replaced is not None else fetch.occurrences
+    got = merged(first, fetch) if isinstance(fetch, Delta) else fetch.occurrences
     assert [o.title for o in got] == ["Standup", "Review"]
 
 
@@ -86,9 +87,9 @@ async def test_users_of_one_server_share_a_pool_and_no_cookies(
     for acct in (one, two):
         caldav_server.make_calendar(acct.creds, "Work")
         await acct.discover()
-    transports = {id(c.session._transport.session()) for c in small_gateway._clients.values()}
+    transports = {id(c.session._transport.session()) for c in small_gateway.clients}
     assert len(transports) == 1
-    shared = next(iter(small_gateway._clients.values())).session._transport.session()
+    shared = next(iter(small_gateway.clients)).session._transport.session()
     assert len(shared.cookie_jar) == 0
     # each user still reads only their own home, with their own login
     assert all(ref.href.startswith(caldav_server.home_url(one.creds)) for ref in one.calendars)

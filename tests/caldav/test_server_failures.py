@@ -11,7 +11,8 @@ import pytest
 
 from calendar_bot.caldav import CalDAVGateway
 from calendar_bot.caldav.traits import FILTER_TRUSTED_AFTER
-from calendar_bot.ports import AuthFailed, NotCalDAV
+from calendar_bot.domain.model import ExpansionScope
+from calendar_bot.ports import AuthFailed, Delta, Full, NotCalDAV
 from tests.caldav.conftest import opened_gateway
 from tests.caldav.samples import WINDOW, single, vcalendar, vevent
 from tests.caldav.test_sync import TZ, Account, titles
@@ -127,7 +128,7 @@ async def test_a_507_from_sync_collection_falls_back_to_a_full_fetch(
     for _ in range(3):  # a restarted bot: the calendar is in no cache
         async with opened_gateway() as restarted:
             result = await restarted.sync(
-                acct.creds, stored, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+                acct.creds, stored, ExpansionScope(WINDOW, acct.email, TZ), snapshot_window=WINDOW
             )
         assert result.complete
         assert titles(result, work)[-1] == "Event 9"
@@ -147,7 +148,10 @@ async def test_after_a_507_the_calendar_is_listed_by_etags_not_synced_again(
     for n in range(3):
         yandex.put_ics(acct.creds, work, single(f"z{n}", f"New {n}", "20261209T100000Z"))
         result = await gateway.sync(
-            acct.creds, acct.calendars, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+            acct.creds,
+            acct.calendars,
+            ExpansionScope(WINDOW, acct.email, TZ),
+            snapshot_window=WINDOW,
         )
         assert result.complete and f"New {n}" in titles(result, work)
         acct.calendars = [f.calendar for f in result.calendars]
@@ -201,12 +205,12 @@ async def test_a_restarted_bot_also_loses_the_deleted_meeting(
 
     async with opened_gateway() as restarted:
         result = await restarted.sync(
-            acct.creds, stored, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+            acct.creds, stored, ExpansionScope(WINDOW, acct.email, TZ), snapshot_window=WINDOW
         )
 
     fetch = next(f for f in result.calendars if f.calendar.href == work)
-    assert fetch.complete
-    if fetch.replaced is None:
+    assert isinstance(fetch, Full | Delta), fetch
+    if isinstance(fetch, Full):
         assert [o.title for o in fetch.occurrences] == ["Keep"]
     else:  # a delta must name the deleted object
         assert any(h.endswith(gone.rsplit("/", 1)[1]) for h in fetch.replaced)
@@ -227,12 +231,12 @@ async def test_a_token_the_server_never_issued_does_not_hide_a_deletion(
 
     async with opened_gateway() as restarted:
         result = await restarted.sync(
-            acct.creds, stored, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+            acct.creds, stored, ExpansionScope(WINDOW, acct.email, TZ), snapshot_window=WINDOW
         )
 
     fetch = next(f for f in result.calendars if f.calendar.href == work)
-    assert fetch.complete
-    if fetch.replaced is None:
+    assert isinstance(fetch, Full | Delta), fetch
+    if isinstance(fetch, Full):
         assert [o.title for o in fetch.occurrences] == ["Keep"]
     else:
         assert any(h.endswith(gone.rsplit("/", 1)[1]) for h in fetch.replaced)
@@ -441,7 +445,7 @@ async def test_an_unchanged_calendar_still_costs_one_request_when_its_hour_is_up
         for _ in range(3):
             clock[0] += timedelta(hours=2)
             result = await gateway.sync(
-                acct.creds, held, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+                acct.creds, held, ExpansionScope(WINDOW, acct.email, TZ), snapshot_window=WINDOW
             )
             assert result.complete and result.requests == 1
 
@@ -467,7 +471,10 @@ async def test_a_server_whose_filter_proved_right_is_not_read_whole_every_hour(
         for acct, cal in accounts:
             radicale.put_ics(acct.creds, cal, single("new", "Added", "20261203T100000Z"))
             result = await gateway.sync(
-                acct.creds, acct.calendars, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+                acct.creds,
+                acct.calendars,
+                ExpansionScope(WINDOW, acct.email, TZ),
+                snapshot_window=WINDOW,
             )
             assert result.complete
             acct.calendars = [f.calendar for f in result.calendars]

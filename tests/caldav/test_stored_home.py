@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from calendar_bot.caldav import CalDAVGateway
+from calendar_bot.domain.model import ExpansionScope
+from calendar_bot.ports import AtStoredTags
 from tests.caldav.conftest import opened_gateway
 from tests.caldav.samples import WINDOW, single
 from tests.caldav.test_sync import TZ, Account
@@ -33,7 +35,7 @@ async def test_a_stored_home_makes_the_first_poll_after_a_restart_one_request(
     first = await acct.poll()
     assert first.found_home  # not the one the caller passed (none): the caller stores it
     stored = dataclasses.replace(acct.creds, home_url=first.found_home)
-    again = await gateway.sync(stored, acct.calendars, WINDOW, acct.email, TZ)
+    again = await gateway.sync(stored, acct.calendars, ExpansionScope(WINDOW, acct.email, TZ))
     assert again.found_home == ""  # the caller has it: nothing new to store
 
     # A restart without the home (the principal stored, as connecting stores it): principal
@@ -41,17 +43,17 @@ async def test_a_stored_home_makes_the_first_poll_after_a_restart_one_request(
     principal, _ = await gateway.discover(acct.creds)
     known = dataclasses.replace(acct.creds, principal_url=principal)
     cold = await restarted.sync(
-        known, acct.calendars, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+        known, acct.calendars, ExpansionScope(WINDOW, acct.email, TZ), snapshot_window=WINDOW
     )
     assert cold.requests == 2 and cold.found_home == first.found_home
     # With the stored home in the credentials: the home listing alone.
     creds = dataclasses.replace(known, home_url=first.found_home)
     async with opened_gateway() as fresh:
         warm = await fresh.sync(
-            creds, acct.calendars, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+            creds, acct.calendars, ExpansionScope(WINDOW, acct.email, TZ), snapshot_window=WINDOW
         )
     assert warm.complete and warm.requests == 1 and warm.found_home == ""
-    assert all(not f.expanded for f in warm.calendars)
+    assert all(isinstance(f, AtStoredTags) for f in warm.calendars)
 
 
 async def test_a_stored_home_that_no_longer_answers_is_looked_up_again(
@@ -65,7 +67,7 @@ async def test_a_stored_home_that_no_longer_answers_is_looked_up_again(
     moved = first.found_home.rstrip("/") + "-gone/"
     creds = dataclasses.replace(acct.creds, home_url=moved)
     result = await restarted.sync(
-        creds, acct.calendars, WINDOW, acct.email, TZ, snapshot_window=WINDOW
+        creds, acct.calendars, ExpansionScope(WINDOW, acct.email, TZ), snapshot_window=WINDOW
     )
     assert result.complete
     assert result.found_home == first.found_home  # the caller stores the real one again

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from calendar_bot.caldav import CalDAVGateway, fetch, ical
-from calendar_bot.caldav import gateway as gateway_module
+from calendar_bot.caldav import CalDAVGateway, clients, expansion, fetch, ical
 from calendar_bot.caldav.http import HttpResult
 from calendar_bot.domain.model import (
     CalendarRef,
     Credentials,
     EventStatus,
+    ExpansionScope,
     Occurrence,
     TimeWindow,
 )
-from calendar_bot.ports import SyncResult
+from calendar_bot.ports import CalendarFetch, Delta, Failed, Full, Gone, SyncResult
 from tests.caldav.samples import WINDOW, single, weekly_series
 from tests.support.servers import CalDAVServer, Proxy
 
@@ -35,7 +36,9 @@ class Account:
         _, self.calendars = await self.gateway.discover(self.creds)
 
     async def poll(self, window: TimeWindow = WINDOW) -> SyncResult:
-        result = await self.gateway.sync(self.creds, self.calendars, window, self.email, TZ)
+        result = await self.gateway.sync(
+            self.creds, self.calendars, ExpansionScope(window, self.email, TZ)
+        )
         self.calendars = [f.calendar for f in result.calendars]
         return result
 
@@ -54,12 +57,18 @@ def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def occurrences(result: SyncResult, href: str) -> tuple[Occurrence, ...]:
-    return next(f for f in result.calendars if f.calendar.href == href).occurrences
+    fetch_ = next(f for f in result.calendars if f.calendar.href == href)
+    assert isinstance(fetch_, Full | Delta), fetch_
+    return fetch_.occurrences
 
 
 def titles(result: SyncResult, href: str) -> list[str]:
-    fetch_ = next(f for f in result.calendars if f.calendar.href == href)
-    return [o.title for o in fetch_.occurrences]
+    return [o.title for o in occurrences(result, href)]
+
+
+def is_unchanged(fetch_: CalendarFetch) -> bool:
+    """A whole fetch whose change check saw nothing new since the caller's tags."""
+    return isinstance(fetch_, Full) and fetch_.unchanged
 
 
 async def test_unchanged_poll_costs_exactly_one_request(
@@ -79,7 +88,7 @@ async def test_unchanged_poll_costs_exactly_one_request(
 
     assert second.requests == 1
     assert second.complete
-    assert all(f.unchanged for f in second.calendars)
+    assert all(is_unchanged(f) for f in second.calendars)
     assert parsed == []  # nothing re-parsed
     assert titles(second, work) == ["Standup"] and titles(second, home) == ["Dentist"]
     assert [f.occurrences for f in second.calendars] == [f.occurrences for f in first.calendars]
@@ -93,13 +102,13 @@ async def test_an_unchanged_home_listing_is_not_read_again(
     await acct.discover()
     await acct.poll()
     reads: list[int] = []
-    real = gateway_module.read_home_listing
+    real = clients.read_home_listing
 
     def counting(result: HttpResult) -> list[CalendarRef]:
         reads.append(len(result.body))
         return real(result)
 
-    monkeypatch.setattr(gateway_module, "read_home_listing", counting)
+    monkeypatch.setattr(clients, "read_home_listing", counting)
     again = await acct.poll()
     assert reads == [] and again.complete and all(f.unchanged for f in again.calendars)
 
@@ -135,7 +144,7 @@ async def test_changed_event_is_picked_up_and_only_it_is_parsed(
 
     assert result.complete
     by_href = {f.calendar.href: f for f in result.calendars}
-    assert by_href[other].unchanged and not by_href[work].unchanged
+    assert is_unchanged(by_href[other]) and not is_unchanged(by_href[work])
     moved = [o for o in by_href[work].occurrences if o.uid == "e3"]
     assert [(o.title, o.start) for o in moved] == [
         ("Event 3 moved", datetime(2026, 12, 3, 14, tzinfo=UTC))
@@ -173,7 +182,7 @@ async def test_new_event_after_a_refused_sync_token_falls_back_to_a_full_listing
     await acct.discover()
     await acct.poll()
     # Radicale answers a bad token with 403, Xandikos with 412: both must end in a resync.
-    for client in gateway._clients.values():
+    for client in gateway.clients:
         for state in client.calendars.values():
             state.sync_token = "http://radicale.org/ns/sync/bogus" if state.sync_token else ""
     caldav_server.put_ics(acct.creds, work, single("b", "B", "20261202T100000Z"))
@@ -248,8 +257,8 @@ async def test_calendar_removed_from_home_is_reported_gone(
     result = await acct.poll()
 
     by_href = {f.calendar.href: f for f in result.calendars}
-    assert by_href[work].exists is False and by_href[work].complete is False
-    assert by_href[keep].exists and by_href[keep].complete
+    assert isinstance(by_href[work], Gone)
+    assert not isinstance(by_href[keep], Gone | Failed)
 
 
 async def test_server_without_sync_tokens_uses_etag_listings(
@@ -265,7 +274,7 @@ async def test_server_without_sync_tokens_uses_etag_listings(
     await acct.poll()
 
     unchanged = await acct.poll()
-    assert unchanged.requests == 1 and all(f.unchanged for f in unchanged.calendars)
+    assert unchanged.requests == 1 and all(is_unchanged(f) for f in unchanged.calendars)
 
     server.put_ics(acct.creds, work, single("b", "B", "20261202T100000Z"))
     server.delete(acct.creds, first_href)
@@ -312,11 +321,11 @@ async def test_window_moving_by_minutes_reuses_the_expansion(
     await acct.poll(TimeWindow(start, start + timedelta(days=7)))
 
     expansions: list[str] = []
-    real_expand = ical.expand
+    real_expand = expansion.expand
 
-    def counting(parsed: ical.ParsedObject, window: TimeWindow, **kw: str) -> list[Occurrence]:
+    def counting(parsed: ical.ParsedObject, scope: ExpansionScope, **kw: Any) -> list[Occurrence]:
         expansions.append(kw["event_href"])
-        return real_expand(parsed, window, **kw)
+        return real_expand(parsed, scope, **kw)
 
     monkeypatch.setattr(fetch, "expand", counting)
     # two hours later "Early" (06:00-07:00) has ended and drops out of the window

@@ -8,6 +8,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from calendar_bot.caldav import CalDAVGateway
+from calendar_bot.domain.model import ExpansionScope
+from calendar_bot.ports import Full
 from tests.caldav.samples import WINDOW, single
 from tests.support.servers import CalDAVServer, Proxy
 
@@ -29,10 +31,12 @@ async def test_one_bad_object_is_unreadable_the_rest_complete(
     _, calendars = await gateway.discover(creds)
     proxy.rewrite = lambda body: body.replace(MARK.encode(), b"\xff\xfe")
 
-    result = await gateway.sync(creds, calendars, WINDOW, server.email_of(creds), TZ)
+    result = await gateway.sync(
+        creds, calendars, ExpansionScope(WINDOW, server.email_of(creds), TZ)
+    )
 
     [fetch] = [f for f in result.calendars if f.calendar.href == calendar]
-    assert fetch.complete
+    assert isinstance(fetch, Full)
     assert [o.title for o in fetch.occurrences] == ["First", "Third"]
     assert {urlsplit(h).path: why for h, why in fetch.unreadable.items()} == {
         urlsplit(bad).path: "not_utf8"
@@ -41,11 +45,13 @@ async def test_one_bad_object_is_unreadable_the_rest_complete(
     # Known unreadable: not fetched again until it changes, still reported.
     before = len(proxy.hits)
     again = await gateway.sync(
-        creds, [f.calendar for f in result.calendars], WINDOW, server.email_of(creds), TZ
+        creds,
+        [f.calendar for f in result.calendars],
+        ExpansionScope(WINDOW, server.email_of(creds), TZ),
     )
     assert not any(method == "GET" for method, _ in proxy.hits[before:])
     [fetch] = [f for f in again.calendars if f.calendar.href == calendar]
-    assert fetch.complete and len(fetch.unreadable) == 1
+    assert isinstance(fetch, Full) and len(fetch.unreadable) == 1
 
 
 async def test_a_truncated_multiget_is_no_verdict_on_its_objects(
@@ -60,8 +66,10 @@ async def test_a_truncated_multiget_is_no_verdict_on_its_objects(
     # only the multiget answers (the ones carrying calendar data) are cut in half
     proxy.rewrite = lambda body: body[: len(body) // 2] if b"calendar-data>" in body else body
 
-    result = await gateway.sync(creds, calendars, WINDOW, server.email_of(creds), TZ)
+    result = await gateway.sync(
+        creds, calendars, ExpansionScope(WINDOW, server.email_of(creds), TZ)
+    )
 
     [fetch] = [f for f in result.calendars if f.calendar.href == calendar]
-    assert fetch.complete and not fetch.unreadable
+    assert isinstance(fetch, Full) and not fetch.unreadable
     assert [o.title for o in fetch.occurrences] == ["First", "Second"]

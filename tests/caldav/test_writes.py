@@ -14,6 +14,7 @@ from calendar_bot.domain.model import (
     CalendarRef,
     Credentials,
     EventStatus,
+    ExpansionScope,
     NewEvent,
     Occurrence,
     PartStat,
@@ -34,7 +35,7 @@ async def poll(
     calendars: list[CalendarRef],
     window: TimeWindow = WINDOW,
 ) -> list[Occurrence]:
-    result = await gateway.sync(creds, calendars, window, email, TZ)
+    result = await gateway.sync(creds, calendars, ExpansionScope(window, email, TZ))
     assert result.complete
     return [o for f in result.calendars for o in f.occurrences]
 

@@ -21,7 +21,8 @@ import pytest
 
 from calendar_bot.caldav import CalDAVGateway
 from calendar_bot.clock import ManualClock
-from calendar_bot.domain.model import Credentials, Occurrence
+from calendar_bot.domain.model import Credentials, ExpansionScope, Occurrence
+from calendar_bot.ports import Full
 from calendar_bot.services.context import sync_window, window_phase
 from calendar_bot.storage.repositories import transaction
 from calendar_bot.storage.tables import outbox
@@ -86,7 +87,10 @@ class Walk:
             known = await store.calendars.list_for(user.mm_user_id)
         window = sync_window(self.world.bot.clock.now(), window_phase(user.mm_user_id))
         await self.world.bot.gateway.sync(
-            self.credentials, known, window, user.email, "Europe/Moscow", snapshot_window=window
+            self.credentials,
+            known,
+            ExpansionScope(window, user.email, "Europe/Moscow"),
+            snapshot_window=window,
         )
 
     async def stored(self) -> Shape:
@@ -98,10 +102,10 @@ class Walk:
     async def truth(self) -> Shape:
         window = sync_window(self.world.bot.clock.now(), window_phase(self.person.id))
         result = await self.truth_gateway.sync(
-            self.credentials, [], window, self.credentials.username, "Europe/Moscow"
+            self.credentials, [], ExpansionScope(window, self.credentials.username, "Europe/Moscow")
         )
         (fetch,) = result.calendars  # the person's one calendar, listed as "added"
-        assert fetch.complete
+        assert isinstance(fetch, Full), fetch
         return _shape(fetch.occurrences)
 
     async def changes_enqueued(self) -> int:

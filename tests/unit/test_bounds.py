@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from calendar_bot.caldav.davxml import calendar_data, parse_multistatus
 from calendar_bot.caldav.density import day_firsts, judge
-from calendar_bot.caldav.ical import occurrences_from_text, repair
+from calendar_bot.caldav.expansion import occurrences_from_text
 from calendar_bot.caldav.limits import (
     MAX_EVENTS,
     MAX_LISTED_ATTENDEES,
@@ -25,6 +25,7 @@ from calendar_bot.caldav.limits import (
     Budget,
     shrink_multistatus,
 )
+from calendar_bot.caldav.repair import repair
 from calendar_bot.domain.cuts import newly_cut
 from calendar_bot.domain.model import Attendee, Cut, Occurrence, PartStat, UserSettings
 from calendar_bot.domain.notice_codec import decode

@@ -19,9 +19,11 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calendar_bot.caldav.ical import expand, parse_object
+from calendar_bot.caldav.expansion import expand
+from calendar_bot.caldav.ical import parse_object
 from calendar_bot.caldav.limits import MAX_OCCURRENCES
 from calendar_bot.domain.changes import diff
+from calendar_bot.domain.model import ExpansionScope
 from calendar_bot.domain.notices import change_notice
 from calendar_bot.services.context import sync_window
 from calendar_bot.views import meetings, notices, notifications
@@ -133,11 +135,9 @@ def _pipeline(text: str) -> None:
     parsed = parse_object(text, "fuzz")
     current = expand(
         parsed,
-        window,
+        ExpansionScope(window, "me@example.test", "Europe/Moscow"),
         calendar_href="/cal/",
         event_href="/cal/a.ics",
-        user_email="me@example.test",
-        default_tz="Europe/Moscow",
     )
     per_series = Counter(o.uid for o in current)
     assert all(n <= MAX_OCCURRENCES for n in per_series.values())

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from calendar_bot.caldav.ical import occurrences_from_text
+from calendar_bot.caldav.expansion import occurrences_from_text
 from calendar_bot.domain.model import EventStatus, Occurrence, PartStat, TimeWindow
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "ics"  # vendored: see SOURCES.md there

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calendar_bot.caldav.ical import occurrences_from_text
+from calendar_bot.caldav.expansion import occurrences_from_text
 from calendar_bot.domain.model import TimeWindow
 from calendar_bot.domain.parsing import ParseError
 from calendar_bot.domain.recurrence import (

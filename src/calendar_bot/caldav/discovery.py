@@ -6,9 +6,10 @@ import logging
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 from calendar_bot.caldav import davxml
+from calendar_bot.caldav.errors import check_home_listing, raise_if_login_refused
 from calendar_bot.caldav.http import DavSession, HttpResult, origin
 from calendar_bot.domain.model import CalendarRef
-from calendar_bot.ports import AuthFailed, CalendarError, NotCalDAV
+from calendar_bot.ports import CalendarError, NotCalDAV
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +49,6 @@ def candidate_urls(base_url: str, username: str, principal_url: str = "") -> lis
     return list(dict.fromkeys(out))
 
 
-def _check_auth(result: HttpResult) -> None:
-    """Only a 401 means the login is wrong; a 403 is a place this login may not look
-    (DAViCal's root), and the next candidate may well answer."""
-    if result.status == 401:
-        raise AuthFailed("the server refused the login")
-
-
 async def _propfind(session: DavSession, url: str, body: bytes, depth: str) -> HttpResult:
     return await session.request("PROPFIND", url, body, {"Depth": depth})
 
@@ -78,7 +72,8 @@ async def find_home(
         # ServerUnreachable propagates: every candidate is on the same server, so trying
         # the others would only multiply the wait.
         result = await _propfind(session, url, davxml.propfind_principal(), "0")
-        _check_auth(result)
+        # a 403 is a place this login may not look (DAViCal's root): the next may answer
+        raise_if_login_refused(result.status)
         if result.status != 207:
             refused.append(f"{_where(url)} answered HTTP {result.status}")
             continue
@@ -90,7 +85,7 @@ async def find_home(
         principal, home = _principal_and_home(ms, result.url)
         if not home and principal and principal != result.url:
             follow = await _propfind(session, principal, davxml.propfind_principal(), "0")
-            _check_auth(follow)
+            raise_if_login_refused(follow.status)
             if follow.status == 207:
                 try:
                     _, home = _principal_and_home(davxml.parse_multistatus(follow.body), follow.url)
@@ -120,7 +115,7 @@ async def _has_calendar_children(session: DavSession, url: str) -> bool:
     """Whether a Depth-1 listing of `url` holds an event calendar (the principal's
     children on a server without calendar-home-set)."""
     result = await _propfind(session, url, davxml.propfind_calendars(), "1")
-    _check_auth(result)
+    raise_if_login_refused(result.status)
     if result.status != 207:
         return False
     try:
@@ -153,9 +148,7 @@ async def fetch_home_listing(session: DavSession, home_url: str) -> HttpResult:
     """The home's Depth-1 PROPFIND answer (207), or AuthFailed / ServerUnreachable /
     CalendarError."""
     result = await _propfind(session, home_url, davxml.propfind_calendars(), "1")
-    _check_auth(result)
-    if result.status != 207:
-        raise CalendarError(f"calendar home listing answered HTTP {result.status}")
+    check_home_listing(result.status)
     return result
 
 

@@ -21,6 +21,7 @@ of every member without a time range) catches what a server's shortcut left out.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -31,18 +32,31 @@ from typing import Protocol, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from calendar_bot.caldav import davxml
-from calendar_bot.caldav.http import DavSession
-from calendar_bot.caldav.ical import (
-    BrokenObject,
-    ParsedObject,
-    expand,
-    overlaps,
-    parse_object,
+from calendar_bot.caldav.errors import (
+    EtagListingUnusable,
+    FetchFailed,
+    MalformedAnswer,
+    MultigetRefused,
+    Refused,
+    SyncRefused,
+    check_listing,
+    check_report,
+    check_sync,
+    object_found,
+    raise_if_login_refused,
 )
+from calendar_bot.caldav.expansion import expand, overlaps
+from calendar_bot.caldav.http import DavSession
+from calendar_bot.caldav.ical import BrokenObject, ParsedObject, parse_object
 from calendar_bot.caldav.traits import ServerTraits
-from calendar_bot.domain.model import CalendarRef, Occurrence, TimeWindow, snapshot_order
+from calendar_bot.domain.model import (
+    CalendarRef,
+    ExpansionScope,
+    Occurrence,
+    TimeWindow,
+    snapshot_order,
+)
 from calendar_bot.domain.zones import zone_of
-from calendar_bot.ports import AuthFailed
 
 log = logging.getLogger(__name__)
 
@@ -60,36 +74,12 @@ LISTING_PAD_BEFORE = timedelta(days=1)
 LISTING_PAD_AFTER = timedelta(days=14)
 
 
-class FetchFailed(Exception):
-    """This calendar could not be read completely; the message is short and secret-free.
-
-    A 404 is one of these too: whether the calendar is really gone is decided by the home
-    listing, not by one failed request.
-    """
-
-
-class MalformedAnswer(FetchFailed):
-    """A 207 answer that is not a well-formed multistatus (truncated, or one bad object)."""
-
-
-class Refused(FetchFailed):
-    """The server does not do this kind of request (400, 403, 405, 415, 501): another way
-    may work where this one never will."""
-
-
-class MultigetRefused(FetchFailed):
-    """calendar-multiget was refused or answered incompletely: read with calendar-data."""
-
-
-_REFUSALS = {400, 403, 405, 415, 501}
-
-
 @dataclass(slots=True)
 class CachedObject:
     etag: str
     parsed: ParsedObject | None  # dropped once expanded: see the module docstring
     # the last expansion, so a change to one object re-expands only that object
-    expanded_key: tuple[TimeWindow, str, str] | None = None
+    expanded_key: ExpansionScope | None = None
     expanded: tuple[Occurrence, ...] = ()
     unreadable: str = ""  # why this object cannot be read (UNREADABLE_*); then never parsed
     broken: bool = False  # its last expansion failed: unknown, not gone
@@ -101,7 +91,7 @@ class CalendarState:
     sync_token: str = ""
     objects: dict[str, CachedObject] = field(default_factory=dict)  # absolute href -> object
     covered: tuple[datetime, datetime] | None = None  # the range the etag listing covered
-    expanded_key: tuple[TimeWindow, str, str] | None = None
+    expanded_key: ExpansionScope | None = None
     expanded: tuple[Occurrence, ...] = ()
     sync_refusals: int = 0  # consecutive refused sync-collection REPORTs; 2 and we stop trying
     # a sync answer looked like a full listing without tombstones: reconcile before trusting
@@ -112,7 +102,7 @@ class CalendarState:
 
 
 @dataclass(frozen=True, slots=True)
-class Delta:
+class DeltaOutcome:
     """A calendar's changes since a sync token: every object in `replaced` changed or is gone;
     `occurrences` are the window's occurrences of those still there."""
 
@@ -139,14 +129,7 @@ async def _report(
     session: DavSession, url: str, body: bytes, depth: str = "1"
 ) -> davxml.Multistatus:
     result = await session.request("REPORT", url, body, {"Depth": depth})
-    if result.status == 401:
-        raise AuthFailed("the server refused the login")
-    if result.status == 404:
-        raise FetchFailed("calendar not found (HTTP 404)")
-    if result.status in _REFUSALS:
-        raise Refused(f"HTTP {result.status}")
-    if result.status != 207:
-        raise FetchFailed(f"HTTP {result.status}")
+    check_report(result.status)
     try:
         return davxml.parse_multistatus(result.body)
     except davxml.MalformedMultistatus as exc:
@@ -184,17 +167,12 @@ class CalendarFetcher:
         self.reconciled = False  # whether this fetch listed the calendar without a time range
 
     async def fetch(
-        self,
-        listed: CalendarRef,
-        window: TimeWindow,
-        user_email: str,
-        default_tz: str,
-        *,
-        reconcile: bool = False,
+        self, listed: CalendarRef, scope: ExpansionScope, *, reconcile: bool = False
     ) -> FetchOutcome:
         """`reconcile`: also list the calendar without a time range (see `_reconcile`); done
         anyway when a sync answer looked suspicious."""
         state = self.state
+        window = scope.window
         warm = state.expanded_key is not None or bool(state.objects) or state.covered is not None
         same_tags = bool(listed.ctag or listed.sync_token) and (
             listed.ctag == state.ctag and listed.sync_token == state.sync_token
@@ -205,27 +183,21 @@ class CalendarFetcher:
         unchanged = warm and same_tags and covered
         if not unchanged:
             await self._refresh(listed, window)
-        if (reconcile or state.suspicious) and await self._reconcile(
-            listed, user_email, default_tz
-        ):
+        if (reconcile or state.suspicious) and await self._reconcile(listed, scope):
             unchanged = False
-        await self._reload_unexpandable(listed, window, user_email, default_tz)
-        if state.expanded_key != _exact_key(window, user_email, default_tz):
-            await self._offload(
-                partial(_expand, state, listed.href, window, user_email, default_tz)
-            )
+        await self._reload_unexpandable(listed, scope)
+        if state.expanded_key != _exact_key(scope):
+            await self._offload(partial(_expand, state, listed.href, scope))
         return FetchOutcome(
             state.expanded, unchanged, unreadable_in(state.objects), broken_hrefs(state)
         )
 
-    async def _reload_unexpandable(
-        self, listed: CalendarRef, window: TimeWindow, user_email: str, default_tz: str
-    ) -> None:
+    async def _reload_unexpandable(self, listed: CalendarRef, scope: ExpansionScope) -> None:
         """Fetch again the objects that need a new expansion but whose parse was dropped."""
         state = self.state
-        if state.expanded_key == _exact_key(window, user_email, default_tz):
+        if state.expanded_key == _exact_key(scope):
             return
-        key = _coarse_key(window, user_email, default_tz)
+        key = _coarse_key(scope)
         stale = [
             h
             for h, o in state.objects.items()
@@ -292,10 +264,8 @@ class CalendarFetcher:
         self,
         listed: CalendarRef,
         since_token: str,
-        window: TimeWindow,
-        user_email: str,
-        default_tz: str,
-    ) -> Delta:
+        scope: ExpansionScope,
+    ) -> DeltaOutcome:
         """What changed since `since_token` (the caller's stored tags), without the rest of
         the calendar: the changed objects fetched and expanded over the window. Raises
         SyncRefused when the server will not sync from that token."""
@@ -310,11 +280,11 @@ class CalendarFetcher:
         objects = CalendarState(objects=fetched)
         occurrences = await self._offload(
             # expanded like a full fetch, so the delta is exactly those objects' share of it
-            partial(_expand, objects, listed.href, window, user_email, default_tz)
+            partial(_expand, objects, listed.href, scope)
         )
         unreadable = unreadable_in(fetched)
         replaced = (frozenset(changed) | deleted | vanished) - unreadable.keys()
-        return Delta(replaced, occurrences, token, unreadable, broken_hrefs(objects))
+        return DeltaOutcome(replaced, occurrences, token, unreadable, broken_hrefs(objects))
 
     async def _changes_since(
         self, calendar_href: str, token: str
@@ -327,18 +297,7 @@ class CalendarFetcher:
             result = await self.session.request(
                 "REPORT", calendar_href, davxml.sync_collection(token), {"Depth": "1"}
             )
-            if result.status == 401:
-                raise AuthFailed("the server refused the login")
-            if result.status == 404:
-                raise FetchFailed("calendar not found (HTTP 404)")
-            if result.status != 207:
-                # 403 (Radicale) / 412 (Xandikos): bad or expired token; 501: no support;
-                # 5xx, 507 (Yandex on a large calendar): the server cannot answer this way.
-                # Each means: read the calendar in full this poll.
-                raise SyncRefused(
-                    f"sync-collection answered HTTP {result.status}",
-                    server_error=result.status >= 500,
-                )
+            check_sync(result.status)
             try:
                 ms = davxml.parse_multistatus(result.body)
             except davxml.MalformedMultistatus as exc:
@@ -485,13 +444,9 @@ class CalendarFetcher:
         texts: list[tuple[str, str, str]] = []
         for href in hrefs:
             got = await self.session.request("GET", href)
-            if got.status == 401:
-                raise AuthFailed("the server refused the login")
-            if got.status == 404:
+            if not object_found(got.status):
                 vanished.add(href)
                 continue
-            if got.status != 200:
-                raise FetchFailed(f"HTTP {got.status}")
             data = got.body.decode("utf-8", errors="replace")
             texts.append((href, got.etag or _content_etag(data), data))
         parsed = await self._offload(partial(_parse_all, texts))
@@ -565,13 +520,9 @@ class CalendarFetcher:
         texts: list[tuple[str, str, str]] = []
         for href in hrefs:
             result = await self.session.request("GET", href)
-            if result.status == 401:
-                raise AuthFailed("the server refused the login")
-            if result.status == 404:
+            if not object_found(result.status, what=" for an object"):
                 vanished.add(href)
                 continue
-            if result.status != 200:
-                raise FetchFailed(f"HTTP {result.status} for an object")
             if len(result.body) > MAX_OBJECT_BYTES:
                 out[href] = CachedObject(result.etag, None, unreadable=UNREADABLE_TOO_LARGE)
                 continue
@@ -589,7 +540,7 @@ class CalendarFetcher:
 
     # ---- reconciliation ---------------------------------------------------------------------
 
-    async def _reconcile(self, listed: CalendarRef, user_email: str, default_tz: str) -> bool:
+    async def _reconcile(self, listed: CalendarRef, scope: ExpansionScope) -> bool:
         """List every member's etag without a time range and fetch what the fast path
         missed: objects the time-range filter left out (kept when they have occurrences in
         the covered range), objects changed behind a sync answer, and objects gone without
@@ -627,8 +578,7 @@ class CalendarFetcher:
                     {h: fetched[h] for h in missed if h in fetched},
                     state.covered,
                     listed.href,
-                    user_email,
-                    default_tz,
+                    scope,
                 )
             )
             for href in missed:
@@ -654,10 +604,7 @@ class CalendarFetcher:
         result = await self.session.request(
             "PROPFIND", calendar_href, davxml.propfind_etags(), {"Depth": "1"}
         )
-        if result.status == 401:
-            raise AuthFailed("the server refused the login")
-        if result.status != 207:
-            raise FetchFailed(f"HTTP {result.status}")
+        check_listing(result.status)
         try:
             ms = davxml.parse_multistatus(result.body)
         except davxml.MalformedMultistatus as exc:
@@ -689,8 +636,7 @@ class CalendarFetcher:
                 davxml.sync_collection(UNKNOWABLE_TOKEN),
                 {"Depth": "1"},
             )
-            if result.status == 401:
-                raise AuthFailed("the server refused the login")
+            raise_if_login_refused(result.status)
             traits.lenient_sync_tokens = result.status == 207
             if traits.lenient_sync_tokens:
                 log.info("this server answers sync tokens it cannot know; reconciling its answers")
@@ -699,10 +645,6 @@ class CalendarFetcher:
 
 # a sync token no server can have issued (probing how a server answers tokens it does not know)
 UNKNOWABLE_TOKEN = "http://calendar-bot.invalid/sync/never-issued"  # noqa: S105 - not a secret
-
-
-class EtagListingUnusable(FetchFailed):
-    """The etag-only listing was refused or carried no etags."""
 
 
 def _content_etag(data: str) -> str:
@@ -714,25 +656,18 @@ def _in_coverage(
     objects: dict[str, CachedObject],
     covered: tuple[datetime, datetime] | None,
     calendar_href: str,
-    user_email: str,
-    default_tz: str,
+    scope: ExpansionScope,
 ) -> set[str]:
-    """The hrefs whose object has an occurrence in the covered range."""
+    """The hrefs whose object has an occurrence in the covered range (for the scope's user
+    and zone)."""
     if covered is None:
         return set(objects)
-    span = TimeWindow(*covered)
+    span = dataclasses.replace(scope, window=TimeWindow(*covered))
     out: set[str] = set()
     for href, obj in objects.items():
         if obj.parsed is None:
             continue
-        found = expand(
-            obj.parsed,
-            span,
-            calendar_href=calendar_href,
-            event_href=href,
-            user_email=user_email,
-            default_tz=default_tz,
-        )
+        found = expand(obj.parsed, span, calendar_href=calendar_href, event_href=href)
         if found:
             out.add(href)
     return out
@@ -742,15 +677,15 @@ def _in_coverage(
 
 
 def _expand(
-    state: CalendarState, calendar_href: str, window: TimeWindow, user_email: str, default_tz: str
+    state: CalendarState, calendar_href: str, scope: ExpansionScope
 ) -> tuple[Occurrence, ...]:
     """Expand the state's objects over whole UTC days around the window (cached per object),
     then cut to the window: polls that move the window by minutes reuse the expansion."""
-    key = _exact_key(window, user_email, default_tz)
+    key = _exact_key(scope)
     if state.expanded_key == key:
         return state.expanded
-    coarse_key = _coarse_key(window, user_email, default_tz)
-    zone = zone_of(default_tz)
+    coarse_key = _coarse_key(scope)
+    zone = zone_of(scope.default_tz)
     out: list[Occurrence] = []
     for href, obj in state.objects.items():
         if obj.unreadable:
@@ -762,11 +697,9 @@ def _expand(
                 obj.expanded = tuple(
                     expand(
                         obj.parsed,
-                        coarse_key[0],
+                        coarse_key,
                         calendar_href=calendar_href,
                         event_href=href,
-                        user_email=user_email,
-                        default_tz=default_tz,
                         strict=True,
                     )
                 )
@@ -775,7 +708,7 @@ def _expand(
                 obj.expanded, obj.broken = (), True
             obj.expanded_key = coarse_key
             obj.parsed = None
-        out.extend(o for o in obj.expanded if overlaps(o, window, zone))
+        out.extend(o for o in obj.expanded if overlaps(o, scope.window, zone))
     state.expanded = snapshot_order(out)
     state.expanded_key = key
     return state.expanded
@@ -790,27 +723,17 @@ def _parse_all(texts: list[tuple[str, str, str]]) -> list[ParsedObject]:
     return [parse_object(data, _path(href)) for href, _, data in texts]
 
 
-def _exact_key(window: TimeWindow, user_email: str, default_tz: str) -> tuple[TimeWindow, str, str]:
-    """What a calendar's expansion was made for."""
-    return (window, user_email.lower(), default_tz)
+def _exact_key(scope: ExpansionScope) -> ExpansionScope:
+    """What a calendar's expansion was made for (the e-mail address in any case)."""
+    return dataclasses.replace(scope, user_email=scope.user_email.lower())
 
 
-def _coarse_key(
-    window: TimeWindow, user_email: str, default_tz: str
-) -> tuple[TimeWindow, str, str]:
+def _coarse_key(scope: ExpansionScope) -> ExpansionScope:
     """Expansion happens over whole UTC days around the window."""
+    window = scope.window
     coarse = TimeWindow(_floor_day(window.start), _floor_day(window.end) + timedelta(days=1))
-    return _exact_key(coarse, user_email, default_tz)
+    return _exact_key(dataclasses.replace(scope, window=coarse))
 
 
 def _floor_day(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-class SyncRefused(Exception):
-    """The server will not sync from our token (expired, invalid, unsupported), or cannot
-    answer a sync-collection at all (`server_error`: 5xx, 507)."""
-
-    def __init__(self, message: str = "", *, server_error: bool = False) -> None:
-        super().__init__(message)
-        self.server_error = server_error

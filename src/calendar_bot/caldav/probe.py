@@ -17,10 +17,11 @@ from urllib.parse import urljoin, urlsplit
 
 from calendar_bot.caldav import davxml
 from calendar_bot.caldav.discovery import fetch_home_listing, find_home, read_home_listing
+from calendar_bot.caldav.expansion import expand
 from calendar_bot.caldav.fetch import UNKNOWABLE_TOKEN
 from calendar_bot.caldav.http import DavSession, Transport, origin
-from calendar_bot.caldav.ical import expand, parse_object
-from calendar_bot.domain.model import CalendarRef, TimeWindow
+from calendar_bot.caldav.ical import parse_object
+from calendar_bot.domain.model import CalendarRef, ExpansionScope, TimeWindow
 from calendar_bot.ports import CalendarError
 
 PROBE_DAYS = 30
@@ -236,12 +237,7 @@ async def _probe_filter(
             continue
         parsed = parse_object(got.body.decode("utf-8", errors="replace"), _path(member))
         if expand(
-            parsed,
-            window,
-            calendar_href=href,
-            event_href=member,
-            user_email=username,
-            default_tz="UTC",
+            parsed, ExpansionScope(window, username, "UTC"), calendar_href=href, event_href=member
         ):
             missed += 1
     step(

@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import icalendar
 
-from calendar_bot.caldav.ical import address_email, fix_overrides, recurrence_id_text
+from calendar_bot.caldav.icalvalues import address_email, recurrence_id_text
+from calendar_bot.caldav.repair import fix_overrides
 from calendar_bot.domain.model import NewEvent, Occurrence, PartStat
 from calendar_bot.ports import CalendarError, NotFound
 

@@ -207,6 +207,17 @@ class TimeWindow:
 
 
 @dataclass(frozen=True, slots=True)
+class ExpansionScope:
+    """What a user's calendars are expanded for: the `window`, whose answers are "mine"
+    (`user_email`), and the zone floating times and all-day dates are read in
+    (`default_tz`, an IANA name)."""
+
+    window: TimeWindow
+    user_email: str
+    default_tz: str
+
+
+@dataclass(frozen=True, slots=True)
 class Credentials:
     """A user's CalDAV login. Never logged: repr hides the password."""
 

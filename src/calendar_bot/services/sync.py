@@ -7,10 +7,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import assert_never
 
 from calendar_bot.domain.changes import Change, diff
 from calendar_bot.domain.model import (
     CalendarRef,
+    ExpansionScope,
     Occurrence,
     TimeWindow,
     apply_delta,
@@ -18,7 +20,17 @@ from calendar_bot.domain.model import (
 )
 from calendar_bot.domain.notices import Reconnect, Unreadable, change_notice
 from calendar_bot.domain.snapshot_delta import row_changes
-from calendar_bot.ports import AuthFailed, CalendarError, CalendarFetch, Store, SyncResult
+from calendar_bot.ports import (
+    AtStoredTags,
+    AuthFailed,
+    CalendarError,
+    Delta,
+    Failed,
+    Full,
+    Gone,
+    Store,
+    SyncResult,
+)
 from calendar_bot.records import OutboxItem, StoredUser
 from calendar_bot.services.context import WINDOW_SPAN, Context, sync_window, window_phase
 from calendar_bot.services.credentials import decrypt_credentials
@@ -141,9 +153,7 @@ class SyncService:
             result = await ctx.calendars.sync(
                 credentials,
                 known,
-                window,
-                user.email,
-                user.settings.timezone or ctx.default_tz,
+                ExpansionScope(window, user.email, user.settings.timezone or ctx.default_tz),
                 snapshot_window=stored,
             )
         except AuthFailed:
@@ -202,30 +212,31 @@ class SyncService:
         items: list[OutboxItem] = []
         for fetch in result.calendars:
             href = fetch.calendar.href
-            if not fetch.exists:
-                # The calendar is gone from the server: drop it quietly, it is not a
-                # cancellation of every meeting in it. Its row and tags go too: tags kept
-                # for a dropped snapshot would vouch for an empty one for good, should the
-                # calendar come back (issue 22, item 1); back, it is a new, silent calendar.
-                await store.snapshot.delete_calendar(user.mm_user_id, href)
-                await store.calendars.remove(user.mm_user_id, href)
-                continue
-            if not fetch.complete:
-                continue  # keep the previous snapshot and tokens: nothing may be inferred
-            if href not in known_hrefs:
-                # Added since connecting: stored with its tags and snapshot, announced from
-                # the next change on (its meetings are not news, the calendar is).
-                await store.calendars.add(user.mm_user_id, fetch.calendar)
-            elif known_tags.get(href) != (fetch.calendar.ctag, fetch.calendar.sync_token):
-                await store.calendars.update_tokens(
-                    user.mm_user_id,
-                    href,
-                    ctag=fetch.calendar.ctag,
-                    sync_token=fetch.calendar.sync_token,
-                )
-            if not fetch.expanded:
-                continue  # the gateway vouches that the stored snapshot is this calendar
-            if fetch.unchanged and window == previous_window and user.baseline_done:
+            match fetch:
+                case Gone():
+                    # The calendar is gone from the server: drop it quietly, it is not a
+                    # cancellation of every meeting in it. Its row and tags go too: tags
+                    # kept for a dropped snapshot would vouch for an empty one for good,
+                    # should the calendar come back (issue 22, item 1); back, it is a new,
+                    # silent calendar.
+                    await store.snapshot.delete_calendar(user.mm_user_id, href)
+                    await store.calendars.remove(user.mm_user_id, href)
+                    continue
+                case Failed():
+                    continue  # keep the previous snapshot and tokens: nothing may be inferred
+                case AtStoredTags():
+                    await _store_tags(store, user.mm_user_id, fetch.calendar, known_tags)
+                    continue  # the gateway vouches that the stored snapshot is this calendar
+                case Full() | Delta():
+                    await _store_tags(store, user.mm_user_id, fetch.calendar, known_tags)
+                case _:
+                    assert_never(fetch)
+            if (
+                isinstance(fetch, Full)
+                and fetch.unchanged
+                and window == previous_window
+                and user.baseline_done
+            ):
                 continue  # nothing new and the horizon did not move: the snapshot stands
             previous, current = await _before_after(store, user.mm_user_id, fetch)
             items += [
@@ -285,8 +296,22 @@ def stored_window(user: StoredUser) -> TimeWindow | None:
     return None
 
 
+async def _store_tags(
+    store: Store, user_id: str, calendar: CalendarRef, known_tags: dict[str, tuple[str, str]]
+) -> None:
+    """The tags a fetch vouches for. A calendar added since connecting is stored with them
+    and its snapshot, announced from the next change on (its meetings are not news, the
+    calendar is)."""
+    if calendar.href not in known_tags:
+        await store.calendars.add(user_id, calendar)
+    elif known_tags[calendar.href] != (calendar.ctag, calendar.sync_token):
+        await store.calendars.update_tokens(
+            user_id, calendar.href, ctag=calendar.ctag, sync_token=calendar.sync_token
+        )
+
+
 async def _before_after(
-    store: Store, user_id: str, fetch: CalendarFetch
+    store: Store, user_id: str, fetch: Full | Delta
 ) -> tuple[Sequence[Occurrence], Sequence[Occurrence]]:
     """The stored rows a fetch can change and what they become. For a delta only the rows of
     the objects it names (and of their UIDs) are read: the rest of the calendar is the same
@@ -296,14 +321,17 @@ async def _before_after(
     unknown = {*fetch.unreadable, *fetch.broken}
     previous: Sequence[Occurrence]
     current: Sequence[Occurrence]
-    if fetch.replaced is not None:  # a delta: only the objects named in it changed
-        previous = await store.snapshot.load_touched(
-            user_id, href, {*fetch.replaced, *unknown}, {o.uid for o in fetch.occurrences}
-        )
-        current = apply_delta(previous, fetch.replaced, fetch.occurrences)
-    else:
-        previous = await store.snapshot.load_calendar(user_id, href)
-        current = fetch.occurrences
+    match fetch:
+        case Delta():  # only the objects named in it changed
+            previous = await store.snapshot.load_touched(
+                user_id, href, {*fetch.replaced, *unknown}, {o.uid for o in fetch.occurrences}
+            )
+            current = apply_delta(previous, fetch.replaced, fetch.occurrences)
+        case Full():
+            previous = await store.snapshot.load_calendar(user_id, href)
+            current = fetch.occurrences
+        case _:
+            assert_never(fetch)
     if unknown:
         # Unknown is not gone: an object that cannot be read (bytes, issue 22 item 4)
         # or parsed (item 2) keeps its last known occurrences, so it is never
@@ -316,9 +344,7 @@ def _nothing_to_store(result: SyncResult, known: Sequence[CalendarRef]) -> bool:
     """Every calendar answered from the stored snapshot, at the stored tags."""
     tags = {c.href: (c.ctag, c.sync_token) for c in known}
     return bool(result.calendars) and all(
-        f.complete
-        and f.exists
-        and not f.expanded
+        isinstance(f, AtStoredTags)
         and tags.get(f.calendar.href) == (f.calendar.ctag, f.calendar.sync_token)
         for f in result.calendars
     )
