@@ -150,6 +150,14 @@ class CalendarRef:
     enabled: bool = True
 
 
+class PresenceMode(StrEnum):
+    """What the bot does with a person's Mattermost status during their meetings."""
+
+    OFF = "off"
+    STATUS = "status"  # the custom status only
+    STATUS_DND = "status_dnd"  # the custom status and Do Not Disturb
+
+
 @dataclass(frozen=True, slots=True)
 class UserSettings:
     locale: str = "ru"  # "ru" or "en"
@@ -160,6 +168,8 @@ class UserSettings:
     digest_hour: int = 9
     digest_when_empty: bool = False
     remind_all_day: bool = False
+    # Presence in Mattermost during meetings (domain/presence.py); off unless chosen.
+    presence: PresenceMode = PresenceMode.OFF
 
     @property
     def leads(self) -> tuple[int, ...]:

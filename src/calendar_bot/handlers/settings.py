@@ -9,17 +9,21 @@ from calendar_bot.handlers.base import BotServices, Turn
 from calendar_bot.inbound import ActionResult
 from calendar_bot.records import StoredUser
 from calendar_bot.views import settings as settings_views
-from calendar_bot.views.payloads import Empty, HourChoice, ReminderChoice, Toggle
+from calendar_bot.views.payloads import Empty, HourChoice, PresenceChoice, ReminderChoice, Toggle
 
 
 async def show(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:
-    view = settings_views.settings_view(turn.user.settings, turn.locale, bot.now())
+    view = settings_views.settings_view(
+        turn.user.settings, turn.locale, bot.now(), may_set_presence=bot.ctx.may_set_presence
+    )
     return ActionResult(update=view)
 
 
 async def _save(bot: BotServices, turn: Turn[StoredUser], updated: UserSettings) -> ActionResult:
     await bot.accounts.update_settings(turn.user_id, updated)
-    view = settings_views.settings_view(updated, turn.locale, bot.now(), saved=True)
+    view = settings_views.settings_view(
+        updated, turn.locale, bot.now(), saved=True, may_set_presence=bot.ctx.may_set_presence
+    )
     return ActionResult(update=view)
 
 
@@ -45,6 +49,14 @@ async def digest_when_empty(
 
 async def digest_hour(bot: BotServices, turn: Turn[StoredUser], choice: HourChoice) -> ActionResult:
     return await _save(bot, turn, replace(turn.user.settings, digest_hour=choice.hour))
+
+
+async def presence(
+    bot: BotServices, turn: Turn[StoredUser], choice: PresenceChoice
+) -> ActionResult:
+    """Presence during meetings; the presence job acts on it from the next minute mark (and
+    restores a status it holds when it is turned off)."""
+    return await _save(bot, turn, replace(turn.user.settings, presence=choice.mode))
 
 
 async def logout(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:

@@ -352,6 +352,19 @@ MESSAGES: Final[dict[str, str]] = {
     "settings.timezone": "🌍 Часовой пояс: {tz}, из профиля Mattermost",
     "settings.timezone.offset": "{city} (UTC{offset})",
     "settings.raw": "🧪 RAW CalDAV",
+    "settings.presence": "📅 Статус в Mattermost на встречах: {value}",
+    "settings.presence.off": "выключен",
+    "settings.presence.status": "статус",
+    "settings.presence.status_dnd": "статус + «Не беспокоить»",
+    "settings.presence.placeholder": "Статус на встречах…",
+    "settings.presence.needs_permission": (
+        "_Чтобы ставить вам статус на время встреч, боту нужно право, которое выдаёт только"
+        " администратор Mattermost: `edit_other_users` (System Console › Integrations ›"
+        " Bot Accounts › бот › Manage Roles › System Admin или системная роль с правом записи"
+        " в User Management › Users). Попросите администратора — после этого выбор появится"
+        " здесь._"
+    ),
+    "presence.status": "На встрече до {time}",
     # ---- log out -----------------------------------------------------------------------
     "logout.confirm": (
         "🚪 Выйти и удалить все ваши данные? Я забуду пароль, настройки и сохранённые"

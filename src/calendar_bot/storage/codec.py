@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from calendar_bot.domain.model import UserSettings
+from calendar_bot.domain.model import PresenceMode, UserSettings
 from calendar_bot.domain.occurrence_codec import CODEC_VERSION as CODEC_VERSION
 from calendar_bot.domain.occurrence_codec import CodecError as CodecError
 from calendar_bot.domain.occurrence_codec import attendee_from_json as attendee_from_json
@@ -26,6 +26,7 @@ def settings_to_json(settings: UserSettings) -> dict[str, Any]:
         "digest_hour": settings.digest_hour,
         "digest_when_empty": settings.digest_when_empty,
         "remind_all_day": settings.remind_all_day,
+        "presence": settings.presence.value,
     }
 
 
@@ -41,4 +42,12 @@ def settings_from_json(data: dict[str, Any], *, locale: str, timezone: str) -> U
         digest_hour=int(data.get("digest_hour", defaults.digest_hour)),
         digest_when_empty=bool(data.get("digest_when_empty", defaults.digest_when_empty)),
         remind_all_day=bool(data.get("remind_all_day", defaults.remind_all_day)),
+        presence=_presence(data.get("presence")),
     )
+
+
+def _presence(raw: Any) -> PresenceMode:
+    try:
+        return PresenceMode(raw)
+    except ValueError:
+        return PresenceMode.OFF

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol, Self
 
-from calendar_bot.domain.model import PartStat
+from calendar_bot.domain.model import PartStat, PresenceMode
 from calendar_bot.domain.reminders import valid_lead
 from calendar_bot.domain.wizard import Step
 
@@ -124,6 +124,23 @@ class ReminderChoice:
         if chosen.isdigit() and valid_lead(int(chosen)):
             return cls(int(chosen))
         raise ValueError(f"not a reminder lead: {chosen!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceChoice:
+    """The presence menu's choice: off, the custom status, or the status and DND."""
+
+    mode: PresenceMode
+
+    def pack(self) -> dict[str, str]:
+        return {}  # a menu: the choice comes as the selected option
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        try:
+            return cls(PresenceMode(selected or ""))
+        except ValueError:
+            raise ValueError(f"not a presence mode: {selected!r}") from None
 
 
 @dataclass(frozen=True, slots=True)
