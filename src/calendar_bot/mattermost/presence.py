@@ -69,7 +69,8 @@ class MattermostPresence:
         self.client = client
 
     async def may_set_presence(self) -> bool:
-        me = await self.client.get_me()
+        # Not the client's cached copy: an admin may have changed the bot's roles since.
+        me = await self.client.request("GET", "/users/me")
         names = [n for n in str(me.get("roles", "")).split() if n]
         if not names:
             return False
