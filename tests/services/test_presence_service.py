@@ -105,3 +105,33 @@ async def test_a_replica_deciding_on_an_old_row_does_nothing_twice(
     # What `late` would do from its old read (no row yet): start. Under the claim it sees one.
     assert await late._act("alice", user, occurrence("m", NOW).end, NOW) is False
     assert [c[0] for c in gateway.calls] == ["custom"]
+
+
+class DiesAfterSetting(Recorder):
+    """The replica dies right after Mattermost took its status (before it saved anything)."""
+
+    async def set_custom_status(self, user_id: str, status: CustomStatus) -> None:
+        await super().set_custom_status(user_id, status)
+        if len(self.calls) == 1:
+            raise RuntimeError("killed")
+
+
+async def test_a_replica_dying_mid_change_never_restores_the_bots_own_status(
+    session_factory: Factory, vault: Vault
+) -> None:
+    """What to restore was stored before the change: the next replica, once the claim ran
+    out, neither sets the status again nor takes the bot's status for the person's own."""
+    await add_user(session_factory, vault, settings=UserSettings(presence=PresenceMode.STATUS))
+    meeting = occurrence("m", NOW)
+    async with transaction(session_factory) as store:
+        await store.snapshot.replace_calendar("alice", HREF, [meeting], now=NOW)
+    gateway = DiesAfterSetting()
+    none: Any = None
+    ctx = Context(ManualClock(NOW), vault, unit_of_work(session_factory), none, none, "https://x")
+    await PresenceService(ctx, gateway).tick(NOW)  # logged, not raised
+    other = PresenceService(replace(ctx), gateway)
+    await other.tick(NOW + timedelta(minutes=1))  # still claimed by the dead one
+    await other.tick(NOW + timedelta(minutes=3))  # claim ran out: nothing to do
+    assert [c[0] for c in gateway.calls] == ["custom"]
+    await other.tick(meeting.end)
+    assert gateway.calls[-1] == ("custom", "Working from home")

@@ -78,8 +78,11 @@ class PresenceService:
                 until = wanted.get(user_id)
                 if plan(mode_of(person), until, held.get(user_id)) is Step.KEEP:
                     continue
-                if await self._act(user_id, person, until, now):
-                    changed += 1
+                try:
+                    if await self._act(user_id, person, until, now):
+                        changed += 1
+                except Exception:  # one person's trouble stops nobody else's status
+                    log.exception("presence of %s failed; its claim runs out", user_id)
         async with self._ctx.transaction() as store:
             await store.scheduler.set_tick(TICK_NAME, now, now=now)
         return changed
@@ -128,11 +131,31 @@ class PresenceService:
         seen = await self._gateway.seen(user_id)
         ours = meeting_status(until, user.settings.locale, user.settings.timezone)
         previous = seen.custom if seen.custom is not None and seen.custom.live_at(now) else None
-        await self._gateway.set_custom_status(user_id, ours)
         dnd = mode is PresenceMode.STATUS_DND and seen.status != DND
+        held = Held(until, ours, True, dnd, previous, seen.status if dnd else "")
+        # What to restore is stored before anything changes: a crash between the change and
+        # the save must not leave the bot's own status to be "restored" later.
+        async with self._ctx.transaction() as store:
+            await store.presence.save(user_id, held, now=now, keep_claim=True)
+        try:
+            await self._gateway.set_custom_status(user_id, ours)
+        except PresenceUnavailable:
+            await self._forget(user_id)  # nothing changed: try again next minute
+            raise
+        except PresenceRefused:
+            # Kept, owning nothing: not tried again each minute, nothing restored after.
+            async with self._ctx.transaction() as store:
+                await store.presence.save(
+                    user_id, replace(held, custom_owned=False, dnd_owned=False), now=now
+                )
+            raise
         if dnd:
-            await self._gateway.set_status(user_id, DND, until)
-        return Held(until, ours, True, dnd, previous, seen.status if dnd else "")
+            try:
+                await self._gateway.set_status(user_id, DND, until)
+            except (PresenceRefused, PresenceUnavailable) as exc:
+                log.info("DND for %s not set (%s); the status is", user_id, exc)
+                held = replace(held, dnd_owned=False)
+        return held
 
     async def _extend(self, user_id: str, user: StoredUser, held: Held, until: datetime) -> Held:
         seen = await self._gateway.seen(user_id)

@@ -99,12 +99,17 @@ class PresenceRepository:
         )
         return True, _held(row)
 
-    async def save(self, mm_user_id: str, held: Held, *, now: datetime) -> None:
-        """Record what the bot holds now, and release the claim."""
+    async def save(
+        self, mm_user_id: str, held: Held, *, now: datetime, keep_claim: bool = False
+    ) -> None:
+        """Record what the bot holds now, and release the claim (unless `keep_claim`: what to
+        restore is stored before the status is changed, then saved again when it is)."""
+        claim = {} if keep_claim else {"claimed_until": None}
         await self._session.execute(
             update(presence)
             .where(presence.c.mm_user_id == mm_user_id)
             .values(
+                **claim,
                 until_at=held.until,
                 emoji=held.ours.emoji,
                 text=held.ours.text,
@@ -112,7 +117,6 @@ class PresenceRepository:
                 dnd_owned=held.dnd_owned,
                 previous=custom_to_json(held.previous),
                 previous_status=held.previous_status,
-                claimed_until=None,
                 updated_at=now,
             )
         )
