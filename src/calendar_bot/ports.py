@@ -13,6 +13,7 @@ from calendar_bot.domain.model import (
     Credentials,
     NewEvent,
     Occurrence,
+    OccurrenceKey,
     PartStat,
     TimeWindow,
     UserSettings,
@@ -374,6 +375,8 @@ class SnapshotStore(Protocol):
     async def recheck_reminders(self, mm_user_id: str, now: datetime) -> int: ...
 
     async def load_calendar(self, mm_user_id: str, calendar_href: str) -> list[Occurrence]: ...
+
+    async def get(self, mm_user_id: str, key: OccurrenceKey) -> Occurrence | None: ...
 
     async def between(
         self, mm_user_id: str, start: datetime, end: datetime

@@ -38,6 +38,7 @@ from calendar_bot.views.payloads import (
     PresenceChoice,
     ReminderChoice,
     Rsvp,
+    SnoozePick,
     Toggle,
     WizardField,
     WizardMark,
@@ -146,6 +147,7 @@ ROUTES: tuple[Route, ...] = (
     connected(actions.LIST_OTHER_DATE, meetings.other_date, Empty),
     connected(actions.OPEN_MEETING, meetings.open_meeting, MeetingRef),
     connected(actions.RSVP, meetings.rsvp, Rsvp),
+    connected(actions.SNOOZE, meetings.snooze, SnoozePick),
     # The wizard
     in_wizard(actions.WIZARD_PICK, wizard_handlers.pick, WizardPick),
     in_wizard(actions.WIZARD_SKIP, wizard_handlers.skip, WizardMark),

@@ -259,6 +259,13 @@ MESSAGES: Final[dict[str, str]] = {
     "remind.started": "🔔 **{title}** — in progress since {time}",
     "remind.in_duration": "in {duration}",
     "remind.late": "_(late: the bot was unavailable)_",
+    "snooze.placeholder": "⏰ Remind again…",
+    "snooze.5": "In 5 min",
+    "snooze.10": "In 10 min",
+    "snooze.before1": "1 min before",
+    "snooze.start": "At the start",
+    "snooze.set": "⏰ I'll remind you of **{title}** again at {time}.",
+    "snooze.too_late": "Too late for that: **{title}** starts at {time}.",
     "remind.at": "🕒 Starts: {weekday} {time}",
     # ---- the create-meeting wizard -----------------------------------------------------
     "wizard.step": "➕ **New meeting** · step {number} of {total}",

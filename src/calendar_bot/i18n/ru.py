@@ -259,6 +259,13 @@ MESSAGES: Final[dict[str, str]] = {
     "remind.soon_started": "⏰ **{title}** — началась в {time}",
     "remind.started": "🔔 **{title}** — уже идёт, началась в {time}",
     "remind.in_duration": "через {duration}",
+    "snooze.placeholder": "⏰ Напомнить ещё…",
+    "snooze.5": "Через 5 мин",
+    "snooze.10": "Через 10 мин",
+    "snooze.before1": "За 1 мин",
+    "snooze.start": "В начале",
+    "snooze.set": "⏰ Напомню о **{title}** ещё раз в {time}.",
+    "snooze.too_late": "Уже поздно: **{title}** начинается в {time}.",
     "remind.late": "_(с опозданием: бот был недоступен)_",
     "remind.at": "🕒 Начало: {weekday} {time}",
     # ---- the create-meeting wizard -----------------------------------------------------

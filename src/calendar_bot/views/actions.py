@@ -60,6 +60,7 @@ SETTINGS_AT_START: Final = "settings.at_start"  # payload: on
 SETTINGS_DIGEST: Final = "settings.digest"  # payload: on
 SETTINGS_DIGEST_HOUR: Final = "settings.digest_hour"  # menu: hour 0..23
 SETTINGS_DIGEST_EMPTY: Final = "settings.digest_empty"  # payload: on
+SNOOZE: Final = "snooze"  # menu under a reminder: payload ref, choice domain.snooze
 SETTINGS_PRESENCE: Final = "settings.presence"  # menu: off, status, status_dnd
 
 # Log out
