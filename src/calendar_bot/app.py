@@ -24,7 +24,9 @@ from calendar_bot.inbound_claims import ClaimedPosts
 from calendar_bot.jobs.housekeeping import housekeeping_job
 from calendar_bot.jobs.notices import digest_job, reminder_job
 from calendar_bot.jobs.poll import poll_forever
+from calendar_bot.jobs.presence import presence_job
 from calendar_bot.mattermost.chat import MattermostChat
+from calendar_bot.mattermost.presence import MattermostPresence
 from calendar_bot.mattermost.ratelimit import TokenBucket
 from calendar_bot.mattermost.render import Renderer
 from calendar_bot.mattermost.rest import MattermostClient
@@ -37,6 +39,7 @@ from calendar_bot.scheduler import MinuteScheduler
 from calendar_bot.services.context import Context
 from calendar_bot.services.delivery import DeliveryService
 from calendar_bot.services.digest import DigestService
+from calendar_bot.services.presence import PresenceService
 from calendar_bot.services.reminders import ReminderService
 from calendar_bot.services.sync import SyncService
 from calendar_bot.storage.db import create_engine, is_sqlite, migrate, session_factory
@@ -117,6 +120,12 @@ class BotApp:
         self.delivery = DeliveryService(self.ctx, lease=timedelta(seconds=s.DELIVERY_LEASE_SECONDS))
         self.reminders = ReminderService(self.ctx)
         self.digest = DigestService(self.ctx)
+        self.presence = PresenceService(self.ctx, MattermostPresence(self.client))
+        if not await self.presence.refresh_permission(self.clock.now()):
+            log.info(
+                "presence during meetings is unavailable: the bot lacks edit_other_users"
+                " (see docs/operations.md)"
+            )
         # Every replica hears every post; the one that claims it in the database answers.
         claimed = ClaimedPosts(
             self.dispatcher, self.sessions, self.clock, hold=not is_sqlite(s.database_url)
@@ -153,6 +162,7 @@ class BotApp:
             [
                 reminder_job(self.reminders, wakeup),
                 digest_job(self.digest, wakeup),
+                presence_job(self.presence),
                 housekeeping_job(self.sessions),
             ],
         )

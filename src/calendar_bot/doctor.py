@@ -1,4 +1,5 @@
-"""`calendar-bot doctor`: one line per check, OK or FAIL with a hint; exit 1 if any fails."""
+"""`calendar-bot doctor`: one line per check, OK, WARN or FAIL with a hint; exit 1 if any
+fails (a WARN is something optional that will not work, such as presence during meetings)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ class CheckResult:
     name: str
     ok: bool
     detail: str
+    warn: bool = False  # ok, but an optional feature will not work: the detail says why
 
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
@@ -135,6 +137,36 @@ async def check_slash_command(settings: Settings) -> CheckResult:
     return CheckResult(name, True, "/calendar exists; the bot reuses its token")
 
 
+PRESENCE_HINT = (
+    "the bot lacks edit_other_users, so it cannot set people's status during meetings"
+    " (api4/status.go checks SessionHasPermissionToUser): in System Console > Integrations >"
+    " Bot Accounts, Manage Roles of the bot > System Admin (or `mmctl roles system_admin"
+    " <bot>`), or give it a system role with write access to User Management > Users;"
+    " the bot notices within 15 minutes"
+)
+
+
+async def check_presence(settings: Settings) -> CheckResult:
+    """Whether the bot may set people's custom status and DND during meetings (optional)."""
+    from calendar_bot.mattermost.presence import MattermostPresence
+    from calendar_bot.mattermost.rest import MattermostClient
+
+    name = "presence"
+    token = settings.MATTERMOST_BOT_TOKEN.get_secret_value()
+    if not settings.MATTERMOST_BASE_URL.startswith(("http://", "https://")) or not token:
+        return CheckResult(name, False, "needs MATTERMOST_BASE_URL and MATTERMOST_BOT_TOKEN")
+    client = MattermostClient(settings.MATTERMOST_BASE_URL, token, timeout=10, max_attempts=1)
+    try:
+        allowed = await MattermostPresence(client).may_set_presence()
+    except Exception as exc:  # reported, like every check
+        return CheckResult(name, True, f"cannot read the bot's roles: {exc}", warn=True)
+    finally:
+        await client.close()
+    if not allowed:
+        return CheckResult(name, True, PRESENCE_HINT, warn=True)
+    return CheckResult(name, True, "the bot may set people's status during meetings")
+
+
 async def check_caldav(settings: Settings) -> CheckResult:
     url = f"{settings.CALDAV_BASE_URL}/.well-known/caldav"
     try:
@@ -168,6 +200,7 @@ CHECKS: list[Callable[[Settings], Awaitable[CheckResult]]] = [
     check_mattermost,
     check_actions_url,
     check_slash_command,
+    check_presence,
     check_caldav,
 ]
 
@@ -176,5 +209,6 @@ async def run_doctor(settings: Settings, out: Callable[[str], None] = print) -> 
     out("OK   configuration")
     results = await asyncio.gather(*(check(settings) for check in CHECKS))
     for result in results:
-        out(f"{'OK  ' if result.ok else 'FAIL'} {result.name}: {result.detail}")
+        mark = "FAIL" if not result.ok else "WARN" if result.warn else "OK  "
+        out(f"{mark} {result.name}: {result.detail}")
     return 0 if all(r.ok for r in results) else 1

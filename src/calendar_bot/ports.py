@@ -14,10 +14,12 @@ from calendar_bot.domain.model import (
     ExpansionScope,
     NewEvent,
     Occurrence,
+    OccurrenceKey,
     PartStat,
     TimeWindow,
     UserSettings,
 )
+from calendar_bot.domain.presence import CustomStatus, Held, Seen
 from calendar_bot.domain.snapshot_delta import RowChanges
 from calendar_bot.messages import OutMessage
 from calendar_bot.records import (
@@ -264,6 +266,36 @@ class Chat(Protocol):
     async def open_dialog(self, trigger_id: str, dialog: object, user_id: str) -> bool: ...
 
 
+class PresenceRefused(Exception):
+    """Mattermost refused to change a person's status (403): the bot lacks `edit_other_users`,
+    or has it without `manage_system` and the person is a system admin."""
+
+
+class PresenceUnavailable(Exception):
+    """Custom statuses are off on this server (TeamSettings.EnableCustomUserStatuses: 501), or
+    the server could not be reached."""
+
+
+class PresenceGateway(Protocol):
+    """A person's Mattermost status, changed by the bot on their behalf (services/presence)."""
+
+    async def may_set_presence(self) -> bool:
+        """Whether the bot's roles let it change other people's status."""
+        ...
+
+    async def seen(self, user_id: str) -> Seen:
+        """Their custom status (from the user's props) and their status now."""
+        ...
+
+    async def set_custom_status(self, user_id: str, status: CustomStatus) -> None: ...
+
+    async def clear_custom_status(self, user_id: str) -> None: ...
+
+    async def set_status(
+        self, user_id: str, status: str, dnd_end: datetime | None = None
+    ) -> None: ...
+
+
 # ---- store ----------------------------------------------------------------------------
 # What the services and handlers use of the database, one repository each; the SQLAlchemy
 # repositories (storage/repositories) implement them. Every repository of a Store works in
@@ -385,6 +417,8 @@ class SnapshotStore(Protocol):
 
     async def load_calendar(self, mm_user_id: str, calendar_href: str) -> list[Occurrence]: ...
 
+    async def get(self, mm_user_id: str, key: OccurrenceKey) -> Occurrence | None: ...
+
     async def between(
         self, mm_user_id: str, start: datetime, end: datetime
     ) -> list[Occurrence]: ...
@@ -449,6 +483,22 @@ class CallbackStore(Protocol):
     async def prune(self, before: datetime) -> int: ...
 
 
+class PresenceStore(Protocol):
+    async def held(self) -> dict[str, Held]: ...
+
+    async def claim(
+        self, mm_user_id: str, *, now: datetime, until: datetime
+    ) -> tuple[bool, Held | None]: ...
+
+    async def save(
+        self, mm_user_id: str, held: Held, *, now: datetime, keep_claim: bool = False
+    ) -> None: ...
+
+    async def release(self, mm_user_id: str, *, now: datetime) -> None: ...
+
+    async def forget(self, mm_user_ids: Sequence[str]) -> int: ...
+
+
 class Store(Protocol):
     """Every repository over one transaction."""
 
@@ -478,6 +528,9 @@ class Store(Protocol):
 
     @property
     def callbacks(self) -> CallbackStore: ...
+
+    @property
+    def presence(self) -> PresenceStore: ...
 
 
 # Opens one transaction: `async with unit_of_work() as store: ...` commits when the block

@@ -159,24 +159,6 @@ async def get_user_teams(request: web.Request) -> web.Response:
     return json_response([c.store.team])
 
 
-# The permissions that matter to the bot, per role, as the server's defaults grant them
-# (server/public/model/role.go: system_admin holds every permission, delete_others_posts
-# included; system_user and system_post_all do not).
-ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "system_user": ("create_direct_channel", "create_post", "delete_post", "edit_post"),
-    "system_post_all": ("create_post",),
-    "system_admin": (
-        "create_direct_channel",
-        "create_post",
-        "delete_post",
-        "delete_others_posts",
-        "edit_post",
-        "edit_others_posts",
-        "manage_system",
-    ),
-}
-
-
 async def get_roles_by_names(request: web.Request) -> web.Response:
     """`POST /roles/names` (server/channels/api4/role.go getRolesByNames): any session."""
     c = ctx(request)
@@ -191,11 +173,11 @@ async def get_roles_by_names(request: web.Request) -> web.Response:
                 "name": name,
                 "display_name": name,
                 "description": "",
-                "permissions": list(ROLE_PERMISSIONS[name]),
+                "permissions": sorted(c.store.role_permissions[name]),
                 "scheme_managed": True,
             }
             for index, name in enumerate(names)
-            if name in ROLE_PERMISSIONS
+            if name in c.store.role_permissions
         ]
     )
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import api_channels, api_integrations, api_posts, api_system, api_users
+from . import api_channels, api_integrations, api_posts, api_status, api_system, api_users
 from .auth import token_from_request
 from .context import CONTEXT, Context
 from .errors import AppError
@@ -109,6 +109,7 @@ class Emulator:
         )
         self.app[CONTEXT] = self.context
         api_users.register(self.app)
+        api_status.register(self.app)
         api_posts.register(self.app)
         api_channels.register(self.app)
         api_integrations.register(self.app)

@@ -36,6 +36,28 @@ def timezone_json(timezone: str | dict[str, str] | None) -> dict[str, str]:
     return {**DEFAULT_TIMEZONE, **timezone}
 
 
+# The permissions that matter to the bot, per role, as the server's defaults grant them
+# (server/public/model/role.go: system_admin holds every permission, delete_others_posts
+# and edit_other_users included; system_user and system_post_all do not).
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "system_user": ("create_direct_channel", "create_post", "delete_post", "edit_post"),
+    "system_post_all": ("create_post",),
+    "system_admin": (
+        "create_direct_channel",
+        "create_post",
+        "delete_post",
+        "delete_others_posts",
+        "edit_post",
+        "edit_others_posts",
+        "manage_system",
+        "edit_other_users",
+    ),
+    # No edit_other_users by default (app/authorization_test.go
+    # TestSessionHasPermissionToUser adds it); an admin may grant it.
+    "system_user_manager": (),
+}
+
+
 @dataclass
 class UserRecord:
     user: JSON
@@ -78,6 +100,15 @@ class Store:
     # it); admins may grant it (System Console > Permissions, or the legacy setting
     # `EnableOnlyAdminIntegrations=false`). True here so tests opt into the refusal.
     members_manage_commands: bool = True
+    # Each user's status (model.Status) once something set it; others read as offline.
+    statuses: dict[str, JSON] = field(default_factory=dict)
+    # TeamSettings.EnableCustomUserStatuses (on by default on a real server).
+    custom_statuses_enabled: bool = True
+    # role name -> the permissions it grants, from api_users.ROLE_PERMISSIONS; a test may
+    # grant more, as an admin does in System Console > Permissions.
+    role_permissions: dict[str, set[str]] = field(
+        default_factory=lambda: {name: set(grants) for name, grants in ROLE_PERMISSIONS.items()}
+    )
 
     def __post_init__(self) -> None:
         millis = self.millis()
@@ -171,6 +202,23 @@ class Store:
     def is_system_admin(self, user_id: str) -> bool:
         user = self.user(user_id) or {}
         return "system_admin" in str(user.get("roles", "")).split()
+
+    def permissions_of(self, user_id: str) -> set[str]:
+        user = self.user(user_id) or {}
+        granted: set[str] = set()
+        for role in str(user.get("roles", "")).split():
+            granted |= self.role_permissions.get(role, set())
+        return granted
+
+    def may_edit_user(self, actor_id: str, user_id: str) -> bool:
+        """app/authorization.go `SessionHasPermissionToUser`: `manage_system` may; anyone may
+        themselves; `edit_other_users` may, except a system admin."""
+        granted = self.permissions_of(actor_id)
+        if "manage_system" in granted or actor_id == user_id:
+            return True
+        if "edit_other_users" not in granted:
+            return False
+        return self.user(user_id) is not None and not self.is_system_admin(user_id)
 
     def may_manage_commands(self, user_id: str) -> bool:
         """`SessionHasPermissionToTeam(..., PermissionManageOwnSlashCommands)`."""

@@ -20,6 +20,28 @@ async def _doctor(**env: object) -> tuple[int, list[str]]:
 
 
 async def test_all_ok(emulator: Emulator, radicale: CalDAVServer, tmp_path: Path) -> None:
+    bot, token = emulator.create_bot("calbot")
+    emulator.set_user(bot["id"], roles="system_user system_admin")
+    code, lines = await _doctor(
+        MATTERMOST_BASE_URL=emulator.base_url,
+        MATTERMOST_BOT_TOKEN=token,
+        MM_ACTIONS_URL="http://127.0.0.1:8080",
+        ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        DB_PATH=str(tmp_path / "bot.db"),
+        CALDAV_BASE_URL=radicale.base_url,
+    )
+    assert code == 0, lines
+    assert len(lines) == 8
+    assert all(line.startswith("OK") for line in lines)
+    assert any("bot @calbot" in line for line in lines)
+    assert any(line.startswith("OK   presence") for line in lines)
+
+
+async def test_presence_without_the_permission_is_a_warning_with_what_to_do(
+    emulator: Emulator, radicale: CalDAVServer, tmp_path: Path
+) -> None:
+    """A bot's default roles (system_user) lack edit_other_users: the doctor says so and
+    what an admin does, and still passes (presence is optional)."""
     _, token = emulator.create_bot("calbot")
     code, lines = await _doctor(
         MATTERMOST_BASE_URL=emulator.base_url,
@@ -30,9 +52,23 @@ async def test_all_ok(emulator: Emulator, radicale: CalDAVServer, tmp_path: Path
         CALDAV_BASE_URL=radicale.base_url,
     )
     assert code == 0, lines
-    assert len(lines) == 7
-    assert all(line.startswith("OK") for line in lines)
-    assert any("bot @calbot" in line for line in lines)
+    (warning,) = [line for line in lines if line.startswith("WARN")]
+    assert warning.startswith("WARN presence:")
+    assert "edit_other_users" in warning and "System Admin" in warning
+    # edit_other_users alone (an admin's grant to a role) is enough.
+    emulator.store.role_permissions["system_user_manager"].add("edit_other_users")
+    bot = emulator.store.user_by_username("calbot")
+    assert bot is not None
+    emulator.set_user(bot["id"], roles="system_user system_user_manager")
+    code, lines = await _doctor(
+        MATTERMOST_BASE_URL=emulator.base_url,
+        MATTERMOST_BOT_TOKEN=token,
+        MM_ACTIONS_URL="http://127.0.0.1:8080",
+        ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        DB_PATH=str(tmp_path / "bot2.db"),
+        CALDAV_BASE_URL=radicale.base_url,
+    )
+    assert code == 0 and any(line.startswith("OK   presence") for line in lines), lines
 
 
 async def test_each_failure_is_one_line_with_a_hint(

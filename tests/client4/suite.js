@@ -252,6 +252,29 @@ async function main() {
         expect(updated.data.user.timezone.manualTimezone === 'Asia/Tokyo', 'user_updated: the new zone');
     });
 
+    await step('custom status and status', async () => {
+        const since = events.length;
+        const expires = new Date(Date.now() + 30 * 60 * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+        const set = await client.updateCustomStatus({emoji: 'date', text: 'In a meeting', duration: 'date_and_time', expires_at: expires});
+        expect(isObject(set) && set.status === 'OK', 'updateCustomStatus: expected {status: OK}');
+        const updated = await nextEvent((m) => m.event === 'user_updated', 'user_updated', since);
+        const stored = JSON.parse(updated.data.user.props.customStatus);
+        expect(stored.text === 'In a meeting' && stored.expires_at === expires, 'the custom status in my props');
+        const dnd = await client.updateStatus({user_id: me.id, status: 'dnd', dnd_end_time: Math.floor(Date.now() / 1000) + 1800});
+        expect(isObject(dnd) && dnd.status === 'dnd', 'updateStatus: expected my new status');
+        const read = await client.getStatus(me.id);
+        expect(read.status === 'dnd' && read.user_id === me.id, 'getStatus: dnd');
+        const unset = await client.unsetCustomStatus();
+        expect(isObject(unset) && unset.status === 'OK', 'unsetCustomStatus: expected {status: OK}');
+        try {
+            await client.updateStatus({user_id: config.bot_id, status: 'dnd'});
+            throw new Error('another user\'s status: expected a 403');
+        } catch (err) {
+            expect(err instanceof ClientError && err.status_code === 403, `expected a 403 ClientError, got ${err}`);
+        }
+        return 'set, read and unset; another user\'s refused';
+    });
+
     await step('reconnect with resume', async () => {
         const seqBefore = ws.serverSequence;
         const hellos = events.filter((m) => m.event === 'hello').length;

@@ -39,6 +39,7 @@ STEPS = [
     "executeCommand",
     "post_edited",
     "patchMe and user_updated",
+    "custom status and status",
     "reconnect with resume",
 ]
 

@@ -255,6 +255,7 @@ async def start_world(
     rate_limit: RateLimit | None = None,
     slash: bool = False,
     members_manage_commands: bool = True,
+    bot_roles: str = "",
     **env: Any,
 ) -> World:
     """The emulator and the real bot. By default Mattermost does not limit and the bot's own
@@ -264,6 +265,8 @@ async def start_world(
     emulator = Emulator(rate_limit=rate_limit, members_manage_commands=members_manage_commands)
     await emulator.start()
     bot_user, token = emulator.create_bot("calendar-bot")
+    if bot_roles:  # what an admin granted the bot (e.g. "system_user system_admin")
+        emulator.set_user(bot_user["id"], roles=bot_roles)
     port = free_port()
     limits: dict[str, Any] = (
         {} if rate_limit else {"MM_RATE_LIMIT_PER_SEC": 1000, "MM_RATE_LIMIT_BURST": 1000}

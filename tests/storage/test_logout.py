@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from calendar_bot.domain.model import CalendarRef
+from calendar_bot.domain.presence import CustomStatus, Held
 from calendar_bot.storage.repositories import OutboxItem, Store, transaction
 from calendar_bot.storage.tables import PER_USER_TABLES, metadata
 from calendar_bot.vault import Vault
@@ -27,6 +28,10 @@ async def _fill(store: Store, user: str) -> None:
     await store.conversation.set(user, "wizard:title", {}, now=NOW)
     await store.own_events.add(user, "u1", now=NOW)
     await store.digest_log.try_mark(user, date(2026, 11, 30), now=NOW)
+    until = NOW + timedelta(hours=1)
+    assert (await store.presence.claim(user, now=NOW, until=NOW))[0]
+    ours = CustomStatus("date", "In a meeting until 13:00", "date_and_time", until)
+    await store.presence.save(user, Held(until, ours, True, False, None, ""), now=NOW)
 
 
 async def _rows_of(store: Store, user: str) -> dict[str, int]:

@@ -117,6 +117,12 @@ UNDOCUMENTED_ERRORS: dict[tuple[str, str], set[int]] = {
     # A repeat while the first create runs (`api.post.deduplicate_create_post.pending`); a
     # body over MaximumPayloadSizeBytes (`api.context.request_body_too_large.app_error`).
     ("POST", "/api/v4/posts"): {413, 500},
+    # Another user's status without `edit_other_users` (SetPermissionError: 403); custom
+    # statuses turned off (TeamSettings.EnableCustomUserStatuses: 501
+    # `api.custom_status.disabled`). api4/status.go.
+    ("PUT", "/api/v4/users/{user_id}/status"): {403},
+    ("PUT", "/api/v4/users/{user_id}/status/custom"): {403, 404, 501},
+    ("DELETE", "/api/v4/users/{user_id}/status/custom"): {403, 404, 501},
 }
 
 # The limiter and the emulator's fault switch may answer any operation.

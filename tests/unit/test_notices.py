@@ -33,6 +33,7 @@ from calendar_bot.domain.notices import (
     Notice,
     Reconnect,
     Reminder,
+    Snoozed,
     Start,
     Unreadable,
     Updated,
@@ -136,8 +137,12 @@ def without_key_material(notice: Notice) -> Notice:
     return notice
 
 
+# Kinds no earlier release wrote: not in the pinned rows; tested on their own below.
+NEWER: set[type[Notice]] = {Snoozed}
+
+
 def test_the_scenario_covers_every_kind() -> None:
-    assert {type(n) for n in scenario()} == set(NOTICE_TYPES)
+    assert {type(n) for n in scenario()} == set(NOTICE_TYPES) - NEWER
     assert len(stored()["rows"]) == len(scenario())
 
 
@@ -191,7 +196,7 @@ def test_a_start_notice_is_the_lead_zero_reminder() -> None:
 
 def test_rows_that_hold_no_notice_are_refused() -> None:
     with pytest.raises(NoticeCodecError, match="unknown outbox kind"):
-        decode("snooze", {})
+        decode("quiet_hours", {})
     with pytest.raises(NoticeCodecError):
         decode("change", {"change": "new"})  # no occurrence
     with pytest.raises(NoticeCodecError):
@@ -211,3 +216,26 @@ def test_cut_events_decode_their_reason() -> None:
     kind, payload = encode(notice)
     assert payload["events"] == [{"title": "Spam", "cut": "every_second", "uid": "u1"}]
     assert decode(kind, payload) == notice
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+def test_a_snoozed_reminder_round_trips_renders_and_is_keyed_by_meeting_and_moment(
+    locale: str,
+) -> None:
+    meeting = occ("snooze@x", NOW + timedelta(minutes=30), title="Review")
+    notice = Snoozed(meeting, NOW + timedelta(minutes=20), meeting.start)
+    kind, payload = encode(notice)
+    assert kind == "snooze"
+    again = decode(kind, json.loads(json.dumps(payload)))
+    assert again == notice and again.lead == 10
+    (message,) = notice_views.render(
+        again, locale=locale, tz=ZoneInfo("Europe/Moscow"), now=notice.fires_at
+    )
+    assert "Review" in message.text
+    key = idempotency_key(USER, notice)
+    assert key.startswith("snooze:")
+    renamed = replace(notice, occurrence=replace(meeting, title="Review v2"))
+    assert idempotency_key(USER, renamed) == key  # the same meeting and moment: one row
+    later = replace(notice, fires_at=notice.fires_at + timedelta(minutes=5))
+    assert idempotency_key(USER, later) != key
+    assert idempotency_key("someone-else", notice) != key

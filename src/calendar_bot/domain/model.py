@@ -150,6 +150,14 @@ class CalendarRef:
     enabled: bool = True
 
 
+class PresenceMode(StrEnum):
+    """What the bot does with a person's Mattermost status during their meetings."""
+
+    OFF = "off"
+    STATUS = "status"  # the custom status only
+    STATUS_DND = "status_dnd"  # the custom status and Do Not Disturb
+
+
 @dataclass(frozen=True, slots=True)
 class UserSettings:
     locale: str = "ru"  # "ru" or "en"
@@ -165,6 +173,8 @@ class UserSettings:
     work_start: int = 9
     work_end: int = 19
     work_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    # Presence in Mattermost during meetings (domain/presence.py); off unless chosen.
+    presence: PresenceMode = PresenceMode.OFF
 
     @property
     def leads(self) -> tuple[int, ...]:

@@ -27,6 +27,7 @@ from calendar_bot.domain.notices import (
     Notice,
     Reconnect,
     Reminder,
+    Snoozed,
     Start,
     Unreadable,
     Updated,
@@ -51,6 +52,13 @@ def idempotency_key(user_id: str, notice: Notice) -> str:
         case Reminder() | Start():
             start = notice.start if notice.start is not None else notice.occurrence.start
             return reminder_key(user_id, *reminder_identity(notice.occurrence, start), notice.lead)
+        case Snoozed():
+            # One row per meeting and moment: a second click on the same choice adds none.
+            o = notice.occurrence
+            moment = notice.fires_at.astimezone(UTC).isoformat()
+            return "snooze:" + _sha(
+                "\x1f".join([user_id, o.calendar_href, o.uid, o.recurrence_id, moment])
+            )
         case Digest():
             return f"digest:{user_id}:{notice.day.isoformat()}"
         case Reconnect():

@@ -138,6 +138,25 @@ class Start:
         return 0
 
 
+@dataclass(frozen=True, slots=True)
+class Snoozed:
+    """A reminder the person asked for again (domain/snooze.py), due at `fires_at`. `start`:
+    the meeting's start when they asked; delivery drops it if the meeting moved or was
+    cancelled meanwhile (services/delivery.py)."""
+
+    kind: ClassVar[str] = "snooze"
+    tag: ClassVar[Mapping[str, object]] = _NO_TAG
+
+    occurrence: Occurrence
+    fires_at: datetime
+    start: datetime
+
+    @property
+    def lead(self) -> int:
+        """Minutes before the start it fires (0: at the start)."""
+        return max(0, int((self.start - self.fires_at).total_seconds() // 60))
+
+
 def reminder_notice(reminder: due.Reminder) -> Reminder | Start:
     """The notice telling one due reminder (domain.reminders)."""
     if reminder.lead == 0:
@@ -210,6 +229,7 @@ Notice = (
     | Updated
     | Reminder
     | Start
+    | Snoozed
     | Digest
     | Reconnect
     | Unreadable
@@ -226,6 +246,7 @@ NOTICE_TYPES: tuple[type[Notice], ...] = (
     Updated,
     Start,
     Reminder,
+    Snoozed,
     Digest,
     Reconnect,
     Unreadable,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from calendar_bot.domain.snooze import fires_at
 from calendar_bot.handlers.base import BotServices, Turn
 from calendar_bot.inbound import ActionResult
 from calendar_bot.records import StoredUser
@@ -12,7 +13,7 @@ from calendar_bot.views import common
 from calendar_bot.views import meetings as meeting_views
 from calendar_bot.views import settings as settings_views
 from calendar_bot.views.message import OutMessage
-from calendar_bot.views.payloads import CalendarChoice, Day, Empty, MeetingRef, Rsvp
+from calendar_bot.views.payloads import CalendarChoice, Day, Empty, MeetingRef, Rsvp, SnoozePick
 
 
 def _today(bot: BotServices, turn: Turn[StoredUser]) -> date:
@@ -94,6 +95,19 @@ async def open_meeting(
     tz = bot.zone_of(turn.person)
     details = meeting_views.meeting_details(occurrence, turn.locale, tz, bot.now())
     return await bot.say_all(turn.user_id, [details])
+
+
+async def snooze(bot: BotServices, turn: Turn[StoredUser], pick: SnoozePick) -> ActionResult:
+    """Remind again (the menu under a reminder): one outbox row, dropped at delivery if the
+    meeting moved or was cancelled meanwhile."""
+    occurrence = await bot.meetings.find(turn.user, pick.ref)
+    if occurrence is None or occurrence.cancelled or pick.choice is None:
+        return ActionResult(ephemeral=meeting_views.meeting_error("gone", turn.locale).text)
+    fires = fires_at(pick.choice, bot.now(), occurrence.start)
+    if fires is not None:
+        await bot.meetings.snooze(turn.user, occurrence, fires)
+    answer = meeting_views.snooze_answer(occurrence, fires, turn.locale, bot.zone_of(turn.person))
+    return ActionResult(ephemeral=answer.text)
 
 
 async def rsvp(bot: BotServices, turn: Turn[StoredUser], payload: Rsvp) -> ActionResult:

@@ -9,17 +9,28 @@ from calendar_bot.handlers.base import BotServices, Turn
 from calendar_bot.inbound import ActionResult
 from calendar_bot.records import StoredUser
 from calendar_bot.views import settings as settings_views
-from calendar_bot.views.payloads import Empty, HourChoice, ReminderChoice, Toggle, WorkDaysChoice
+from calendar_bot.views.payloads import (
+    Empty,
+    HourChoice,
+    PresenceChoice,
+    ReminderChoice,
+    Toggle,
+    WorkDaysChoice,
+)
 
 
 async def show(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:
-    view = settings_views.settings_view(turn.user.settings, turn.locale, bot.now())
+    view = settings_views.settings_view(
+        turn.user.settings, turn.locale, bot.now(), may_set_presence=bot.ctx.may_set_presence
+    )
     return ActionResult(update=view)
 
 
 async def _save(bot: BotServices, turn: Turn[StoredUser], updated: UserSettings) -> ActionResult:
     await bot.accounts.update_settings(turn.user_id, updated)
-    view = settings_views.settings_view(updated, turn.locale, bot.now(), saved=True)
+    view = settings_views.settings_view(
+        updated, turn.locale, bot.now(), saved=True, may_set_presence=bot.ctx.may_set_presence
+    )
     return ActionResult(update=view)
 
 
@@ -59,8 +70,10 @@ async def _save_hours(
     bot: BotServices, turn: Turn[StoredUser], start: int, end: int
 ) -> ActionResult:
     if not start < end:  # nothing changes: the card says why
-        view = settings_views.settings_view(turn.user.settings, turn.locale, bot.now())
-        return ActionResult(update=view, ephemeral=settings_views.bad_work_hours(turn.locale))
+        shown = await show(bot, turn, Empty())
+        return ActionResult(
+            update=shown.update, ephemeral=settings_views.bad_work_hours(turn.locale)
+        )
     return await _save(bot, turn, replace(turn.user.settings, work_start=start, work_end=end))
 
 
@@ -68,6 +81,14 @@ async def work_days(
     bot: BotServices, turn: Turn[StoredUser], choice: WorkDaysChoice
 ) -> ActionResult:
     return await _save(bot, turn, replace(turn.user.settings, work_days=choice.days))
+
+
+async def presence(
+    bot: BotServices, turn: Turn[StoredUser], choice: PresenceChoice
+) -> ActionResult:
+    """Presence during meetings; the presence job acts on it from the next minute mark (and
+    restores a status it holds when it is turned off)."""
+    return await _save(bot, turn, replace(turn.user.settings, presence=choice.mode))
 
 
 async def logout(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:

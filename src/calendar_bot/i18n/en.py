@@ -261,6 +261,13 @@ MESSAGES: Final[dict[str, str]] = {
     "remind.started": "🔔 **{title}** — in progress since {time}",
     "remind.in_duration": "in {duration}",
     "remind.late": "_(late: the bot was unavailable)_",
+    "snooze.placeholder": "⏰ Remind again…",
+    "snooze.5": "In 5 min",
+    "snooze.10": "In 10 min",
+    "snooze.before1": "1 min before",
+    "snooze.start": "At the start",
+    "snooze.set": "⏰ I'll remind you of **{title}** again at {time}.",
+    "snooze.too_late": "Too late for that: **{title}** starts at {time}.",
     "remind.at": "🕒 Starts: {weekday} {time}",
     # ---- the create-meeting wizard -----------------------------------------------------
     "wizard.step": "➕ **New meeting** · step {number} of {total}",
@@ -393,6 +400,19 @@ MESSAGES: Final[dict[str, str]] = {
     "settings.timezone": "🌍 Time zone: {tz}, from your Mattermost profile",
     "settings.timezone.offset": "{city} (UTC{offset})",
     "settings.raw": "🧪 RAW CalDAV",
+    "settings.presence": "📅 Status in Mattermost during meetings: {value}",
+    "settings.presence.off": "off",
+    "settings.presence.status": "status",
+    "settings.presence.status_dnd": "status + Do Not Disturb",
+    "settings.presence.placeholder": "Status during meetings…",
+    "settings.presence.needs_permission": (
+        "_To set your status during meetings the bot needs a permission only a Mattermost"
+        " admin can grant: the `edit_other_users` permission (System Console › Integrations ›"
+        " Bot Accounts › the bot › Manage Roles › System Admin, or a system role with write"
+        " access to User Management › Users). Ask your admin; the choice appears here once it is"
+        " granted._"
+    ),
+    "presence.status": "In a meeting until {time}",
     # ---- log out -----------------------------------------------------------------------
     "logout.confirm": (
         "🚪 Log out and delete all your data? I'll forget your password, settings and saved"

@@ -261,6 +261,13 @@ MESSAGES: Final[dict[str, str]] = {
     "remind.soon_started": "⏰ **{title}** — началась в {time}",
     "remind.started": "🔔 **{title}** — уже идёт, началась в {time}",
     "remind.in_duration": "через {duration}",
+    "snooze.placeholder": "⏰ Напомнить ещё…",
+    "snooze.5": "Через 5 мин",
+    "snooze.10": "Через 10 мин",
+    "snooze.before1": "За 1 мин",
+    "snooze.start": "В начале",
+    "snooze.set": "⏰ Напомню о **{title}** ещё раз в {time}.",
+    "snooze.too_late": "Уже поздно: **{title}** начинается в {time}.",
     "remind.late": "_(с опозданием: бот был недоступен)_",
     "remind.at": "🕒 Начало: {weekday} {time}",
     # ---- the create-meeting wizard -----------------------------------------------------
@@ -394,6 +401,19 @@ MESSAGES: Final[dict[str, str]] = {
     "settings.timezone": "🌍 Часовой пояс: {tz}, из профиля Mattermost",
     "settings.timezone.offset": "{city} (UTC{offset})",
     "settings.raw": "🧪 RAW CalDAV",
+    "settings.presence": "📅 Статус в Mattermost на встречах: {value}",
+    "settings.presence.off": "выключен",
+    "settings.presence.status": "статус",
+    "settings.presence.status_dnd": "статус + «Не беспокоить»",
+    "settings.presence.placeholder": "Статус на встречах…",
+    "settings.presence.needs_permission": (
+        "_Чтобы ставить вам статус на время встреч, боту нужно право, которое выдаёт только"
+        " администратор Mattermost: `edit_other_users` (System Console › Integrations ›"
+        " Bot Accounts › бот › Manage Roles › System Admin или системная роль с правом записи"
+        " в User Management › Users). Попросите администратора — после этого выбор появится"
+        " здесь._"
+    ),
+    "presence.status": "На встрече до {time}",
     # ---- log out -----------------------------------------------------------------------
     "logout.confirm": (
         "🚪 Выйти и удалить все ваши данные? Я забуду пароль, настройки и сохранённые"

@@ -31,6 +31,10 @@ class Context:
     # Whether the bot may delete a person's post (a password typed into the chat): learnt at
     # start from its roles; the typed-password fallback says honestly what happens.
     may_delete_posts: bool = False
+    # Whether the bot may change people's Mattermost status (presence during meetings):
+    # its roles grant `manage_system` or `edit_other_users`; learnt at start and again by the
+    # presence job, so an admin's grant is noticed without a restart.
+    may_set_presence: bool = False
 
     def default_settings(self, locale: str = "ru", timezone: str = "") -> UserSettings:
         return UserSettings(

@@ -19,10 +19,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from calendar_bot.domain.notice_codec import NoticeCodecError
 from calendar_bot.domain.notice_keys import joined_key
+from calendar_bot.domain.notices import Snoozed
 from calendar_bot.domain.zones import zone
 from calendar_bot.messages import OutMessage
-from calendar_bot.ports import PostRef
+from calendar_bot.ports import PostRef, Store
 from calendar_bot.records import OutboxRow, StoredUser
 from calendar_bot.services.context import Context
 from calendar_bot.services.notices import notice_of
@@ -49,6 +51,29 @@ def render_row(
         now=now,
         email=user.email,
     )
+
+
+OBSOLETE_SNOOZE = "obsolete: the meeting moved or was cancelled after the snooze"
+
+
+async def drop_obsolete_snoozes(store: Store, rows: list[OutboxRow]) -> list[OutboxRow]:
+    """A snoozed reminder whose meeting moved or was cancelled (or is gone) meanwhile is not
+    posted: it is marked so, in the transaction that claimed it."""
+    kept: list[OutboxRow] = []
+    for row in rows:
+        if row.kind == Snoozed.kind:
+            try:
+                notice = notice_of(row)
+            except NoticeCodecError:
+                kept.append(row)  # the ordinary path reports it
+                continue
+            assert isinstance(notice, Snoozed)
+            now = await store.snapshot.get(row.mm_user_id, notice.occurrence.key)
+            if now is None or now.cancelled or now.start != notice.start:
+                await store.outbox.mark_failed(row.id, OBSOLETE_SNOOZE)
+                continue
+        kept.append(row)
+    return kept
 
 
 def same_minute(queue: Sequence[OutboxRow], start: int) -> list[OutboxRow]:
@@ -85,6 +110,7 @@ class DeliveryService:
         now = ctx.clock.now()
         async with ctx.transaction() as store:
             rows = await store.outbox.claim_due(now, self._worker_id, self._lease, BATCH)
+            rows = await drop_obsolete_snoozes(store, rows)
             users = await store.users.get_many(sorted({r.mm_user_id for r in rows}))
         if not rows:
             return 0

@@ -9,11 +9,13 @@ from datetime import date, datetime, timedelta
 
 from calendar_bot.domain.agenda import day_bounds
 from calendar_bot.domain.model import CalendarRef, Occurrence, PartStat, TimeWindow
+from calendar_bot.domain.notices import Snoozed
 from calendar_bot.domain.zones import zone
 from calendar_bot.ports import AuthFailed, CalendarError, Forbidden, NotFound, WriteConflict
 from calendar_bot.records import StoredUser
 from calendar_bot.services.context import Context
 from calendar_bot.services.credentials import decrypt_credentials
+from calendar_bot.services.notices import outbox_item
 from calendar_bot.services.sync import SyncService
 from calendar_bot.views.refs import calendar_ref, occurrence_ref
 
@@ -56,6 +58,14 @@ class Meetings:
                 if occurrence_ref(occurrence) == ref:
                     return occurrence
         return None
+
+    async def snooze(self, user: StoredUser, occurrence: Occurrence, fires_at: datetime) -> bool:
+        """One more reminder of `occurrence` at `fires_at`; False if it was already asked for
+        (the same meeting and moment: one row, however often clicked)."""
+        notice = Snoozed(occurrence, fires_at, occurrence.start)
+        item = outbox_item(user.mm_user_id, notice, due_at=fires_at)
+        async with self._ctx.transaction() as store:
+            return await store.outbox.enqueue([item], now=self._ctx.clock.now()) > 0
 
     async def respond(self, user: StoredUser, ref: str, partstat: PartStat) -> Occurrence:
         """Set my PARTSTAT on the server; returns the meeting as it now stands."""

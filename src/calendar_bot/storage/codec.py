@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from calendar_bot.domain.model import UserSettings
+from calendar_bot.domain.model import PresenceMode, UserSettings
 from calendar_bot.domain.occurrence_codec import CODEC_VERSION as CODEC_VERSION
 from calendar_bot.domain.occurrence_codec import CodecError as CodecError
 from calendar_bot.domain.occurrence_codec import attendee_from_json as attendee_from_json
@@ -28,6 +28,7 @@ def settings_to_json(settings: UserSettings) -> dict[str, Any]:
         "remind_all_day": settings.remind_all_day,
         "work_hours": [settings.work_start, settings.work_end],
         "work_days": list(settings.work_days),
+        "presence": settings.presence.value,
     }
 
 
@@ -47,6 +48,7 @@ def settings_from_json(data: dict[str, Any], *, locale: str, timezone: str) -> U
         work_start=work_start,
         work_end=work_end,
         work_days=_work_days(data.get("work_days"), defaults),
+        presence=_presence(data.get("presence")),
     )
 
 
@@ -63,3 +65,10 @@ def _work_days(value: Any, defaults: UserSettings) -> tuple[int, ...]:
     if isinstance(value, list) and value and all(isinstance(d, int) and 0 <= d < 7 for d in value):
         return tuple(sorted(set(value)))
     return defaults.work_days
+
+
+def _presence(raw: Any) -> PresenceMode:
+    try:
+        return PresenceMode(raw)
+    except ValueError:
+        return PresenceMode.OFF

@@ -207,8 +207,33 @@ scheduler_state = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# Presence (domain/presence.py): the custom status and DND the bot holds for a person during
+# a meeting, with what to restore after it; a row exists only while the bot holds something.
+# `claimed_until`: the replica acting on the row now (its Mattermost calls are outside any
+# transaction), so that of several replicas exactly one sets or restores a status.
+presence = Table(
+    "presence",
+    metadata,
+    Column(
+        "mm_user_id",
+        String(USER_ID),
+        ForeignKey("users.mm_user_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("until_at", UTCDateTime, nullable=True),  # NULL: claimed, nothing set yet
+    Column("emoji", String(64), nullable=False, server_default=""),
+    Column("text", Text, nullable=False, server_default=""),
+    Column("custom_owned", Boolean, nullable=False, server_default=false()),
+    Column("dnd_owned", Boolean, nullable=False, server_default=false()),
+    Column("previous", JSON, nullable=True),  # the person's custom status before the bot's
+    Column("previous_status", String(16), nullable=False, server_default=""),
+    Column("claimed_until", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 # Every table that holds rows about one user, in a safe deletion order.
 PER_USER_TABLES = (
+    presence,
     occurrences,
     calendars,
     own_events,

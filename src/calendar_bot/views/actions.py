@@ -68,6 +68,8 @@ SETTINGS_WORK_END: Final = "settings.work_end"  # menu: the hour they end
 SETTINGS_WORK_DAYS: Final = "settings.work_days"  # menu: a WORK_DAY_SETS key
 SETTINGS_DIGEST_HOUR: Final = "settings.digest_hour"  # menu: hour 0..23
 SETTINGS_DIGEST_EMPTY: Final = "settings.digest_empty"  # payload: on
+SNOOZE: Final = "snooze"  # menu under a reminder: payload ref, choice domain.snooze
+SETTINGS_PRESENCE: Final = "settings.presence"  # menu: off, status, status_dnd
 
 # Log out
 LOGOUT: Final = "logout"  # ask for confirmation

@@ -442,3 +442,14 @@ def meeting_error(code: str, locale: str) -> OutMessage:
     if code in MEETING_ERRORS:
         return OutMessage(t(locale, f"meeting.error.{code}"))
     return OutMessage(t(locale, "error.generic"))
+
+
+def snooze_answer(
+    occurrence: Occurrence, fires: datetime | None, locale: str, tz: ZoneInfo
+) -> OutMessage:
+    """The answer to a snooze pick: when it reminds again, or that it is too late for that."""
+    title = md_inline(occurrence.title)
+    if fires is None:
+        start = f"{occurrence.start.astimezone(tz):%H:%M}"
+        return OutMessage(t(locale, "snooze.too_late", title=title, time=start))
+    return OutMessage(t(locale, "snooze.set", title=title, time=f"{fires.astimezone(tz):%H:%M}"))

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from calendar_bot.domain.model import Occurrence
 from calendar_bot.domain.notices import (
     Cancelled,
     CutEvents,
@@ -20,12 +21,17 @@ from calendar_bot.domain.notices import (
     Notice,
     Reconnect,
     Reminder,
+    Snoozed,
     Start,
     Unreadable,
     Updated,
 )
-from calendar_bot.messages import OutMessage
-from calendar_bot.views import meetings, notifications, onboarding
+from calendar_bot.domain.snooze import offered
+from calendar_bot.i18n import t
+from calendar_bot.messages import Block, Menu, MenuOption, OutMessage
+from calendar_bot.views import actions, meetings, notifications, onboarding
+from calendar_bot.views.payloads import SnoozePick
+from calendar_bot.views.refs import occurrence_ref
 
 NOTICE_SEPARATOR = "\n\n---\n\n"  # a horizontal rule between joined notices
 
@@ -51,11 +57,13 @@ def render(
                 return [notifications.new_series(notice.occurrence, locale, tz, now)]
             return [notifications.new_meeting(notice.occurrence, locale, tz, now)]
         case Reminder() | Start():
-            return [
-                notifications.reminder(
-                    notice.occurrence, notice.lead, locale, tz, now, late=notice.late
-                )
-            ]
+            told = notifications.reminder(
+                notice.occurrence, notice.lead, locale, tz, now, late=notice.late
+            )
+            return [with_snooze(told, notice.occurrence, locale, now)]
+        case Snoozed():
+            told = notifications.reminder(notice.occurrence, notice.lead, locale, tz, now)
+            return [with_snooze(told, notice.occurrence, locale, now)]
         case Digest():
             return meetings.daily_digest(list(notice.occurrences), notice.day, locale, tz, now)
         case Reconnect():
@@ -64,6 +72,23 @@ def render(
             return [notifications.unreadable_event(notice.calendar, notice.why, locale)]
         case CutEvents():
             return [notifications.cut_notice([(e.title, e.cut) for e in notice.events], locale)]
+
+
+def with_snooze(
+    message: OutMessage, occurrence: Occurrence, locale: str, now: datetime
+) -> OutMessage:
+    """A reminder with "⏰ Remind again…" below it: the choices that still fall before the
+    start (none once it started)."""
+    choices = offered(now, occurrence.start)
+    if not choices:
+        return message
+    menu = Menu(
+        t(locale, "snooze.placeholder"),
+        actions.SNOOZE,
+        tuple(MenuOption(t(locale, f"snooze.{c.value}"), c.value) for c in choices),
+        SnoozePick(occurrence_ref(occurrence), None).pack(),
+    )
+    return OutMessage(message.text, (*message.blocks, Block(menus=(menu,))))
 
 
 def joined(messages: Sequence[OutMessage]) -> OutMessage:

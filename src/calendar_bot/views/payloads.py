@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Protocol, Self
 
-from calendar_bot.domain.model import PartStat
+from calendar_bot.domain.model import PartStat, PresenceMode
 from calendar_bot.domain.reminders import valid_lead
+from calendar_bot.domain.snooze import SnoozeChoice
 from calendar_bot.domain.wizard import Step
 
 
@@ -64,6 +65,24 @@ class MeetingRef:
     @classmethod
     def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
         return cls(selected or raw.get("ref", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class SnoozePick:
+    """The snooze menu under a reminder: the meeting's ref, and the choice picked."""
+
+    ref: str
+    choice: SnoozeChoice | None
+
+    def pack(self) -> dict[str, str]:
+        return {"ref": self.ref}  # a menu: the choice comes as the selected option
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        try:
+            return cls(raw.get("ref", ""), SnoozeChoice(selected or ""))
+        except ValueError:
+            raise ValueError(f"not a snooze choice: {selected!r}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +143,23 @@ class ReminderChoice:
         if chosen.isdigit() and valid_lead(int(chosen)):
             return cls(int(chosen))
         raise ValueError(f"not a reminder lead: {chosen!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceChoice:
+    """The presence menu's choice: off, the custom status, or the status and DND."""
+
+    mode: PresenceMode
+
+    def pack(self) -> dict[str, str]:
+        return {}  # a menu: the choice comes as the selected option
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        try:
+            return cls(PresenceMode(selected or ""))
+        except ValueError:
+            raise ValueError(f"not a presence mode: {selected!r}") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Final
 
-from calendar_bot.domain.model import CalendarRef, UserSettings
+from calendar_bot.domain.model import CalendarRef, PresenceMode, UserSettings
 from calendar_bot.domain.zones import known_zone
 from calendar_bot.i18n import t
 from calendar_bot.i18n.zones import city_of
@@ -73,8 +73,20 @@ def _toggle(value: bool, action: str, on_key: str, off_key: str, locale: str) ->
     return Button(t(locale, on_key), action, Toggle(on=True).pack(), style="primary")
 
 
+PRESENCE_KEYS: Final = {
+    PresenceMode.OFF: "settings.presence.off",
+    PresenceMode.STATUS: "settings.presence.status",
+    PresenceMode.STATUS_DND: "settings.presence.status_dnd",
+}
+
+
 def settings_view(
-    settings: UserSettings, locale: str, now: datetime, *, saved: bool = False
+    settings: UserSettings,
+    locale: str,
+    now: datetime,
+    *,
+    saved: bool = False,
+    may_set_presence: bool = False,
 ) -> OutMessage:
     lead = settings.reminder_lead
     at_start = settings.remind_at_start
@@ -108,7 +120,11 @@ def settings_view(
             days=work_days_label(settings.work_days, locale),
         ),
         t(locale, "settings.timezone", tz=zone_label(settings.timezone, locale, now)),
+        t(locale, "settings.presence", value=t(locale, PRESENCE_KEYS[settings.presence])),
     ]
+    if not may_set_presence:
+        # Without the permission the choice would do nothing: say what the admin must do.
+        lines.append(t(locale, "settings.presence.needs_permission"))
     reminder_options = (
         *(
             MenuOption(
@@ -119,7 +135,10 @@ def settings_view(
         MenuOption(t(locale, "settings.reminder.option_off"), REMINDER_OFF),
     )
     hour_options = tuple(MenuOption(f"{h:02d}:00", str(h)) for h in DIGEST_HOURS)
-    menus = (
+    presence_options = tuple(
+        MenuOption(t(locale, key), mode.value) for mode, key in PRESENCE_KEYS.items()
+    )
+    menus: tuple[Menu, ...] = (
         Menu(
             t(locale, "settings.reminder.placeholder"), actions.SETTINGS_REMINDER, reminder_options
         ),
@@ -146,6 +165,14 @@ def settings_view(
             tuple(MenuOption(label, key) for key, label in _work_days_labels(locale).items()),
         ),
     )
+    if may_set_presence:
+        menus += (
+            Menu(
+                t(locale, "settings.presence.placeholder"),
+                actions.SETTINGS_PRESENCE,
+                presence_options,
+            ),
+        )
     buttons = (
         _toggle(
             at_start,

@@ -28,6 +28,7 @@ from calendar_bot.storage.repositories.conversation import ConversationRepositor
 from calendar_bot.storage.repositories.digest_log import DigestLogRepository
 from calendar_bot.storage.repositories.outbox import OutboxRepository
 from calendar_bot.storage.repositories.own_events import OwnEventRepository
+from calendar_bot.storage.repositories.presence import PresenceRepository
 from calendar_bot.storage.repositories.scheduler_state import SchedulerStateRepository
 from calendar_bot.storage.repositories.snapshot import SnapshotRepository
 from calendar_bot.storage.repositories.users import UserRepository
@@ -42,6 +43,7 @@ __all__ = [
     "OutboxRepository",
     "OutboxRow",
     "OwnEventRepository",
+    "PresenceRepository",
     "ReminderCandidate",
     "SchedulerEntry",
     "SchedulerStateRepository",
@@ -68,6 +70,7 @@ class Store:
         self.own_events = OwnEventRepository(session)
         self.scheduler = SchedulerStateRepository(session)
         self.callbacks = CallbackRepository(session)
+        self.presence = PresenceRepository(session)
 
 
 @asynccontextmanager
