@@ -408,10 +408,10 @@ MESSAGES: Final[dict[str, str]] = {
     "settings.presence.placeholder": "Статус на встречах…",
     "settings.presence.needs_permission": (
         "_Чтобы ставить вам статус на время встреч, боту нужно право, которое выдаёт только"
-        " администратор Mattermost: `edit_other_users` (System Console › Integrations ›"
-        " Bot Accounts › бот › Manage Roles › System Admin или системная роль с правом записи"
-        " в User Management › Users). Попросите администратора — после этого выбор появится"
-        " здесь._"
+        " администратор Mattermost: `edit_other_users` (в консоли:"
+        " `System Console › Integrations › Bot Accounts › Manage Roles › System Admin`"
+        " или системная роль с правом записи в `User Management › Users`)."
+        " Попросите администратора — после этого выбор появится здесь._"
     ),
     "presence.status": "На встрече до {time}",
     # ---- log out -----------------------------------------------------------------------

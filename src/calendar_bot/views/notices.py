@@ -26,7 +26,7 @@ from calendar_bot.domain.notices import (
     Unreadable,
     Updated,
 )
-from calendar_bot.domain.snooze import offered
+from calendar_bot.domain.snooze import SnoozeChoice, offered
 from calendar_bot.i18n import t
 from calendar_bot.messages import Block, Menu, MenuOption, OutMessage
 from calendar_bot.views import actions, meetings, notifications, onboarding
@@ -74,6 +74,14 @@ def render(
             return [notifications.cut_notice([(e.title, e.cut) for e in notice.events], locale)]
 
 
+SNOOZE_LABELS = {
+    SnoozeChoice.IN_5: "snooze.5",
+    SnoozeChoice.IN_10: "snooze.10",
+    SnoozeChoice.BEFORE_1: "snooze.before1",
+    SnoozeChoice.AT_START: "snooze.start",
+}
+
+
 def with_snooze(
     message: OutMessage, occurrence: Occurrence, locale: str, now: datetime
 ) -> OutMessage:
@@ -85,7 +93,7 @@ def with_snooze(
     menu = Menu(
         t(locale, "snooze.placeholder"),
         actions.SNOOZE,
-        tuple(MenuOption(t(locale, f"snooze.{c.value}"), c.value) for c in choices),
+        tuple(MenuOption(t(locale, SNOOZE_LABELS[c]), c.value) for c in choices),
         SnoozePick(occurrence_ref(occurrence), None).pack(),
     )
     return OutMessage(message.text, (*message.blocks, Block(menus=(menu,))))
