@@ -182,6 +182,9 @@ class CalendarFetcher:
         self._offload = offload
         self.traits = traits if traits is not None else ServerTraits()
         self.reconciled = False  # whether this fetch listed the calendar without a time range
+        # href -> text of objects fetched but not parsed yet (see `delta`): None, parse them
+        # as they come in
+        self._unparsed: dict[str, str] | None = None
 
     async def fetch(
         self,
@@ -300,15 +303,19 @@ class CalendarFetcher:
         changed, deleted, token = await self._changes_since(listed.href, since_token)
         if self.traits.multiget is False and changed:
             raise SyncRefused("calendar-multiget is not available")
+        # parsed and expanded in one hand-off to the worker threads, not one each
+        self._unparsed = {}
         try:
             fetched, vanished = await self._multiget(listed.href, list(changed))
         except MultigetRefused:
             self.traits.multiget = False
             raise SyncRefused("calendar-multiget refused") from None
+        finally:
+            texts, self._unparsed = self._unparsed, None
         objects = CalendarState(objects=fetched)
         occurrences = await self._offload(
             # expanded like a full fetch, so the delta is exactly those objects' share of it
-            partial(_expand, objects, listed.href, window, user_email, default_tz)
+            partial(_parse_then_expand, objects, texts, listed.href, window, user_email, default_tz)
         )
         unreadable = unreadable_in(fetched)
         replaced = (frozenset(changed) | deleted | vanished) - unreadable.keys()
@@ -493,10 +500,18 @@ class CalendarFetcher:
                 raise FetchFailed(f"HTTP {got.status}")
             data = got.body.decode("utf-8", errors="replace")
             texts.append((href, got.etag or _content_etag(data), data))
-        parsed = await self._offload(partial(_parse_all, texts))
+        parsed = await self._parse(texts)
         for (href, etag, _), obj in zip(texts, parsed, strict=True):
             out[href] = CachedObject(etag, obj)
         return out, vanished
+
+    async def _parse(self, texts: list[tuple[str, str, str]]) -> list[ParsedObject | None]:
+        """Parse (href, etag, data) in the worker threads; or, while `_unparsed` collects
+        them, leave that for later (the objects stay unparsed until then)."""
+        if self._unparsed is not None:
+            self._unparsed.update((href, data) for href, _, data in texts)
+            return [None] * len(texts)
+        return list(await self._offload(partial(_parse_all, texts)))
 
     async def _multiget(
         self, calendar_href: str, hrefs: list[str]
@@ -550,7 +565,7 @@ class CalendarFetcher:
         missing = [h for h in batch if _path(h) not in answered]
         if missing:
             raise MultigetRefused(f"multiget left out {len(missing)} object(s)")
-        parsed = await self._offload(partial(_parse_all, texts))
+        parsed = await self._parse(texts)
         for (href, etag, _), obj in zip(texts, parsed, strict=True):
             out[href] = CachedObject(etag, obj)
         return out, vanished
@@ -578,7 +593,7 @@ class CalendarFetcher:
                 texts.append((href, result.etag, result.body.decode("utf-8")))
             except UnicodeDecodeError:
                 out[href] = CachedObject(result.etag, None, unreadable=UNREADABLE_NOT_UTF8)
-        parsed = await self._offload(partial(_parse_all, texts))
+        parsed = await self._parse(texts)
         for (href, etag, _), obj in zip(texts, parsed, strict=True):
             out[href] = CachedObject(etag, obj)
         for cached in out.values():
@@ -778,6 +793,22 @@ def _expand(
     state.expanded = snapshot_order(out)
     state.expanded_key = key
     return state.expanded
+
+
+def _parse_then_expand(
+    state: CalendarState,
+    texts: dict[str, str],
+    calendar_href: str,
+    window: TimeWindow,
+    user_email: str,
+    default_tz: str,
+) -> tuple[Occurrence, ...]:
+    """Parse the state's objects fetched unparsed (`texts`, by href), then `_expand`."""
+    for href, data in texts.items():
+        obj = state.objects.get(href)
+        if obj is not None and obj.parsed is None and not obj.unreadable:
+            obj.parsed = parse_object(data, _path(href))
+    return _expand(state, calendar_href, window, user_email, default_tz)
 
 
 def broken_hrefs(state: CalendarState) -> frozenset[str]:
