@@ -82,6 +82,8 @@ class MultigetRefused(FetchFailed):
 
 
 _REFUSALS = {400, 403, 405, 415, 501}
+# how servers refuse a sync token they do not accept (Radicale 403, Xandikos 412)
+_TOKEN_REFUSALS = {403, 412}
 
 
 @dataclass(slots=True)
@@ -268,7 +270,8 @@ class CalendarFetcher:
     async def _incremental(self, listed: CalendarRef) -> None:
         """sync-collection from our token: only changed and deleted hrefs."""
         state = self.state
-        changed, deleted, token = await self._changes_since(listed.href, state.sync_token)
+        carried: dict[str, str] = {}
+        changed, deleted, token = await self._changes_since(listed.href, state.sync_token, carried)
         wanted = [
             h for h, e in changed.items() if h not in state.objects or state.objects[h].etag != e
         ]
@@ -280,9 +283,13 @@ class CalendarFetcher:
             # answer may be a listing from no token, which cannot say what was deleted.
             # The reconciliation finds it.
             state.suspicious = True
-        if self.traits.multiget is False and wanted:
+        rest = [h for h in wanted if h not in carried]
+        if self.traits.multiget is False and rest:
             raise MultigetRefused("calendar-multiget is not available")
-        fetched, vanished = await self._multiget(listed.href, wanted)
+        fetched, vanished = await self._multiget(listed.href, rest)
+        texts = [(h, changed[h], carried[h]) for h in wanted if h in carried]
+        for (href, etag, _), obj in zip(texts, await self._parse(texts), strict=True):
+            fetched[href] = CachedObject(etag, obj)
         for href in deleted | vanished:
             state.objects.pop(href, None)
         state.objects.update(fetched)
@@ -300,18 +307,23 @@ class CalendarFetcher:
         """What changed since `since_token` (the caller's stored tags), without the rest of
         the calendar: the changed objects fetched and expanded over the window. Raises
         SyncRefused when the server will not sync from that token."""
-        changed, deleted, token = await self._changes_since(listed.href, since_token)
-        if self.traits.multiget is False and changed:
+        carried: dict[str, str] = {}
+        changed, deleted, token = await self._changes_since(listed.href, since_token, carried)
+        rest = [h for h in changed if h not in carried]
+        if self.traits.multiget is False and rest:
             raise SyncRefused("calendar-multiget is not available")
         # parsed and expanded in one hand-off to the worker threads, not one each
         self._unparsed = {}
         try:
-            fetched, vanished = await self._multiget(listed.href, list(changed))
+            fetched, vanished = await self._multiget(listed.href, rest)
         except MultigetRefused:
             self.traits.multiget = False
             raise SyncRefused("calendar-multiget refused") from None
         finally:
             texts, self._unparsed = self._unparsed, None
+        for href, data in carried.items():
+            fetched[href] = CachedObject(changed[href], None)
+            texts[href] = data
         objects = CalendarState(objects=fetched)
         occurrences = await self._offload(
             # expanded like a full fetch, so the delta is exactly those objects' share of it
@@ -322,14 +334,42 @@ class CalendarFetcher:
         return Delta(replaced, occurrences, token, unreadable, broken_hrefs(objects))
 
     async def _changes_since(
-        self, calendar_href: str, token: str
+        self, calendar_href: str, token: str, carried: dict[str, str] | None = None
     ) -> tuple[dict[str, str], set[str], str]:
-        """sync-collection from `token`: (changed href -> etag, deleted hrefs, new token)."""
+        """sync-collection from `token`: (changed href -> etag, deleted hrefs, new token).
+
+        With `carried`, the changed objects' calendar-data is asked for too, and what came
+        is put there (href -> data): those need no multiget. A server that refuses that, or
+        whose answer with the data cannot be read (an object that is not UTF-8, or too
+        large), is asked again for etags only; one that just leaves the data out has its
+        objects fetched by multiget as before."""
+        if carried is None or self.traits.sync_data is False:
+            return await self._sync_pages(calendar_href, token, None)
+        try:
+            found = await self._sync_pages(calendar_href, token, carried)
+        except SyncRefused as exc:
+            if exc.status in _TOKEN_REFUSALS or exc.server_error:
+                raise  # the token, or the server: asking without the data changes nothing
+            carried.clear()
+            found = await self._sync_pages(calendar_href, token, None)
+            self.traits.sync_data = False
+            log.info("sync-collection with calendar-data refused (%s); asking for etags", exc)
+            return found
+        except FetchFailed as exc:
+            carried.clear()
+            log.info("sync-collection answer with calendar-data unreadable (%s)", exc)
+            return await self._sync_pages(calendar_href, token, None)
+        return found
+
+    async def _sync_pages(
+        self, calendar_href: str, token: str, carried: dict[str, str] | None
+    ) -> tuple[dict[str, str], set[str], str]:
         changed: dict[str, str] = {}
         deleted: set[str] = set()
+        body_of = partial(davxml.sync_collection, data=carried is not None)
         for _ in range(20):  # servers may page their answer (507 on the truncated part)
             result = await self.session.request(
-                "REPORT", calendar_href, davxml.sync_collection(token), {"Depth": "1"}
+                "REPORT", calendar_href, body_of(token), {"Depth": "1"}
             )
             if result.status == 401:
                 raise AuthFailed("the server refused the login")
@@ -342,6 +382,7 @@ class CalendarFetcher:
                 raise SyncRefused(
                     f"sync-collection answered HTTP {result.status}",
                     server_error=result.status >= 500,
+                    status=result.status,
                 )
             try:
                 ms = davxml.parse_multistatus(result.body)
@@ -358,11 +399,18 @@ class CalendarFetcher:
                 if item.status == 404:
                     deleted.add(href)
                     changed.pop(href, None)
+                    if carried is not None:
+                        carried.pop(href, None)
                     continue
                 etag = item.text(davxml.GETETAG)
                 if etag:
                     changed[href] = etag
                     deleted.discard(href)
+                    data = davxml.calendar_data(item) if carried is not None else ""
+                    if carried is not None and data and davxml.CALENDAR_DATA not in item.missing:
+                        carried[href] = data
+                    elif carried is not None:
+                        carried.pop(href, None)
             if not ms.sync_token:
                 raise FetchFailed("sync-collection answer without a sync-token")
             token = ms.sync_token
@@ -841,6 +889,7 @@ class SyncRefused(Exception):
     """The server will not sync from our token (expired, invalid, unsupported), or cannot
     answer a sync-collection at all (`server_error`: 5xx, 507)."""
 
-    def __init__(self, message: str = "", *, server_error: bool = False) -> None:
+    def __init__(self, message: str = "", *, server_error: bool = False, status: int = 0) -> None:
         super().__init__(message)
         self.server_error = server_error
+        self.status = status
