@@ -246,7 +246,9 @@ async def handle(request: web.Request) -> web.StreamResponse:
                 return web.Response(status=403, text="invalid sync token")
             match = _GEN.search(theirs)
             their_gen = int(match.group(1)) if match else 0
-            changed = [_victim(cal, gen, data=False)] if their_gen < gen else []
+            # with the object's data when asked for it (as Radicale answers)
+            data = b"calendar-data" in body
+            changed = [_victim(cal, gen, data=data)] if their_gen < gen else []
             return web.Response(status=207, body=_multistatus(changed, user, token), headers=xml)
         if b"calendar-multiget" in body:
             state.stats["report-multiget"] += 1

@@ -74,9 +74,11 @@ async def test_changed_calendar_after_a_restart_costs_only_its_changes(
     }
     assert sorted(o.title for o in fetch.occurrences) == ["Event 2 moved", "Event 9"]
     assert len(parsed) == 2  # the two changed objects, not the calendar's seven
-    # home listing, sync-collection, multiget; and, once per server, a sync-collection from a
-    # token no server can know (a server that answers it 207 gets no delta: see traits.py)
-    assert result.requests == 4
+    # home listing, sync-collection carrying the changed objects' data (Radicale; Xandikos
+    # leaves the data out, so a multiget of them follows); and, once per server, a
+    # sync-collection from a token no server can know (a server that answers it 207 gets
+    # no delta: see traits.py)
+    assert result.requests == (3 if caldav_server.kind == "radicale" else 4)
     # applied to the snapshot, it is exactly what a full fetch gives
     full = await gateway.sync(acct.creds, stored, ExpansionScope(WINDOW, acct.email, TZ))
     whole = next(f for f in full.calendars if f.calendar.href == work)

@@ -428,6 +428,35 @@ async def test_a_sync_answer_without_etags_still_names_the_edit_to_a_restarted_b
         assert any(h.endswith(href.rsplit("/", 1)[1]) for h in fetch.replaced)
 
 
+@pytest.fixture
+def no_sync_data(radicale: CalDAVServer) -> Iterator[QuirkServer]:
+    with quirk_server(radicale, Quirks(no_sync_data=True), "no-sync-data") as server:
+        yield server
+
+
+async def test_a_refused_sync_with_calendar_data_falls_back_to_multiget(
+    no_sync_data: QuirkServer, gateway: CalDAVGateway
+) -> None:
+    acct = Account(no_sync_data, gateway)
+    work = no_sync_data.make_calendar(acct.creds, "Work")
+    href = no_sync_data.put_ics(acct.creds, work, single("n1", "First"))
+    await acct.discover()
+    assert titles(await acct.poll(), work) == ["First"]
+
+    no_sync_data.put_ics(acct.creds, work, single("n1", "Edited"), href.rsplit("/", 1)[1])
+    second = await acct.poll()
+    assert second.complete and titles(second, work) == ["Edited"]
+    assert gateway.servers.of(work).sync_data is False
+
+    # learnt: etags only from now on, the changed objects by multiget, nothing refused
+    no_sync_data.put_ics(acct.creds, work, single("n2", "Added", "20261203T100000Z"))
+    seen = len(no_sync_data.quirks.hits)
+    third = await acct.poll()
+    assert third.complete and titles(third, work) == ["Edited", "Added"]
+    assert third.requests == 3  # home listing, sync-collection, multiget
+    assert all(status != 400 for _, _, status in no_sync_data.quirks.hits[seen:])
+
+
 # ---- what the reconciliation costs ------------------------------------------------------------
 
 
@@ -484,5 +513,6 @@ async def test_a_server_whose_filter_proved_right_is_not_read_whole_every_hour(
 
     # home listing, the whole window, the listing without range and last year's event...
     assert costs[0] >= 4
-    # ...until the filter proved right: then home listing, sync-collection, multiget
-    assert costs[-1] == 3
+    # ...until the filter proved right: then home listing and sync-collection, which
+    # carries the new object's data (no multiget)
+    assert costs[-1] == 2

@@ -11,6 +11,8 @@ Each quirk is a documented behaviour of a real server (see docs/caldav-servers.m
   current object and no tombstones, as if the token were empty.
 - `time_range_omits` (DAViCal): a time-range calendar-query leaves out events with RDATE and
   RANGE=THISANDFUTURE overrides.
+- `no_sync_data`: a sync-collection that asks for calendar-data too answered 400 (RFC 6578
+  allows any property; a server may still refuse it).
 - `mailru`: principal URL form `/principals/<domain>/<local>/`; no current-user-principal
   and no calendar-home-set; a REPORT without a VEVENT comp-filter answers 400; no
   sync-collection (and no sync-token); the uncertain parts too: no calendar-multiget
@@ -79,6 +81,7 @@ class Quirks:
     no_listing_etags: bool = False  # no getetag in calendar-query / PROPFIND listings
     no_sync_etags: bool = False  # no getetag in sync-collection answers
     no_sync: bool = False  # sync-collection refused (403), no sync-token anywhere
+    no_sync_data: bool = False  # a sync-collection asking for calendar-data answered 400
     partition: Proxy | None = None
     hits: list[tuple[str, str, int]] = field(default_factory=list)  # method, path, status
 
@@ -115,6 +118,8 @@ class QuirkProxy(Proxy):
         sync = report and b"sync-collection" in body
         if q.partition is not None and request.method != "PROPFIND":
             return web.Response(status=301, headers={"Location": q.partition.url + path})
+        if q.no_sync_data and sync and b"calendar-data" in body:
+            return web.Response(status=400, text="Bad Request")
         if (q.mailru or q.no_multiget) and report and b"calendar-multiget" in body:
             return web.Response(status=400, text="Bad Request")
         if q.no_sync and sync:

@@ -168,11 +168,19 @@ def propfind_etags() -> bytes:
     ).encode()
 
 
-def sync_collection(token: str) -> bytes:
+def sync_collection(token: str, *, data: bool = False) -> bytes:
+    """`data`: each changed object's calendar-data too (RFC 6578 allows any property), so
+    it needs no multiget of its own."""
+    if not data:
+        return (
+            f'{_XML_HEAD}<D:sync-collection xmlns:D="DAV:">'
+            f"<D:sync-token>{escape(token)}</D:sync-token><D:sync-level>1</D:sync-level>"
+            "<D:prop><D:getetag/></D:prop></D:sync-collection>"
+        ).encode()
     return (
-        f'{_XML_HEAD}<D:sync-collection xmlns:D="DAV:">'
+        f'{_XML_HEAD}<D:sync-collection xmlns:D="DAV:" xmlns:C="{CALDAV}">'
         f"<D:sync-token>{escape(token)}</D:sync-token><D:sync-level>1</D:sync-level>"
-        "<D:prop><D:getetag/></D:prop></D:sync-collection>"
+        "<D:prop><D:getetag/><C:calendar-data/></D:prop></D:sync-collection>"
     ).encode()
 
 

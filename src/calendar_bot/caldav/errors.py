@@ -49,9 +49,10 @@ class SyncRefused(Exception):
     """The server will not sync from our token (expired, invalid, unsupported), or cannot
     answer a sync-collection at all (`server_error`: 5xx, 507)."""
 
-    def __init__(self, message: str = "", *, server_error: bool = False) -> None:
+    def __init__(self, message: str = "", *, server_error: bool = False, status: int = 0) -> None:
         super().__init__(message)
         self.server_error = server_error
+        self.status = status
 
 
 REFUSALS = frozenset({400, 403, 405, 415, 501})
@@ -107,7 +108,7 @@ def check_sync(status: int) -> None:
     calendar in full this poll."""
 
     def refused(s: int) -> Exception:
-        return SyncRefused(f"sync-collection answered HTTP {s}", server_error=s >= 500)
+        return SyncRefused(f"sync-collection answered HTTP {s}", server_error=s >= 500, status=s)
 
     _check(status, (207,), refused, {404: _calendar_missing})
 

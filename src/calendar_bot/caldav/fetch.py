@@ -74,6 +74,10 @@ LISTING_PAD_BEFORE = timedelta(days=1)
 LISTING_PAD_AFTER = timedelta(days=14)
 
 
+# how servers refuse a sync token they do not accept (Radicale 403, Xandikos 412)
+_TOKEN_REFUSALS = {403, 412}
+
+
 @dataclass(slots=True)
 class CachedObject:
     etag: str
@@ -165,6 +169,9 @@ class CalendarFetcher:
         self._offload = offload
         self.traits = traits if traits is not None else ServerTraits()
         self.reconciled = False  # whether this fetch listed the calendar without a time range
+        # href -> text of objects fetched but not parsed yet (see `delta`): None, parse them
+        # as they come in
+        self._unparsed: dict[str, str] | None = None
 
     async def fetch(
         self, listed: CalendarRef, scope: ExpansionScope, *, reconcile: bool = False
@@ -237,7 +244,8 @@ class CalendarFetcher:
     async def _incremental(self, listed: CalendarRef) -> None:
         """sync-collection from our token: only changed and deleted hrefs."""
         state = self.state
-        changed, deleted, token = await self._changes_since(listed.href, state.sync_token)
+        carried: dict[str, str] = {}
+        changed, deleted, token = await self._changes_since(listed.href, state.sync_token, carried)
         wanted = [
             h
             for h, e in changed.items()
@@ -251,9 +259,13 @@ class CalendarFetcher:
             # answer may be a listing from no token, which cannot say what was deleted.
             # The reconciliation finds it.
             state.suspicious = True
-        if self.traits.multiget is False and wanted:
+        rest = [h for h in wanted if h not in carried]
+        if self.traits.multiget is False and rest:
             raise MultigetRefused("calendar-multiget is not available")
-        fetched, vanished = await self._multiget(listed.href, wanted)
+        fetched, vanished = await self._multiget(listed.href, rest)
+        texts = [(h, changed[h], carried[h]) for h in wanted if h in carried]
+        for (href, etag, _), obj in zip(texts, await self._parse(texts), strict=True):
+            fetched[href] = CachedObject(etag, obj)
         for href in deleted | vanished:
             state.objects.pop(href, None)
         state.objects.update(fetched)
@@ -269,33 +281,71 @@ class CalendarFetcher:
         """What changed since `since_token` (the caller's stored tags), without the rest of
         the calendar: the changed objects fetched and expanded over the window. Raises
         SyncRefused when the server will not sync from that token."""
-        changed, deleted, token = await self._changes_since(listed.href, since_token)
-        if self.traits.multiget is False and changed:
+        carried: dict[str, str] = {}
+        changed, deleted, token = await self._changes_since(listed.href, since_token, carried)
+        rest = [h for h in changed if h not in carried]
+        if self.traits.multiget is False and rest:
             raise SyncRefused("calendar-multiget is not available")
+        # parsed and expanded in one hand-off to the worker threads, not one each
+        self._unparsed = {}
         try:
-            fetched, vanished = await self._multiget(listed.href, list(changed))
+            fetched, vanished = await self._multiget(listed.href, rest)
         except MultigetRefused:
             self.traits.multiget = False
             raise SyncRefused("calendar-multiget refused") from None
+        finally:
+            texts, self._unparsed = self._unparsed, None
+        for href, data in carried.items():
+            fetched[href] = CachedObject(changed[href], None)
+            texts[href] = data
         objects = CalendarState(objects=fetched)
         occurrences = await self._offload(
             # expanded like a full fetch, so the delta is exactly those objects' share of it
-            partial(_expand, objects, listed.href, scope)
+            partial(_parse_then_expand, objects, texts, listed.href, scope)
         )
         unreadable = unreadable_in(fetched)
         replaced = (frozenset(changed) | deleted | vanished) - unreadable.keys()
         return DeltaOutcome(replaced, occurrences, token, unreadable, broken_hrefs(objects))
 
     async def _changes_since(
-        self, calendar_href: str, token: str
+        self, calendar_href: str, token: str, carried: dict[str, str] | None = None
+    ) -> tuple[dict[str, str], set[str], str]:
+        """sync-collection from `token`: (changed href -> etag, deleted hrefs, new token).
+
+        With `carried`, the changed objects' calendar-data is asked for too, and what came
+        is put there (href -> data): those need no multiget. A server that refuses that, or
+        whose answer with the data cannot be read (an object that is not UTF-8, or too
+        large), is asked again for etags only; one that just leaves the data out has its
+        objects fetched by multiget as before."""
+        if carried is None or self.traits.sync_data is False:
+            return await self._sync_pages(calendar_href, token, None)
+        try:
+            found = await self._sync_pages(calendar_href, token, carried)
+        except SyncRefused as exc:
+            if exc.status in _TOKEN_REFUSALS or exc.server_error:
+                raise  # the token, or the server: asking without the data changes nothing
+            carried.clear()
+            found = await self._sync_pages(calendar_href, token, None)
+            self.traits.sync_data = False
+            log.info("sync-collection with calendar-data refused (%s); asking for etags", exc)
+            return found
+        except FetchFailed as exc:
+            carried.clear()
+            log.info("sync-collection answer with calendar-data unreadable (%s)", exc)
+            return await self._sync_pages(calendar_href, token, None)
+        return found
+
+    async def _sync_pages(
+        self, calendar_href: str, token: str, carried: dict[str, str] | None
     ) -> tuple[dict[str, str], set[str], str]:
         """sync-collection from `token`: (changed href -> etag, deleted hrefs, new token).
         A member listed without an etag has changed all the same (etag "")."""
         changed: dict[str, str] = {}
         deleted: set[str] = set()
+        body_of = partial(davxml.sync_collection, data=carried is not None)
         for _ in range(20):  # servers may page their answer (507 on the truncated part)
             result = await self.session.request(
-                "REPORT", calendar_href, davxml.sync_collection(token), {"Depth": "1"}
+                "REPORT", calendar_href, body_of(token), {"Depth": "1"}
             )
             check_sync(result.status)
             try:
@@ -313,9 +363,17 @@ class CalendarFetcher:
                 if item.status == 404:
                     deleted.add(href)
                     changed.pop(href, None)
+                    if carried is not None:
+                        carried.pop(href, None)
                     continue
                 changed[href] = item.text(davxml.GETETAG)
                 deleted.discard(href)
+                if carried is not None:
+                    data = davxml.calendar_data(item)
+                    if data and davxml.CALENDAR_DATA not in item.missing:
+                        carried[href] = data
+                    else:
+                        carried.pop(href, None)
             if not ms.sync_token:
                 raise FetchFailed("sync-collection answer without a sync-token")
             token = ms.sync_token
@@ -449,10 +507,18 @@ class CalendarFetcher:
                 continue
             data = got.body.decode("utf-8", errors="replace")
             texts.append((href, got.etag or _content_etag(data), data))
-        parsed = await self._offload(partial(_parse_all, texts))
+        parsed = await self._parse(texts)
         for (href, etag, _), obj in zip(texts, parsed, strict=True):
             out[href] = CachedObject(etag, obj)
         return out, vanished
+
+    async def _parse(self, texts: list[tuple[str, str, str]]) -> list[ParsedObject | None]:
+        """Parse (href, etag, data) in the worker threads; or, while `_unparsed` collects
+        them, leave that for later (the objects stay unparsed until then)."""
+        if self._unparsed is not None:
+            self._unparsed.update((href, data) for href, _, data in texts)
+            return [None] * len(texts)
+        return list(await self._offload(partial(_parse_all, texts)))
 
     async def _multiget(
         self, calendar_href: str, hrefs: list[str]
@@ -506,7 +572,7 @@ class CalendarFetcher:
         missing = [h for h in batch if _path(h) not in answered]
         if missing:
             raise MultigetRefused(f"multiget left out {len(missing)} object(s)")
-        parsed = await self._offload(partial(_parse_all, texts))
+        parsed = await self._parse(texts)
         for (href, etag, _), obj in zip(texts, parsed, strict=True):
             out[href] = CachedObject(etag, obj)
         return out, vanished
@@ -530,7 +596,7 @@ class CalendarFetcher:
                 texts.append((href, result.etag, result.body.decode("utf-8")))
             except UnicodeDecodeError:
                 out[href] = CachedObject(result.etag, None, unreadable=UNREADABLE_NOT_UTF8)
-        parsed = await self._offload(partial(_parse_all, texts))
+        parsed = await self._parse(texts)
         for (href, etag, _), obj in zip(texts, parsed, strict=True):
             out[href] = CachedObject(etag, obj)
         for cached in out.values():
@@ -712,6 +778,17 @@ def _expand(
     state.expanded = snapshot_order(out)
     state.expanded_key = key
     return state.expanded
+
+
+def _parse_then_expand(
+    state: CalendarState, texts: dict[str, str], calendar_href: str, scope: ExpansionScope
+) -> tuple[Occurrence, ...]:
+    """Parse the state's objects fetched unparsed (`texts`, by href), then `_expand`."""
+    for href, data in texts.items():
+        obj = state.objects.get(href)
+        if obj is not None and obj.parsed is None and not obj.unreadable:
+            obj.parsed = parse_object(data, _path(href))
+    return _expand(state, calendar_href, scope)
 
 
 def broken_hrefs(state: CalendarState) -> frozenset[str]:

@@ -30,6 +30,9 @@ class ServerTraits:
     # outside the range and none had occurrences in it
     time_range_filter: bool | None = None
     filter_checks: int = 0
+    # False: a sync-collection asking for calendar-data too was refused or unreadable, and
+    # one asking for etags only was answered (then changed objects come by multiget)
+    sync_data: bool | None = None
 
     @property
     def data_query(self) -> bool:
@@ -57,7 +60,11 @@ class ServerTraits:
         self.etag_listing = None
 
     def as_dict(self) -> dict[str, bool | None]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "filter_checks"}
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if f.name not in ("filter_checks", "sync_data")
+        }
 
 
 @dataclass(slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import assert_never
@@ -30,6 +30,7 @@ from calendar_bot.ports import (
     Gone,
     Store,
     SyncResult,
+    UnitOfWork,
 )
 from calendar_bot.records import OutboxItem, StoredUser
 from calendar_bot.services.context import WINDOW_SPAN, Context, sync_window, window_phase
@@ -68,6 +69,7 @@ class SyncService:
         # and a sync after creating a meeting) could otherwise commit an older fetch over a
         # newer snapshot and report the difference as a change.
         self._locks: dict[str, asyncio.Lock] = {}
+        self._writes = GroupCommit(ctx.transaction)
 
     async def poll_due(self, *, limit: int = 1000) -> int:
         """Claim the users due for a poll and sync them, a bounded number at once.
@@ -174,24 +176,30 @@ class SyncService:
                 deferred=True,
                 found_home=result.found_home,
             )
-        async with ctx.transaction() as store:
-            if in_poll_batch:
-                fresh = await store.users.get(user.mm_user_id)
-                if (
-                    fresh is None
-                    or fresh.password_enc != user.password_enc
-                    or (fresh.baseline_done != user.baseline_done)
-                ):
-                    return SyncOutcome(ok=False)  # logged out or reconnected meanwhile
+
+        async def write(store: Store, fresh: StoredUser | None) -> SyncOutcome:
+            if in_poll_batch and (
+                fresh is None
+                or fresh.password_enc != user.password_enc
+                or (fresh.baseline_done != user.baseline_done)
+            ):
+                return SyncOutcome(ok=False)  # logged out or reconnected meanwhile
             changes = await self._apply(store, user, known, result, now)
             await store.users.mark_polled(
                 user.mm_user_id, polled_at=now, next_poll_at=next_poll, window_start=window.start
             )
             if result.found_home:
                 await store.users.set_home_urls({user.mm_user_id: result.found_home})
-        return SyncOutcome(
-            ok=True, complete=result.complete, changes=changes, requests=result.requests
-        )
+            return SyncOutcome(
+                ok=True, complete=result.complete, changes=changes, requests=result.requests
+            )
+
+        if in_poll_batch:
+            # with the other polls of the batch that have something to store: one
+            # transaction for several users (the user's lock is held until it commits)
+            return await self._writes.run(user.mm_user_id, write)
+        async with ctx.transaction() as store:
+            return await write(store, user)
 
     async def _apply(
         self,
@@ -274,6 +282,80 @@ class SyncService:
             await store.users.mark_needs_reconnect(user.mm_user_id, now=now)
             if await store.users.mark_reconnect_notified(user.mm_user_id):
                 await store.outbox.enqueue([outbox_item(user.mm_user_id, Reconnect(now))], now=now)
+
+
+@dataclass(slots=True)
+class _Write:
+    user_id: str
+    work: Callable[[Store, StoredUser | None], Awaitable[SyncOutcome]]
+    done: asyncio.Future[SyncOutcome]
+
+
+class GroupCommit:
+    """The stores of several users' polls in one transaction (a group commit).
+
+    A changed calendar's store is a handful of statements, and each transaction around them
+    costs as much again (BEGIN, COMMIT, the re-read of the user's row), each statement a
+    round trip to the database's thread. So the polls of a batch that have something to
+    store hand it here: what arrives within `wait` seconds (at most `limit` users) is
+    stored in one transaction, the users' rows re-read in one statement and passed to each
+    `work` (None: the user is gone). Should the transaction fail, each user's store is made
+    again alone, so one bad store does not undo the others'. A caller that gives up
+    (cancelled) before its turn has nothing stored."""
+
+    def __init__(self, transaction: UnitOfWork, *, wait: float = 0.05, limit: int = 100) -> None:
+        self._transaction = transaction
+        self._wait = wait
+        self._limit = limit
+        self._pending: list[_Write] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def run(
+        self,
+        user_id: str,
+        work: Callable[[Store, StoredUser | None], Awaitable[SyncOutcome]],
+    ) -> SyncOutcome:
+        done: asyncio.Future[SyncOutcome] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Write(user_id, work, done))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush())
+        return await done
+
+    async def _flush(self) -> None:
+        batch: list[_Write] = []
+        try:
+            while self._pending:
+                if len(self._pending) < self._limit:
+                    await asyncio.sleep(self._wait)  # let the batch's other stores join
+                batch = self._pending[: self._limit]
+                del self._pending[: self._limit]
+                await self._commit(batch)
+        finally:
+            self._flusher = None
+            for write in (*batch, *self._pending):  # left only when cancelled (the bot stops)
+                if not write.done.done():
+                    write.done.cancel()
+            self._pending.clear()
+
+    async def _commit(self, batch: list[_Write]) -> None:
+        live = [w for w in batch if not w.done.done()]
+        if not live:
+            return
+        try:
+            async with self._transaction() as store:
+                fresh = await store.users.get_many([w.user_id for w in live])
+                outcomes = [await w.work(store, fresh.get(w.user_id)) for w in live]
+        except Exception as exc:
+            if len(live) == 1:
+                if not live[0].done.done():
+                    live[0].done.set_exception(exc)
+                return
+            for write in live:
+                await self._commit([write])
+            return
+        for write, outcome in zip(live, outcomes, strict=True):
+            if not write.done.done():
+                write.done.set_result(outcome)
 
 
 def current_window(user: StoredUser, now: datetime) -> TimeWindow:
