@@ -28,6 +28,7 @@ def settings_to_json(settings: UserSettings) -> dict[str, Any]:
         "remind_all_day": settings.remind_all_day,
         "work_hours": [settings.work_start, settings.work_end],
         "work_days": list(settings.work_days),
+        "last_calendar": settings.last_calendar,
     }
 
 
@@ -47,6 +48,7 @@ def settings_from_json(data: dict[str, Any], *, locale: str, timezone: str) -> U
         work_start=work_start,
         work_end=work_end,
         work_days=_work_days(data.get("work_days"), defaults),
+        last_calendar=str(data.get("last_calendar") or ""),
     )
 
 
