@@ -31,6 +31,8 @@ class Context:
     # Whether the bot may delete a person's post (a password typed into the chat): learnt at
     # start from its roles; the typed-password fallback says honestly what happens.
     may_delete_posts: bool = False
+    # VIDEO_LINK_TEMPLATE: a meeting's video link with `{room}` for a random room; "": off.
+    video_link_template: str = ""
 
     def default_settings(self, locale: str = "ru", timezone: str = "") -> UserSettings:
         return UserSettings(
