@@ -301,9 +301,12 @@ class WizardService:
         # would otherwise announce the meeting back to the person who just made it.
         async with ctx.transaction() as store:
             await store.own_events.add(user.mm_user_id, event.uid, now=ctx.clock.now())
+        # The zone the wizard read the times in (the bot's TZ for a profile without one): a
+        # series is written in it, so its weekdays and wall time are the person's.
+        tz_name = zone(person.timezone, ctx.default_tz).key
         try:
             uid = await ctx.calendars.create_event(
-                decrypt_credentials(user, ctx.vault), target.href, event, person.timezone
+                decrypt_credentials(user, ctx.vault), target.href, event, tz_name
             )
         except CalendarError as exc:
             log.info("create for %s failed: %s", user.mm_user_id, type(exc).__name__)

@@ -233,7 +233,7 @@ def wizard_extra(
                 if (key == "wizard.repeat.weekly_on" and state.date is not None)
                 else t(locale, key)
             )
-            buttons.append(_pick(label, step, rule.to_rrule()))
+            buttons.append(_pick(label[:1].upper() + label[1:], step, rule.to_rrule()))
     elif step is Step.CALENDAR:
         lines.append(t(locale, "wizard.calendar.prompt"))
         for ref in calendars:
