@@ -234,3 +234,12 @@ def test_the_last_calendar_is_kept_in_the_settings_json() -> None:
     )
     data.pop("last_calendar")
     assert settings_from_json(data, locale="ru", timezone="UTC").last_calendar == ""
+
+
+def test_a_found_slot_carries_the_usernames_and_old_buttons_still_read() -> None:
+    from calendar_bot.views.payloads import FoundSlot
+
+    slot = FoundSlot(NOW, 60, (("bob@example.test", "Bob"),), ("bob",))
+    assert FoundSlot.unpack(slot.pack()) == slot
+    old = {k: v for k, v in slot.pack().items() if k != "who"}
+    assert FoundSlot.unpack(old).handles == ()
