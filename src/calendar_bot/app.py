@@ -110,6 +110,7 @@ class BotApp:
             default_reminder_minutes=s.REMINDER_MINUTES,
             default_digest_hour=s.DAILY_DIGEST_HOUR,
             poll_concurrency=s.POLL_CONCURRENCY,
+            video_link_template=s.VIDEO_LINK_TEMPLATE,
         )
 
         async def bot_username() -> str:

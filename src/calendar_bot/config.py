@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # How long a claimed outbox row is a replica's alone: when that replica dies, another
     # posts the row once the lease ends (the post's key keeps it from appearing twice).
     DELIVERY_LEASE_SECONDS: int = Field(120, ge=10, le=3600)
+    # A video link for new meetings ("Add video link" in the wizard), e.g.
+    # https://meet.jit.si/{room}: `{room}` becomes a random, unguessable room name. "": off.
+    VIDEO_LINK_TEMPLATE: str = ""
 
     @field_validator("TZ")
     @classmethod
@@ -78,6 +81,19 @@ class Settings(BaseSettings):
     @classmethod
     def _caldav_url(cls, value: str) -> str:
         return _http_url(value, "CALDAV_BASE_URL")
+
+    @field_validator("VIDEO_LINK_TEMPLATE")
+    @classmethod
+    def _video_template(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        if "{room}" not in value:
+            raise ValueError(
+                "VIDEO_LINK_TEMPLATE must contain {room}, e.g. https://meet.jit.si/{room}"
+            )
+        _http_url(value.replace("{room}", "room"), "VIDEO_LINK_TEMPLATE")
+        return value
 
     @field_validator("CALDAV_ALLOWED_HOSTS")
     @classmethod

@@ -158,6 +158,8 @@ ROUTES: tuple[Route, ...] = (
     in_wizard(actions.WIZARD_EDIT, wizard_handlers.edit_picker, WizardMark),
     in_wizard(actions.WIZARD_EDIT_FIELD, wizard_handlers.edit_field, WizardField),
     in_wizard(actions.WIZARD_SUMMARY, wizard_handlers.back_to_summary, Empty),
+    in_wizard(actions.WIZARD_FIND, wizard_handlers.find_time, WizardMark),
+    in_wizard(actions.WIZARD_VIDEO, wizard_handlers.video, WizardMark),
     # Find a time together
     connected(actions.FIND_PICK, find_time.pick, FoundSlot),
     # Settings

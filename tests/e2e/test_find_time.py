@@ -75,6 +75,15 @@ async def test_find_a_time_with_a_connected_colleague_and_one_not_connected(
     assert "12:00–13:00" in summary_text
     assert carol["username"] in summary_text
     assert t(locale, "find.default_title") in summary_text
+    # The card's own "find a time" knows the same people: Bob's calendar is read, Carol's not.
+    await uma.click(summary, t(locale, "wizard.find"))
+    again = await uma.shown(t(locale, "wizard.find.heading"))
+    unknown = t(locale, "wizard.find.unknown", people=f"@{carol['username']}")
+    assert unknown in full_text(again).replace("\u200b", "")
+    assert SECRET not in full_text(again)
+    await uma.click(again, t(locale, "wizard.edit.back"))
+    summary = await uma.shown(t(locale, "wizard.summary.heading"))
+    assert "12:00–13:00" in full_text(summary)  # nothing picked: as it was
     await uma.click(summary, t(locale, "wizard.create"))
     await uma.shown(t(locale, "wizard.created"))  # the same card, now the result
     written = calendar_text(world, uma_creds, uma_cal)

@@ -82,7 +82,7 @@ async def test_an_unknown_name_is_asked_about(fixed_world: World) -> None:
     assert t("en", "wizard.summary.time", start="10:00", end="10:30") in full_text(card)
 
 
-async def test_a_repeat_is_said_not_dropped_and_chatter_is_no_meeting(fixed_world: World) -> None:
+async def test_a_repeat_fills_the_card_and_chatter_is_no_meeting(fixed_world: World) -> None:
     world = fixed_world
     uma, creds, _ = await world.person("uma", locale="ru")
     await world.connect(uma, creds)
@@ -91,6 +91,8 @@ async def test_a_repeat_is_said_not_dropped_and_chatter_is_no_meeting(fixed_worl
     await uma.next_bot_post(t("ru", "unknown.text"))
 
     await uma.say("каждый понедельник в 10 на 30 минут «Стендап»")
-    await uma.next_bot_post(t("ru", "sentence.no_repeat"))
     card = await uma.shown(t("ru", "wizard.summary.heading"))
     assert "Стендап" in full_text(card)
+    # The repeat is on the card (no "not supported" note): tests/e2e/test_wizard_extras.py
+    weekly = t("ru", "rrule.on_days", rule=t("ru", "rrule.weekly"), days=t("ru", "date.weekday.0"))
+    assert t("ru", "wizard.summary.repeat", value=weekly) in full_text(card)

@@ -140,9 +140,11 @@ async def test_happy_path_creates_the_meeting(fixed_world: World, locale: str) -
     assert t(locale, "wizard.summary.duration", value=format_duration(90, locale)) in text
     assert "carol@example.test" in text
     assert t(locale, "wizard.summary.location", value=t(locale, "wizard.summary.none")) in text
-    assert labels(summary) == [
+    assert t(locale, "wizard.summary.calendar", value="Work") in text
+    assert labels(summary) == [  # no video link template configured: no "Add video link"
         t(locale, "wizard.create"),
         t(locale, "wizard.edit"),
+        t(locale, "wizard.find"),  # there are attendees
         t(locale, "common.cancel"),
     ]
 

@@ -92,6 +92,7 @@ async def test_a_created_meeting_is_at_most_two_posts(fixed_world: World, locale
     assert labels(card) == [
         t(locale, "wizard.create"),
         t(locale, "wizard.edit"),
+        t(locale, "wizard.find"),  # @pavel_card is invited
         t(locale, "common.cancel"),
     ]
     card = await clicked(card, t(locale, "wizard.create"), "created")

@@ -74,3 +74,12 @@ def test_poll_user_deadline_defaults_within_the_cycle_and_refuses_a_longer_one()
     assert load_settings(CHECK_INTERVAL=60, POLL_USER_DEADLINE=5).poll_user_deadline == 5
     with pytest.raises(ConfigError, match="POLL_USER_DEADLINE"):
         load_settings(CHECK_INTERVAL=60, POLL_USER_DEADLINE=60)
+
+
+def test_video_link_template_is_off_by_default_and_must_name_the_room() -> None:
+    assert load_settings().VIDEO_LINK_TEMPLATE == ""
+    settings = load_settings(VIDEO_LINK_TEMPLATE="https://meet.jit.si/{room}")
+    assert settings.VIDEO_LINK_TEMPLATE == "https://meet.jit.si/{room}"
+    for bad in ("https://meet.jit.si/fixed", "ftp://x/{room}", "{room}"):
+        with pytest.raises(ConfigError, match="VIDEO_LINK_TEMPLATE"):
+            load_settings(VIDEO_LINK_TEMPLATE=bad)

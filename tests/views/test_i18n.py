@@ -207,6 +207,7 @@ RUSSIAN_AGREEMENT = {
     "plural.rrule.weeks": ("раз в 1 неделю", "раз в 2 недели", "раз в 5 недель"),
     "plural.rrule.months": ("раз в 1 месяц", "раз в 2 месяца", "раз в 5 месяцев"),
     "plural.rrule.years": ("раз в 1 год", "раз в 2 года", "раз в 5 лет"),
+    "plural.wizard.repeat.times": ("1 раз", "2 раза", "5 раз"),
 }
 
 

@@ -26,13 +26,13 @@ class Writer:
     async def create_event(
         self, credentials: Credentials, calendar_href: str, event: NewEvent, tz: str
     ) -> str:
-        """PUT a new event (times in UTC; `tz` is accepted for the port, not written)."""
+        """PUT a new event (times in UTC; a recurring one's in `tz`, with its VTIMEZONE)."""
         uid = event.uid or new_event_uid()
         href = calendar_href.rstrip("/") + "/" + quote(uid.replace("/", "_"), safe="@._-") + ".ics"
         organizer = event.organizer_email or (
             credentials.username if "@" in credentials.username else ""
         )
-        body = writes.build_event(event, uid, organizer, self._now()).encode()
+        body = writes.build_event(event, uid, organizer, self._now(), tz).encode()
 
         async def work(client: UserClient) -> str:
             result = await client.session.request(

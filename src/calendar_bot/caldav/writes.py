@@ -1,6 +1,9 @@
 """iCalendar for writes: a new event, the user's own PARTSTAT, a cancellation.
 
-Times are written in UTC (Mail.ru rejects a TZID without its VTIMEZONE), every change
+Times are written in UTC (Mail.ru rejects a TZID without its VTIMEZONE), except a new
+recurring meeting's: its DTSTART/DTEND carry the person's zone, with the VTIMEZONE, so a
+weekly 10:00 stays 10:00 across a DST change and BYDAY means the person's weekdays; its
+UNTIL is UTC (RFC 5545 3.3.10). Every change
 carries a fresh DTSTAMP, and an instance of a series is changed through an override
 (RECURRENCE-ID) so the rest of the series stays as it was.
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 
@@ -29,7 +33,25 @@ def _address(email: str, name: str, **params: str) -> icalendar.vCalAddress:
     return addr
 
 
-def build_event(event: NewEvent, uid: str, organizer_email: str, now: datetime) -> str:
+def _zone_of(tz: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(tz) if tz else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def video_description(event: NewEvent) -> str:
+    """The description as written: the video link on its first line, then the text."""
+    if not event.video_url:
+        return event.description
+    if not event.description.strip():
+        return event.video_url
+    return f"{event.video_url}\n\n{event.description}"
+
+
+def build_event(
+    event: NewEvent, uid: str, organizer_email: str, now: datetime, tz: str = ""
+) -> str:
     cal = icalendar.Calendar()
     cal.add("PRODID", PRODID)
     cal.add("VERSION", "2.0")
@@ -40,15 +62,27 @@ def build_event(event: NewEvent, uid: str, organizer_email: str, now: datetime) 
     vevent.add("CREATED", stamp)
     vevent.add("LAST-MODIFIED", stamp)
     vevent.add("SEQUENCE", 0)
-    vevent.add("DTSTART", event.start.astimezone(UTC))
-    vevent.add("DTEND", event.end.astimezone(UTC))
+    zone = _zone_of(tz) if event.rrule else None
+    if zone is not None:
+        vevent.add("DTSTART", event.start.astimezone(zone))
+        vevent.add("DTEND", event.end.astimezone(zone))
+    else:
+        vevent.add("DTSTART", event.start.astimezone(UTC))
+        vevent.add("DTEND", event.end.astimezone(UTC))
+    if event.rrule:
+        vevent.add("RRULE", icalendar.vRecur.from_ical(event.rrule))
     vevent.add("SUMMARY", event.title)
     vevent.add("STATUS", "CONFIRMED")
     vevent.add("TRANSP", "OPAQUE")
-    if event.description:
-        vevent.add("DESCRIPTION", event.description)
+    description = video_description(event)
+    if description:
+        vevent.add("DESCRIPTION", description)
     if event.location:
         vevent.add("LOCATION", event.location)
+    if event.video_url:
+        vevent.add("URL", event.video_url)
+        # RFC 7986: the bot's own link is the meeting's join link (views' Join button)
+        vevent.add("CONFERENCE", event.video_url, parameters={"VALUE": "URI", "FEATURE": "VIDEO"})
     organizer = (event.organizer_email or organizer_email).strip().lower()
     if organizer:
         vevent.add("ORGANIZER", _address(organizer, event.organizer_name))
@@ -83,6 +117,8 @@ def build_event(event: NewEvent, uid: str, organizer_email: str, now: datetime) 
         alarm.add("TRIGGER", timedelta(minutes=-event.reminder_minutes))
         vevent.add_component(alarm)
     cal.add_component(vevent)
+    if zone is not None:
+        cal.add_missing_timezones()
     return str(cal.to_ical().decode())
 
 

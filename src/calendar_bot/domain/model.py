@@ -175,6 +175,9 @@ class UserSettings:
     work_days: tuple[int, ...] = (0, 1, 2, 3, 4)
     # Presence in Mattermost during meetings (domain/presence.py); off unless chosen.
     presence: PresenceMode = PresenceMode.OFF
+    # The calendar the person's last meeting made through the bot went to (its href): the
+    # wizard's default; "" or a calendar no longer there: the first writable one.
+    last_calendar: str = ""
 
     @property
     def leads(self) -> tuple[int, ...]:
@@ -197,6 +200,9 @@ class NewEvent:
     organizer_name: str = ""
     reminder_minutes: int | None = 15
     uid: str = ""  # the adapter generates one when empty
+    rrule: str = ""  # the RRULE value of a recurring meeting ("FREQ=WEEKLY;BYDAY=MO"); "": once
+    video_url: str = ""  # the meeting's video link: first line of DESCRIPTION, URL, CONFERENCE
+    calendar_href: str = ""  # the calendar chosen for it; "": the person's default
 
 
 def new_event_uid() -> str:

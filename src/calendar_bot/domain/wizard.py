@@ -16,10 +16,19 @@ Attendees: typed `@username`s need the chat to resolve them, so the machine answ
 `ResolveUsernames(...)` and waits (the step stays ATTENDEES) for a `UsernamesResolved`
 input. Unknown names are reported and nothing of that attempt is kept: the user retypes the
 list, which is simpler to reason about than a half-accepted one.
+
+Beyond the numbered flow, the summary reaches three more questions (issue #17): REPEAT
+(Edit -> Repeat: no repeat, or a `domain.recurrence` rule, typed or picked), CALENDAR
+(Edit -> Calendar: which of the person's writable calendars; the service checks the choice
+against the list, the machine only keeps its href) and FIND (a "find a time with them"
+button on the date and time steps and the summary, once there are attendees: the service
+searches, the machine takes the picked start). A video link (`SetVideo`) is set or removed on
+the summary; the link itself is made by the service (it needs randomness and a setting).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -29,7 +38,10 @@ from zoneinfo import ZoneInfo
 
 from calendar_bot.domain import parsing
 from calendar_bot.domain.availability import Busy, WorkingHours, free_half_hours
-from calendar_bot.domain.model import Attendee, NewEvent, Occurrence, PartStat
+from calendar_bot.domain.model import Attendee, CalendarRef, NewEvent, Occurrence, PartStat
+from calendar_bot.domain.recurrence import Recurrence, first_on_or_after, from_rrule
+from calendar_bot.domain.recurrence import parse_recurrence as _parse_recurrence
+from calendar_bot.domain.slots import Slot
 from calendar_bot.domain.zones import as_zone as _zone
 
 MAX_TITLE = 200
@@ -49,6 +61,9 @@ class Step(StrEnum):
     DESCRIPTION = "description"
     LOCATION = "location"
     CONFIRM = "confirm"
+    REPEAT = "repeat"  # reached from the summary (Edit), not numbered
+    CALENDAR = "calendar"  # reached from the summary (Edit), not numbered
+    FIND = "find"  # "find a time with them": the found slots as picks
     DONE = "done"
     CANCELLED = "cancelled"
 
@@ -64,6 +79,9 @@ FLOW: tuple[Step, ...] = (
     Step.CONFIRM,
 )
 EDITABLE: tuple[Step, ...] = FLOW[:-1]
+# The questions the summary's Edit also reaches, after the numbered ones.
+EXTRAS: tuple[Step, ...] = (Step.REPEAT, Step.CALENDAR)
+FIND_FROM: tuple[Step, ...] = (Step.DATE, Step.TIME, Step.CONFIRM)  # where "find a time" is
 
 
 class WizardError(StrEnum):
@@ -87,6 +105,9 @@ class WizardError(StrEnum):
     # A typed sentence left it open (detail: the words as typed, then the two readings).
     AMBIGUOUS_HOUR = "ambiguous_hour"
     AMBIGUOUS_DATE = "ambiguous_date"
+    REPEAT_FORMAT = "repeat_format"  # not a repeat the wizard knows
+    REPEAT_ENDS_BEFORE = "repeat_ends_before"  # "until" before the meeting's own day
+    CALENDAR_UNKNOWN = "calendar_unknown"  # not one of the person's writable calendars
 
 
 # ---- inputs -------------------------------------------------------------------------------
@@ -130,7 +151,19 @@ class UsernamesResolved:
     unknown: tuple[str, ...] = ()
 
 
-WizardInput = Text | Cancel | Skip | Create | Edit | UsernamesResolved
+@dataclass(frozen=True, slots=True)
+class FindTime:
+    """ "Find a time with them": ask the FIND question (the service searches)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SetVideo:
+    """On the summary: the meeting's video link (made by the service), or "" to remove it."""
+
+    link: str
+
+
+WizardInput = Text | Cancel | Skip | Create | Edit | UsernamesResolved | FindTime | SetVideo
 
 
 # ---- effects ------------------------------------------------------------------------------
@@ -178,11 +211,19 @@ class Asked:
     state: WizardState
     picks: tuple[time, ...] | None = None  # None: not looked up (views fall back to no busy)
     conflicts: tuple[Occurrence, ...] = ()
+    # The person's writable calendars, and the one the meeting goes to (the draft's, else
+    # the last used, else the first): for the summary and the CALENDAR question.
+    calendars: tuple[CalendarRef, ...] = ()
+    calendar: CalendarRef | None = None
+    video: bool = False  # whether the bot can make a video link (VIDEO_LINK_TEMPLATE)
+    slots: tuple[Slot, ...] = ()  # FIND: the best slots for everyone
+    unknown: tuple[str, ...] = ()  # FIND: attendees whose availability the bot cannot see
 
 
 @dataclass(frozen=True, slots=True)
 class Created:
     event: NewEvent
+    calendar: str = ""  # the name of the calendar it went to
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +254,10 @@ class WizardState:
     # The steps still to ask before the summary, the current one first: what a typed
     # sentence left out or left open (`drafted`). Empty in a step-by-step wizard.
     asking: tuple[Step, ...] = ()
+    recurrence: Recurrence | None = None
+    calendar: str = ""  # the chosen calendar's href; "": the person's default
+    video: str = ""  # the meeting's video link
+    handles: tuple[str, ...] = ()  # the attendees' chat usernames (for "find a time")
 
     @classmethod
     def new(cls, now: datetime) -> WizardState:
@@ -255,6 +300,10 @@ class WizardState:
             "pending_usernames": list(self.pending_usernames),
             "pending_emails": list(self.pending_emails),
             "asking": [s.value for s in self.asking],
+            "recurrence": self.recurrence.to_rrule() if self.recurrence else "",
+            "calendar": self.calendar,
+            "video": self.video,
+            "handles": list(self.handles),
         }
 
     @classmethod
@@ -266,6 +315,10 @@ class WizardState:
             started_at = datetime.fromisoformat(str(data["started_at"]))
             if started_at.tzinfo is None:
                 raise ValueError("naive started_at")
+            rule = str(data.get("recurrence") or "")
+            recurrence = from_rrule(rule) if rule else None
+            if rule and recurrence is None:
+                raise ValueError("bad recurrence")
             duration = data.get("duration")
             if duration is not None and (not isinstance(duration, int) or duration <= 0):
                 raise ValueError("bad duration")
@@ -283,6 +336,10 @@ class WizardState:
                 pending_usernames=tuple(str(u) for u in data.get("pending_usernames", [])),
                 pending_emails=tuple(str(e) for e in data.get("pending_emails", [])),
                 asking=tuple(Step(s) for s in data.get("asking", [])),
+                recurrence=recurrence,
+                calendar=str(data.get("calendar", "")),
+                video=str(data.get("video", "")),
+                handles=tuple(str(h) for h in data.get("handles", [])),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError("malformed wizard state") from exc
@@ -300,10 +357,12 @@ def filled(
     start: datetime,
     duration: int,
     attendees: tuple[tuple[str, str], ...] = (),
+    handles: tuple[str, ...] = (),
 ) -> WizardState:
     """A draft with everything filled in, at the summary (a found slot picked): `start` is
     aware, in the person's zone. Create re-checks that it is not in the past."""
     return WizardState(
+        handles=handles,
         step=Step.CONFIRM,
         started_at=now,
         title=title[:MAX_TITLE],
@@ -324,6 +383,9 @@ def drafted(
     attendees: tuple[tuple[str, str], ...],
     location: str,
     asking: tuple[Step, ...],
+    recurrence: Recurrence | None = None,
+    video: str = "",
+    handles: tuple[str, ...] = (),
 ) -> WizardState:
     """A draft from a typed sentence: what it said filled in, and `asking` the steps to ask
     before the summary (in the flow's order; none: straight to the summary)."""
@@ -338,6 +400,9 @@ def drafted(
         attendees=attendees,
         location=location[:MAX_LOCATION],
         asking=ordered,
+        recurrence=recurrence,
+        video=video,
+        handles=handles,
     )
 
 
@@ -437,9 +502,18 @@ def step(
     ):
         return state, []  # an answer nobody waits for any more (the user went on): not input
     if isinstance(event, Edit):
-        if state.step is not Step.CONFIRM or event.field not in EDITABLE:
+        if state.step is not Step.CONFIRM or event.field not in (*EDITABLE, *EXTRAS):
             return _error(state, WizardError.UNEXPECTED_INPUT)
         return replace(state, step=event.field, editing=True), [Prompt(event.field)]
+    if isinstance(event, FindTime):
+        if state.step not in FIND_FROM or not state.attendees:
+            return _error(state, WizardError.UNEXPECTED_INPUT)
+        editing = state.editing or state.step is Step.CONFIRM
+        return replace(state, step=Step.FIND, editing=editing), [Prompt(Step.FIND)]
+    if isinstance(event, SetVideo):
+        if state.step is not Step.CONFIRM:
+            return _error(state, WizardError.UNEXPECTED_INPUT)
+        return replace(state, video=event.link.strip()), [Prompt(Step.CONFIRM)]
 
     handler = _HANDLERS[state.step]
     return handler(state, event, now, tz)
@@ -512,13 +586,13 @@ def _on_attendees(
     state: WizardState, event: WizardInput, now: datetime, tz: ZoneInfo | str
 ) -> tuple[WizardState, list[Effect]]:
     if isinstance(event, Skip):
-        return _advance(state, Step.ATTENDEES, attendees=())
+        return _advance(state, Step.ATTENDEES, attendees=(), handles=())
     if isinstance(event, UsernamesResolved):
         return _on_resolved(state, event)
     if not isinstance(event, Text):
         return _error(state, WizardError.UNEXPECTED_INPUT)
     if parsing.is_skip_word(event.text):
-        return _advance(state, Step.ATTENDEES, attendees=())
+        return _advance(state, Step.ATTENDEES, attendees=(), handles=())
     tokens = parsing.parse_attendees(event.text)
     if tokens.invalid:
         return _error(state, WizardError.ATTENDEES_INVALID, tokens.invalid)
@@ -527,7 +601,8 @@ def _on_attendees(
     if tokens.usernames:
         asking = replace(state, pending_usernames=tokens.usernames, pending_emails=tokens.emails)
         return asking, [ResolveUsernames(tokens.usernames)]
-    return _advance(state, Step.ATTENDEES, attendees=tuple((e, "") for e in tokens.emails))
+    emails_only = tuple((e, "") for e in tokens.emails)
+    return _advance(state, Step.ATTENDEES, attendees=emails_only, handles=())
 
 
 def _on_resolved(state: WizardState, event: UsernamesResolved) -> tuple[WizardState, list[Effect]]:
@@ -545,7 +620,8 @@ def _on_resolved(state: WizardState, event: UsernamesResolved) -> tuple[WizardSt
         email = user.email.strip().lower()
         if all(existing != email for existing, _ in attendees):
             attendees.append((email, user.name))
-    return _advance(state, Step.ATTENDEES, attendees=tuple(attendees))
+    handles = tuple(u for u in state.pending_usernames if found[u].email)
+    return _advance(state, Step.ATTENDEES, attendees=tuple(attendees), handles=handles)
 
 
 def _optional_text(
@@ -583,9 +659,21 @@ def _on_description(
     )
 
 
+def is_link(text: str) -> bool:
+    """A lone http(s) link (a pasted video link, used as it is)."""
+    value = text.strip()
+    return bool(_LINK.fullmatch(value)) and len(value) > len("https://x")
+
+
+_LINK = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
 def _on_location(
     state: WizardState, event: WizardInput, now: datetime, tz: ZoneInfo | str
 ) -> tuple[WizardState, list[Effect]]:
+    if isinstance(event, Text) and is_link(event.text) and len(event.text.strip()) <= MAX_LOCATION:
+        link = event.text.strip()
+        return _advance(state, Step.LOCATION, location=link, video=link)
     return _optional_text(
         state,
         event,
@@ -622,8 +710,88 @@ def _on_confirm(
         ),
         description=state.description,
         location=state.location,
+        # UNTIL as the UTC end of the last day (RFC 5545: UTC when DTSTART has a zone).
+        rrule=state.recurrence.to_rrule(_zone(tz)) if state.recurrence else "",
+        video_url=state.video,
+        calendar_href=state.calendar,
     )
     return replace(state, step=Step.DONE, editing=False), [CreateEvent(event_out)]
+
+
+def _on_repeat(
+    state: WizardState, event: WizardInput, now: datetime, tz: ZoneInfo | str
+) -> tuple[WizardState, list[Effect]]:
+    """No repeat (Skip, a skip word) or a rule: a quick pick sends its RRULE text, a typed
+    answer is read by domain.recurrence ("по понедельникам и средам до 1 марта")."""
+    if isinstance(event, Skip):
+        return _advance(state, Step.REPEAT, recurrence=None)
+    if not isinstance(event, Text):
+        return _error(state, WizardError.UNEXPECTED_INPUT)
+    text = event.text.strip()
+    if parsing.is_skip_word(text) or text.lower() in ("none", "no repeat", "не повторять"):
+        return _advance(state, Step.REPEAT, recurrence=None)
+    today = local_today(now, tz)
+    rule: Recurrence | None
+    if text.upper().startswith(("FREQ=", "RRULE:")):
+        rule = from_rrule(text)
+    else:
+        try:
+            rule = _parse_recurrence(text, today=today)
+        except parsing.ParseError:
+            rule = None
+    if rule is None:
+        return _error(state, WizardError.REPEAT_FORMAT)
+    # The first meeting is one of the rule's: weekly on Mon/Wed from a Tuesday starts Wednesday.
+    first = first_on_or_after(rule, state.date) if state.date is not None else None
+    if rule.until is not None and rule.until < (first or today):
+        return _error(state, WizardError.REPEAT_ENDS_BEFORE)
+    return _advance(state, Step.REPEAT, recurrence=rule, date=first or state.date)
+
+
+def _on_calendar(
+    state: WizardState, event: WizardInput, now: datetime, tz: ZoneInfo | str
+) -> tuple[WizardState, list[Effect]]:
+    """The href of one of the person's writable calendars (the service has checked it)."""
+    if not isinstance(event, Text) or not event.text.strip():
+        return _error(state, WizardError.UNEXPECTED_INPUT)
+    return _advance(state, Step.CALENDAR, calendar=event.text.strip())
+
+
+def _on_find(
+    state: WizardState, event: WizardInput, now: datetime, tz: ZoneInfo | str
+) -> tuple[WizardState, list[Effect]]:
+    """A found slot's start (`YYYY-MM-DDTHH:MM`, the person's wall time) fills the date and
+    the time; Skip goes back to where the search was asked from."""
+    if isinstance(event, Skip):
+        back = state.asking[0] if state.asking else (Step.CONFIRM if state.editing else Step.DATE)
+        return replace(state, step=back, editing=state.editing and back is not Step.CONFIRM), [
+            Prompt(back)
+        ]
+    if not isinstance(event, Text):
+        return _error(state, WizardError.UNEXPECTED_INPUT)
+    try:
+        chosen = datetime.fromisoformat(event.text.strip())
+    except ValueError:
+        return _error(state, WizardError.UNEXPECTED_INPUT)
+    day, at = chosen.date(), chosen.time().replace(second=0, microsecond=0, tzinfo=None)
+    if _local(day, at, tz) <= now:
+        return _error(state, WizardError.START_IN_PAST)
+    rest = tuple(s for s in state.asking if s not in (Step.DATE, Step.TIME, Step.FIND))
+    if rest:
+        following = rest[0]
+    elif state.asking or state.editing:  # a sentence's open steps, or an edit: all answered
+        following = Step.CONFIRM
+    else:  # the step-by-step flow goes on after the time
+        following = Step.DURATION if state.duration is None else Step.ATTENDEES
+    new_state = replace(
+        state,
+        step=following,
+        date=day,
+        time=at,
+        asking=rest,
+        editing=state.editing and following is not Step.CONFIRM,
+    )
+    return new_state, [Prompt(following)]
 
 
 _Handler = Callable[
@@ -638,4 +806,7 @@ _HANDLERS: dict[Step, _Handler] = {
     Step.DESCRIPTION: _on_description,
     Step.LOCATION: _on_location,
     Step.CONFIRM: _on_confirm,
+    Step.REPEAT: _on_repeat,
+    Step.CALENDAR: _on_calendar,
+    Step.FIND: _on_find,
 }

@@ -37,6 +37,7 @@ async def pick(bot: BotServices, turn: Turn[StoredUser], slot: FoundSlot) -> Act
         start=slot.start.astimezone(bot.zone_of(turn.person)),
         duration=slot.minutes,
         attendees=slot.invitees,
+        handles=slot.handles,
     )
     progress = await bot.wizard.begin_at_summary(turn.user, turn.person, state)
     await wizard_handlers.start_with(bot, turn, progress)

@@ -24,7 +24,7 @@ async def create(bot: BotServices, turn: Turn[StoredUser], text: str) -> bool:
     parse = parse_sentence(text, now=bot.now(), zone=bot.zone_of(turn.person))
     if not reads_as_meeting(parse):
         return False
-    note = views.sentence_note(parse, turn.locale)
+    note = views.sentence_note(parse, turn.locale, video_available=bot.wizard.video_available)
     if note is not None:
         await bot.say(turn.user_id, note)
     progress = await bot.wizard.begin_from_sentence(turn.user, turn.person, parse)

@@ -13,7 +13,7 @@ card's post id as `message_id`, in the database, so any replica can take the nex
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from calendar_bot.domain import wizard
@@ -147,13 +147,37 @@ async def edit_field(
 async def edit_picker(
     bot: BotServices, turn: Turn[StoredUser], draft: Draft, _: WizardMark
 ) -> ActionResult:
-    return ActionResult(update=views.wizard_edit_picker(turn.locale))
+    calendars = len(await bot.wizard.calendars(turn.user))
+    return ActionResult(update=views.wizard_edit_picker(turn.locale, calendars=calendars))
+
+
+async def find_time(
+    bot: BotServices, turn: Turn[StoredUser], draft: Draft, _: WizardMark
+) -> ActionResult:
+    """ "Find a time with them": the best slots for everyone, as picks on the card."""
+    return await _answer_click(bot, turn, draft, wizard.FindTime())
+
+
+async def video(
+    bot: BotServices, turn: Turn[StoredUser], draft: Draft, _: WizardMark
+) -> ActionResult:
+    """ "Add video link" (made from VIDEO_LINK_TEMPLATE), or "Remove video link"."""
+    if not draft.state.video and not bot.wizard.video_available:
+        return ActionResult(ephemeral=common.button_expired(turn.locale).text)
+    progress = await bot.wizard.add_video(turn.user, turn.person, draft.state)
+    card = await _store(bot, turn, draft.post_id, progress)
+    return ActionResult(update=card)
 
 
 async def back_to_summary(
     bot: BotServices, turn: Turn[StoredUser], draft: Draft, _: Empty
 ) -> ActionResult:
     state = draft.state
+    if state.step in wizard.EXTRAS:  # the repeat or calendar question, left as it was
+        state = replace(state, step=wizard.Step.CONFIRM, editing=False)
+        asked = await bot.wizard.asked(turn.user, turn.person, state, wizard.Prompt(state.step))
+        card = await _store(bot, turn, draft.post_id, WizardProgress([asked], state))
+        return ActionResult(update=card)
     asked = await bot.wizard.asked(turn.user, turn.person, state, wizard.Prompt(state.step))
     card = views.wizard_asked(asked, turn.locale, bot.zone_of(turn.person), bot.now())
     return ActionResult(update=card)

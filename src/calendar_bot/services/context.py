@@ -35,6 +35,8 @@ class Context:
     # its roles grant `manage_system` or `edit_other_users`; learnt at start and again by the
     # presence job, so an admin's grant is noticed without a restart.
     may_set_presence: bool = False
+    # VIDEO_LINK_TEMPLATE: a meeting's video link with `{room}` for a random room; "": off.
+    video_link_template: str = ""
 
     def default_settings(self, locale: str = "ru", timezone: str = "") -> UserSettings:
         return UserSettings(

@@ -7,6 +7,7 @@ It renders nothing: the handler gives the outcomes to views.wizard.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -14,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from calendar_bot.domain import wizard
 from calendar_bot.domain.availability import busy_from, own_conflicts, working_hours
-from calendar_bot.domain.model import NewEvent, Occurrence, new_event_uid
+from calendar_bot.domain.find_request import DayRange, FindRequest, default_range
+from calendar_bot.domain.model import CalendarRef, NewEvent, Occurrence, new_event_uid
 from calendar_bot.domain.sentence import (
     Ambiguity,
     AmbiguityKind,
@@ -22,11 +24,13 @@ from calendar_bot.domain.sentence import (
     MeetingDraft,
     SentenceParse,
 )
+from calendar_bot.domain.video import ROOM_ALPHABET, ROOM_LENGTH, video_link
 from calendar_bot.domain.zones import zone
 from calendar_bot.ports import CalendarError
 from calendar_bot.records import StoredUser
 from calendar_bot.services.context import Context
 from calendar_bot.services.credentials import decrypt_credentials
+from calendar_bot.services.find_time import FindTimeService
 from calendar_bot.services.profiles import Person
 
 log = logging.getLogger(__name__)
@@ -66,6 +70,16 @@ class WizardProgress:
 class WizardService:
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
+        self._find = FindTimeService(ctx)
+
+    @property
+    def video_available(self) -> bool:
+        return bool(self._ctx.video_link_template)
+
+    def new_video_link(self) -> str:
+        """A fresh link from VIDEO_LINK_TEMPLATE with a random room; "" when it is off."""
+        room = "".join(secrets.choice(ROOM_ALPHABET) for _ in range(ROOM_LENGTH))
+        return video_link(self._ctx.video_link_template, room)
 
     async def begin(self, user: StoredUser, person: Person) -> WizardProgress:
         state, effects = wizard.start(self._ctx.clock.now())
@@ -88,6 +102,7 @@ class WizardService:
         today = wizard.local_today(now, zone(person.timezone, self._ctx.default_tz))
         draft = parse.draft
         resolved = await self._resolve(draft.usernames)
+        handles = tuple(u.username for u in resolved.found)
         attendees = tuple((u.email, u.name) for u in resolved.found)
         attendees += tuple((e, "") for e in draft.emails if e not in dict(attendees))
         why: dict[wizard.Step, tuple[wizard.WizardError, tuple[str, ...]]] = {}
@@ -112,6 +127,10 @@ class WizardService:
             attendees=attendees,
             location=draft.location or (draft.video.link or "" if draft.video else ""),
             asking=tuple(asking),
+            recurrence=draft.recurrence,
+            # a pasted link as it is; "with video" asks the template for one (off: none)
+            video=(draft.video.link or self.new_video_link()) if draft.video else "",
+            handles=handles,
         )
         reason = why.get(state.step)
         prompt = wizard.Prompt(state.step, *reason) if reason else wizard.Prompt(state.step)
@@ -125,8 +144,28 @@ class WizardService:
         event: wizard.WizardInput,
     ) -> WizardProgress:
         tz = zone(person.timezone, self._ctx.default_tz)
+        if state.step is wizard.Step.CALENDAR and isinstance(event, wizard.Text):
+            chosen = _calendar_named(await self.calendars(user), event.text)
+            if chosen is None:
+                prompt = wizard.Prompt(wizard.Step.CALENDAR, wizard.WizardError.CALENDAR_UNKNOWN)
+                return WizardProgress([await self.asked(user, person, state, prompt)], state)
+            event = wizard.Text(chosen.href)
         state, effects = wizard.step(state, event, now=self._ctx.clock.now(), tz=tz)
         return await self._perform(user, person, state, effects)
+
+    async def add_video(
+        self, user: StoredUser, person: Person, state: wizard.WizardState
+    ) -> WizardProgress:
+        """The summary's "Add video link" (a link made from the template), or its removal
+        when the draft has one."""
+        link = "" if state.video else self.new_video_link()
+        return await self.answer(user, person, state, wizard.SetVideo(link))
+
+    async def calendars(self, user: StoredUser) -> tuple[CalendarRef, ...]:
+        """The person's calendars a meeting can go to: enabled and writable."""
+        async with self._ctx.transaction() as store:
+            refs = await store.calendars.list_for(user.mm_user_id)
+        return tuple(c for c in refs if c.enabled and c.writable)
 
     async def _perform(
         self,
@@ -162,7 +201,9 @@ class WizardService:
                         await self.asked(user, person, state, wizard.Prompt(wizard.Step.CONFIRM))
                     )
                 else:
-                    progress.outcomes.append(wizard.Created(created))
+                    names = {c.href: c.name for c in await self.calendars(user)}
+                    name = names.get(created.calendar_href, "")
+                    progress.outcomes.append(wizard.Created(created, name))
                     progress.state = None
         return progress
 
@@ -182,11 +223,50 @@ class WizardService:
             )
             return wizard.Asked(prompt, state, picks=tuple(picks))
         if prompt.step is wizard.Step.CONFIRM:
+            calendars = await self.calendars(user)
+            target = _target(calendars, state.calendar, user.settings.last_calendar)
+            conflicts: tuple[Occurrence, ...] = ()
             start, finish = state.start_at(tz), state.end_at(tz)
             if start is not None and finish is not None:
                 mine = await self._meetings(user, start, finish)
-                return wizard.Asked(prompt, state, conflicts=own_conflicts(start, finish, mine))
+                conflicts = tuple(own_conflicts(start, finish, mine))
+            return wizard.Asked(
+                prompt,
+                state,
+                conflicts=conflicts,
+                calendars=calendars,
+                calendar=target,
+                video=self.video_available,
+            )
+        if prompt.step is wizard.Step.CALENDAR:
+            calendars = await self.calendars(user)
+            target = _target(calendars, state.calendar, user.settings.last_calendar)
+            return wizard.Asked(prompt, state, calendars=calendars, calendar=target)
+        if prompt.step is wizard.Step.FIND:
+            return await self._found(user, person, state, prompt, now)
         return wizard.Asked(prompt, state)
+
+    async def _found(
+        self,
+        user: StoredUser,
+        person: Person,
+        state: wizard.WizardState,
+        prompt: wizard.Prompt,
+        now: datetime,
+    ) -> wizard.Asked:
+        """The FIND question: the best slots for the person and the draft's attendees, of the
+        draft's length (an hour when not chosen yet), over this week (next week once this
+        week's working days are over), as find-a-time searches them."""
+        tz = zone(person.timezone, self._ctx.default_tz)
+        today = wizard.local_today(now, tz)
+        handles = state.handles
+        emails = tuple(email for email, _ in state.attendees)
+        days: DayRange = default_range(today)
+        request = FindRequest(
+            state.duration or 60, handles, emails, days, state.duration is not None
+        )
+        found = await self._find.find(user, person, request)
+        return wizard.Asked(prompt, state, slots=found.search.slots, unknown=found.search.unknown)
 
     async def _meetings(self, user: StoredUser, begin: datetime, end: datetime) -> list[Occurrence]:
         async with self._ctx.transaction() as store:
@@ -205,9 +285,9 @@ class WizardService:
 
     async def _create(self, user: StoredUser, person: Person, event: NewEvent) -> NewEvent | None:
         ctx = self._ctx
-        async with ctx.transaction() as store:
-            calendars = await store.calendars.list_for(user.mm_user_id)
-        target = next((c for c in calendars if c.enabled and c.writable), None)
+        target = _target(
+            await self.calendars(user), event.calendar_href, user.settings.last_calendar
+        )
         if target is None:
             return None
         event = replace(
@@ -221,16 +301,39 @@ class WizardService:
         # would otherwise announce the meeting back to the person who just made it.
         async with ctx.transaction() as store:
             await store.own_events.add(user.mm_user_id, event.uid, now=ctx.clock.now())
+        # The zone the wizard read the times in (the bot's TZ for a profile without one): a
+        # series is written in it, so its weekdays and wall time are the person's.
+        tz_name = zone(person.timezone, ctx.default_tz).key
         try:
             uid = await ctx.calendars.create_event(
-                decrypt_credentials(user, ctx.vault), target.href, event, person.timezone
+                decrypt_credentials(user, ctx.vault), target.href, event, tz_name
             )
         except CalendarError as exc:
             log.info("create for %s failed: %s", user.mm_user_id, type(exc).__name__)
             return None
         async with ctx.transaction() as store:
             await store.users.schedule_poll(user.mm_user_id, ctx.clock.now())
-        return replace(event, uid=uid)
+            if target.href != user.settings.last_calendar:
+                # the next meeting goes where this one went, unless chosen otherwise
+                settings = replace(user.settings, last_calendar=target.href)
+                await store.users.update_settings(user.mm_user_id, settings, now=ctx.clock.now())
+        return replace(event, uid=uid, calendar_href=target.href)
+
+
+def _target(calendars: Sequence[CalendarRef], chosen: str, last_used: str) -> CalendarRef | None:
+    """Where the meeting goes: the chosen calendar, else the last used, else the first."""
+    by_href = {c.href: c for c in calendars}
+    return by_href.get(chosen) or by_href.get(last_used) or next(iter(calendars), None)
+
+
+def _calendar_named(calendars: Sequence[CalendarRef], text: str) -> CalendarRef | None:
+    """A calendar by its href (a pick) or its name as typed (any case)."""
+    value = text.strip()
+    for calendar in calendars:
+        if calendar.href == value:
+            return calendar
+    folded = value.casefold()
+    return next((c for c in calendars if c.name.strip().casefold() == folded), None)
 
 
 def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:

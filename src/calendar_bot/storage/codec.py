@@ -29,6 +29,7 @@ def settings_to_json(settings: UserSettings) -> dict[str, Any]:
         "work_hours": [settings.work_start, settings.work_end],
         "work_days": list(settings.work_days),
         "presence": settings.presence.value,
+        "last_calendar": settings.last_calendar,
     }
 
 
@@ -49,6 +50,7 @@ def settings_from_json(data: dict[str, Any], *, locale: str, timezone: str) -> U
         work_end=work_end,
         work_days=_work_days(data.get("work_days"), defaults),
         presence=_presence(data.get("presence")),
+        last_calendar=str(data.get("last_calendar") or ""),
     )
 
 

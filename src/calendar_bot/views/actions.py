@@ -54,6 +54,8 @@ WIZARD_CREATE: Final = "wizard.create"
 WIZARD_EDIT: Final = "wizard.edit"  # show the field picker
 WIZARD_EDIT_FIELD: Final = "wizard.edit_field"  # payload: field
 WIZARD_SUMMARY: Final = "wizard.summary"  # back from the field picker to the summary
+WIZARD_FIND: Final = "wizard.find"  # payload: step ("Find a time with them")
+WIZARD_VIDEO: Final = "wizard.video"  # payload: step (add or remove the video link)
 
 # Find a time together
 FIND_PICK: Final = "find.pick"  # payload: start, minutes, invitees: the wizard's summary, filled

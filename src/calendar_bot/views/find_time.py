@@ -83,11 +83,12 @@ def found_times(found: FoundTimes, locale: str, tz: ZoneInfo, today: date) -> Ou
             t(locale, "find.not_found", people=_people([f"@{n}" for n in found.not_found])),
         ]
     invitees = tuple((i.email, i.name) for i in found.invitees if i.email)
+    handles = tuple(i.key[1:] for i in found.invitees if i.email and i.key.startswith("@"))
     buttons = tuple(
         Button(
             _button_label(slot, locale, tz),
             actions.FIND_PICK,
-            FoundSlot(slot.start, request.duration_minutes, invitees).pack(),
+            FoundSlot(slot.start, request.duration_minutes, invitees, handles).pack(),
             style="primary" if slot.free_for_all else "default",
         )
         for slot in search.slots

@@ -232,13 +232,19 @@ class FoundSlot:
     start: datetime  # aware, UTC
     minutes: int
     invitees: tuple[tuple[str, str], ...]  # (e-mail, name)
+    # their chat usernames, so the wizard's "find a time" sees who is connected (buttons
+    # posted before this was added have none: the wizard then knows them by e-mail only)
+    handles: tuple[str, ...] = ()
 
     def pack(self) -> dict[str, str]:
-        return {
+        packed = {
             "start": self.start.astimezone(UTC).isoformat(timespec="minutes"),
             "minutes": str(self.minutes),
             "to": "\n".join(f"{email}\t{' '.join(name.split())}" for email, name in self.invitees),
         }
+        if self.handles:
+            packed["who"] = "\n".join(self.handles)
+        return packed
 
     @classmethod
     def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
@@ -247,7 +253,9 @@ class FoundSlot:
         if start.tzinfo is None or not 0 < minutes <= 24 * 60:
             raise ValueError("not a found slot")
         people = [line.split("\t", 1) for line in raw.get("to", "").split("\n") if line]
-        return cls(start, minutes, tuple((p[0], p[1] if len(p) > 1 else "") for p in people))
+        handles = tuple(h for h in raw.get("who", "").split("\n") if h)
+        invitees = tuple((p[0], p[1] if len(p) > 1 else "") for p in people)
+        return cls(start, minutes, invitees, handles)
 
 
 WORK_DAY_SETS: dict[str, tuple[int, ...]] = {

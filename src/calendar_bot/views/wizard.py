@@ -15,10 +15,12 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from calendar_bot.domain import wizard
-from calendar_bot.domain.model import NewEvent, Occurrence
+from calendar_bot.domain.model import CalendarRef, NewEvent, Occurrence
+from calendar_bot.domain.recurrence import WEEKDAYS, Frequency, Recurrence, from_rrule
 from calendar_bot.domain.sentence import SentenceParse
+from calendar_bot.domain.slots import Slot
 from calendar_bot.domain.wizard import Step, WizardError, WizardState
-from calendar_bot.i18n import t
+from calendar_bot.i18n import t, tn
 from calendar_bot.views import actions
 from calendar_bot.views.formatting import (
     format_date,
@@ -32,6 +34,7 @@ from calendar_bot.views.formatting import (
 )
 from calendar_bot.views.meetings import meeting_error
 from calendar_bot.views.message import Block, Button, ButtonStyle, OutMessage
+from calendar_bot.views.notifications import describe_rrule
 from calendar_bot.views.payloads import WizardField, WizardMark, WizardPick
 
 STEPS: Final = wizard.EDITABLE  # the numbered steps, and the fields the edit picker offers
@@ -55,6 +58,9 @@ ERROR_TEXTS: Final[Mapping[WizardError, str]] = {
     WizardError.UNEXPECTED_INPUT: "generic",
     WizardError.AMBIGUOUS_HOUR: "time.ambiguous",
     WizardError.AMBIGUOUS_DATE: "date.ambiguous",
+    WizardError.REPEAT_FORMAT: "repeat.invalid",
+    WizardError.REPEAT_ENDS_BEFORE: "repeat.ends_before",
+    WizardError.CALENDAR_UNKNOWN: "calendar.unknown",
 }
 TITLE_EMPTY: Final = "title.empty"
 GENERIC: Final = "generic"
@@ -137,6 +143,155 @@ def _quick_picks(
     return []
 
 
+def _find_button(locale: str, step: Step) -> Button:
+    return Button(t(locale, "wizard.find"), actions.WIZARD_FIND, WizardMark(step).pack())
+
+
+# ---- repeat, calendar, find: the questions the summary reaches --------------------------
+
+
+def describe_recurrence(rule: Recurrence, locale: str) -> str:
+    """The rule in words, with its end: "every week on Mon, Wed, until 1 March"."""
+    if rule.on_weekdays and rule.interval == 1:
+        text = t(locale, "wizard.repeat.weekdays")
+    else:
+        text = describe_rrule(rule.to_rrule(), locale)
+    if rule.until is not None:
+        text = t(locale, "wizard.repeat.until", rule=text, date=format_date(rule.until, locale))
+    elif rule.count is not None:
+        text = t(
+            locale,
+            "wizard.repeat.times",
+            rule=text,
+            times=tn(locale, "plural.wizard.repeat.times", rule.count),
+        )
+    return text
+
+
+def repeat_picks(day: date | None) -> list[tuple[str, Recurrence]]:
+    """The quick picks of the repeat question: (label key, rule); weekly on the meeting's
+    own weekday (when its day is known)."""
+    picks = [
+        ("wizard.repeat.daily", Recurrence(Frequency.DAILY)),
+        ("wizard.repeat.weekdays", Recurrence(Frequency.WEEKLY, weekdays=WEEKDAYS)),
+    ]
+    if day is not None:
+        picks.append(
+            ("wizard.repeat.weekly_on", Recurrence(Frequency.WEEKLY, weekdays=(day.weekday(),)))
+        )
+    else:
+        picks.append(("rrule.weekly", Recurrence(Frequency.WEEKLY)))
+    picks.append(("wizard.repeat.biweekly", Recurrence(Frequency.WEEKLY, interval=2)))
+    return picks
+
+
+_EXTRA_HEADINGS: Final[Mapping[Step, str]] = {
+    Step.REPEAT: "wizard.repeat.heading",
+    Step.CALENDAR: "wizard.calendar.heading",
+    Step.FIND: "wizard.find.heading",
+}
+
+
+def _extra_header(step: Step, locale: str) -> str:
+    return t(locale, _EXTRA_HEADINGS[step])
+
+
+def wizard_extra(
+    step: Step,
+    locale: str,
+    tz: ZoneInfo,
+    now: datetime,
+    state: WizardState,
+    *,
+    error: WizardError | None = None,
+    detail: Sequence[str] = (),
+    calendars: Sequence[CalendarRef] = (),
+    calendar: CalendarRef | None = None,
+    slots: Sequence[Slot] = (),
+    unknown: Sequence[str] = (),
+) -> OutMessage:
+    """The repeat, calendar and find-a-time questions: the draft so far, the question, its
+    picks, a way back and Cancel."""
+    lines = [_extra_header(step, locale)]
+    answered = _answered(state, Step.CONFIRM, locale, tz, now)
+    if answered:
+        lines += [*answered, ""]
+    if error is not None:
+        text = wizard_error_text(error, locale, tz, now, step=step, detail=detail)
+        lines.append(t(locale, "wizard.error_line", text=text) + "\n")
+    buttons: list[Button] = []
+    if step is Step.REPEAT:
+        lines.append(t(locale, "wizard.repeat.prompt"))
+        if state.recurrence is not None:
+            lines.append(
+                t(locale, "wizard.repeat.now", rule=describe_recurrence(state.recurrence, locale))
+            )
+        buttons.append(_skip(t(locale, "wizard.repeat.none"), step))
+        for key, rule in repeat_picks(state.date):
+            label = (
+                t(locale, key, weekday=t(locale, f"date.weekday.{state.date.weekday()}"))
+                if (key == "wizard.repeat.weekly_on" and state.date is not None)
+                else t(locale, key)
+            )
+            buttons.append(_pick(label[:1].upper() + label[1:], step, rule.to_rrule()))
+    elif step is Step.CALENDAR:
+        lines.append(t(locale, "wizard.calendar.prompt"))
+        for ref in calendars:
+            chosen = calendar is not None and ref.href == calendar.href
+            label = md_inline(ref.name or ref.href, 60)
+            buttons.append(
+                _pick(
+                    ("✅ " if chosen else "") + label,
+                    step,
+                    ref.href,
+                    "primary" if chosen else "default",
+                )
+            )
+    else:
+        today = local(now, tz).date()
+        if slots:
+            lines.append(
+                t(
+                    locale,
+                    "wizard.find.prompt",
+                    duration=format_duration(state.duration or 60, locale),
+                )
+            )
+            for slot in slots:
+                start, end = slot.start.astimezone(tz), slot.end.astimezone(tz)
+                day = format_date(start.date(), locale, today=today)
+                label = f"{day} {format_time(start)}–{format_time(end)}"
+                if not slot.free_for_all:
+                    label += " ⚠️"
+                buttons.append(
+                    _pick(
+                        label,
+                        step,
+                        start.strftime("%Y-%m-%dT%H:%M"),
+                        "default" if slot.conflicts else "primary",
+                    )
+                )
+            if any(s.conflicts for s in slots):
+                lines.append(t(locale, "wizard.find.busy_marked"))
+        else:
+            lines.append(t(locale, "wizard.find.none"))
+        if unknown:
+            lines.append(
+                t(
+                    locale,
+                    "wizard.find.unknown",
+                    people=", ".join(md_inline(u, 60) for u in unknown),
+                )
+            )
+    back = "wizard.edit.back" if state.editing or step is not Step.FIND else "wizard.find.back"
+    if step is Step.FIND:
+        buttons.append(_skip(t(locale, back), step))
+    else:
+        buttons.append(Button(t(locale, "wizard.edit.back"), actions.WIZARD_SUMMARY))
+    buttons.append(_cancel_button(locale))
+    return OutMessage("\n".join(lines), (Block(buttons=tuple(buttons)),))
+
+
 def wizard_prompt(
     step: Step,
     locale: str,
@@ -159,7 +314,10 @@ def wizard_prompt(
     if step not in STEPS:
         raise ValueError(f"not a wizard question: {step!r}")
     quick = _quick_picks(step, locale, tz, now, chosen_date, picks)
-    buttons = [*quick, _cancel_button(locale)]
+    buttons = [*quick]
+    if state is not None and state.attendees and step in (Step.DATE, Step.TIME):
+        buttons.append(_find_button(locale, step))
+    buttons.append(_cancel_button(locale))
     lines = [_step_header(step, locale)]
     answered = _answered(state, step, locale, tz, now) if state is not None else []
     if answered:
@@ -263,9 +421,29 @@ def wizard_step(
     *,
     picks: Sequence[time] | None = None,
     conflicts: Sequence[Occurrence] = (),
+    calendars: Sequence[CalendarRef] = (),
+    calendar: CalendarRef | None = None,
+    video: bool = False,
+    slots: Sequence[Slot] = (),
+    unknown: Sequence[str] = (),
 ) -> OutMessage:
     """What the machine asks (`prompt`) over the draft as it stands (`state`): a step's
-    question, or the summary (with the person's meetings it overlaps, `conflicts`)."""
+    question, or the summary (with the person's meetings it overlaps, `conflicts`, the
+    calendar it goes to, and "Add video link" when the bot can make one, `video`)."""
+    if prompt.step in (Step.REPEAT, Step.CALENDAR, Step.FIND):
+        return wizard_extra(
+            prompt.step,
+            locale,
+            tz,
+            now,
+            state,
+            error=prompt.error,
+            detail=prompt.detail,
+            calendars=calendars,
+            calendar=calendar,
+            slots=slots,
+            unknown=unknown,
+        )
     if prompt.step is Step.CONFIRM and prompt.error is None:
         start = state.start_at(tz)
         if start is not None and state.duration is not None:
@@ -280,6 +458,11 @@ def wizard_step(
                 description=state.description,
                 location=state.location,
                 conflicts=conflicts,
+                recurrence=state.recurrence,
+                calendar=calendar.name if calendar is not None else "",
+                video_link=state.video,
+                can_add_video=video,
+                can_find=bool(state.attendees),
             )
     step = prompt.step if prompt.step in STEPS else state.step
     if step not in STEPS:
@@ -306,6 +489,11 @@ def wizard_asked(asked: wizard.Asked, locale: str, tz: ZoneInfo, now: datetime) 
         now,
         picks=asked.picks,
         conflicts=asked.conflicts,
+        calendars=asked.calendars,
+        calendar=asked.calendar,
+        video=asked.video,
+        slots=asked.slots,
+        unknown=asked.unknown,
     )
 
 
@@ -323,7 +511,7 @@ def wizard_card(
         elif isinstance(outcome, wizard.Cancelled):
             card = wizard_cancelled(locale)
         elif isinstance(outcome, wizard.Created):
-            card = wizard_created(outcome.event, locale, tz, now)
+            card = wizard_created(outcome.event, locale, tz, now, calendar=outcome.calendar)
         else:
             failed = True
     if failed:
@@ -347,6 +535,9 @@ def _summary_lines(
     description: str,
     location: str,
     conflicts: Sequence[Occurrence] = (),
+    recurrence: Recurrence | None = None,
+    calendar: str = "",
+    video_link: str = "",
 ) -> list[str]:
     here = local(start, tz)
     # In UTC: wall-clock arithmetic would make a meeting across a DST change too long.
@@ -360,6 +551,11 @@ def _summary_lines(
         t(locale, "wizard.summary.time", start=format_time(here), end=_end_text(here, end, locale)),
         *(conflict_line(o, here.date(), locale, tz) for o in conflicts),
         t(locale, "wizard.summary.duration", value=format_duration(duration_minutes, locale)),
+        *(
+            [t(locale, "wizard.summary.repeat", value=describe_recurrence(recurrence, locale))]
+            if recurrence is not None
+            else []
+        ),
         t(
             locale,
             "wizard.summary.attendees",
@@ -371,6 +567,10 @@ def _summary_lines(
             value=md_inline(location) if location.strip() else none,
         ),
     ]
+    if video_link:
+        lines.append(t(locale, "wizard.summary.video", url=video_link))
+    if calendar:
+        lines.append(t(locale, "wizard.summary.calendar", value=md_inline(calendar, 80)))
     if description.strip():
         lines.append(t(locale, "wizard.summary.description"))
         lines.append(md_quote(description[:3000]))
@@ -404,8 +604,15 @@ def wizard_summary(
     description: str = "",
     location: str = "",
     conflicts: Sequence[Occurrence] = (),
+    recurrence: Recurrence | None = None,
+    calendar: str = "",
+    video_link: str = "",
+    can_add_video: bool = False,
+    can_find: bool = False,
 ) -> OutMessage:
-    """The last step: everything entered, with Create / Edit / Cancel.
+    """The last step: everything entered, with Create / Edit / Cancel; "Add video link"
+    when the bot can make one (or "Remove" when the draft has one), and "Find a time with
+    them" when there are attendees.
 
     `attendees` are labels as the user will recognize them (`@ivan`, `anna@mail.ru`).
     """
@@ -421,29 +628,36 @@ def wizard_summary(
         description=description,
         location=location,
         conflicts=conflicts,
+        recurrence=recurrence,
+        calendar=calendar,
+        video_link=video_link,
     )
-    buttons = (
-        Button(
-            t(locale, "wizard.create"),
-            actions.WIZARD_CREATE,
-            WizardMark(Step.CONFIRM).pack(),
-            "success",
-        ),
-        Button(t(locale, "wizard.edit"), actions.WIZARD_EDIT, WizardMark(Step.CONFIRM).pack()),
-        _cancel_button(locale),
-    )
-    return OutMessage("\n".join(lines), (Block(buttons=buttons),))
+    mark = WizardMark(Step.CONFIRM).pack()
+    buttons = [
+        Button(t(locale, "wizard.create"), actions.WIZARD_CREATE, mark, "success"),
+        Button(t(locale, "wizard.edit"), actions.WIZARD_EDIT, mark),
+    ]
+    if video_link:
+        buttons.append(Button(t(locale, "wizard.video.remove"), actions.WIZARD_VIDEO, mark))
+    elif can_add_video:
+        buttons.append(Button(t(locale, "wizard.video.add"), actions.WIZARD_VIDEO, mark))
+    if can_find:
+        buttons.append(_find_button(locale, Step.CONFIRM))
+    buttons.append(_cancel_button(locale))
+    return OutMessage("\n".join(lines), (Block(buttons=tuple(buttons)),))
 
 
-def wizard_edit_picker(locale: str) -> OutMessage:
-    """Which field to change, then back to the summary."""
+def wizard_edit_picker(locale: str, *, calendars: int = 1) -> OutMessage:
+    """Which field to change, then back to the summary. Repeat always; Calendar when the
+    person has more than one calendar to choose from."""
+    fields = [*STEPS, Step.REPEAT, *((Step.CALENDAR,) if calendars > 1 else ())]
     buttons = [
         Button(
             t(locale, f"wizard.field.{field.value}"),
             actions.WIZARD_EDIT_FIELD,
             WizardField(field).pack(),
         )
-        for field in STEPS
+        for field in fields
     ]
     buttons.append(Button(t(locale, "wizard.edit.back"), actions.WIZARD_SUMMARY))
     buttons.append(_cancel_button(locale))
@@ -454,7 +668,9 @@ def wizard_cancelled(locale: str) -> OutMessage:
     return OutMessage(t(locale, "wizard.cancelled"))
 
 
-def wizard_created(event: NewEvent, locale: str, tz: ZoneInfo, now: datetime) -> OutMessage:
+def wizard_created(
+    event: NewEvent, locale: str, tz: ZoneInfo, now: datetime, *, calendar: str = ""
+) -> OutMessage:
     """The meeting was written to the calendar: its details."""
     minutes = max(1, int((event.end - event.start).total_seconds() // 60))
     lines = [t(locale, "wizard.created"), ""]
@@ -468,15 +684,19 @@ def wizard_created(event: NewEvent, locale: str, tz: ZoneInfo, now: datetime) ->
         attendees=[a.label for a in event.attendees],
         description=event.description,
         location=event.location,
+        recurrence=from_rrule(event.rrule, tz) if event.rrule else None,
+        calendar=calendar,
+        video_link=event.video_url,
     )
     return OutMessage("\n".join(lines))
 
 
-def sentence_note(parse: SentenceParse, locale: str) -> OutMessage | None:
-    """What a typed sentence asked for that the card cannot do yet, said before the card."""
-    lines = []
-    if parse.draft.recurrence is not None:
-        lines.append(t(locale, "sentence.no_repeat"))
-    if parse.draft.video is not None and not parse.draft.video.link:
-        lines.append(t(locale, "sentence.no_video"))
-    return OutMessage("\n".join(lines)) if lines else None
+def sentence_note(
+    parse: SentenceParse, locale: str, *, video_available: bool = True
+) -> OutMessage | None:
+    """What a typed sentence asked for that the card cannot do, said before the card: a
+    video link when the bot has no VIDEO_LINK_TEMPLATE (a pasted link is always used)."""
+    video = parse.draft.video
+    if video is not None and not video.link and not video_available:
+        return OutMessage(t(locale, "sentence.no_video"))
+    return None
