@@ -123,9 +123,7 @@ def current_facts(
     if master is None:
         raise NotFound("the series master is missing")
     rid = _rid_instant(occurrence)
-    excluded = {
-        recurrence_id_text(value, tz) for value in _date_values(master, "EXDATE")
-    }
+    excluded = {recurrence_id_text(value, tz) for value in _date_values(master, "EXDATE")}
     if occurrence.recurrence_id in excluded:
         return ChangedFacts("cancelled")
     if not _is_instance(master, rid, tz):
@@ -426,9 +424,7 @@ def _like(template: date | datetime, moment: datetime, tz: tzinfo) -> date | dat
     return moment.astimezone(template.tzinfo)
 
 
-def _set_time(
-    event: Component, name: str, moment: datetime, tz: tzinfo, *, like: str = ""
-) -> None:
+def _set_time(event: Component, name: str, moment: datetime, tz: tzinfo, *, like: str = "") -> None:
     template = event[like or name].dt if (like or name) in event else moment
     event.pop(name, None)
     event.add(name, _like(template, moment, tz))

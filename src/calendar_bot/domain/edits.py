@@ -12,12 +12,13 @@ them into iCalendar edits (caldav/edits.py), the views into buttons.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from calendar_bot.domain.availability import Busy, WorkingHours, free_half_hours
 from calendar_bot.domain.model import Occurrence
+from calendar_bot.domain.parsing import ParseError, ParseErrorCode, parse_date, parse_time
 
 MAX_TITLE = 255
 MAX_MINUTES = 24 * 60
@@ -166,5 +167,18 @@ def _without(busy: tuple[Busy, ...], occurrence: Occurrence) -> tuple[Busy, ...]
     return tuple(out)
 
 
-def typed_move(day: date, at: time, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, at, tz)
+def typed_move(text: str, meeting_day: date, today: date, tz: ZoneInfo) -> datetime:
+    """A typed new start: `15:30` (the meeting's own day), `завтра 15:30`, `5 Dec 10:00`,
+    `пятница в 9`. The time is the last word or two; the rest is the date. Raises ParseError."""
+    words = text.split()
+    for count in (1, 2, 3):
+        if len(words) < count:
+            break
+        try:
+            at = parse_time(" ".join(words[-count:]))
+        except ParseError:
+            continue
+        rest = " ".join(words[:-count]).strip(" ,")
+        day = parse_date(rest, today=today) if rest else meeting_day
+        return datetime.combine(day, at, tz)
+    raise ParseError(ParseErrorCode.TIME_FORMAT)
