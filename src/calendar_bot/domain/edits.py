@@ -179,6 +179,9 @@ def typed_move(text: str, meeting_day: date, today: date, tz: ZoneInfo) -> datet
         except ParseError:
             continue
         rest = " ".join(words[:-count]).strip(" ,")
-        day = parse_date(rest, today=today) if rest else meeting_day
+        try:
+            day = parse_date(rest, today=today) if rest else meeting_day
+        except ParseError:
+            continue  # "5 декабря в 10": the time is two words
         return datetime.combine(day, at, tz)
     raise ParseError(ParseErrorCode.TIME_FORMAT)
