@@ -264,7 +264,11 @@ class BotDispatcher:
             await self.bot.greet(user_id, person)
             return
         turn = Turn(user_id, person, user)
-        if command is None and own_meetings.pending(conversation) and conversation is not None:
+        if (
+            command is None
+            and conversation is not None
+            and own_meetings.pending(conversation, self.bot.now())
+        ):
             await own_meetings.answer_text(self.bot, turn, conversation, event.text)
             return
         draft = await wizard_handlers.live_draft(self.bot, turn, conversation)

@@ -300,3 +300,14 @@ def test_the_payload_round_trips() -> None:
         OwnEdit.unpack({"ref": "abc", "what": "explode"})
     with pytest.raises(ValueError):
         OwnEdit.unpack({})
+
+
+def test_a_typed_value_is_awaited_for_a_while_only() -> None:
+    from calendar_bot.handlers.own_meetings import EDIT_WAITS, pending
+    from calendar_bot.records import ConversationState
+
+    asked = ConversationState("u", "meeting.edit", {"ref": "r"}, "post", NOW)
+    assert pending(asked, NOW + EDIT_WAITS)
+    assert not pending(asked, NOW + EDIT_WAITS + timedelta(seconds=1))
+    assert not pending(replace(asked, state="wizard"), NOW)
+    assert not pending(None, NOW)

@@ -9,7 +9,7 @@ typed answer."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from calendar_bot.domain.edits import (
     EventEdit,
@@ -39,6 +39,9 @@ from calendar_bot.views.refs import occurrence_ref
 log = logging.getLogger(__name__)
 
 TYPED = (What.MOVE, What.RENAME, What.DURATION)  # the steps that take a typed value
+# A typed value is awaited this long; later text is not taken for a title or a time ("5 Dec"
+# typed the next day asks for that day's list, it does not rename a meeting).
+EDIT_WAITS = timedelta(minutes=30)
 
 
 def _error(code: str, locale: str) -> ActionResult:
@@ -155,8 +158,12 @@ async def _change(
 # ---- a typed value --------------------------------------------------------------------------
 
 
-def pending(conversation: ConversationState | None) -> bool:
-    return awaiting(conversation) is Awaiting.MEETING_EDIT
+def pending(conversation: ConversationState | None, now: datetime) -> bool:
+    """A card waits for a typed value, asked for not long ago."""
+    if awaiting(conversation) is not Awaiting.MEETING_EDIT or conversation is None:
+        return False
+    asked = conversation.updated_at
+    return asked is not None and now - asked <= EDIT_WAITS
 
 
 async def answer_text(
@@ -230,5 +237,5 @@ async def _show(bot: BotServices, turn: Turn[StoredUser], post_id: str, card: Ou
 
 async def _forget(bot: BotServices, user_id: str) -> None:
     """Drop a typed change under way (never a wizard's draft)."""
-    if pending(await bot.conversation(user_id)):
+    if awaiting(await bot.conversation(user_id)) is Awaiting.MEETING_EDIT:
         await bot.clear(user_id)

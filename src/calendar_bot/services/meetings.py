@@ -176,16 +176,18 @@ class Meetings:
         series, split off into a new one) the one of its series starting where it now does."""
         start = edit.start if isinstance(edit, Move) else seen.start
         uids = {seen.uid, new_uid} - {""}
-        found: Occurrence | None = None
         async with self._ctx.transaction() as store:
-            for occurrence in await store.snapshot.load(user.mm_user_id):
-                if occurrence.calendar_href != seen.calendar_href or occurrence.uid not in uids:
-                    continue
-                if occurrence.start == start and (new_uid == "" or occurrence.uid == new_uid):
-                    return occurrence
-                if occurrence.key == seen.key:
-                    found = occurrence
-        return found
+            mine = [
+                o
+                for o in await store.snapshot.load(user.mm_user_id)
+                if o.calendar_href == seen.calendar_href and o.uid in uids
+            ]
+        at_start = sorted(
+            (o for o in mine if o.start == start), key=lambda o: o.uid != new_uid
+        )  # the split-off series first
+        if at_start:
+            return at_start[0]
+        return next((o for o in mine if o.key == seen.key), None)
 
     async def calendars(self, user: StoredUser) -> list[CalendarRef]:
         async with self._ctx.transaction() as store:
