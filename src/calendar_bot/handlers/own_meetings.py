@@ -25,6 +25,7 @@ from calendar_bot.domain.edits import (
 )
 from calendar_bot.domain.model import Occurrence
 from calendar_bot.domain.parsing import ParseError, parse_duration
+from calendar_bot.handlers import wizard as wizard_handlers
 from calendar_bot.handlers.base import CANCEL_WORDS, Awaiting, BotServices, Turn, awaiting
 from calendar_bot.inbound import ActionResult
 from calendar_bot.records import ConversationState, StoredUser
@@ -92,6 +93,7 @@ async def _ask(
 ) -> ActionResult:
     card = await _value_card(bot, turn, occurrence, what, chosen)
     if what in TYPED:
+        await wizard_handlers.set_aside(bot, turn.user_id)
         data = {"ref": occurrence_ref(occurrence), "what": what.value, "scope": chosen.value}
         await bot.await_next(turn.user_id, Awaiting.MEETING_EDIT, data, message_id=turn.post_id)
     return ActionResult(update=card)
