@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from calendar_bot.domain.find_request import is_find_request
 from calendar_bot.domain.parsing import ParseError, parse_date
-from calendar_bot.handlers import connect, find_time, meetings, sentence
+from calendar_bot.handlers import connect, find_time, meetings, own_meetings, sentence
 from calendar_bot.handlers import wizard as wizard_handlers
 from calendar_bot.handlers.base import TYPED_CONNECT_WAITS, Awaiting, BotServices, Turn, awaiting
 from calendar_bot.inbound import (
@@ -264,6 +264,13 @@ class BotDispatcher:
             await self.bot.greet(user_id, person)
             return
         turn = Turn(user_id, person, user)
+        if (
+            command is None
+            and conversation is not None
+            and own_meetings.pending(conversation, self.bot.now())
+        ):
+            await own_meetings.answer_text(self.bot, turn, conversation, event.text)
+            return
         draft = await wizard_handlers.live_draft(self.bot, turn, conversation)
         if draft is not None and wizard_handlers.takes_text(draft, command, WIZARD_ESCAPES):
             await wizard_handlers.answer_text(self.bot, turn, draft, event.text)

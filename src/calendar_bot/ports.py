@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from calendar_bot.domain.edits import ChangedFacts, EventEdit, Scope
 from calendar_bot.domain.model import (
     CalendarRef,
     Credentials,
@@ -61,6 +62,15 @@ class NotFound(CalendarError):
 
 class Forbidden(CalendarError):
     """The server refused a write (read-only calendar, not the organizer, ...)."""
+
+
+class ChangedMeanwhile(CalendarError):
+    """The meeting on the server is no longer the one the person changed: it moved, was
+    renamed or cancelled in the meantime. Nothing was written; `facts` say what it is now."""
+
+    def __init__(self, facts: ChangedFacts) -> None:
+        super().__init__(f"the meeting changed meanwhile ({facts.why})")
+        self.facts = facts
 
 
 # The result of one poll of one calendar: one of five cases, each carrying only what it
@@ -193,6 +203,22 @@ class CalendarGateway(Protocol):
 
     async def cancel_event(self, credentials: Credentials, occurrence: Occurrence) -> None:
         """Cancel (STATUS:CANCELLED) an event the user organizes."""
+        ...
+
+    async def edit_event(
+        self,
+        credentials: Credentials,
+        occurrence: Occurrence,
+        edit: EventEdit,
+        scope: Scope,
+        tz: str,
+        *,
+        new_uid: str = "",
+    ) -> None:
+        """Change an event the user organizes (domain/edits.py): If-Match on the etag read;
+        on 412 re-read and apply the same change to the fresh object while it still is the
+        occurrence the person saw (else ChangedMeanwhile). `new_uid`: the new series of a
+        "this and following" split. `tz` reads floating times."""
         ...
 
     async def raw_report(

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
-from calendar_bot.handlers import connect, find_time, meetings, settings
+from calendar_bot.handlers import connect, find_time, meetings, own_meetings, settings
 from calendar_bot.handlers import wizard as wizard_handlers
 from calendar_bot.handlers.base import BotServices, Turn
 from calendar_bot.handlers.wizard import Draft
@@ -35,6 +35,7 @@ from calendar_bot.views.payloads import (
     FoundSlot,
     HourChoice,
     MeetingRef,
+    OwnEdit,
     Payload,
     PresenceChoice,
     ReminderChoice,
@@ -150,6 +151,11 @@ ROUTES: tuple[Route, ...] = (
     connected(actions.OPEN_MEETING, meetings.open_meeting, MeetingRef),
     connected(actions.RSVP, meetings.rsvp, Rsvp),
     connected(actions.SNOOZE, meetings.snooze, SnoozePick),
+    # Changing one's own meeting
+    connected(actions.OWN_EDIT, own_meetings.start, OwnEdit),
+    connected(actions.OWN_SCOPE, own_meetings.scope, OwnEdit),
+    connected(actions.OWN_APPLY, own_meetings.apply, OwnEdit),
+    connected(actions.OWN_BACK, own_meetings.back, OwnEdit),
     # The wizard
     in_wizard(actions.WIZARD_PICK, wizard_handlers.pick, WizardPick),
     in_wizard(actions.WIZARD_SKIP, wizard_handlers.skip, WizardMark),

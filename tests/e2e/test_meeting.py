@@ -129,7 +129,13 @@ async def test_my_own_meeting_has_no_rsvp_buttons(fixed_world: World) -> None:
     text = full_text(details)
     assert t("en", "details.organizer_me") in text
     assert t("en", "details.location", location="Room 4") in text
-    assert not labels(details)
+    # no answers to give to my own meeting: the ways to change it instead (issue #17, item 3)
+    assert labels(details) == [
+        t("en", "edit.move"),
+        t("en", "edit.rename"),
+        t("en", "edit.duration"),
+        t("en", "edit.cancel"),
+    ]
     assert t("en", "details.join") not in text
 
 

@@ -191,7 +191,13 @@ def test_the_stored_state_strings_are_the_enum_values() -> None:
     assert Awaiting.parse("wizard") is Awaiting.WIZARD_ANSWER
     assert Awaiting.parse("connect.email") is Awaiting.EMAIL
     assert Awaiting.parse("connect.password") is Awaiting.PASSWORD
-    assert {a.value for a in Awaiting} == {"wizard", "connect.email", "connect.password"}
+    assert Awaiting.parse("meeting.edit") is Awaiting.MEETING_EDIT
+    assert {a.value for a in Awaiting} == {
+        "wizard",
+        "connect.email",
+        "connect.password",
+        "meeting.edit",
+    }
 
 
 @pytest.mark.parametrize("stored", ["", "wizard:title", "connect", "WIZARD"])

@@ -304,9 +304,13 @@ def test_details_of_an_invitation() -> None:
 
 
 def test_no_rsvp_buttons_for_my_own_meeting_or_when_not_invited() -> None:
-    assert meetings.meeting_details(my_review(), "en", MSK, NOW).blocks == ()
+    # my own meeting: no answers to give, the ways to change it instead (issue #17, item 3)
+    (block,) = meetings.meeting_details(my_review(), "en", MSK, NOW).blocks
+    assert {b.action for b in block.buttons} == {actions.OWN_EDIT}
+    assert [b.payload["what"] for b in block.buttons] == ["move", "rename", "duration", "cancel"]
     assert "Organizer: you" in meetings.meeting_details(my_review(), "en", MSK, NOW).text
-    assert meetings.meeting_details(late_release(), "en", MSK, NOW).blocks == ()
+    for message in [meetings.meeting_details(late_release(), "en", MSK, NOW)]:
+        assert all(b.action == actions.OWN_EDIT for blk in message.blocks for b in blk.buttons)
     not_invited = replace(standup(), my_partstat=None)
     (block,) = meetings.meeting_details(not_invited, "en", MSK, NOW).blocks
     assert [b.url for b in block.buttons] == ["https://telemost.yandex.ru/j/12345"]

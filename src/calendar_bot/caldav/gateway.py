@@ -23,6 +23,7 @@ from calendar_bot.caldav.http import Transport
 from calendar_bot.caldav.polling import Poller
 from calendar_bot.caldav.traits import ServerBook
 from calendar_bot.caldav.writer import Writer
+from calendar_bot.domain.edits import EventEdit, Scope
 from calendar_bot.domain.model import (
     CalendarRef,
     Credentials,
@@ -135,6 +136,18 @@ class CalDAVGateway:
         self, credentials: Credentials, occurrence: Occurrence, *, whole_series: bool = False
     ) -> None:
         await self._writer.cancel_event(credentials, occurrence, whole_series=whole_series)
+
+    async def edit_event(
+        self,
+        credentials: Credentials,
+        occurrence: Occurrence,
+        edit: EventEdit,
+        scope: Scope,
+        tz: str,
+        *,
+        new_uid: str = "",
+    ) -> None:
+        await self._writer.edit_event(credentials, occurrence, edit, scope, tz, new_uid=new_uid)
 
     async def raw_report(
         self, credentials: Credentials, calendar_href: str, window: TimeWindow

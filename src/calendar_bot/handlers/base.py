@@ -37,6 +37,7 @@ class Awaiting(StrEnum):
     as nothing awaited (`parse`)."""
 
     WIZARD_ANSWER = "wizard"
+    MEETING_EDIT = "meeting.edit"  # a typed value for a change of one's own meeting
     EMAIL = "connect.email"
     PASSWORD = "connect.password"  # noqa: S105 - a state name
 

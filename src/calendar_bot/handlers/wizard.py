@@ -78,6 +78,14 @@ async def start_with(bot: BotServices, turn: Turn[StoredUser], progress: WizardP
     await _show(bot, turn, None, progress)
 
 
+async def set_aside(bot: BotServices, user_id: str) -> None:
+    """Another conversation takes the DM's typed answers (a change of one's own meeting): an
+    open wizard's card keeps its text and loses its buttons, as when a new wizard replaces it."""
+    previous = await open_draft(bot, user_id)
+    if previous is not None:
+        await _freeze(bot, user_id, previous)
+
+
 def takes_text(draft: Draft, command: str | None, escapes: frozenset[str]) -> bool:
     """Whether a typed line is the answer: anything but a command, and at the date step the
     date words ("завтра", "today") too, which are also list commands."""

@@ -5,13 +5,37 @@ announced exactly once."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from calendar_bot.domain.agenda import day_bounds
-from calendar_bot.domain.model import CalendarRef, Occurrence, PartStat, TimeWindow
+from calendar_bot.domain.availability import Busy, busy_from, working_hours
+from calendar_bot.domain.edits import (
+    CancelMeeting,
+    ChangedFacts,
+    EventEdit,
+    Move,
+    Scope,
+    can_edit,
+    move_picks,
+)
+from calendar_bot.domain.model import (
+    CalendarRef,
+    Occurrence,
+    PartStat,
+    TimeWindow,
+    new_event_uid,
+)
 from calendar_bot.domain.notices import Snoozed
 from calendar_bot.domain.zones import zone
-from calendar_bot.ports import AuthFailed, CalendarError, Forbidden, NotFound, WriteConflict
+from calendar_bot.ports import (
+    AuthFailed,
+    CalendarError,
+    ChangedMeanwhile,
+    Forbidden,
+    NotFound,
+    WriteConflict,
+)
 from calendar_bot.records import StoredUser
 from calendar_bot.services.context import Context
 from calendar_bot.services.credentials import decrypt_credentials
@@ -28,6 +52,16 @@ class MeetingError(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class EditOutcome:
+    """After a change of one's own meeting: the meeting as it stands now (None when it is
+    cancelled or no longer in the snapshot), and, when the change was not made because the
+    meeting had changed meanwhile, what it is now."""
+
+    occurrence: Occurrence | None
+    changed: ChangedFacts | None = None
 
 
 class Meetings:
@@ -88,6 +122,82 @@ class Meetings:
             raise MeetingError("unreachable") from None
         await self._sync.sync_user(user)  # the snapshot learns the answer at once
         return await self._stored(user, ref) or occurrence
+
+    async def stored(self, user: StoredUser, ref: str) -> Occurrence | None:
+        """The meeting as the person last saw it (no poll first): a change is checked
+        against this, so one made meanwhile by someone else is noticed, not overwritten."""
+        return await self._stored(user, ref)
+
+    async def move_picks(self, user: StoredUser, occurrence: Occurrence) -> tuple[datetime, ...]:
+        """Free half-hours to move `occurrence` to, from the stored snapshot."""
+        tz = zone(user.settings.timezone, self._ctx.default_tz)
+        now = self._ctx.clock.now()
+        begin = occurrence.start - timedelta(days=1)
+        async with self._ctx.transaction() as store:
+            mine = await store.snapshot.between(user.mm_user_id, begin, begin + timedelta(days=10))
+        busy: tuple[Busy, ...] = busy_from(o for o in mine if o.key != occurrence.key)
+        return move_picks(occurrence, tz, now, busy=busy, hours=working_hours(user.settings))
+
+    async def change(
+        self, user: StoredUser, ref: str, edit: EventEdit, scope: Scope
+    ) -> EditOutcome:
+        """Change a meeting the person organizes, on the server; the poll that follows stores
+        it without announcing it back to them."""
+        seen = await self._stored(user, ref)
+        if seen is None:
+            raise MeetingError("gone")
+        if not can_edit(seen):
+            raise MeetingError("forbidden")
+        ctx = self._ctx
+        new_uid = new_event_uid() if scope is Scope.FOLLOWING and seen.recurring else ""
+        if new_uid:
+            # before the write, as for a created meeting: never announced as new to them
+            async with ctx.transaction() as store:
+                await store.own_events.add(user.mm_user_id, new_uid, now=ctx.clock.now())
+        credentials = decrypt_credentials(user, ctx.vault)
+        tz = user.settings.timezone or ctx.default_tz
+
+        async def write() -> None:
+            await ctx.calendars.edit_event(credentials, seen, edit, scope, tz, new_uid=new_uid)
+
+        try:
+            await self._sync.after_own_write(user, write, frozenset({seen.uid, new_uid} - {""}))
+        except ChangedMeanwhile as exc:
+            await self._sync.sync_user(user)  # someone else's change: told as usual
+            return EditOutcome(await self._stored(user, ref), exc.facts)
+        except AuthFailed:
+            raise MeetingError("auth") from None
+        except WriteConflict:
+            raise MeetingError("conflict") from None
+        except NotFound:
+            raise MeetingError("gone") from None
+        except Forbidden:
+            raise MeetingError("forbidden") from None
+        except CalendarError:
+            raise MeetingError("unreachable") from None
+        if isinstance(edit, CancelMeeting):
+            return EditOutcome(None)
+        return EditOutcome(await self._after(user, seen, edit, new_uid))
+
+    async def _after(
+        self, user: StoredUser, seen: Occurrence, edit: EventEdit, new_uid: str
+    ) -> Occurrence | None:
+        """The changed occurrence in the fresh snapshot: the same key, or (moved with its
+        series, split off into a new one) the one of its series starting where it now does."""
+        start = edit.start if isinstance(edit, Move) else seen.start
+        uids = {seen.uid, new_uid} - {""}
+        async with self._ctx.transaction() as store:
+            mine = [
+                o
+                for o in await store.snapshot.load(user.mm_user_id)
+                if o.calendar_href == seen.calendar_href and o.uid in uids
+            ]
+        at_start = sorted(
+            (o for o in mine if o.start == start), key=lambda o: o.uid != new_uid
+        )  # the split-off series first
+        if at_start:
+            return at_start[0]
+        return next((o for o in mine if o.key == seen.key), None)
 
     async def calendars(self, user: StoredUser) -> list[CalendarRef]:
         async with self._ctx.transaction() as store:

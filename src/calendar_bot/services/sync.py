@@ -132,8 +132,31 @@ class SyncService:
                 return SyncOutcome(ok=False, needs_reconnect=fresh is not None)
             return await self._sync(fresh, known)
 
+    async def after_own_write(
+        self, user: StoredUser, write: Callable[[], Awaitable[None]], uids: frozenset[str]
+    ) -> SyncOutcome:
+        """`write` (the person changing their own meeting), then a sync that stores what it
+        did without announcing it back to them: changes of the events `uids` found by this
+        sync are not notices. One lock for both, so this process's poll cannot land between
+        them and announce the change first. Attendees hear of it through their own
+        calendars and their own polls."""
+        lock = self._locks.setdefault(user.mm_user_id, asyncio.Lock())
+        async with lock:
+            await write()
+            async with self._ctx.transaction() as store:
+                fresh = await store.users.get(user.mm_user_id)
+                known = await store.calendars.list_for(user.mm_user_id) if fresh else []
+            if fresh is None or fresh.needs_reconnect:
+                return SyncOutcome(ok=False, needs_reconnect=fresh is not None)
+            return await self._sync(fresh, known, quiet_uids=uids)
+
     async def _sync(
-        self, user: StoredUser, known: list[CalendarRef], *, in_poll_batch: bool = False
+        self,
+        user: StoredUser,
+        known: list[CalendarRef],
+        *,
+        in_poll_batch: bool = False,
+        quiet_uids: frozenset[str] = frozenset(),
     ) -> SyncOutcome:
         """`in_poll_batch`: `user` is the row as claimed by poll_due (not re-read): a poll with
         nothing to store is then left for poll_due to mark (`deferred`), and anything else is
@@ -184,7 +207,7 @@ class SyncService:
                 or (fresh.baseline_done != user.baseline_done)
             ):
                 return SyncOutcome(ok=False)  # logged out or reconnected meanwhile
-            changes = await self._apply(store, user, known, result, now)
+            changes = await self._apply(store, user, known, result, now, quiet_uids)
             await store.users.mark_polled(
                 user.mm_user_id, polled_at=now, next_poll_at=next_poll, window_start=window.start
             )
@@ -208,8 +231,10 @@ class SyncService:
         known: Sequence[CalendarRef],
         result: SyncResult,
         now: datetime,
+        quiet_uids: frozenset[str] = frozenset(),
     ) -> int:
-        """Store the new snapshot and enqueue the changes, in the caller's transaction."""
+        """Store the new snapshot and enqueue the changes, in the caller's transaction;
+        changes of the events `quiet_uids` (the person's own edit) are stored, not told."""
         window = current_window(user, now)
         previous_window = stored_window(user) or window
         known_hrefs = {c.href for c in known}
@@ -264,7 +289,8 @@ class SyncService:
                     now=now,
                     own_uids=own_uids,
                 ):
-                    items.append(change_item(user.mm_user_id, change, since))
+                    if change.occurrence.uid not in quiet_uids:
+                        items.append(change_item(user.mm_user_id, change, since))
             cut = cut_item(user.mm_user_id, href, previous, current)  # said once, baseline too
             if cut is not None:
                 items.append(cut)

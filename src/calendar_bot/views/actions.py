@@ -10,6 +10,8 @@ wire they stay short string pairs with these keys, as in the buttons already pos
 - `field`: a wizard field to edit (WizardField)
 - `on`: "1" or "0" for settings toggles (Toggle)
 - `day`: an ISO date: a list's day, or the first day of a week (Day)
+- `what`, `scope`, `value`: a change of one's own meeting: domain.edits What and Scope
+  values, the new start (ISO) or length (minutes) (OwnEdit)
 - `start`, `minutes`, `to`: a found slot's start (ISO, UTC), length, and invitees, one
   "e-mail<TAB>name" per line (FoundSlot)
 A menu's chosen value arrives as the click's `selected_option` (MeetingRef, CalendarChoice,
@@ -45,6 +47,11 @@ LIST_OTHER_DATE: Final = "list.other"  # says how to ask for any date
 OPEN_MEETING: Final = "meeting.open"  # menu: selected_option is an occurrence ref; button: ref
 RSVP: Final = "meeting.rsvp"  # payload: ref, partstat
 JOIN: Final = "meeting.join"  # a link button (url); never called back
+# Changing one's own meeting (payload OwnEdit: ref, what, scope, value), on its card
+OWN_EDIT: Final = "meeting.edit"  # Move / Rename / Duration / Cancel: ref, what
+OWN_SCOPE: Final = "meeting.edit.scope"  # a series: which meetings: ref, what, scope
+OWN_APPLY: Final = "meeting.edit.apply"  # a quick pick or the confirmation: + value
+OWN_BACK: Final = "meeting.edit.back"  # back to the meeting's card
 
 # The create-meeting wizard
 WIZARD_PICK: Final = "wizard.pick"  # payload: step, value

@@ -27,6 +27,7 @@ from calendar_bot.views.formatting import (
     weekday_short,
 )
 from calendar_bot.views.message import Block, Button, ButtonStyle, Menu, MenuOption, OutMessage
+from calendar_bot.views.own_meetings import edit_buttons
 from calendar_bot.views.refs import occurrence_ref
 from calendar_bot.views.split import POST_LIMIT, Line, split_lines_indexed
 
@@ -406,7 +407,11 @@ def meeting_details(occurrence: Occurrence, locale: str, tz: ZoneInfo, now: date
         lines.append(
             t(locale, "details.my_status", status=partstat_label(occurrence.my_partstat, locale))
         )
-    return OutMessage("\n".join(lines), meeting_buttons(occurrence, locale))
+    blocks = meeting_buttons(occurrence, locale)
+    edits = edit_buttons(occurrence, locale)
+    if edits is not None:
+        blocks = (*blocks, edits)
+    return OutMessage("\n".join(lines), blocks)
 
 
 _RSVP_DONE = {

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Protocol, Self
 
+from calendar_bot.domain.edits import Scope, What
 from calendar_bot.domain.model import PartStat, PresenceMode
 from calendar_bot.domain.reminders import valid_lead
 from calendar_bot.domain.snooze import SnoozeChoice
@@ -96,6 +97,41 @@ class Rsvp:
     @classmethod
     def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
         return cls(raw.get("ref", ""), PartStat(raw.get("partstat", "")))
+
+
+@dataclass(frozen=True, slots=True)
+class OwnEdit:
+    """A change of one's own meeting under way: the meeting, which change, for which of a
+    series' meetings, and the chosen value in its typed form (ISO start, minutes); each
+    step's buttons carry what the steps before chose."""
+
+    ref: str
+    what: What | None = None
+    scope: Scope | None = None
+    value: str = ""
+
+    def pack(self) -> dict[str, str]:
+        packed = {"ref": self.ref}
+        if self.what is not None:
+            packed["what"] = self.what.value
+        if self.scope is not None:
+            packed["scope"] = self.scope.value
+        if self.value:
+            packed["value"] = self.value
+        return packed
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        ref = raw.get("ref", "")
+        if not ref:
+            raise ValueError("no meeting")
+        what, scope = raw.get("what", ""), raw.get("scope", "")
+        return cls(
+            ref,
+            What(what) if what else None,
+            Scope(scope) if scope else None,
+            raw.get("value", ""),
+        )
 
 
 @dataclass(frozen=True, slots=True)
