@@ -35,7 +35,7 @@ import icalendar
 from dateutil.rrule import rrulestr
 
 from calendar_bot.caldav.icalvalues import as_list, recurrence_id_text, text_of
-from calendar_bot.caldav.writes import PRODID, _events_of, _instance, _load, _rid_of
+from calendar_bot.caldav.writes import PRODID, events_of, instance_of, load_calendar, rid_of
 from calendar_bot.domain.edits import (
     CancelMeeting,
     ChangedFacts,
@@ -73,8 +73,8 @@ def apply_edit(
     """The object `text` with `edit` applied to `occurrence` over `scope`. Raises
     ChangedMeanwhile when the occurrence is no longer what the person saw, NotFound when it
     is gone. `new_uid` names the new series of a "this and following" split."""
-    cal = _load(text)
-    events: list[Component] = _events_of(cal, occurrence.uid)
+    cal = load_calendar(text)
+    events: list[Component] = events_of(cal, occurrence.uid)
     master: Component | None = next((e for e in events if "RECURRENCE-ID" not in e), None)
     check(events, master, occurrence, edit, tz)
     series = bool(occurrence.recurrence_id) and master is not None and _rules(master)
@@ -100,7 +100,7 @@ def apply_edit(
     if series and isinstance(edit, CancelMeeting) and master is not None:
         _exclude(cal, events, master, occurrence, stamp, tz)
         return Edited(_dump(cal))
-    target = _instance(cal, events, occurrence) if series else events[0]
+    target = instance_of(cal, events, occurrence) if series else events[0]
     _edit_one(target, edit, tz)
     _bump(target, stamp)
     return Edited(_dump(cal))
@@ -118,7 +118,7 @@ def current_facts(
         event = master or events[0]
         return _facts(event, tz)
     for event in events:
-        if _rid_of(event) == occurrence.recurrence_id:
+        if rid_of(event) == occurrence.recurrence_id:
             return _facts(event, tz)
     if master is None:
         raise NotFound("the series master is missing")
@@ -257,7 +257,7 @@ def _exclude(
     tz: ZoneInfo,
 ) -> None:
     for event in events:
-        if event is not master and _rid_of(event) == occurrence.recurrence_id:
+        if event is not master and rid_of(event) == occurrence.recurrence_id:
             cal.subcomponents.remove(event)
     values = _date_values(master, "EXDATE")
     master.pop("EXDATE", None)

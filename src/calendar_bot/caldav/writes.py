@@ -125,7 +125,7 @@ def build_event(
 # ---- changes to an existing object ----------------------------------------------------------
 
 
-def _load(text: str) -> icalendar.Calendar:
+def load_calendar(text: str) -> icalendar.Calendar:
     try:
         return icalendar.Calendar.from_ical(text)
     except Exception as exc:
@@ -134,7 +134,7 @@ def _load(text: str) -> icalendar.Calendar:
         ) from None
 
 
-def _events_of(cal: icalendar.Calendar, uid: str) -> list[icalendar.cal.Component]:
+def events_of(cal: icalendar.Calendar, uid: str) -> list[icalendar.cal.Component]:
     events = [c for c in cal.subcomponents if c.name == "VEVENT" and str(c.get("UID", "")) == uid]
     if not events:
         # events without a UID were given a synthetic one when read; fall back to them all
@@ -146,19 +146,19 @@ def _events_of(cal: icalendar.Calendar, uid: str) -> list[icalendar.cal.Componen
     return events
 
 
-def _rid_of(component: icalendar.cal.Component) -> str:
+def rid_of(component: icalendar.cal.Component) -> str:
     rid = component.get("RECURRENCE-ID")
     if rid is None:
         return ""
     return recurrence_id_text(rid.dt, UTC)
 
 
-def _instance(
+def instance_of(
     cal: icalendar.Calendar, events: list[icalendar.cal.Component], occurrence: Occurrence
 ) -> icalendar.cal.Component:
     """The override for this occurrence; created from the master when missing."""
     for event in events:
-        if _rid_of(event) == occurrence.recurrence_id:
+        if rid_of(event) == occurrence.recurrence_id:
             return event
     master = next((e for e in events if "RECURRENCE-ID" not in e), None)
     if master is None:
@@ -193,10 +193,10 @@ def _instance(
 def _targets(
     cal: icalendar.Calendar, occurrence: Occurrence, whole_series: bool
 ) -> list[icalendar.cal.Component]:
-    events = _events_of(cal, occurrence.uid)
+    events = events_of(cal, occurrence.uid)
     if whole_series or not occurrence.recurrence_id:
         return events
-    return [_instance(cal, events, occurrence)]
+    return [instance_of(cal, events, occurrence)]
 
 
 def _touch(event: icalendar.cal.Component, now: datetime) -> None:
@@ -220,7 +220,7 @@ def with_partstat(
     *,
     whole_series: bool = False,
 ) -> str:
-    cal = _load(text)
+    cal = load_calendar(text)
     me = user_email.strip().lower()
     for event in _targets(cal, occurrence, whole_series):
         mine = [a for a in _attendees(event) if address_email(a) == me]
@@ -237,7 +237,7 @@ def with_partstat(
 def with_cancellation(
     text: str, occurrence: Occurrence, now: datetime, *, whole_series: bool = False
 ) -> str:
-    cal = _load(text)
+    cal = load_calendar(text)
     for event in _targets(cal, occurrence, whole_series):
         event.pop("STATUS", None)
         event.add("STATUS", "CANCELLED")
@@ -252,8 +252,8 @@ def with_cancellation(
 
 
 def organizer_of(text: str, uid: str) -> str:
-    cal = _load(text)
-    for event in _events_of(cal, uid):
+    cal = load_calendar(text)
+    for event in events_of(cal, uid):
         if event.get("ORGANIZER") is not None:
             return address_email(event["ORGANIZER"])
     return ""

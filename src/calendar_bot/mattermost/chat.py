@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from calendar_bot.mattermost.errors import MattermostBadRequest, MattermostError, MattermostNotFound
+from calendar_bot.mattermost.errors import MattermostBadRequest, MattermostNotFound
 from calendar_bot.mattermost.render import Renderer
 from calendar_bot.mattermost.rest import MattermostClient, chat_user_from_profile, pending_post_id
 from calendar_bot.ports import ChatUser, PostRef
@@ -43,19 +43,7 @@ class MattermostChat:
     async def may_delete_others_posts(self) -> bool:
         """Whether the bot's roles grant delete_others_posts (by default: system admins only),
         so a password typed into the chat can be taken out of its history."""
-        me = await self.client.get_me()
-        names = [n for n in str(me.get("roles", "")).split() if n]
-        if not names:
-            return False
-        try:
-            roles = await self.client.get_roles_by_names(names)
-        except MattermostError as exc:
-            log.info("could not read the bot's roles: %s", exc)
-            return False
-        return any(
-            isinstance(role, dict) and "delete_others_posts" in (role.get("permissions") or [])
-            for role in roles
-        )
+        return await self.client.bot_may(frozenset({"delete_others_posts"}))
 
     async def get_user(self, user_id: str) -> ChatUser:
         return chat_user_from_profile(await self.client.get_user(user_id))

@@ -70,19 +70,7 @@ class MattermostPresence:
 
     async def may_set_presence(self) -> bool:
         # Not the client's cached copy: an admin may have changed the bot's roles since.
-        me = await self.client.request("GET", "/users/me")
-        names = [n for n in str(me.get("roles", "")).split() if n]
-        if not names:
-            return False
-        try:
-            roles = await self.client.get_roles_by_names(names)
-        except MattermostError as exc:
-            log.info("could not read the bot's roles: %s", exc)
-            return False
-        return any(
-            isinstance(role, dict) and PERMISSIONS & set(role.get("permissions") or [])
-            for role in roles
-        )
+        return await self.client.bot_may(PERMISSIONS, fresh=True)
 
     async def seen(self, user_id: str) -> Seen:
         try:

@@ -212,6 +212,23 @@ class MattermostClient:
         result: list[JSON] = await self.request("POST", "/roles/names", body=names)
         return result
 
+    async def bot_may(self, permissions: frozenset[str], *, fresh: bool = False) -> bool:
+        """Whether the bot's own roles grant any of `permissions`; `fresh`: read its roles
+        anew (an admin may have changed them since start). Unreadable roles grant nothing."""
+        me = await self.request("GET", "/users/me") if fresh else await self.get_me()
+        names = [n for n in str(me.get("roles", "")).split() if n]
+        if not names:
+            return False
+        try:
+            roles = await self.get_roles_by_names(names)
+        except MattermostError as exc:
+            log.info("could not read the bot's roles: %s", exc)
+            return False
+        return any(
+            isinstance(role, dict) and permissions & set(role.get("permissions") or [])
+            for role in roles
+        )
+
     async def get_user(self, user_id: str) -> JSON:
         result: JSON = await self.request("GET", f"/users/{quote(user_id, safe='')}")
         return result

@@ -54,6 +54,19 @@ class MeetingError(Exception):
         self.code = code
 
 
+def meeting_error_code(exc: CalendarError) -> str:
+    """What a failed write tells the person (a views.meetings error code)."""
+    for kind, code in (
+        (AuthFailed, "auth"),
+        (WriteConflict, "conflict"),
+        (NotFound, "gone"),
+        (Forbidden, "forbidden"),
+    ):
+        if isinstance(exc, kind):
+            return code
+    return "unreachable"
+
+
 @dataclass(frozen=True, slots=True)
 class EditOutcome:
     """After a change of one's own meeting: the meeting as it stands now (None when it is
@@ -110,16 +123,8 @@ class Meetings:
             await self._ctx.calendars.set_partstat(
                 decrypt_credentials(user, self._ctx.vault), occurrence, user.email, partstat
             )
-        except AuthFailed:
-            raise MeetingError("auth") from None
-        except WriteConflict:
-            raise MeetingError("conflict") from None
-        except NotFound:
-            raise MeetingError("gone") from None
-        except Forbidden:
-            raise MeetingError("forbidden") from None
-        except CalendarError:
-            raise MeetingError("unreachable") from None
+        except CalendarError as exc:
+            raise MeetingError(meeting_error_code(exc)) from None
         await self._sync.sync_user(user)  # the snapshot learns the answer at once
         return await self._stored(user, ref) or occurrence
 
@@ -165,16 +170,8 @@ class Meetings:
         except ChangedMeanwhile as exc:
             await self._sync.sync_user(user)  # someone else's change: told as usual
             return EditOutcome(await self._stored(user, ref), exc.facts)
-        except AuthFailed:
-            raise MeetingError("auth") from None
-        except WriteConflict:
-            raise MeetingError("conflict") from None
-        except NotFound:
-            raise MeetingError("gone") from None
-        except Forbidden:
-            raise MeetingError("forbidden") from None
-        except CalendarError:
-            raise MeetingError("unreachable") from None
+        except CalendarError as exc:
+            raise MeetingError(meeting_error_code(exc)) from None
         if isinstance(edit, CancelMeeting):
             return EditOutcome(None)
         return EditOutcome(await self._after(user, seen, edit, new_uid))
