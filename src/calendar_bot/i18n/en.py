@@ -396,7 +396,7 @@ MESSAGES: Final[dict[str, str]] = {
     "settings.mute.placeholder": "Mute a calendar…",
     "settings.saved": "✅ Saved.",
     "settings.reminder.option_off": "No reminder",
-    "settings.reminder.placeholder": "Remind me… (on/off)",
+    "settings.reminder.placeholder": "Reminders: on/off…",
     "settings.digest": "☀️ Digest: {value}",
     "settings.digest.at": "at {time}",
     "settings.digest.on": "☀️ Turn digest on",

@@ -397,7 +397,7 @@ MESSAGES: Final[dict[str, str]] = {
     "settings.mute.placeholder": "Заглушить календарь…",
     "settings.saved": "✅ Сохранено.",
     "settings.reminder.option_off": "Не напоминать",
-    "settings.reminder.placeholder": "Напоминать за… (вкл/выкл)",
+    "settings.reminder.placeholder": "Напоминания: вкл/выкл…",
     "settings.digest": "☀️ Сводка: {value}",
     "settings.digest.at": "в {time}",
     "settings.digest.on": "☀️ Включить сводку",
