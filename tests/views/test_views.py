@@ -902,3 +902,23 @@ def test_a_failed_create_shows_its_error_on_the_summary_card() -> None:
     assert card.text.startswith("⚠️ ")
     assert t("en", "wizard.summary.heading") in card.text
     assert card.blocks[0].buttons[0].action == actions.WIZARD_CREATE
+
+
+@pytest.mark.parametrize(
+    ("before", "ru", "en"),
+    [
+        (timedelta(days=1), "через 1 день", "in 1 day"),
+        (timedelta(hours=2), "через 2 ч", "in 2 h"),
+        (timedelta(hours=1), "через 1 ч", "in 1 h"),
+        (timedelta(minutes=10), "через 10 минут", "in 10 minutes"),
+        (timedelta(hours=23, minutes=59), "через 23 ч 59 мин", "in 23 h 59 min"),
+    ],
+)
+def test_a_reminder_says_the_real_time_left_for_every_lead(
+    before: timedelta, ru: str, en: str
+) -> None:
+    meeting = standup()
+    now = meeting.start - before
+    lead = int(before.total_seconds() // 60)
+    assert ru in notifications.reminder(meeting, lead, "ru", MSK, now).text
+    assert en in notifications.reminder(meeting, lead, "en", MSK, now).text
