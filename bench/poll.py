@@ -94,7 +94,7 @@ async def seed(db_url: str, base_url: str, n: int, vault: Vault, templates: int)
     await gateway.close()
     password_enc = vault.encrypt(PASSWORD)
     # two lead times each (an hour and the start), what the settings card offers today
-    settings = UserSettings(locale="en", timezone="Europe/Moscow", reminder_lead=LEADS[0])
+    settings = UserSettings(locale="en", timezone="Europe/Moscow", reminder_leads=(LEADS[0], 0))
     for first in range(0, n, SEED_BATCH):
         async with transaction(sessions) as store:
             for i in range(first, min(first + SEED_BATCH, n)):

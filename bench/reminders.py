@@ -39,27 +39,37 @@ from calendar_bot.storage.repositories import transaction
 from calendar_bot.vault import Vault
 
 MARK = BENCH_NOW + timedelta(hours=1)  # the minute mark at which every reminder falls due
-LEAD = 15
+# Three leads per person (issue 18 item 2); person i's meeting starts LEADS[i % 3] minutes
+# after the mark, so a third of the 1,000 reminders due then are "in 1 h", a third "in 15
+# min" and a third "starting now", and every meeting's other leads stay ahead in the index.
+LEADS = (60, 15, 0)
+LEAD = LEADS[1]
 HREF = "https://caldav.example.test/{user}/work/"
 
 
-async def seed(db_url: str, vault: Vault, people: list[list[str]], mark: datetime = MARK) -> None:
-    """Each person with one meeting whose reminder falls due at `mark`."""
+async def seed(
+    db_url: str,
+    vault: Vault,
+    people: list[list[str]],
+    mark: datetime = MARK,
+    leads: tuple[int, ...] = LEADS,
+) -> None:
+    """Each person, with three leads, has one meeting one of whose reminders falls due at
+    `mark`."""
     engine = create_engine(db_url)
     await migrate(engine)
     sessions = session_factory(engine)
     settings = UserSettings(
         locale="en",
         timezone="Europe/Moscow",
-        reminder_lead=LEAD,
-        remind_at_start=False,
+        reminder_leads=leads,
         digest_enabled=False,
     )
     password_enc = vault.encrypt("unused")
     earlier = mark - timedelta(hours=1)
     for first in range(0, len(people), 500):
         async with transaction(sessions) as store:
-            for user_id, channel_id in people[first : first + 500]:
+            for index, (user_id, channel_id) in enumerate(people[first : first + 500], first):
                 href = HREF.format(user=user_id)
                 await store.users.upsert(
                     mm_user_id=user_id,
@@ -77,7 +87,7 @@ async def seed(db_url: str, vault: Vault, people: list[list[str]], mark: datetim
                 )
                 await store.users.set_dm_channel(user_id, channel_id)
                 await store.calendars.replace(user_id, [CalendarRef(href=href, name="Work")])
-                start = mark + timedelta(minutes=LEAD)
+                start = mark + timedelta(minutes=leads[index % len(leads)])
                 await store.snapshot.replace_calendar(
                     user_id,
                     href,
@@ -114,7 +124,9 @@ def start_emulator(k: int, rate_limit: bool) -> subprocess.Popen[bytes]:
     )
 
 
-async def run(k: int, rate_limit: bool, within: float) -> dict[str, Any]:
+async def run(
+    k: int, rate_limit: bool, within: float, leads: tuple[int, ...] = LEADS
+) -> dict[str, Any]:
     server = await asyncio.to_thread(start_emulator, k, rate_limit)
     try:
         assert server.stdout is not None
@@ -124,7 +136,7 @@ async def run(k: int, rate_limit: bool, within: float) -> dict[str, Any]:
         key = Fernet.generate_key().decode()
         vault = Vault.from_setting(key)
         db = tmp / "bot.db"
-        await seed(f"sqlite+aiosqlite:///{db}", vault, people)
+        await seed(f"sqlite+aiosqlite:///{db}", vault, people, leads=leads)
         port = free_port()
         limits: dict[str, Any] = (
             {} if rate_limit else {"MM_RATE_LIMIT_PER_SEC": 10000, "MM_RATE_LIMIT_BURST": 10000}
@@ -170,6 +182,7 @@ async def run(k: int, rate_limit: bool, within: float) -> dict[str, Any]:
     return {
         "k": k,
         "rate_limit": rate_limit,
+        "leads": list(leads),
         "delivered": len(wanted & set(per_channel)),
         "all_delivered": wanted <= set(per_channel),
         "duplicates": sum(n - 1 for n in per_channel.values() if n > 1),
@@ -191,8 +204,12 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=1000)
     parser.add_argument("--rate-limit", action="store_true")
     parser.add_argument("--timeout", type=float, default=240)
+    parser.add_argument(
+        "--leads", default=",".join(map(str, LEADS)), help="each person's leads, minutes"
+    )
     args = parser.parse_args()
-    result = asyncio.run(run(args.k, args.rate_limit, args.timeout))
+    leads = tuple(int(m) for m in args.leads.split(","))
+    result = asyncio.run(run(args.k, args.rate_limit, args.timeout, leads))
     result["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     print(json.dumps(result), flush=True)
 

@@ -92,6 +92,7 @@ class ReminderCandidate:
     occurrence: Occurrence
     settings: UserSettings
     auth_active: bool  # False: the user's login needs a reconnect (snapshot may be stale)
+    muted: bool = False  # its calendar is muted: listed, never reminded of
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,34 +129,28 @@ async def test_a_profile_change_is_taken_without_a_message(fixed_world: World) -
     await eventually(followed, what="the stored settings to follow the profile")
 
 
-async def test_reminder_settings_keep_the_lead_and_the_start_notice_apart(
-    fixed_world: World,
-) -> None:
-    """The lead menu and the "at the start" switch each change their own setting."""
+async def test_reminder_leads_switch_on_and_off_one_by_one(fixed_world: World) -> None:
+    """Each lead in the menu (at the start too) switches itself on or off; "no reminders"
+    clears them; the card says them all, updated in place."""
     world = fixed_world
     pat = await _person_with_standup(world, "en", "Europe/Moscow")
     menu = (await pat.bot_posts())[-1]
     await pat.click(menu, t("en", "menu.settings"))
 
-    async def choose(name: str, option: str | None = None) -> tuple[int | None, bool, str]:
-        await pat.click(await refetch(pat, menu), name, option)
+    async def choose(option: str) -> tuple[tuple[int, ...], str]:
+        await pat.click(await refetch(pat, menu), t("en", "settings.reminder.placeholder"), option)
         settings = (await stored_user(world, pat)).settings
-        return (
-            settings.reminder_lead,
-            settings.remind_at_start,
-            (await refetch(pat, menu))["message"],
-        )
+        return settings.leads, (await refetch(pat, menu))["message"]
 
-    before = (await stored_user(world, pat)).settings
-    assert (before.reminder_lead, before.remind_at_start) == (15, True)
-    lead, at_start, text = await choose(t("en", "settings.reminder.placeholder"), "30")
-    assert (lead, at_start) == (30, True)
-    assert t("en", "settings.reminder", value="30 min before") in text
-    lead, at_start, text = await choose(t("en", "settings.at_start.off"))
-    assert (lead, at_start) == (30, False)
-    lead, at_start, text = await choose(t("en", "settings.reminder.placeholder"), "off")
-    assert (lead, at_start) == (None, False)
-    assert t("en", "settings.reminder", value=t("en", "common.disabled")) in text
-    lead, at_start, text = await choose(t("en", "settings.at_start.on"))
-    assert (lead, at_start) == (None, True)
-    assert t("en", "settings.at_start", value=t("en", "common.enabled")) in text
+    assert (await stored_user(world, pat)).settings.leads == (15, 0)
+    leads, text = await choose("30")
+    assert leads == (30, 15, 0)
+    assert t("en", "settings.reminders", value="30 min, 15 min, at the start") in text
+    assert (await choose("0"))[0] == (30, 15)
+    assert (await choose("1440"))[0] == (1440, 30, 15)
+    leads, text = await choose("off")
+    assert leads == ()
+    assert t("en", "settings.reminders", value=t("en", "common.disabled.plural")) in text
+    leads, text = await choose("0")
+    assert leads == (0,)
+    assert t("en", "settings.reminders", value="at the start") in text

@@ -20,6 +20,7 @@ from tests.e2e.harness import (
     World,
     drain_outbox,
     full_text,
+    restart_bot,
     start_world,
     stop_world,
     sync_and_deliver,
@@ -137,3 +138,21 @@ async def test_too_late_is_said_not_queued(world: World) -> None:
     await zoe.click(reminder, t("en", "snooze.placeholder"), "before1")
     await ephemeral(zoe, t("en", "snooze.too_late", title="Planning", time="09:00"))
     assert await snooze_rows(world, zoe) == []
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+async def test_a_snooze_outlives_a_restart_once(world: World, locale: str) -> None:
+    """Picked, then the bot is redeployed before its moment (and once more after it came):
+    it comes once, at its minute. The SIGKILL variant: tests/integration/test_snooze_kill.py."""
+    rob, _, _ = await setup(world, f"rob{locale}", locale)
+    reminder = await reminder_post(world, rob, locale)
+    await rob.click(reminder, t(locale, "snooze.placeholder"), "10")
+    await ephemeral(rob, t(locale, "snooze.set", title="Planning", time="08:55"))
+    await restart_bot(world)
+    assert await at_mark(world, rob, msk(8, 54)) == []
+    got = await at_mark(world, rob, msk(8, 55))
+    assert len(got) == 1 and tn(locale, "plural.in_minutes", 5) in got[0], got
+    await restart_bot(world)
+    for minute in (56, 58):
+        assert await at_mark(world, rob, msk(8, minute)) == []
+    assert [s for s, _ in await snooze_rows(world, rob)] == ["sent"]

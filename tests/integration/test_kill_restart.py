@@ -150,7 +150,7 @@ async def test_sigkill_at_random_points_sends_every_reminder_exactly_once(
                 caldav_username=f"crash{n}@example.test",
                 password_enc=secret,
                 now=T0,
-                settings=UserSettings(locale="en", timezone="UTC", reminder_lead=15),
+                settings=UserSettings(locale="en", timezone="UTC", reminder_leads=(15, 0)),
             )
             await store.users.mark_baseline_done(uid, now=T0)
             meetings = [

@@ -62,7 +62,7 @@ async def seed(world: World) -> dict[str, str]:
                 now=now,
                 # no morning agenda: it names the meeting too, and is not what is measured
                 settings=UserSettings(
-                    locale="en", timezone="UTC", reminder_lead=15, digest_enabled=False
+                    locale="en", timezone="UTC", reminder_leads=(15, 0), digest_enabled=False
                 ),
             )
             await store.users.mark_baseline_done(uid, now=now)

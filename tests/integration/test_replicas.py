@@ -330,9 +330,7 @@ async def test_three_replicas_answer_notify_and_remind_exactly_once_across_sigki
                     caldav_username=email,
                     password_enc=vault.encrypt(password),
                     principal_url=principal,
-                    settings=UserSettings(
-                        locale="en", timezone="UTC", reminder_lead=LEAD, remind_at_start=False
-                    ),
+                    settings=UserSettings(locale="en", timezone="UTC", reminder_leads=(LEAD,)),
                     now=datetime.now(UTC),
                 )
                 await store.calendars.replace(

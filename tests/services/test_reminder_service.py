@@ -70,7 +70,7 @@ async def sent_keys(factory: Factory) -> set[str]:
 async def test_the_tick_reads_only_what_fires_and_sends_what_it_always_sent(
     session_factory: Factory, vault: Vault
 ) -> None:
-    settings = UserSettings(timezone="Asia/Tokyo", reminder_lead=60, remind_all_day=True)
+    settings = UserSettings(timezone="Asia/Tokyo", reminder_leads=(60, 0), remind_all_day=True)
     await add_user(session_factory, vault, settings=settings)
     async with transaction(session_factory) as store:
         await store.snapshot.replace_calendar("alice", HREF, meetings(), now=NOW)
@@ -94,7 +94,7 @@ async def test_the_tick_reads_only_what_fires_and_sends_what_it_always_sent(
                 await store.snapshot.replace_calendar(
                     "alice", HREF, [*meetings()[:9], moved, *meetings()[10:]], now=since
                 )
-                settings = replace(settings, reminder_lead=120)
+                settings = replace(settings, reminder_leads=(120, 0))
                 await store.users.update_settings("alice", settings, now=since)
                 await store.snapshot.recheck_reminders("alice", since)
         expected |= await old_keys(session_factory, since, moment)

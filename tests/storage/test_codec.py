@@ -134,8 +134,9 @@ def test_naive_datetimes_are_refused() -> None:
         UserSettings,
         locale=st.sampled_from(["ru", "en"]),
         timezone=st.sampled_from(["Europe/Moscow", "UTC"]),
-        reminder_lead=st.none() | st.integers(1, 1440),
-        remind_at_start=st.booleans(),
+        reminder_leads=st.sets(st.integers(0, 1440), max_size=5).map(
+            lambda leads: tuple(sorted(leads, reverse=True))
+        ),
         digest_enabled=st.booleans(),
         digest_hour=st.integers(0, 23),
         digest_when_empty=st.booleans(),
@@ -143,6 +144,9 @@ def test_naive_datetimes_are_refused() -> None:
         work_start=st.integers(0, 11),
         work_end=st.integers(12, 23),
         work_days=st.sets(st.integers(0, 6), min_size=1).map(lambda d: tuple(sorted(d))),
+        quiet_hours=st.none() | st.tuples(st.integers(0, 11), st.integers(12, 23)),
+        quiet_reminders=st.booleans(),
+        digest_work_days_only=st.booleans(),
     )
 )
 def test_settings_round_trip(settings: UserSettings) -> None:
@@ -158,7 +162,7 @@ def test_settings_round_trip(settings: UserSettings) -> None:
         ([30], 30, False),
         ([0], None, True),
         ([], None, False),
-        ([30, 5, 0], 30, True),  # never written by the bot: the largest lead stands
+        ([30, 5, 0], 30, True),  # several leads: all kept, the largest is the "lead"
     ],
 )
 def test_settings_stored_as_a_list_of_leads_read_as_lead_and_start(
@@ -167,14 +171,21 @@ def test_settings_stored_as_a_list_of_leads_read_as_lead_and_start(
     """Rows keep the list of leads (0: at the start) every release wrote and read."""
     settings = settings_from_json({"reminder_minutes": stored}, locale="en", timezone="UTC")
     assert (settings.reminder_lead, settings.remind_at_start) == (lead, at_start)
+    assert settings.leads == tuple(sorted(set(stored), reverse=True))
     assert settings_from_json({}, locale="en", timezone="UTC") == UserSettings("en", "UTC")
 
 
 def test_settings_are_written_in_the_shape_earlier_releases_read() -> None:
     assert settings_to_json(UserSettings())["reminder_minutes"] == [15, 0]
-    assert settings_to_json(UserSettings(reminder_lead=None))["reminder_minutes"] == [0]
-    only_lead = UserSettings(reminder_lead=30, remind_at_start=False)
+    assert settings_to_json(UserSettings(reminder_leads=(0,)))["reminder_minutes"] == [0]
+    only_lead = UserSettings(reminder_leads=(30,))
     assert settings_to_json(only_lead)["reminder_minutes"] == [30]
+    several = UserSettings(reminder_leads=(1440, 60, 10, 0))
+    assert settings_to_json(several)["reminder_minutes"] == [1440, 60, 10, 0]
+    assert settings_from_json(
+        settings_to_json(several), locale="ru", timezone="Europe/Moscow"
+    ).leads == (1440, 60, 10, 0)
+    assert settings_to_json(UserSettings())["quiet_hours"] is None
 
 
 @pytest.mark.parametrize(

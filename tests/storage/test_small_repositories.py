@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from calendar_bot.domain.model import CalendarRef
 from calendar_bot.storage.repositories import transaction
 from calendar_bot.vault import Vault
-from tests.storage.helpers import NOW, add_user
+from tests.storage.helpers import HREF, NOW, add_user, occurrence
 
 Factory = async_sessionmaker[AsyncSession]
 
@@ -124,3 +125,31 @@ async def test_scheduler_state_values_and_ticks(session_factory: Factory) -> Non
         assert await store.scheduler.advance_tick("version", expected=None, new=t3, now=t3)
         reminders = await store.scheduler.get("reminders")
     assert reminders is not None and reminders.last_tick_at == t2
+
+
+async def test_a_muted_calendar_stays_muted_across_rediscovery_and_its_rows_say_so(
+    session_factory: Factory, vault: Vault
+) -> None:
+    """Muting is the person's choice (migration 0007): re-discovery keeps it, and the
+    reminder tick's rows carry it (outer join: a row of an unknown calendar is not muted)."""
+    await add_user(session_factory, vault)
+    work = CalendarRef(HREF, "Work")
+    holidays = CalendarRef("/c/holidays/", "Holidays")
+    async with transaction(session_factory) as store:
+        await store.calendars.replace("alice", [work, holidays])
+        assert await store.calendars.set_muted("alice", "/c/holidays/", True)
+        assert not await store.calendars.set_muted("alice", "/nope/", True)
+        await store.calendars.replace("alice", [work, CalendarRef("/c/holidays/", "Праздники")])
+        listed = await store.calendars.list_for("alice")
+        soon = NOW + timedelta(minutes=15)
+        for href in (HREF, "/c/holidays/", "/c/gone/"):
+            row = replace(occurrence(f"u-{href}", soon), calendar_href=href)
+            await store.snapshot.replace_calendar("alice", href, [row], now=NOW)
+        due = await store.snapshot.reminders_due(NOW + timedelta(days=1))
+    assert [c.muted for c in listed] == [False, True]
+    assert listed[1].name == "Праздники"
+    assert {r.candidate.occurrence.calendar_href: r.candidate.muted for r in due} == {
+        HREF: False,
+        "/c/holidays/": True,
+        "/c/gone/": False,
+    }

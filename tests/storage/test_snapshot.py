@@ -79,9 +79,7 @@ async def test_between_returns_overlapping_occurrences(
 
 
 async def test_due_reminder_candidates(session_factory: Factory, vault: Vault) -> None:
-    settings = UserSettings(
-        locale="en", timezone="Asia/Tokyo", reminder_lead=10, remind_at_start=False
-    )
+    settings = UserSettings(locale="en", timezone="Asia/Tokyo", reminder_leads=(10,))
     await add_user(session_factory, vault, "alice", settings=settings)
     await add_user(session_factory, vault, "bob")
     start, end = NOW, NOW + timedelta(minutes=15)
@@ -123,7 +121,7 @@ async def test_candidates_not_due_by_fire_by_are_left_out(
 ) -> None:
     """A day is read ahead each minute; with fire_by only what may fire by then comes back:
     by the user's own lead, or earlier by the event's own VALARM."""
-    settings = UserSettings(locale="en", timezone="UTC", reminder_lead=10)
+    settings = UserSettings(locale="en", timezone="UTC", reminder_leads=(10, 0))
     await add_user(session_factory, vault, "alice", settings=settings)
     rows = [
         occurrence("lead-due", NOW + timedelta(minutes=10)),  # 10 minutes before: now

@@ -38,9 +38,7 @@ async def test_upsert_creates_a_user_due_now(session_factory: Factory, vault: Va
 async def test_reconnect_updates_credentials_in_place(
     session_factory: Factory, vault: Vault
 ) -> None:
-    settings = UserSettings(
-        locale="en", timezone="Asia/Tokyo", reminder_lead=5, remind_at_start=False
-    )
+    settings = UserSettings(locale="en", timezone="Asia/Tokyo", reminder_leads=(5,))
     await add_user(session_factory, vault, settings=settings)
     later = NOW + timedelta(days=1)
     async with transaction(session_factory) as store:
@@ -75,8 +73,7 @@ async def test_settings_update(session_factory: Factory, vault: Vault) -> None:
     wanted = UserSettings(
         locale="en",
         timezone="Europe/Berlin",
-        reminder_lead=30,
-        remind_at_start=True,
+        reminder_leads=(30, 0),
         digest_enabled=False,
         digest_hour=7,
         digest_when_empty=True,

@@ -233,7 +233,7 @@ def test_a_cut_series_is_reminded_once_per_lead_not_once_a_day() -> None:
         for before in (10, 0):  # a tick when "in 15 minutes" is due, one at the start
             due = due_reminders(
                 [occurrence],
-                UserSettings(reminder_lead=15),
+                UserSettings(reminder_leads=(15, 0)),
                 last_tick=occurrence.start - timedelta(hours=1),
                 now=occurrence.start - timedelta(minutes=before),
                 user_id="u1",

@@ -88,7 +88,7 @@ def scenario() -> list[Notice]:
         Change(ChangeKind.UPDATED, renamed, standup),
     ]
     out: list[Notice] = [change_notice(c, SINCE) for c in changes]
-    settings = UserSettings(locale="en", timezone="Europe/Moscow", reminder_lead=15)
+    settings = UserSettings(locale="en", timezone="Europe/Moscow", reminder_leads=(15, 0))
     soon = occ("soon@x", NOW + timedelta(minutes=15), title="Soon")
     starting = occ("start@x", NOW, title="Starting")
     due = due_reminders(

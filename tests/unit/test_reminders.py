@@ -161,11 +161,11 @@ def test_event_alarms_add_leads_and_duplicates_collapse() -> None:
 
 
 def test_user_leads_are_configurable() -> None:
-    custom = UserSettings(reminder_lead=30, remind_at_start=False)
+    custom = UserSettings(reminder_leads=(30,))
     fired = tick([occ()], START - MINUTE, last=START - timedelta(hours=2), settings_=custom)
     assert sorted(leads(fired)) == [30]
     assert tick([occ()], START, settings_=custom) == []  # no "at the start" unless asked
-    at_start = UserSettings(reminder_lead=None, remind_at_start=True)
+    at_start = UserSettings(reminder_leads=(0,))
     fired = tick([occ()], START, last=START - timedelta(hours=2), settings_=at_start)
     assert leads(fired) == [0]
 
@@ -197,7 +197,7 @@ def test_all_day_events_get_none_by_default() -> None:
 def test_all_day_reminders_count_from_local_midnight_when_asked() -> None:
     day = datetime(2026, 12, 1, tzinfo=UTC)
     all_day = replace(occ(start=day), end=day + timedelta(days=1), all_day=True)
-    wanted = UserSettings(timezone="Europe/Moscow", reminder_lead=None, remind_all_day=True)
+    wanted = UserSettings(timezone="Europe/Moscow", reminder_leads=(0,), remind_all_day=True)
     moscow_midnight = datetime(2026, 11, 30, 21, 0, tzinfo=UTC)
     fired = tick([all_day], moscow_midnight, settings_=wanted)
     assert leads(fired) == [0]

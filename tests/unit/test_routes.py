@@ -166,7 +166,7 @@ def test_old_buttons_unpack(kind: type[Payload], raw: Mapping[str, str], expecte
         (Rsvp, {"ref": "o:abc", "partstat": "YES"}, None),
         (WizardPick, {"step": "colour", "value": "red"}, None),
         (WizardField, {"field": ""}, None),
-        (ReminderChoice, {}, "0"),
+        (ReminderChoice, {}, "-5"),
         (ReminderChoice, {}, "1441"),
         (ReminderChoice, {}, "soon"),
         (HourChoice, {}, "24"),

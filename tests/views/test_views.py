@@ -154,7 +154,7 @@ def _all_views(locale: str) -> list[OutMessage | Dialog]:
         notifications.reminder(standup(), 0, locale, MSK, NOW, late=True),
         settings.settings_view(settings_, locale, NOW),
         settings.settings_view(
-            UserSettings(reminder_lead=None, remind_at_start=False, digest_enabled=False),
+            UserSettings(reminder_leads=(), digest_enabled=False),
             locale,
             NOW,
             saved=True,
@@ -708,34 +708,89 @@ def test_a_late_start_notice_says_the_meeting_is_on_since_its_start() -> None:
 
 def test_settings_view_reflects_and_flips_the_settings() -> None:
     message = settings.settings_view(UserSettings(), "ru", NOW)
-    assert "⏰ Напоминание до встречи: за 15 мин" in message.text
-    assert "🔔 Напоминание в момент начала: включено" in message.text
-    assert "☀️ Утренняя сводка: в 09:00" in message.text
-    menus, buttons = message.blocks
+    assert "⏰ Напоминания: 15 мин, в начале" in message.text
+    assert "🌙 Тихие часы: выключены" in message.text
+    assert "☀️ Сводка: в 09:00" in message.text
+    menus, work_menus, buttons = message.blocks
     reminder_menu = menus.menus[0]
     assert reminder_menu.action == actions.SETTINGS_REMINDER
-    assert [o.value for o in reminder_menu.options] == ["5", "10", "15", "30", "60", "off"]
+    assert [o.value for o in reminder_menu.options] == [
+        "1440", "120", "60", "30", "15", "10", "5", "0", "off"
+    ]  # fmt: skip
+    assert [o.text for o in reminder_menu.options][:2] == ["1 день", "2 ч"]
+    assert [o.text for o in reminder_menu.options if o.text.startswith("✓")] == [
+        "✓ 15 мин",
+        "✓ в начале",
+    ]
+    assert menus.menus[1].action == actions.SETTINGS_QUIET
+    assert "22-8" in [o.value for o in menus.menus[1].options]
+    assert [m.action for m in work_menus.menus][:3] == [
+        actions.SETTINGS_WORK_START,
+        actions.SETTINGS_WORK_END,
+        actions.SETTINGS_WORK_DAYS,
+    ]
     flips = {b.action: b.payload for b in buttons.buttons}
-    assert flips[actions.SETTINGS_AT_START] == {"on": "0"}
+    assert actions.SETTINGS_QUIET_REMINDERS not in flips  # no quiet hours: no such switch
     assert flips[actions.SETTINGS_DIGEST] == {"on": "0"}
+    assert flips[actions.SETTINGS_DIGEST_WORK_DAYS] == {"on": "1"}
     assert flips[actions.SETTINGS_DIGEST_EMPTY] == {"on": "1"}
-    off = settings.settings_view(
-        UserSettings(reminder_lead=None, remind_at_start=False, digest_enabled=False), "en", NOW
+    off = settings.settings_view(UserSettings(reminder_leads=(), digest_enabled=False), "en", NOW)
+    assert "⏰ Reminders: off" in off.text
+    assert "☀️ Digest: off" in off.text
+    flips = {b.action: b.payload for b in off.blocks[2].buttons}
+    assert actions.SETTINGS_DIGEST_EMPTY not in flips  # the digest's details go with it
+
+
+def test_settings_card_shows_several_leads_quiet_hours_and_muted_calendars_compactly() -> None:
+    chosen = UserSettings(
+        reminder_leads=(1440, 60, 10, 0),
+        quiet_hours=(22, 8),
+        quiet_reminders=False,
+        digest_work_days_only=True,
+        digest_when_empty=True,
     )
-    assert "Reminder before a meeting: off" in off.text
-    assert {b.action: b.payload for b in off.blocks[1].buttons}[actions.SETTINGS_AT_START] == {
-        "on": "1"
-    }
+    calendars = [
+        CalendarRef("/c/work/", "Work"),
+        CalendarRef("/c/holidays/", "Holidays", muted=True),
+    ]
+    for locale, texts in (
+        (
+            "ru",
+            (
+                "⏰ Напоминания: 1 день, 1 ч, 10 мин, в начале",
+                "🌙 Тихие часы: 22:00–08:00, без напоминаний",
+                "☀️ Сводка: в 09:00, только в рабочие дни, и в дни без встреч",
+                "🔕 Без уведомлений и напоминаний: Holidays",
+            ),
+        ),
+        (
+            "en",
+            (
+                "⏰ Reminders: 1 day, 1 h, 10 min, at the start",
+                "🌙 Quiet hours: 22:00–08:00, no reminders",
+                "☀️ Digest: at 09:00, working days only, also on free days",
+                "🔕 No notices or reminders from: Holidays",
+            ),
+        ),
+    ):
+        card = settings.settings_view(chosen, locale, NOW, calendars=calendars)
+        for text in texts:
+            assert text in card.text
+        # one short line per group (the presence permission note aside)
+        assert all(len(line) <= 70 for line in card.text.splitlines()[:7])
+        mute = next(m for m in card.blocks[0].menus if m.action == actions.SETTINGS_MUTE)
+        assert [o.text for o in mute.options] == ["🔔 Work", "🔕 Holidays"]
+        flips = {b.action: b.payload for b in card.blocks[2].buttons}
+        assert flips[actions.SETTINGS_QUIET_REMINDERS] == {"on": "1"}
+        assert flips[actions.SETTINGS_DIGEST_WORK_DAYS] == {"on": "0"}
 
 
 def test_settings_speak_of_the_digest_in_the_feminine_and_name_the_zone() -> None:
     quiet = UserSettings(digest_enabled=False, digest_when_empty=False)
     text = settings.settings_view(quiet, "ru", NOW).text
-    assert "☀️ Утренняя сводка: выключена" in text
-    assert "🌿 Сводка в дни без встреч: выключена" in text
-    assert "выключено" not in text.split("Утренняя сводка")[1]
+    assert "☀️ Сводка: выключена" in text
     on = settings.settings_view(UserSettings(digest_when_empty=True), "ru", NOW).text
-    assert "🌿 Сводка в дни без встреч: включена" in on
+    assert "☀️ Сводка: в 09:00, и в дни без встреч" in on
     assert "🌍 Часовой пояс: Москва (UTC+3)" in on and "Europe/Moscow" not in on
     en = settings.settings_view(UserSettings(timezone="America/New_York"), "en", NOW).text
     assert "🌍 Time zone: New York (UTC−5)" in en
@@ -851,3 +906,23 @@ def test_a_failed_create_shows_its_error_on_the_summary_card() -> None:
     assert card.text.startswith("⚠️ ")
     assert t("en", "wizard.summary.heading") in card.text
     assert card.blocks[0].buttons[0].action == actions.WIZARD_CREATE
+
+
+@pytest.mark.parametrize(
+    ("before", "ru", "en"),
+    [
+        (timedelta(days=1), "через 1 день", "in 1 day"),
+        (timedelta(hours=2), "через 2 ч", "in 2 h"),
+        (timedelta(hours=1), "через 1 ч", "in 1 h"),
+        (timedelta(minutes=10), "через 10 минут", "in 10 minutes"),
+        (timedelta(hours=23, minutes=59), "через 23 ч 59 мин", "in 23 h 59 min"),
+    ],
+)
+def test_a_reminder_says_the_real_time_left_for_every_lead(
+    before: timedelta, ru: str, en: str
+) -> None:
+    meeting = standup()
+    now = meeting.start - before
+    lead = int(before.total_seconds() // 60)
+    assert ru in notifications.reminder(meeting, lead, "ru", MSK, now).text
+    assert en in notifications.reminder(meeting, lead, "en", MSK, now).text

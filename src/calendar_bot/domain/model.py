@@ -147,7 +147,8 @@ class CalendarRef:
     writable: bool = True
     ctag: str = ""
     sync_token: str = ""
-    enabled: bool = True
+    enabled: bool = True  # polled at all (a calendar not polled is in no list)
+    muted: bool = False  # listed, but no change notices and no reminders (issue 18 item 2)
 
 
 class PresenceMode(StrEnum):
@@ -162,8 +163,8 @@ class PresenceMode(StrEnum):
 class UserSettings:
     locale: str = "ru"  # "ru" or "en"
     timezone: str = "Europe/Moscow"  # an IANA name
-    reminder_lead: int | None = 15  # "N minutes before"; None: no such reminder
-    remind_at_start: bool = True  # "starting now" at the start
+    # Minutes before the start, largest first; 0 is "at the start" (issue 18 item 2: several).
+    reminder_leads: tuple[int, ...] = (15, 0)
     digest_enabled: bool = True
     digest_hour: int = 9
     digest_when_empty: bool = False
@@ -178,12 +179,26 @@ class UserSettings:
     # The calendar the person's last meeting made through the bot went to (its href): the
     # wizard's default; "" or a calendar no longer there: the first writable one.
     last_calendar: str = ""
+    # Quiet hours [start, end) in whole local hours, across midnight when start > end (22, 8);
+    # None: off. Change notices found inside wait for the end (domain/quiet.py); reminders of
+    # meetings starting inside come only with `quiet_reminders`.
+    quiet_hours: tuple[int, int] | None = None
+    quiet_reminders: bool = False
+    digest_work_days_only: bool = False  # the digest only on `work_days`
 
     @property
     def leads(self) -> tuple[int, ...]:
         """The chosen leads in minutes before the start, largest first; 0 is "at the start"."""
-        lead = (self.reminder_lead,) if self.reminder_lead else ()
-        return (*lead, 0) if self.remind_at_start else lead
+        return tuple(sorted({m for m in self.reminder_leads if m >= 0}, reverse=True))
+
+    @property
+    def reminder_lead(self) -> int | None:
+        """The largest "N minutes before" lead, None without one."""
+        return max((m for m in self.reminder_leads if m > 0), default=None)
+
+    @property
+    def remind_at_start(self) -> bool:
+        return 0 in self.reminder_leads
 
 
 @dataclass(frozen=True, slots=True)

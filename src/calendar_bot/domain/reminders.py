@@ -17,9 +17,10 @@ flagged late too. Exactly-once
 is the outbox's job: the reminder's key (domain.notice_keys) is stable per (user, occurrence,
 start, lead), and it contains the start, so a moved meeting is reminded again at its new time.
 
-Skipped: cancelled meetings, meetings the user declined, and all-day events unless the user
-asked for them (`remind_all_day`; their start is then local midnight of the first day in the
-user's time zone, not the UTC midnight the model stores).
+Skipped: cancelled meetings, meetings the user declined, timed meetings that start inside
+the user's quiet hours unless they asked for reminders then (domain/quiet.py), and all-day
+events unless the user asked for them (`remind_all_day`; their start is then local midnight
+of the first day in the user's time zone, not the UTC midnight the model stores).
 
 Cheap by design: one pass, no sorting unless asked, a few comparisons per occurrence.
 """
@@ -37,6 +38,7 @@ from calendar_bot.domain.model import (
     PartStat,
     UserSettings,
 )
+from calendar_bot.domain.quiet import quiet_reminder_skipped
 from calendar_bot.domain.zones import as_zone
 
 # The longest lead we remind with (settings and VALARMs): beyond a day it is not a reminder.
@@ -100,6 +102,7 @@ def due_reminders(
     since = last_tick if last_tick is not None else now - timedelta(minutes=1)
     due: list[Reminder] = []
     max_lead = timedelta(minutes=settings.reminder_lead or 0)
+    quiet = settings.quiet_hours is not None and not settings.quiet_reminders
     for occurrence in occurrences:
         # Fast path for the thousands of meetings nowhere near now.
         if not occurrence.all_day and occurrence.start <= since:
@@ -108,6 +111,8 @@ def due_reminders(
             continue
         start = reminder_start(occurrence, settings)
         if start is None:
+            continue
+        if quiet and not occurrence.all_day and quiet_reminder_skipped(start, settings):
             continue
         end = start + occurrence.duration
         for lead in sorted(_leads(occurrence, settings), reverse=True):

@@ -1,47 +1,98 @@
-"""Settings (reminder leads, the daily digest) and logging out."""
+"""Settings (reminder leads, quiet hours, the daily digest, working hours, muted calendars,
+presence) and logging out. Every choice answers with the card updated in place."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from calendar_bot.domain.model import UserSettings
+from calendar_bot.domain.model import CalendarRef, UserSettings
 from calendar_bot.handlers.base import BotServices, Turn
 from calendar_bot.inbound import ActionResult
 from calendar_bot.records import StoredUser
 from calendar_bot.views import settings as settings_views
 from calendar_bot.views.payloads import (
+    CalendarChoice,
     Empty,
     HourChoice,
     PresenceChoice,
+    QuietChoice,
     ReminderChoice,
     Toggle,
     WorkDaysChoice,
 )
 
 
-async def show(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:
+async def _card(
+    bot: BotServices,
+    turn: Turn[StoredUser],
+    settings: UserSettings,
+    *,
+    saved: bool = False,
+    calendars: list[CalendarRef] | None = None,
+) -> ActionResult:
+    if calendars is None:
+        calendars = await bot.meetings.calendars(turn.user)
     view = settings_views.settings_view(
-        turn.user.settings, turn.locale, bot.now(), may_set_presence=bot.ctx.may_set_presence
+        settings,
+        turn.locale,
+        bot.now(),
+        saved=saved,
+        may_set_presence=bot.ctx.may_set_presence,
+        calendars=calendars,
     )
     return ActionResult(update=view)
+
+
+async def show(bot: BotServices, turn: Turn[StoredUser], _: Empty) -> ActionResult:
+    return await _card(bot, turn, turn.user.settings)
 
 
 async def _save(bot: BotServices, turn: Turn[StoredUser], updated: UserSettings) -> ActionResult:
     await bot.accounts.update_settings(turn.user_id, updated)
-    view = settings_views.settings_view(
-        updated, turn.locale, bot.now(), saved=True, may_set_presence=bot.ctx.may_set_presence
-    )
-    return ActionResult(update=view)
+    return await _card(bot, turn, updated, saved=True)
+
+
+def _with_lead(settings: UserSettings, minutes: int, on: bool) -> UserSettings:
+    leads = set(settings.leads)
+    leads = leads | {minutes} if on else leads - {minutes}
+    return replace(settings, reminder_leads=tuple(sorted(leads, reverse=True)))
 
 
 async def reminder(
     bot: BotServices, turn: Turn[StoredUser], choice: ReminderChoice
 ) -> ActionResult:
-    return await _save(bot, turn, replace(turn.user.settings, reminder_lead=choice.minutes))
+    """A lead from the menu switches on if it was off and off if it was on; "no reminders"
+    clears them all."""
+    settings = turn.user.settings
+    if choice.minutes is None:
+        return await _save(bot, turn, replace(settings, reminder_leads=()))
+    on = choice.minutes not in settings.leads
+    return await _save(bot, turn, _with_lead(settings, choice.minutes, on))
 
 
 async def at_start(bot: BotServices, turn: Turn[StoredUser], switch: Toggle) -> ActionResult:
-    return await _save(bot, turn, replace(turn.user.settings, remind_at_start=switch.on))
+    """The at-start switch of cards posted before several leads: the lead 0."""
+    return await _save(bot, turn, _with_lead(turn.user.settings, 0, switch.on))
+
+
+async def quiet(bot: BotServices, turn: Turn[StoredUser], choice: QuietChoice) -> ActionResult:
+    return await _save(bot, turn, replace(turn.user.settings, quiet_hours=choice.hours))
+
+
+async def quiet_reminders(bot: BotServices, turn: Turn[StoredUser], switch: Toggle) -> ActionResult:
+    return await _save(bot, turn, replace(turn.user.settings, quiet_reminders=switch.on))
+
+
+async def digest_work_days(
+    bot: BotServices, turn: Turn[StoredUser], switch: Toggle
+) -> ActionResult:
+    return await _save(bot, turn, replace(turn.user.settings, digest_work_days_only=switch.on))
+
+
+async def mute(bot: BotServices, turn: Turn[StoredUser], choice: CalendarChoice) -> ActionResult:
+    """Mute or unmute one calendar: it stays in every list."""
+    calendars = await bot.meetings.toggle_mute(turn.user, choice.ref)
+    return await _card(bot, turn, turn.user.settings, saved=True, calendars=calendars)
 
 
 async def digest(bot: BotServices, turn: Turn[StoredUser], switch: Toggle) -> ActionResult:
@@ -70,7 +121,7 @@ async def _save_hours(
     bot: BotServices, turn: Turn[StoredUser], start: int, end: int
 ) -> ActionResult:
     if not start < end:  # nothing changes: the card says why
-        shown = await show(bot, turn, Empty())
+        shown = await _card(bot, turn, turn.user.settings)
         return ActionResult(
             update=shown.update, ephemeral=settings_views.bad_work_hours(turn.locale)
         )

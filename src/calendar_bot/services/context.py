@@ -42,8 +42,9 @@ class Context:
         return UserSettings(
             locale=locale,
             timezone=timezone or self.default_tz,
-            reminder_lead=self.default_reminder_minutes or None,
-            remind_at_start=True,
+            reminder_leads=(
+                (self.default_reminder_minutes, 0) if self.default_reminder_minutes > 0 else (0,)
+            ),
             digest_hour=self.default_digest_hour,
         )
 

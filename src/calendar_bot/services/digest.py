@@ -1,4 +1,5 @@
-"""The daily digest: at each user's DAILY_DIGEST_HOUR in their own zone, once per day."""
+"""The daily digest: at each user's DAILY_DIGEST_HOUR in their own zone, once per day (only on
+their working days, if they chose so)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from datetime import date, datetime
 
 from calendar_bot.domain.agenda import day_bounds, digest_due, occurrences_on
 from calendar_bot.domain.notices import Digest
+from calendar_bot.domain.quiet import digest_wanted_on
 from calendar_bot.domain.zones import zone
 from calendar_bot.records import StoredUser
 from calendar_bot.services.context import Context
@@ -43,6 +45,8 @@ class DigestService:
             self._settled[user.mm_user_id] = day
             if not first:
                 return 0
+            if not digest_wanted_on(day, settings):
+                return 0  # not a working day and they want it on working days only: settled
             bounds = day_bounds(day, tz)
             todays = occurrences_on(
                 await store.snapshot.between(user.mm_user_id, bounds.start, bounds.end), day, tz

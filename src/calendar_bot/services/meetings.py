@@ -200,6 +200,17 @@ class Meetings:
         async with self._ctx.transaction() as store:
             return await store.calendars.list_for(user.mm_user_id)
 
+    async def toggle_mute(self, user: StoredUser, ref: str) -> list[CalendarRef]:
+        """Mute the calendar `ref` (still listed, no change notices, no reminders) or unmute
+        it; the calendars after. An unknown ref changes nothing."""
+        async with self._ctx.transaction() as store:
+            for calendar in await store.calendars.list_for(user.mm_user_id):
+                if calendar_ref(calendar.href) == ref:
+                    await store.calendars.set_muted(
+                        user.mm_user_id, calendar.href, not calendar.muted
+                    )
+            return await store.calendars.list_for(user.mm_user_id)
+
     async def raw(self, user: StoredUser, ref: str, today: date) -> tuple[str, str]:
         """(calendar name, the raw multistatus XML of today's REPORT)."""
         for calendar in await self.calendars(user):

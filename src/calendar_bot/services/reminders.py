@@ -44,7 +44,7 @@ class ReminderService:
             settings: dict[str, UserSettings] = {}
             for row in indexed:
                 candidate = row.candidate
-                if not candidate.auth_active:
+                if not candidate.auth_active or candidate.muted:
                     continue
                 by_user[candidate.mm_user_id].append(candidate.occurrence)
                 settings[candidate.mm_user_id] = candidate.settings

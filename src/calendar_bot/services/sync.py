@@ -19,6 +19,7 @@ from calendar_bot.domain.model import (
     keep_objects,
 )
 from calendar_bot.domain.notices import Reconnect, Unreadable, change_notice
+from calendar_bot.domain.quiet import quiet_until
 from calendar_bot.domain.snapshot_delta import row_changes
 from calendar_bot.ports import (
     AtStoredTags,
@@ -53,8 +54,12 @@ class SyncOutcome:
     found_home: str = ""  # a deferred poll's newly found calendar home, for poll_due to store
 
 
-def change_item(user_id: str, change: Change, since: Sequence[str] = ()) -> OutboxItem:
-    return outbox_item(user_id, change_notice(change, tuple(since)))
+def change_item(
+    user_id: str, change: Change, since: Sequence[str] = (), *, due_at: datetime | None = None
+) -> OutboxItem:
+    """`due_at`: the end of the person's quiet hours when the change was found inside them
+    (domain/quiet.py); every change held through one night is due then, and goes as one post."""
+    return outbox_item(user_id, change_notice(change, tuple(since)), due_at=due_at)
 
 
 def unreadable_item(user_id: str, calendar: CalendarRef, href: str, why: str) -> OutboxItem:
@@ -239,6 +244,8 @@ class SyncService:
         previous_window = stored_window(user) or window
         known_hrefs = {c.href for c in known}
         known_tags = {c.href: (c.ctag, c.sync_token) for c in known}
+        muted = {c.href for c in known if c.muted}  # listed, but tells no changes
+        held_until = quiet_until(now, user.settings)
         announce = user.baseline_done
         polled = user.last_poll_at.isoformat() if user.last_poll_at else ""
         own_uids: set[str] | None = None
@@ -276,7 +283,7 @@ class SyncService:
                 unreadable_item(user.mm_user_id, fetch.calendar, href, why)
                 for href, why in fetch.unreadable.items()
             ]
-            if announce and href in known_hrefs:
+            if announce and href in known_hrefs and href not in muted:
                 if own_uids is None:
                     own_uids = await store.own_events.uids(user.mm_user_id)
                 since = (*known_tags.get(href, ("", "")), polled)
@@ -290,7 +297,7 @@ class SyncService:
                     own_uids=own_uids,
                 ):
                     if change.occurrence.uid not in quiet_uids:
-                        items.append(change_item(user.mm_user_id, change, since))
+                        items.append(change_item(user.mm_user_id, change, since, due_at=held_until))
             cut = cut_item(user.mm_user_id, href, previous, current)  # said once, baseline too
             if cut is not None:
                 items.append(cut)

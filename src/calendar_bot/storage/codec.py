@@ -17,9 +17,10 @@ from calendar_bot.domain.occurrence_codec import occurrence_to_json as occurrenc
 def settings_to_json(settings: UserSettings) -> dict[str, Any]:
     """The JSON part of a user's settings (locale and time zone live in their own columns).
 
-    The reminder lead and the start notice are stored as they always were, one list of
-    leads with 0 for "at the start" (`UserSettings.leads`): rows need no migration and a
-    release rolled back to still reads them."""
+    The reminder leads are stored as they always were, one list with 0 for "at the start"
+    (`UserSettings.leads`; it held one lead and maybe 0 before, several now): rows need no
+    migration, and a release rolled back to still reads them (it takes the largest lead).
+    Quiet hours are [start, end] or null."""
     return {
         "reminder_minutes": list(settings.leads),
         "digest_enabled": settings.digest_enabled,
@@ -30,18 +31,20 @@ def settings_to_json(settings: UserSettings) -> dict[str, Any]:
         "work_days": list(settings.work_days),
         "presence": settings.presence.value,
         "last_calendar": settings.last_calendar,
+        "quiet_hours": list(settings.quiet_hours) if settings.quiet_hours else None,
+        "quiet_reminders": settings.quiet_reminders,
+        "digest_work_days_only": settings.digest_work_days_only,
     }
 
 
 def settings_from_json(data: dict[str, Any], *, locale: str, timezone: str) -> UserSettings:
     defaults = UserSettings()
     work_start, work_end = _work_hours(data.get("work_hours"), defaults)
-    leads = [int(m) for m in data.get("reminder_minutes", defaults.leads)]
+    leads = _leads(data.get("reminder_minutes"), defaults)
     return UserSettings(
         locale=locale,
         timezone=timezone,
-        reminder_lead=max((m for m in leads if m > 0), default=None),
-        remind_at_start=0 in leads,
+        reminder_leads=leads,
         digest_enabled=bool(data.get("digest_enabled", defaults.digest_enabled)),
         digest_hour=int(data.get("digest_hour", defaults.digest_hour)),
         digest_when_empty=bool(data.get("digest_when_empty", defaults.digest_when_empty)),
@@ -51,7 +54,27 @@ def settings_from_json(data: dict[str, Any], *, locale: str, timezone: str) -> U
         work_days=_work_days(data.get("work_days"), defaults),
         presence=_presence(data.get("presence")),
         last_calendar=str(data.get("last_calendar") or ""),
+        quiet_hours=_quiet_hours(data.get("quiet_hours")),
+        quiet_reminders=bool(data.get("quiet_reminders", defaults.quiet_reminders)),
+        digest_work_days_only=bool(
+            data.get("digest_work_days_only", defaults.digest_work_days_only)
+        ),
     )
+
+
+def _leads(value: Any, defaults: UserSettings) -> tuple[int, ...]:
+    """The stored leads, largest first, without repeats; the defaults for rows without any."""
+    if not isinstance(value, list):
+        return defaults.leads
+    return tuple(sorted({int(m) for m in value if int(m) >= 0}, reverse=True))
+
+
+def _quiet_hours(value: Any) -> tuple[int, int] | None:
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(h, int) for h in value):
+        start, end = value
+        if 0 <= start <= 23 and 0 <= end <= 23 and start != end:
+            return start, end
+    return None
 
 
 def _work_hours(value: Any, defaults: UserSettings) -> tuple[int, int]:

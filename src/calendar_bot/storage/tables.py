@@ -104,6 +104,8 @@ calendars = Table(
     Column("ctag", Text, nullable=False, server_default=""),
     Column("sync_token", Text, nullable=False, server_default=""),
     Column("enabled", Boolean, nullable=False, server_default=true()),
+    # muted: listed, but no change notices and no reminders (migration 0007)
+    Column("muted", Boolean, nullable=False, server_default=false()),
     Column("writable", Boolean, nullable=False, server_default=true()),
     UniqueConstraint("mm_user_id", "href"),
 )

@@ -69,8 +69,12 @@ FIND_PICK: Final = "find.pick"  # payload: start, minutes, invitees: the wizard'
 
 # Settings
 SETTINGS: Final = "settings"
-SETTINGS_REMINDER: Final = "settings.reminder"  # menu: minutes, or "off"
-SETTINGS_AT_START: Final = "settings.at_start"  # payload: on
+SETTINGS_REMINDER: Final = "settings.reminder"  # menu: a lead to toggle (0: at start), "off"
+SETTINGS_AT_START: Final = "settings.at_start"  # payload: on (cards from before several leads)
+SETTINGS_QUIET: Final = "settings.quiet"  # menu: "22-8" quiet hours, or "off"
+SETTINGS_QUIET_REMINDERS: Final = "settings.quiet_reminders"  # payload: on
+SETTINGS_DIGEST_WORK_DAYS: Final = "settings.digest_work_days"  # payload: on
+SETTINGS_MUTE: Final = "settings.mute"  # menu: a calendar_ref to mute or unmute
 SETTINGS_DIGEST: Final = "settings.digest"  # payload: on
 SETTINGS_WORK_START: Final = "settings.work_start"  # menu: the hour working hours start
 SETTINGS_WORK_END: Final = "settings.work_end"  # menu: the hour they end

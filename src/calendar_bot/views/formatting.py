@@ -197,6 +197,15 @@ def format_duration(minutes: int, locale: str) -> str:
     return t(locale, "duration.hours_minutes", hours=hours, minutes=rest)
 
 
+def format_lead(minutes: int, locale: str) -> str:
+    """A reminder lead or the time left: whole days as days (`1 день` / `1 day`), the rest as
+    format_duration."""
+    days, rest = divmod(minutes, 24 * 60)
+    if days and not rest:
+        return tn(locale, "plural.days", days)
+    return format_duration(minutes, locale)
+
+
 _STATUS_KEYS = {
     PartStat.ACCEPTED: "status.accepted",
     PartStat.TENTATIVE: "status.tentative",

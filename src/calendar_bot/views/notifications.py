@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from calendar_bot.domain.model import Cut, Occurrence
 from calendar_bot.i18n import t, tn
 from calendar_bot.views.formatting import (
-    format_duration,
+    format_lead,
     format_when,
     local,
     md_inline,
@@ -150,7 +150,7 @@ def updated(
 def _time_left(minutes: int, locale: str) -> str:
     if minutes < 60:
         return tn(locale, "plural.in_minutes", minutes)
-    return t(locale, "remind.in_duration", duration=format_duration(minutes, locale))
+    return t(locale, "remind.in_duration", duration=format_lead(minutes, locale))
 
 
 def reminder(

@@ -164,7 +164,8 @@ class Toggle:
 
 @dataclass(frozen=True, slots=True)
 class ReminderChoice:
-    """The reminder menu's choice: minutes before, or None for "off"."""
+    """The reminder menu's choice: a lead to switch on or off (minutes before, 0 "at the
+    start"), or None for "no reminders at all"."""
 
     minutes: int | None
 
@@ -176,9 +177,31 @@ class ReminderChoice:
         chosen = selected or ""
         if chosen == "off":
             return cls(None)
-        if chosen.isdigit() and valid_lead(int(chosen)):
+        if chosen.isdigit() and (chosen == "0" or valid_lead(int(chosen))):
             return cls(int(chosen))
         raise ValueError(f"not a reminder lead: {chosen!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class QuietChoice:
+    """The quiet-hours menu's choice: "22-8" (from 22:00 to 08:00), or "off" (None)."""
+
+    hours: tuple[int, int] | None
+
+    def pack(self) -> dict[str, str]:
+        return {}  # a menu: the choice comes as the selected option
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        chosen = selected or ""
+        if chosen == "off":
+            return cls(None)
+        start, _, end = chosen.partition("-")
+        if start.isdigit() and end.isdigit():
+            hours = (int(start), int(end))
+            if all(0 <= h <= 23 for h in hours) and hours[0] != hours[1]:
+                return cls(hours)
+        raise ValueError(f"not quiet hours: {chosen!r}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,14 +12,17 @@ from calendar_bot.i18n import t
 from calendar_bot.i18n.zones import city_of
 from calendar_bot.views import actions
 from calendar_bot.views.common import main_menu_block
-from calendar_bot.views.formatting import format_duration, md_inline
+from calendar_bot.views.formatting import format_lead, md_inline
 from calendar_bot.views.message import Block, Button, Menu, MenuOption, OutMessage
 from calendar_bot.views.payloads import WORK_DAY_SETS, Toggle
 from calendar_bot.views.refs import calendar_ref
 from calendar_bot.views.split import POST_LIMIT, split_code_block
 
-REMINDER_CHOICES: Final = (5, 10, 15, 30, 60)
+# The leads a person switches on and off, largest first: 1 day ... at the start (0).
+LEAD_CHOICES: Final = (24 * 60, 120, 60, 30, 15, 10, 5, 0)
 REMINDER_OFF: Final = "off"
+QUIET_CHOICES: Final = ((21, 7), (22, 7), (22, 8), (23, 7), (23, 8), (0, 8))
+QUIET_OFF: Final = "off"
 DIGEST_HOURS: Final = tuple(range(6, 13))
 WORK_START_HOURS: Final = tuple(range(6, 13))
 WORK_END_HOURS: Final = tuple(range(14, 24))
@@ -45,12 +48,6 @@ def work_days_label(days: tuple[int, ...], locale: str) -> str:
 
 def bad_work_hours(locale: str) -> str:
     return t(locale, "settings.work.bad")
-
-
-def _on_off(value: bool, locale: str, *, feminine: bool = False) -> str:
-    if feminine:  # "сводка ... включена"
-        return t(locale, "common.enabled.feminine" if value else "common.disabled.feminine")
-    return t(locale, "common.enabled" if value else "common.disabled")
 
 
 def zone_label(zone_name: str, locale: str, now: datetime) -> str:
@@ -80,6 +77,52 @@ PRESENCE_KEYS: Final = {
 }
 
 
+def lead_label(minutes: int, locale: str) -> str:
+    return t(locale, "settings.lead.start") if minutes == 0 else format_lead(minutes, locale)
+
+
+def leads_text(leads: Sequence[int], locale: str) -> str:
+    if not leads:
+        return t(locale, "common.disabled.plural")
+    return ", ".join(lead_label(m, locale) for m in leads)
+
+
+def quiet_value(hours: tuple[int, int]) -> str:
+    return f"{hours[0]}-{hours[1]}"
+
+
+def quiet_label(hours: tuple[int, int]) -> str:
+    return f"{hours[0]:02d}:00–{hours[1]:02d}:00"
+
+
+def _digest_text(settings: UserSettings, locale: str) -> str:
+    if not settings.digest_enabled:
+        return t(locale, "common.disabled.feminine")
+    parts = [t(locale, "settings.digest.at", time=f"{settings.digest_hour:02d}:00")]
+    if settings.digest_work_days_only:
+        parts.append(t(locale, "settings.digest.work_days_only"))
+    if settings.digest_when_empty:
+        parts.append(t(locale, "settings.digest.when_empty"))
+    return ", ".join(parts)
+
+
+def _quiet_text(settings: UserSettings, locale: str) -> str:
+    if settings.quiet_hours is None:
+        return t(locale, "common.disabled.plural")
+    reminders = t(
+        locale,
+        "settings.quiet.reminders_on"
+        if settings.quiet_reminders
+        else "settings.quiet.reminders_off",
+    )
+    return f"{quiet_label(settings.quiet_hours)}, {reminders}"
+
+
+def _calendar_name(calendar: CalendarRef) -> str:
+    # A menu option's text is plain text in Mattermost, not Markdown: no escapes.
+    return " ".join(calendar.name.split())[:50] or calendar.href[-50:]
+
+
 def settings_view(
     settings: UserSettings,
     locale: str,
@@ -87,31 +130,16 @@ def settings_view(
     *,
     saved: bool = False,
     may_set_presence: bool = False,
+    calendars: Sequence[CalendarRef] = (),
 ) -> OutMessage:
-    lead = settings.reminder_lead
-    at_start = settings.remind_at_start
-    lead_text = (
-        t(locale, "settings.reminder.lead", duration=format_duration(lead, locale))
-        if lead
-        else t(locale, "common.disabled")
-    )
-    digest_text = (
-        t(locale, "settings.digest.at", time=f"{settings.digest_hour:02d}:00")
-        if settings.digest_enabled
-        else t(locale, "common.disabled.feminine")
-    )
+    """The settings card, compact: one short line per group, then the menus and switches.
+    Every choice answers with this card updated in place."""
     lines = [t(locale, "settings.saved")] if saved else []
     lines += [
         t(locale, "settings.title"),
-        "",
-        t(locale, "settings.reminder", value=lead_text),
-        t(locale, "settings.at_start", value=_on_off(at_start, locale)),
-        t(locale, "settings.digest", value=digest_text),
-        t(
-            locale,
-            "settings.digest_empty",
-            value=_on_off(settings.digest_when_empty, locale, feminine=True),
-        ),
+        t(locale, "settings.reminders", value=leads_text(settings.leads, locale)),
+        t(locale, "settings.quiet", value=_quiet_text(settings, locale)),
+        t(locale, "settings.digest", value=_digest_text(settings, locale)),
         t(
             locale,
             "settings.work",
@@ -119,36 +147,59 @@ def settings_view(
             end=f"{settings.work_end:02d}:00",
             days=work_days_label(settings.work_days, locale),
         ),
+    ]
+    muted = [c for c in calendars if c.muted]
+    if muted:
+        names = ", ".join(md_inline(_calendar_name(c), 50) for c in muted)
+        lines.append(t(locale, "settings.muted", names=names))
+    lines += [
         t(locale, "settings.timezone", tz=zone_label(settings.timezone, locale, now)),
         t(locale, "settings.presence", value=t(locale, PRESENCE_KEYS[settings.presence])),
     ]
     if not may_set_presence:
         # Without the permission the choice would do nothing: say what the admin must do.
         lines.append(t(locale, "settings.presence.needs_permission"))
+    chosen = set(settings.leads)
     reminder_options = (
         *(
             MenuOption(
-                t(locale, "settings.reminder.option", duration=format_duration(m, locale)), str(m)
+                ("✓ " if m in chosen else "") + lead_label(m, locale),
+                str(m),
             )
-            for m in REMINDER_CHOICES
+            for m in LEAD_CHOICES
         ),
         MenuOption(t(locale, "settings.reminder.option_off"), REMINDER_OFF),
     )
-    hour_options = tuple(MenuOption(f"{h:02d}:00", str(h)) for h in DIGEST_HOURS)
-    presence_options = tuple(
-        MenuOption(t(locale, key), mode.value) for mode, key in PRESENCE_KEYS.items()
+    quiet_options = (
+        *(MenuOption(quiet_label(h), quiet_value(h)) for h in QUIET_CHOICES),
+        MenuOption(t(locale, "settings.quiet.option_off"), QUIET_OFF),
     )
+    hour_options = tuple(MenuOption(f"{h:02d}:00", str(h)) for h in DIGEST_HOURS)
     menus: tuple[Menu, ...] = (
         Menu(
             t(locale, "settings.reminder.placeholder"), actions.SETTINGS_REMINDER, reminder_options
         ),
+        Menu(t(locale, "settings.quiet.placeholder"), actions.SETTINGS_QUIET, quiet_options),
         Menu(
             t(locale, "settings.digest_hour.placeholder"),
             actions.SETTINGS_DIGEST_HOUR,
             hour_options,
         ),
     )
-    work_menus = (
+    if calendars:
+        menus += (
+            Menu(
+                t(locale, "settings.mute.placeholder"),
+                actions.SETTINGS_MUTE,
+                tuple(
+                    MenuOption(
+                        ("🔕 " if c.muted else "🔔 ") + _calendar_name(c), calendar_ref(c.href)
+                    )
+                    for c in calendars
+                ),
+            ),
+        )
+    work_menus: tuple[Menu, ...] = (
         Menu(
             t(locale, "settings.work_start.placeholder"),
             actions.SETTINGS_WORK_START,
@@ -166,21 +217,27 @@ def settings_view(
         ),
     )
     if may_set_presence:
-        menus += (
+        work_menus += (
             Menu(
                 t(locale, "settings.presence.placeholder"),
                 actions.SETTINGS_PRESENCE,
-                presence_options,
+                tuple(
+                    MenuOption(t(locale, key), mode.value) for mode, key in PRESENCE_KEYS.items()
+                ),
             ),
         )
-    buttons = (
-        _toggle(
-            at_start,
-            actions.SETTINGS_AT_START,
-            "settings.at_start.on",
-            "settings.at_start.off",
-            locale,
-        ),
+    switches: tuple[Button, ...] = ()
+    if settings.quiet_hours is not None:
+        switches += (
+            _toggle(
+                settings.quiet_reminders,
+                actions.SETTINGS_QUIET_REMINDERS,
+                "settings.quiet_reminders.on",
+                "settings.quiet_reminders.off",
+                locale,
+            ),
+        )
+    switches += (
         _toggle(
             settings.digest_enabled,
             actions.SETTINGS_DIGEST,
@@ -188,17 +245,32 @@ def settings_view(
             "settings.digest.off",
             locale,
         ),
-        _toggle(
-            settings.digest_when_empty,
-            actions.SETTINGS_DIGEST_EMPTY,
-            "settings.digest_empty.on",
-            "settings.digest_empty.off",
-            locale,
-        ),
+    )
+    if settings.digest_enabled:
+        switches += (
+            _toggle(
+                settings.digest_work_days_only,
+                actions.SETTINGS_DIGEST_WORK_DAYS,
+                "settings.digest_work_days.on",
+                "settings.digest_work_days.off",
+                locale,
+            ),
+            _toggle(
+                settings.digest_when_empty,
+                actions.SETTINGS_DIGEST_EMPTY,
+                "settings.digest_empty.on",
+                "settings.digest_empty.off",
+                locale,
+            ),
+        )
+    buttons = (
         Button(t(locale, "settings.raw"), actions.RAW),
         Button(t(locale, "common.back"), actions.MENU),
     )
-    return OutMessage("\n".join(lines), (Block(menus=menus + work_menus), Block(buttons=buttons)))
+    return OutMessage(
+        "\n".join(lines),
+        (Block(menus=menus), Block(menus=work_menus), Block(buttons=switches + buttons)),
+    )
 
 
 # ---- log out ----------------------------------------------------------------------------

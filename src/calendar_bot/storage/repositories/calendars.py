@@ -24,6 +24,7 @@ def _ref(r: RowMapping) -> CalendarRef:
         ctag=r["ctag"],
         sync_token=r["sync_token"],
         enabled=bool(r["enabled"]),
+        muted=bool(r["muted"]),
     )
 
 
@@ -63,8 +64,9 @@ class CalendarRepository:
         """Make the stored list exactly `refs` (by href).
 
         Name, color, writability and tokens come from `refs`; a calendar already known keeps
-        its `enabled` flag (the user's choice survives re-discovery). Calendars not in `refs`
-        are removed; their snapshot rows are the caller's to drop (SnapshotRepository).
+        its `enabled` and `muted` flags (the user's choices survive re-discovery). Calendars
+        not in `refs` are removed; their snapshot rows are the caller's to drop
+        (SnapshotRepository).
         """
         hrefs = [ref.href for ref in refs]
         await self._session.execute(
@@ -113,6 +115,15 @@ class CalendarRepository:
         )
         return rowcount(result) > 0
 
+    async def set_muted(self, mm_user_id: str, href: str, muted: bool) -> bool:
+        """Mute a calendar (listed, but no change notices and no reminders) or unmute it."""
+        result = await self._session.execute(
+            update(calendars)
+            .where(calendars.c.mm_user_id == mm_user_id, calendars.c.href == href)
+            .values(muted=muted)
+        )
+        return rowcount(result) > 0
+
     async def set_enabled(self, mm_user_id: str, href: str, enabled: bool) -> bool:
         result = await self._session.execute(
             update(calendars)
@@ -131,5 +142,6 @@ def _row(mm_user_id: str, ref: CalendarRef) -> dict[str, Any]:
         "ctag": ref.ctag,
         "sync_token": ref.sync_token,
         "enabled": ref.enabled,
+        "muted": ref.muted,
         "writable": ref.writable,
     }

@@ -31,7 +31,7 @@ from calendar_bot.storage.codec import (
     settings_from_json,
 )
 from calendar_bot.storage.repositories._dialect import rowcount
-from calendar_bot.storage.tables import AUTH_ACTIVE, occurrences, users
+from calendar_bot.storage.tables import AUTH_ACTIVE, calendars, occurrences, users
 
 # UTC offsets run from -12:00 to +14:00: a local midnight is within 14 hours of UTC's.
 ALL_DAY_MARGIN = timedelta(hours=14)
@@ -257,8 +257,16 @@ class SnapshotRepository:
                 users.c.locale,
                 users.c.timezone,
                 users.c.auth_state,
+                calendars.c.muted,
             )
             .join(users, users.c.mm_user_id == occurrences.c.mm_user_id)
+            .outerjoin(
+                calendars,
+                and_(
+                    calendars.c.mm_user_id == occurrences.c.mm_user_id,
+                    calendars.c.href == occurrences.c.calendar_href,
+                ),
+            )
             .where(occurrences.c.remind_at <= now)
         )
         # Sorted here, not in SQL: an ORDER BY on start_at made SQLite walk the start_at
@@ -281,6 +289,7 @@ class SnapshotRepository:
                 occurrence=occurrence_from_json(json.loads(r["payload"])),
                 settings=user_settings,
                 auth_active=r["auth_state"] == AUTH_ACTIVE,
+                muted=bool(r["muted"]),
             )
             out.append(IndexedReminder(candidate, r["remind_at"], r["updated_at"]))
         return out
