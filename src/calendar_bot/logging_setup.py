@@ -99,6 +99,16 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Libraries that log request details (and possibly headers) at DEBUG stay at WARNING.
-    for noisy in ("aiohttp.access", "alembic", "radicale", "xandikos"):
+    # Libraries that log request details (and possibly headers) at DEBUG stay at WARNING;
+    # the database drivers too: at DEBUG they log every statement with its parameters, that
+    # is people's meetings (titles, places, attendees) and encrypted passwords.
+    for noisy in (
+        "aiohttp.access",
+        "alembic",
+        "radicale",
+        "xandikos",
+        "aiosqlite",
+        "asyncpg",
+        "sqlalchemy.engine",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
