@@ -4,9 +4,7 @@ moved or was cancelled meanwhile; ru and en."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -21,8 +19,6 @@ from tests.e2e.harness import (
     drain_outbox,
     full_text,
     restart_bot,
-    start_world,
-    stop_world,
     sync_and_deliver,
     vcalendar,
     vevent,
@@ -30,15 +26,9 @@ from tests.e2e.harness import (
     wait_tick,
 )
 from tests.e2e.journeys import ephemeral
-from tests.e2e.test_notify_reminders import START, msk
-from tests.support.servers import CalDAVServer
+from tests.e2e.test_notify_reminders import msk, world
 
-
-@pytest.fixture
-async def world(radicale: CalDAVServer, tmp_path: Path) -> AsyncIterator[World]:
-    w = await start_world(radicale, tmp_path, clock=ManualClock(START), CHECK_INTERVAL=3600)
-    yield w
-    await stop_world(w)
+__all__ = ["world"]  # the reminder tests' world: ManualClock at START, hourly polls
 
 
 async def at_mark(world: World, person: Person, moment: datetime) -> list[str]:

@@ -125,6 +125,53 @@ async def wait_for(probe: Any, what: str, within: float = 20.0) -> Any:
         await asyncio.sleep(0.01)
 
 
+def tick_reached(sessions: Any) -> Any:
+    """`await ticked(mark)`: whether the workers' reminder tick has handled `mark`."""
+
+    async def ticked(mark: datetime) -> bool:
+        async with transaction(sessions) as store:
+            entry = await store.scheduler.get("reminders")
+        return bool(entry and entry.last_tick_at and entry.last_tick_at >= mark)
+
+    return ticked
+
+
+def clock_setter(clock_file: Path) -> Any:
+    """`set_clock(moment)`: the time every worker reads from `clock_file`."""
+
+    def set_clock(moment: datetime) -> None:
+        tmp = clock_file.with_suffix(".tmp")
+        tmp.write_text(moment.isoformat())
+        tmp.replace(clock_file)  # atomic: a worker never reads half a timestamp
+
+    return set_clock
+
+
+async def last_life(
+    server: ForkServer, sessions: Any, now: datetime, final: datetime, set_clock: Any
+) -> None:
+    """One last life, long enough to finish: every minute to `final` (past the lease of any
+    row a killed worker had claimed), then until the outbox has nothing pending."""
+    ticked = tick_reached(sessions)
+    await server.fork()
+    while now < final:
+        await wait_for(lambda now=now: ticked(now), f"the tick at {now:%H:%M}")
+        now += timedelta(minutes=1)
+        set_clock(now)
+    await wait_for(lambda: ticked(final), "the final tick")
+
+    async def drained() -> bool:
+        async with transaction(sessions) as store:
+            query = select(func.count()).select_from(outbox)
+            pending = (
+                await store.session.execute(query.where(outbox.c.status == OUTBOX_PENDING))
+            ).scalar_one()
+        return pending == 0
+
+    await wait_for(drained, "the outbox to drain", within=30)
+    await server.kill()
+
+
 async def test_sigkill_at_random_points_sends_every_reminder_exactly_once(
     emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -166,15 +213,8 @@ async def test_sigkill_at_random_points_sends_every_reminder_exactly_once(
             ]
             await store.snapshot.replace_calendar(uid, f"/crash{n}/work/", meetings, now=T0)
 
-    async def ticked(mark: datetime) -> bool:
-        async with transaction(sessions) as store:
-            entry = await store.scheduler.get("reminders")
-        return bool(entry and entry.last_tick_at and entry.last_tick_at >= mark)
-
-    def set_clock(moment: datetime) -> None:
-        tmp = clock_file.with_suffix(".tmp")
-        tmp.write_text(moment.isoformat())
-        tmp.replace(clock_file)  # atomic: a worker never reads half a timestamp
+    ticked = tick_reached(sessions)
+    set_clock = clock_setter(clock_file)
 
     server = await ForkServer.start(
         db_url, emulator.base_url, token, str(clock_file), stderr=tmp_path / "worker.log"
@@ -208,25 +248,7 @@ async def test_sigkill_at_random_points_sends_every_reminder_exactly_once(
             else:
                 await asyncio.sleep(rng.uniform(0.0, 0.4))
             await server.kill()
-        # One last life, long enough to finish: every minute to the end, and past the lease
-        # of any row a killed worker had claimed.
-        await server.fork()
-        while now < FINAL:
-            await wait_for(lambda now=now: ticked(now), f"the tick at {now:%H:%M}")
-            now += timedelta(minutes=1)
-            set_clock(now)
-        await wait_for(lambda: ticked(FINAL), "the final tick")
-
-        async def drained() -> bool:
-            async with transaction(sessions) as store:
-                query = select(func.count()).select_from(outbox)
-                pending = (
-                    await store.session.execute(query.where(outbox.c.status == OUTBOX_PENDING))
-                ).scalar_one()
-            return pending == 0
-
-        await wait_for(drained, "the outbox to drain", within=30)
-        await server.kill()
+        await last_life(server, sessions, now, FINAL, set_clock)
     finally:
         await server.close()
     elapsed = asyncio.get_running_loop().time() - started

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from calendar_bot.domain.model import Occurrence, UserSettings
 from calendar_bot.domain.notices import Snoozed
@@ -22,10 +22,18 @@ from calendar_bot.services.delivery import OBSOLETE_SNOOZE
 from calendar_bot.services.notices import outbox_item
 from calendar_bot.storage.db import create_engine, migrate, session_factory
 from calendar_bot.storage.repositories import transaction
-from calendar_bot.storage.tables import OUTBOX_PENDING, outbox
+from calendar_bot.storage.tables import outbox
 from calendar_bot.vault import Vault
 from mm_sandbox import Emulator
-from tests.integration.test_kill_restart import T0, ForkServer, emulator, wait_for
+from tests.integration.test_kill_restart import (
+    T0,
+    ForkServer,
+    clock_setter,
+    emulator,
+    last_life,
+    tick_reached,
+    wait_for,
+)
 
 __all__ = ["emulator"]  # the fixture, shared with the reminder crash test
 
@@ -97,15 +105,8 @@ async def test_snoozes_survive_sigkill_once_and_a_moved_meeting_drops_its_snooze
                 else:
                     wanted[item.idempotency_key] = channel
 
-    async def ticked(mark: Any) -> bool:
-        async with transaction(sessions) as store:
-            entry = await store.scheduler.get("reminders")
-        return bool(entry and entry.last_tick_at and entry.last_tick_at >= mark)
-
-    def set_clock(moment: Any) -> None:
-        tmp = clock_file.with_suffix(".tmp")
-        tmp.write_text(moment.isoformat())
-        tmp.replace(clock_file)
+    ticked = tick_reached(sessions)
+    set_clock = clock_setter(clock_file)
 
     async def move_meetings() -> None:
         """What a poll does when the meetings moved: the snapshot gets the new starts."""
@@ -128,23 +129,7 @@ async def test_snoozes_survive_sigkill_once_and_a_moved_meeting_drops_its_snooze
             set_clock(now)
             await asyncio.sleep(rng.uniform(0.0, 0.4))
             await server.kill()
-        await server.fork()
-        while now < FINAL:
-            await wait_for(lambda now=now: ticked(now), f"the tick at {now:%H:%M}")
-            now += timedelta(minutes=1)
-            set_clock(now)
-        await wait_for(lambda: ticked(FINAL), "the final tick")
-
-        async def drained() -> bool:
-            async with transaction(sessions) as store:
-                query = select(func.count()).select_from(outbox)
-                pending = (
-                    await store.session.execute(query.where(outbox.c.status == OUTBOX_PENDING))
-                ).scalar_one()
-            return pending == 0
-
-        await wait_for(drained, "the outbox to drain", within=30)
-        await server.kill()
+        await last_life(server, sessions, now, FINAL, set_clock)
     finally:
         await server.close()
 
