@@ -197,8 +197,11 @@ class CalendarGateway(Protocol):
         occurrence: Occurrence,
         user_email: str,
         partstat: PartStat,
+        *,
+        whole_series: bool = False,
     ) -> None:
-        """Set the user's own PARTSTAT (If-Match; one re-read and retry on 412)."""
+        """Set the user's own PARTSTAT on `occurrence` or, with `whole_series`, on every
+        component of its event (If-Match; one re-read and retry on 412)."""
         ...
 
     async def cancel_event(self, credentials: Credentials, occurrence: Occurrence) -> None:

@@ -34,6 +34,7 @@ from calendar_bot.views.payloads import (
     Empty,
     FoundSlot,
     HourChoice,
+    InviteAnswer,
     MeetingRef,
     OwnEdit,
     Payload,
@@ -151,6 +152,7 @@ ROUTES: tuple[Route, ...] = (
     connected(actions.LIST_OTHER_DATE, meetings.other_date, Empty),
     connected(actions.OPEN_MEETING, meetings.open_meeting, MeetingRef),
     connected(actions.RSVP, meetings.rsvp, Rsvp),
+    connected(actions.INVITE_RSVP, meetings.answer_invitation, InviteAnswer),
     connected(actions.SNOOZE, meetings.snooze, SnoozePick),
     # Changing one's own meeting
     connected(actions.OWN_EDIT, own_meetings.start, OwnEdit),

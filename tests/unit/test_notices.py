@@ -28,6 +28,7 @@ from calendar_bot.domain.notices import (
     CutEvents,
     Digest,
     Invitation,
+    Invited,
     Moved,
     NewMeeting,
     Notice,
@@ -138,7 +139,7 @@ def without_key_material(notice: Notice) -> Notice:
 
 
 # Kinds no earlier release wrote: not in the pinned rows; tested on their own below.
-NEWER: set[type[Notice]] = {Snoozed}
+NEWER: set[type[Notice]] = {Snoozed, Invited}
 
 
 def test_the_scenario_covers_every_kind() -> None:
@@ -239,3 +240,64 @@ def test_a_snoozed_reminder_round_trips_renders_and_is_keyed_by_meeting_and_mome
     later = replace(notice, fires_at=notice.fires_at + timedelta(minutes=5))
     assert idempotency_key(USER, later) != key
     assert idempotency_key("someone-else", notice) != key
+
+
+def invited(**fields: Any) -> Invited:
+    meeting = Occurrence(
+        calendar_href="",
+        uid="budget-1@calendar-bot",
+        recurrence_id="",
+        title="Budget",
+        start=datetime(2026, 12, 1, 12, 0, tzinfo=UTC),
+        end=datetime(2026, 12, 1, 12, 45, tzinfo=UTC),
+        organizer=Attendee("ivan@example.com", "Ivan Petrov", PartStat.ACCEPTED),
+        location="Room 5",
+        **fields,
+    )
+    return Invited(meeting, "ivan_p")
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+def test_an_invitation_round_trips_and_is_told_once_per_person_and_meeting(locale: str) -> None:
+    notice = invited()
+    kind, payload = encode(notice)
+    assert kind == "invited"
+    assert decode(kind, json.loads(json.dumps(payload))) == notice
+    key = idempotency_key(USER, notice)
+    assert key.startswith("invited:")
+    moved = replace(notice, occurrence=replace(notice.occurrence, start=NOW, end=NOW))
+    assert idempotency_key(USER, moved) == key  # the same meeting: one DM, whatever it says
+    assert idempotency_key("someone-else", notice) != key
+    other = replace(notice, occurrence=replace(notice.occurrence, uid="other@x"))
+    assert idempotency_key(USER, other) != key
+
+
+@pytest.mark.parametrize(
+    ("locale", "when", "who"),
+    [
+        ("ru", "15:00–15:45", "приглашает вас"),
+        ("en", "15:00–15:45", "invites you"),
+    ],
+)
+def test_an_invitation_says_who_what_when_where_in_the_persons_zone(
+    locale: str, when: str, who: str
+) -> None:
+    tz = ZoneInfo("Europe/Moscow")  # 12:00 UTC is 15:00 there
+    (connected,) = notice_views.render(invited(), locale=locale, tz=tz, now=NOW)
+    assert who in connected.text and "Ivan Petrov" in connected.text
+    assert "@\u200bivan\\_p" in connected.text  # shown, mentioning nobody
+    assert "Budget" in connected.text and when in connected.text and "Room 5" in connected.text
+    buttons = [b for block in connected.blocks for b in block.buttons]
+    assert [b.action for b in buttons] == ["invite.rsvp"] * 3
+    assert [b.payload["partstat"] for b in buttons] == ["ACCEPTED", "TENTATIVE", "DECLINED"]
+    assert {b.payload["uid"] for b in buttons} == {"budget-1@calendar-bot"}
+
+    (stranger,) = notice_views.render(invited(), locale=locale, tz=tz, now=NOW, connected=False)
+    assert stranger.text.startswith(connected.text)  # the same facts, then how to answer
+    assert [b.action for block in stranger.blocks for b in block.buttons] == ["connect"]
+
+
+def test_an_invitation_to_a_series_says_how_it_repeats() -> None:
+    notice = invited(recurring=True, rrule="FREQ=WEEKLY;BYDAY=TU")
+    (message,) = notice_views.render(notice, locale="en", tz=ZoneInfo("UTC"), now=NOW)
+    assert "series" in message.text and "every week on Tue" in message.text

@@ -22,6 +22,7 @@ from calendar_bot.domain.notices import (
     CutEvents,
     Digest,
     Invitation,
+    Invited,
     Moved,
     NewMeeting,
     Notice,
@@ -59,6 +60,9 @@ def idempotency_key(user_id: str, notice: Notice) -> str:
             return "snooze:" + _sha(
                 "\x1f".join([user_id, o.calendar_href, o.uid, o.recurrence_id, moment])
             )
+        case Invited():
+            # One DM per invitee and meeting: a retried create or a second replica adds none.
+            return "invited:" + _sha("\x1f".join([user_id, notice.occurrence.uid]))
         case Digest():
             return f"digest:{user_id}:{notice.day.isoformat()}"
         case Reconnect():

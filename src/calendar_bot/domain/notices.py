@@ -164,6 +164,22 @@ def reminder_notice(reminder: due.Reminder) -> Reminder | Start:
     return Reminder(reminder.occurrence, reminder.lead, start=reminder.start, late=reminder.late)
 
 
+# ---- a meeting someone made through the bot (services/invitations.py) -------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Invited:
+    """`inviter` (a chat @username) invited the person to `occurrence`, the meeting as they
+    created it (its calendar is the inviter's: the person's own copy, once their server has
+    delivered it, is found by its UID). Told once per person and UID."""
+
+    kind: ClassVar[str] = "invited"
+    tag: ClassVar[Mapping[str, object]] = _NO_TAG
+
+    occurrence: Occurrence
+    inviter: str
+
+
 # ---- the day, and what the bot cannot do ----------------------------------------------
 
 
@@ -230,6 +246,7 @@ Notice = (
     | Reminder
     | Start
     | Snoozed
+    | Invited
     | Digest
     | Reconnect
     | Unreadable
@@ -247,6 +264,7 @@ NOTICE_TYPES: tuple[type[Notice], ...] = (
     Start,
     Reminder,
     Snoozed,
+    Invited,
     Digest,
     Reconnect,
     Unreadable,

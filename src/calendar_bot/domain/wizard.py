@@ -224,6 +224,7 @@ class Asked:
 class Created:
     event: NewEvent
     calendar: str = ""  # the name of the calendar it went to
+    told: tuple[str, ...] = ()  # the invitees told in Mattermost (usernames)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,15 @@ from calendar_bot.views import common
 from calendar_bot.views import meetings as meeting_views
 from calendar_bot.views import settings as settings_views
 from calendar_bot.views.message import OutMessage
-from calendar_bot.views.payloads import CalendarChoice, Day, Empty, MeetingRef, Rsvp, SnoozePick
+from calendar_bot.views.payloads import (
+    CalendarChoice,
+    Day,
+    Empty,
+    InviteAnswer,
+    MeetingRef,
+    Rsvp,
+    SnoozePick,
+)
 
 
 def _today(bot: BotServices, turn: Turn[StoredUser]) -> date:
@@ -115,6 +123,23 @@ async def rsvp(bot: BotServices, turn: Turn[StoredUser], payload: Rsvp) -> Actio
         occurrence = await bot.meetings.respond(turn.user, payload.ref, payload.partstat)
     except MeetingError as exc:
         return ActionResult(ephemeral=meeting_views.meeting_error(exc.code, turn.locale).text)
+    tz = bot.zone_of(turn.person)
+    done = meeting_views.rsvp_done(occurrence, payload.partstat, turn.locale, tz, bot.now())
+    return ActionResult(update=done)
+
+
+async def answer_invitation(
+    bot: BotServices, turn: Turn[StoredUser], payload: InviteAnswer
+) -> ActionResult:
+    """Accept / Maybe / Decline under an invitation the bot told: written to the person's
+    own copy; until their server has delivered it, an ephemeral "not yet" and the buttons
+    stay."""
+    try:
+        occurrence = await bot.meetings.answer_invitation(turn.user, payload.uid, payload.partstat)
+    except MeetingError as exc:
+        return ActionResult(ephemeral=meeting_views.meeting_error(exc.code, turn.locale).text)
+    if occurrence is None:
+        return ActionResult(ephemeral=meeting_views.invitation_not_yet(turn.locale).text)
     tz = bot.zone_of(turn.person)
     done = meeting_views.rsvp_done(occurrence, payload.partstat, turn.locale, tz, bot.now())
     return ActionResult(update=done)

@@ -21,10 +21,11 @@ from datetime import datetime, timedelta
 
 from calendar_bot.domain.notice_codec import NoticeCodecError
 from calendar_bot.domain.notice_keys import joined_key
-from calendar_bot.domain.notices import Snoozed
+from calendar_bot.domain.notices import Invited, Snoozed
 from calendar_bot.domain.zones import zone
+from calendar_bot.i18n import normalize_locale
 from calendar_bot.messages import OutMessage
-from calendar_bot.ports import PostRef, Store
+from calendar_bot.ports import ChatUser, PostRef, Store
 from calendar_bot.records import OutboxRow, StoredUser
 from calendar_bot.services.context import Context
 from calendar_bot.services.notices import notice_of
@@ -36,6 +37,9 @@ LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 BATCH = 500
 FIND_SENT_LOOKBACK = timedelta(days=1)
+# Kinds told to people with no calendar connected (no stored user): rendered from their
+# Mattermost profile. Any other kind for someone not stored is dropped as "the user is gone".
+TOLD_TO_STRANGERS = frozenset({Invited.kind})
 SENT_FLUSH = 50  # posted rows marked sent per transaction
 JOINED_LIMIT = 12000  # characters: joined notices stay well inside one Mattermost post
 
@@ -50,6 +54,20 @@ def render_row(
         tz=zone(user.settings.timezone, default_tz),
         now=now,
         email=user.email,
+    )
+
+
+def render_for_stranger(
+    row: OutboxRow, profile: ChatUser, now: datetime, default_tz: str
+) -> list[OutMessage]:
+    """An invitation to someone with no calendar connected: in their Mattermost profile's
+    language and zone."""
+    return notices.render(
+        notice_of(row),
+        locale=normalize_locale(profile.locale),
+        tz=zone(profile.timezone, default_tz),
+        now=now,
+        connected=False,
     )
 
 
@@ -209,9 +227,10 @@ class DeliveryService:
         since_ms = int((row.created_at - FIND_SENT_LOOKBACK).timestamp() * 1000)
         return await self._ctx.chat.find_sent(row.mm_user_id, row.idempotency_key, since_ms)
 
-    def _record(self, row: OutboxRow, ref: PostRef, user: StoredUser) -> None:
-        new_channel = ref.channel_id if ref.channel_id != user.dm_channel_id else ""
-        self._sent.append((row.id, ref.post_id, user.mm_user_id, new_channel))
+    def _record(self, row: OutboxRow, ref: PostRef, user: StoredUser | None) -> None:
+        # the DM channel is remembered for a stored user only (a stranger has no row)
+        new_channel = ref.channel_id if user and ref.channel_id != user.dm_channel_id else ""
+        self._sent.append((row.id, ref.post_id, row.mm_user_id, new_channel))
 
     async def _flush_if_full(self) -> None:
         if len(self._sent) >= SENT_FLUSH:
@@ -230,14 +249,18 @@ class DeliveryService:
     async def _deliver(self, row: OutboxRow, user: StoredUser | None) -> bool:
         ctx = self._ctx
         now = ctx.clock.now()
-        if user is None:
+        if user is None and row.kind not in TOLD_TO_STRANGERS:
             async with ctx.transaction() as store:
                 await store.outbox.mark_failed(row.id, "the user is gone")
             return True
         try:
             ref = await self._already_sent(row)
             if ref is None:
-                messages = render_row(row, user, now, ctx.default_tz)
+                if user is None:
+                    profile = await ctx.chat.get_user(row.mm_user_id)
+                    messages = render_for_stranger(row, profile, now, ctx.default_tz)
+                else:
+                    messages = render_row(row, user, now, ctx.default_tz)
                 for index, message in enumerate(messages):
                     key = (
                         row.idempotency_key

@@ -128,6 +128,36 @@ class Meetings:
         await self._sync.sync_user(user)  # the snapshot learns the answer at once
         return await self._stored(user, ref) or occurrence
 
+    async def answer_invitation(
+        self, user: StoredUser, uid: str, partstat: PartStat
+    ) -> Occurrence | None:
+        """Answer an invitation the bot told (services/invitations.py) in the person's own
+        copy of the meeting, the whole of it for a series; None while their server has not
+        delivered it yet. Returns the meeting as it now stands."""
+        await self._sync.sync_user(user)
+        copy = await self._by_uid(user, uid)
+        if copy is None:
+            return None
+        try:
+            await self._ctx.calendars.set_partstat(
+                decrypt_credentials(user, self._ctx.vault),
+                copy,
+                user.email,
+                partstat,
+                whole_series=True,
+            )
+        except CalendarError as exc:
+            raise MeetingError(meeting_error_code(exc)) from None
+        await self._sync.sync_user(user)
+        return await self._by_uid(user, uid) or copy
+
+    async def _by_uid(self, user: StoredUser, uid: str) -> Occurrence | None:
+        """The meeting `uid` in the person's snapshot: its first occurrence not cancelled."""
+        async with self._ctx.transaction() as store:
+            found = [o for o in await store.snapshot.load(user.mm_user_id) if o.uid == uid]
+        found.sort(key=lambda o: (o.cancelled, o.start))
+        return found[0] if found else None
+
     async def stored(self, user: StoredUser, ref: str) -> Occurrence | None:
         """The meeting as the person last saw it (no poll first): a change is checked
         against this, so one made meanwhile by someone else is noticed, not overwritten."""

@@ -31,6 +31,7 @@ from calendar_bot.records import StoredUser
 from calendar_bot.services.context import Context
 from calendar_bot.services.credentials import decrypt_credentials
 from calendar_bot.services.find_time import FindTimeService
+from calendar_bot.services.invitations import Invitations
 from calendar_bot.services.profiles import Person
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class WizardService:
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
         self._find = FindTimeService(ctx)
+        self._invitations = Invitations(ctx)
 
     @property
     def video_available(self) -> bool:
@@ -191,7 +193,7 @@ class WizardService:
                 progress.outcomes.append(effect)
                 progress.state = None
             else:
-                created = await self._create(user, person, effect.event)
+                created = await self._create(user, person, effect.event, state.handles)
                 if created is None:
                     # Keep the draft: the summary comes back so they can try again.
                     state = replace(state, step=wizard.Step.CONFIRM)
@@ -202,8 +204,8 @@ class WizardService:
                     )
                 else:
                     names = {c.href: c.name for c in await self.calendars(user)}
-                    name = names.get(created.calendar_href, "")
-                    progress.outcomes.append(wizard.Created(created, name))
+                    name = names.get(created.event.calendar_href, "")
+                    progress.outcomes.append(wizard.Created(created.event, name, created.told))
                     progress.state = None
         return progress
 
@@ -283,7 +285,9 @@ class WizardService:
                 found.append(wizard.ResolvedUser(name, user.email.lower(), user.display_name))
         return wizard.UsernamesResolved(found=tuple(found), unknown=tuple(unknown))
 
-    async def _create(self, user: StoredUser, person: Person, event: NewEvent) -> NewEvent | None:
+    async def _create(
+        self, user: StoredUser, person: Person, event: NewEvent, handles: Sequence[str]
+    ) -> _Written | None:
         ctx = self._ctx
         target = _target(
             await self.calendars(user), event.calendar_href, user.settings.last_calendar
@@ -301,6 +305,8 @@ class WizardService:
         # would otherwise announce the meeting back to the person who just made it.
         async with ctx.transaction() as store:
             await store.own_events.add(user.mm_user_id, event.uid, now=ctx.clock.now())
+        invitees = await self._invitations.invitees(user, handles)
+        await self._invitations.before_write(invitees, event.uid)
         # The zone the wizard read the times in (the bot's TZ for a profile without one): a
         # series is written in it, so its weekdays and wall time are the person's.
         tz_name = zone(person.timezone, ctx.default_tz).key
@@ -317,7 +323,15 @@ class WizardService:
                 # the next meeting goes where this one went, unless chosen otherwise
                 settings = replace(user.settings, last_calendar=target.href)
                 await store.users.update_settings(user.mm_user_id, settings, now=ctx.clock.now())
-        return replace(event, uid=uid, calendar_href=target.href)
+        written = replace(event, uid=uid, calendar_href=target.href)
+        await self._invitations.tell(person.user.username, written, invitees)
+        return _Written(written, invitees.usernames)
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    event: NewEvent
+    told: tuple[str, ...]  # the @usernames told in Mattermost
 
 
 def _target(calendars: Sequence[CalendarRef], chosen: str, last_used: str) -> CalendarRef | None:

@@ -4,7 +4,8 @@ handler, guard and payload type.
 Payloads are typed (views/payloads.py: pack on the way out, unpack on the way back); on the
 wire they stay short string pairs with these keys, as in the buttons already posted:
 - `ref`: an occurrence reference from `views.refs.occurrence_ref` (MeetingRef, Rsvp)
-- `partstat`: a `PartStat` value (Rsvp)
+- `partstat`: a `PartStat` value (Rsvp, InviteAnswer)
+- `uid`: a meeting's iCalendar UID (InviteAnswer: found in the invitee's own calendars)
 - `step`: the wizard step the button belongs to (WizardPick, WizardMark)
 - `value`: a quick-pick value in the wizard's typed form: ISO date, `HH:MM`, minutes
 - `field`: a wizard field to edit (WizardField)
@@ -46,6 +47,7 @@ LIST_OTHER_DATE: Final = "list.other"  # says how to ask for any date
 # Meetings
 OPEN_MEETING: Final = "meeting.open"  # menu: selected_option is an occurrence ref; button: ref
 RSVP: Final = "meeting.rsvp"  # payload: ref, partstat
+INVITE_RSVP: Final = "invite.rsvp"  # an invitation told by the bot: payload uid, partstat
 JOIN: Final = "meeting.join"  # a link button (url); never called back
 # Changing one's own meeting (payload OwnEdit: ref, what, scope, value), on its card
 OWN_EDIT: Final = "meeting.edit"  # Move / Rename / Duration / Cancel: ref, what

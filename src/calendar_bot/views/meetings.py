@@ -28,6 +28,7 @@ from calendar_bot.views.formatting import (
 )
 from calendar_bot.views.message import Block, Button, ButtonStyle, Menu, MenuOption, OutMessage
 from calendar_bot.views.own_meetings import edit_buttons
+from calendar_bot.views.payloads import InviteAnswer, Rsvp
 from calendar_bot.views.refs import occurrence_ref
 from calendar_bot.views.split import POST_LIMIT, Line, split_lines_indexed
 
@@ -265,16 +266,26 @@ def can_rsvp(occurrence: Occurrence) -> bool:
     )
 
 
+_RSVP_CHOICES: tuple[tuple[PartStat, str, ButtonStyle], ...] = (
+    (PartStat.ACCEPTED, "rsvp.accept", "success"),
+    (PartStat.TENTATIVE, "rsvp.tentative", "default"),
+    (PartStat.DECLINED, "rsvp.decline", "danger"),
+)
+
+
 def rsvp_buttons(occurrence: Occurrence, locale: str) -> tuple[Button, ...]:
     ref = occurrence_ref(occurrence)
-    choices: tuple[tuple[PartStat, str, ButtonStyle], ...] = (
-        (PartStat.ACCEPTED, "rsvp.accept", "success"),
-        (PartStat.TENTATIVE, "rsvp.tentative", "default"),
-        (PartStat.DECLINED, "rsvp.decline", "danger"),
-    )
     return tuple(
-        Button(t(locale, key), actions.RSVP, {"ref": ref, "partstat": partstat.value}, style)
-        for partstat, key, style in choices
+        Button(t(locale, key), actions.RSVP, Rsvp(ref, partstat).pack(), style)
+        for partstat, key, style in _RSVP_CHOICES
+    )
+
+
+def invite_buttons(uid: str, locale: str) -> tuple[Button, ...]:
+    """Accept / Maybe / Decline under an invitation the bot told: the meeting by its UID."""
+    return tuple(
+        Button(t(locale, key), actions.INVITE_RSVP, InviteAnswer(uid, partstat).pack(), style)
+        for partstat, key, style in _RSVP_CHOICES
     )
 
 
@@ -436,6 +447,11 @@ def rsvp_done(
             status=partstat_label(partstat, locale),
         )
     )
+
+
+def invitation_not_yet(locale: str) -> OutMessage:
+    """An answer to an invitation whose copy has not reached the person's calendar yet."""
+    return OutMessage(t(locale, "invite.not_yet"))
 
 
 MEETING_ERRORS = ("gone", "conflict", "unreachable", "forbidden", "auth")

@@ -16,6 +16,7 @@ from calendar_bot.domain.notices import (
     CutEvents,
     Digest,
     Invitation,
+    Invited,
     Moved,
     NewMeeting,
     Notice,
@@ -37,11 +38,24 @@ NOTICE_SEPARATOR = "\n\n---\n\n"  # a horizontal rule between joined notices
 
 
 def render(
-    notice: Notice, *, locale: str, tz: ZoneInfo, now: datetime, email: str = ""
+    notice: Notice,
+    *,
+    locale: str,
+    tz: ZoneInfo,
+    now: datetime,
+    email: str = "",
+    connected: bool = True,
 ) -> list[OutMessage]:
     """The message(s) telling `notice` in the person's language and zone (`email`: the login
-    they connected with, named in the reconnect prompt)."""
+    they connected with, named in the reconnect prompt; `connected`: whether they have a
+    calendar connected, for an invitation's buttons)."""
     match notice:
+        case Invited():
+            return [
+                notifications.invited(
+                    notice.occurrence, notice.inviter, locale, tz, now, connected=connected
+                )
+            ]
         case Invitation():
             return [notifications.invitation(notice.occurrence, locale, tz, now)]
         case Cancelled():

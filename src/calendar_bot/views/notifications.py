@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from calendar_bot.domain.model import Cut, Occurrence
 from calendar_bot.i18n import t, tn
+from calendar_bot.views import actions
 from calendar_bot.views.formatting import (
     format_lead,
     format_when,
@@ -18,8 +20,8 @@ from calendar_bot.views.formatting import (
     title_of,
     weekday_short,
 )
-from calendar_bot.views.meetings import meeting_lines, notice_buttons, open_button
-from calendar_bot.views.message import Block, OutMessage
+from calendar_bot.views.meetings import invite_buttons, meeting_lines, notice_buttons, open_button
+from calendar_bot.views.message import Block, Button, OutMessage
 
 _FREQ_KEYS = {
     "DAILY": ("rrule.daily", "plural.rrule.days"),
@@ -91,6 +93,34 @@ def invitation(occurrence: Occurrence, locale: str, tz: ZoneInfo, now: datetime)
         *meeting_lines(occurrence, locale, tz, now),
     ]
     return OutMessage("\n".join(lines), notice_buttons(occurrence, locale))
+
+
+def invited(
+    occurrence: Occurrence,
+    inviter: str,
+    locale: str,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    connected: bool,
+) -> OutMessage:
+    """A meeting someone created through the bot with the person among its attendees: who
+    invites, what, when (in the person's zone), where. Connected: Accept / Maybe / Decline,
+    written to their own copy; not connected: how to get those buttons."""
+    name = occurrence.organizer.name if occurrence.organizer else ""
+    who = md_inline(f"{name} (@{inviter})" if name and name != inviter else f"@{inviter}")
+    key = "notify.invited_series" if occurrence.rrule else "notify.invited"
+    lines = [t(locale, key, who=who, title=_title(occurrence, locale))]
+    rule = describe_rrule(occurrence.rrule, locale) if occurrence.rrule else ""
+    if rule:
+        lines.append(t(locale, "notify.series_rule", rule=rule))
+    lines += meeting_lines(replace(occurrence, organizer=None), locale, tz, now)
+    if connected:
+        buttons = invite_buttons(occurrence.uid, locale)
+    else:
+        lines += ["", t(locale, "notify.invited_connect")]
+        buttons = (Button(t(locale, "greeting.connect"), actions.CONNECT, style="primary"),)
+    return OutMessage("\n".join(lines), (Block(buttons=buttons),))
 
 
 def cancelled(

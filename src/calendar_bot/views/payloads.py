@@ -20,6 +20,9 @@ from calendar_bot.domain.reminders import valid_lead
 from calendar_bot.domain.snooze import SnoozeChoice
 from calendar_bot.domain.wizard import Step
 
+# What a person can answer an invitation with.
+ANSWERS = (PartStat.ACCEPTED, PartStat.TENTATIVE, PartStat.DECLINED)
+
 
 class Payload(Protocol):
     def pack(self) -> dict[str, str]: ...
@@ -97,6 +100,25 @@ class Rsvp:
     @classmethod
     def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
         return cls(raw.get("ref", ""), PartStat(raw.get("partstat", "")))
+
+
+@dataclass(frozen=True, slots=True)
+class InviteAnswer:
+    """An answer to an invitation the bot told (services/invitations.py): the meeting by
+    its UID, since the invitee's copy lives in their own calendar."""
+
+    uid: str
+    partstat: PartStat
+
+    def pack(self) -> dict[str, str]:
+        return {"uid": self.uid, "partstat": self.partstat.value}
+
+    @classmethod
+    def unpack(cls, raw: Mapping[str, str], selected: str | None = None) -> Self:
+        uid, partstat = raw.get("uid", ""), PartStat(raw.get("partstat", ""))
+        if not uid or partstat not in ANSWERS:
+            raise ValueError("not an answer to an invitation")
+        return cls(uid, partstat)
 
 
 @dataclass(frozen=True, slots=True)

@@ -511,7 +511,9 @@ def wizard_card(
         elif isinstance(outcome, wizard.Cancelled):
             card = wizard_cancelled(locale)
         elif isinstance(outcome, wizard.Created):
-            card = wizard_created(outcome.event, locale, tz, now, calendar=outcome.calendar)
+            card = wizard_created(
+                outcome.event, locale, tz, now, calendar=outcome.calendar, told=outcome.told
+            )
         else:
             failed = True
     if failed:
@@ -669,9 +671,16 @@ def wizard_cancelled(locale: str) -> OutMessage:
 
 
 def wizard_created(
-    event: NewEvent, locale: str, tz: ZoneInfo, now: datetime, *, calendar: str = ""
+    event: NewEvent,
+    locale: str,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    calendar: str = "",
+    told: Sequence[str] = (),
 ) -> OutMessage:
-    """The meeting was written to the calendar: its details."""
+    """The meeting was written to the calendar: its details, and who of its attendees the
+    bot tells in Mattermost (`told`: their usernames)."""
     minutes = max(1, int((event.end - event.start).total_seconds() // 60))
     lines = [t(locale, "wizard.created"), ""]
     lines += _summary_lines(
@@ -688,6 +697,9 @@ def wizard_created(
         calendar=calendar,
         video_link=event.video_url,
     )
+    if told:
+        people = ", ".join(md_inline(f"@{name}") for name in told)
+        lines += ["", t(locale, "wizard.created.told", people=people)]
     return OutMessage("\n".join(lines))
 
 
