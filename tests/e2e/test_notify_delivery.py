@@ -94,3 +94,40 @@ async def test_a_failing_mattermost_delays_but_never_loses_or_repeats(world: Wor
 async def _first_failed(rows: object) -> bool:
     found = await rows  # type: ignore[misc]
     return bool(found) and found[0][1] >= 1 and found[0][2] is not None
+
+
+async def test_an_invitation_gets_a_post_of_its_own_so_its_answer_replaces_only_it(
+    world: World,
+) -> None:
+    gina, creds, calendar = await world.person("gina", locale="en")
+    await world.connect(gina, creds)
+    user = await wait_baseline(world, gina)
+    await drain_outbox(world)
+    await gina.skip_to_end()
+    put = world.radicale.put_ics
+    put(creds, calendar, vcalendar(vevent("a", "Alpha", msk(10), msk(11))), "a")
+    put(creds, calendar, vcalendar(vevent("b", "Bravo", msk(12), msk(13))), "b")
+    invited = vevent(
+        "i",
+        "Interview",
+        msk(14),
+        msk(15),
+        organizer="boss@example.test",
+        attendees=((creds.username, "NEEDS-ACTION"),),
+    )
+    put(creds, calendar, vcalendar(invited), "i")
+
+    await world.bot.sync.sync_user(user)
+    await drain_outbox(world)
+    posts = (await gina.bot_posts())[gina.seen :]
+    assert len(posts) == 2  # the two new meetings as one post, the invitation alone after it
+    joined, invitation = posts
+    assert "Alpha" in full_text(joined) and "Bravo" in full_text(joined)
+    assert "Interview" not in full_text(joined)
+    assert "Interview" in full_text(invitation)
+
+    await gina.click(invitation, t("en", "rsvp.accept"))
+    await gina.shown(t("en", "rsvp.done.accepted", title="", when="").partition("**")[0])
+    after = {p["id"]: full_text(p) for p in await gina.bot_posts()}
+    assert after[joined["id"]] == full_text(joined)  # the other notices are left as they were
+    assert "Interview" in after[invitation["id"]]

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from calendar_bot.domain.notice_codec import NoticeCodecError
 from calendar_bot.domain.notice_keys import joined_key
-from calendar_bot.domain.notices import Invited, Snoozed
+from calendar_bot.domain.notices import Invitation, Invited, Snoozed
 from calendar_bot.domain.zones import zone
 from calendar_bot.i18n import normalize_locale
 from calendar_bot.messages import OutMessage
@@ -69,6 +69,15 @@ def render_for_stranger(
         now=now,
         connected=False,
     )
+
+
+def answered_in_place(row: OutboxRow) -> bool:
+    """An invitation: Accept / Maybe / Decline replace its post with the answer, so it is
+    never joined with other notices (they would be replaced too)."""
+    try:
+        return isinstance(notice_of(row), Invitation | Invited)
+    except NoticeCodecError:
+        return False
 
 
 OBSOLETE_SNOOZE = "obsolete: the meeting moved or was cancelled after the snooze"
@@ -177,9 +186,16 @@ class DeliveryService:
                     await store.users.set_dm_channel(user_id, new_channel)
 
     async def _deliver_group(self, rows: list[OutboxRow], user: StoredUser | None) -> bool:
-        """Post rows due in one minute as one post; each row alone where that cannot be."""
+        """Post rows due in one minute as one post; each row alone where that cannot be, and
+        an invitation alone after them (its answer replaces its post)."""
         if len(rows) == 1 or user is None:
             return all([await self._deliver(row, user) for row in rows])
+        alone = [row for row in rows if answered_in_place(row)]
+        if alone:
+            together = [row for row in rows if row not in alone]
+            return (
+                not together or await self._deliver_group(together, user)
+            ) and await self._deliver_each(alone, user)
         ctx = self._ctx
         now = ctx.clock.now()
         pending: list[OutboxRow] = []
