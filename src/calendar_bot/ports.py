@@ -64,6 +64,11 @@ class Forbidden(CalendarError):
     """The server refused a write (read-only calendar, not the organizer, ...)."""
 
 
+class RuleTooComplex(CalendarError):
+    """A whole series asked to move whose repeat rule cannot follow the move exactly (a
+    year day, an ordinal weekday such as "2TU", several month days). Nothing was written."""
+
+
 class ChangedMeanwhile(CalendarError):
     """The meeting on the server is no longer the one the person changed: it moved, was
     renamed or cancelled in the meantime. Nothing was written; `facts` say what it is now."""
