@@ -64,6 +64,11 @@ class Forbidden(CalendarError):
     """The server refused a write (read-only calendar, not the organizer, ...)."""
 
 
+class RuleTooComplex(CalendarError):
+    """A whole series asked to move whose repeat rule cannot follow the move exactly (a
+    year day, an ordinal weekday such as "2TU", several month days). Nothing was written."""
+
+
 class ChangedMeanwhile(CalendarError):
     """The meeting on the server is no longer the one the person changed: it moved, was
     renamed or cancelled in the meantime. Nothing was written; `facts` say what it is now."""
@@ -496,6 +501,14 @@ class OwnEventStore(Protocol):
     async def add(self, mm_user_id: str, uid: str, *, now: datetime) -> None: ...
 
     async def uids(self, mm_user_id: str) -> set[str]: ...
+
+    async def hold(
+        self, mm_user_id: str, uids: Iterable[str], *, until: datetime, now: datetime
+    ) -> None: ...
+
+    async def release(self, mm_user_id: str, uids: Iterable[str]) -> None: ...
+
+    async def held(self, mm_user_id: str, now: datetime) -> set[str]: ...
 
 
 class SchedulerStore(Protocol):

@@ -12,7 +12,18 @@ from datetime import UTC
 import pytest
 
 from calendar_bot.i18n import t
-from tests.e2e.harness import Person, Post, World, connect_to_server, full_text, sync_and_deliver
+from calendar_bot.services.sync import SyncService
+from tests.e2e.harness import (
+    Person,
+    Post,
+    World,
+    connect_to_server,
+    drain_outbox,
+    full_text,
+    stored_user,
+    sync_and_deliver,
+    wait_baseline,
+)
 from tests.e2e.journeys import (
     LOCALES,
     TOMORROW,
@@ -232,3 +243,35 @@ async def test_a_change_made_meanwhile_by_someone_else(
     theirs = at(TOMORROW, 15).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     assert f"DTSTART:{theirs}" in calendar_text(world, creds, calendar)  # theirs stands
     assert (await refetch(rita, told))["id"] == details["id"]
+
+
+async def test_another_replicas_poll_between_my_change_and_its_follow_up_tells_nothing(
+    fixed_world: World,
+) -> None:
+    """With several replicas, another one's poll can land between my write and the poll
+    that follows it (the in-process lock does not reach it): the events being changed are
+    held quiet in the database meanwhile, and told again once the change is stored."""
+    world = fixed_world
+    olga, creds, calendar = await world.person("olgarep", locale="en")
+    me = creds.username
+    world.radicale.put_ics(creds, calendar, mine("Planning", 10, me, "plan-r"), name="plan-r")
+    await world.connect(olga, creds)
+    user = await wait_baseline(world, olga)
+    await drain_outbox(world)
+    replica = SyncService(world.bot.ctx)  # another process: its own locks, the same database
+
+    async def my_move() -> None:
+        world.radicale.put_ics(creds, calendar, mine("Planning", 12, me, "plan-r"), name="plan-r")
+        outcome = await replica.sync_user(await stored_user(world, olga))  # lands in between
+        assert outcome.ok and outcome.changes == 0  # stored, not told
+
+    await world.bot.sync.after_own_write(user, my_move, frozenset({"plan-r"}))
+    await nothing_told(world, olga)
+
+    # Held no longer: what someone else does to it afterwards is told, on either replica.
+    world.radicale.put_ics(creds, calendar, mine("Planning", 15, me, "plan-r"), name="plan-r")
+    before = len(await olga.bot_posts())
+    await replica.sync_user(await stored_user(world, olga))
+    await drain_outbox(world)
+    told = [full_text(p) for p in (await olga.bot_posts())[before:]]
+    assert any(t("en", "notify.moved", title="Planning") in text for text in told), told

@@ -29,7 +29,7 @@ def _diff(connection: Connection) -> list[Any]:
     return list(compare_metadata(MigrationContext.configure(connection, opts=opts), metadata))
 
 
-HEAD = "0007"  # the newest migration
+HEAD = "0008"  # the newest migration
 
 
 def _revision(connection: Connection) -> str | None:

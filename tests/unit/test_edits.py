@@ -29,7 +29,8 @@ from calendar_bot.domain.edits import (
 )
 from calendar_bot.domain.model import Attendee, Occurrence
 from calendar_bot.domain.parsing import ParseError
-from calendar_bot.ports import ChangedMeanwhile
+from calendar_bot.ports import ChangedMeanwhile, RuleTooComplex
+from calendar_bot.services.meetings import meeting_error_code
 from calendar_bot.views.payloads import OwnEdit
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -311,3 +312,79 @@ def test_a_typed_value_is_awaited_for_a_while_only() -> None:
     assert not pending(asked, NOW + EDIT_WAITS + timedelta(seconds=1))
     assert not pending(replace(asked, state="wizard"), NOW)
     assert not pending(None, NOW)
+
+
+def monthly(rule: str) -> str:
+    return calendar(
+        vevent(
+            "UID:s",
+            "DTSTAMP:20261101T000000Z",
+            "DTSTART;TZID=Europe/Moscow:20261202T100000",
+            "DTEND;TZID=Europe/Moscow:20261202T110000",
+            "SUMMARY:Sync",
+            f"RRULE:{rule}",
+            "ORGANIZER:mailto:me@example.test",
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "moved"),
+    [
+        # the 2nd of every month at 10:00 -> the 4th at 12:30
+        ("FREQ=MONTHLY;BYMONTHDAY=2", {"BYMONTHDAY": [4]}),
+        ("FREQ=MONTHLY;BYMONTHDAY=2;BYHOUR=10;BYMINUTE=0", {"BYHOUR": [12], "BYMINUTE": [30]}),
+        ("FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=2", {"BYMONTH": [12], "BYMONTHDAY": [4]}),
+        ("FREQ=MONTHLY;BYDAY=WE", {"BYDAY": ["FR"]}),
+    ],
+)
+def test_a_series_rule_follows_its_start_where_it_names_it(
+    rule: str, moved: dict[str, list[object]]
+) -> None:
+    out = apply_edit(
+        monthly(rule),
+        occurrence(2),
+        Move(datetime(2026, 12, 4, 12, 30, tzinfo=MSK)),
+        Scope.SERIES,
+        NOW,
+        MSK,
+    )
+    master = master_of(out.text)
+    assert master["DTSTART"].dt == datetime(2026, 12, 4, 12, 30, tzinfo=MSK)
+    for part, values in moved.items():
+        assert master["RRULE"][part] == values, part
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=MONTHLY;BYDAY=1WE",  # the first Wednesday: two days later is no "first Friday"
+        "FREQ=MONTHLY;BYMONTHDAY=2,16",
+        "FREQ=YEARLY;BYYEARDAY=336",
+        "FREQ=MONTHLY;BYDAY=WE;BYSETPOS=1",
+    ],
+)
+def test_a_series_rule_that_cannot_follow_refuses_the_move(rule: str) -> None:
+    with pytest.raises(RuleTooComplex):
+        apply_edit(
+            monthly(rule),
+            occurrence(2),
+            Move(datetime(2026, 12, 4, 10, tzinfo=MSK)),
+            Scope.SERIES,
+            NOW,
+            MSK,
+        )
+    # the same meeting alone still moves (an override)
+    out = apply_edit(
+        monthly(rule),
+        occurrence(2),
+        Move(datetime(2026, 12, 4, 10, tzinfo=MSK)),
+        Scope.THIS,
+        NOW,
+        MSK,
+    )
+    assert any("RECURRENCE-ID" in e for e in events(out.text))
+
+
+def test_a_refused_rule_is_told_as_such() -> None:
+    assert meeting_error_code(RuleTooComplex("2TU")) == "rule"

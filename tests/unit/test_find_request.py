@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -95,3 +95,11 @@ def test_default_range_from_saturday_is_next_week() -> None:
     assert default_range(date(2026, 12, 5)) == NEXT_WEEK
     assert default_range(WED) == THIS_WEEK
     assert len(NEXT_WEEK.days) == 7
+
+
+def test_the_range_around_a_drafted_date_is_that_dates_week_from_today() -> None:
+    friday_next_week = NEXT_WEEK.first + timedelta(days=4)
+    assert default_range(WED, friday_next_week) == NEXT_WEEK
+    assert default_range(WED, WED + timedelta(days=1)) == THIS_WEEK  # this week: from today
+    assert default_range(WED, WED) == THIS_WEEK
+    assert default_range(WED, WED - timedelta(days=2)) == THIS_WEEK  # a past date: ignored

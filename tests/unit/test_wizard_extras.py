@@ -99,6 +99,50 @@ def test_repeat_errors_keep_the_question_and_skip_removes_it() -> None:
     assert state.step is Step.CONFIRM and state.recurrence is None
 
 
+@pytest.mark.parametrize(
+    ("rule", "typed", "after", "first"),
+    [
+        # one chosen day follows the date: every Tuesday, moved to Thursday: every Thursday
+        (
+            Recurrence(Frequency.WEEKLY, weekdays=(1,)),
+            "03.12.2026",
+            Recurrence(Frequency.WEEKLY, weekdays=(3,)),
+            date(2026, 12, 3),
+        ),
+        # several days are kept; the first meeting is the first of them from the date
+        (
+            Recurrence(Frequency.WEEKLY, weekdays=(0, 2)),
+            "03.12.2026",
+            Recurrence(Frequency.WEEKLY, weekdays=(0, 2)),
+            date(2026, 12, 7),
+        ),
+        (  # on weekdays, a Saturday chosen: Monday
+            Recurrence(Frequency.WEEKLY, weekdays=(0, 1, 2, 3, 4)),
+            "05.12.2026",
+            Recurrence(Frequency.WEEKLY, weekdays=(0, 1, 2, 3, 4)),
+            date(2026, 12, 7),
+        ),
+        (Recurrence(Frequency.DAILY), "05.12.2026", Recurrence(Frequency.DAILY), date(2026, 12, 5)),
+    ],
+)
+def test_a_date_changed_after_the_repeat_keeps_the_first_meeting_one_of_the_rules(
+    rule: Recurrence, typed: str, after: Recurrence, first: date
+) -> None:
+    state, effects = go(summary(recurrence=rule), Edit(Step.DATE), Text(typed))
+    assert effects == [Prompt(Step.CONFIRM)]
+    assert state.recurrence == after and state.date == first
+    (created,) = go(state, Create())[1]
+    assert isinstance(created, CreateEvent)
+    assert created.event.start.astimezone(TZ).date() == first
+
+
+def test_a_date_after_the_repeats_end_is_refused() -> None:
+    rule = Recurrence(Frequency.DAILY, until=date(2026, 12, 5))
+    state, effects = go(summary(recurrence=rule), Edit(Step.DATE), Text("10.12.2026"))
+    assert effects == [Prompt(Step.DATE, WizardError.REPEAT_ENDS_BEFORE)]
+    assert state.date == TUESDAY and state.recurrence == rule
+
+
 def test_create_carries_the_rrule_with_until_in_utc() -> None:
     rule = Recurrence(Frequency.WEEKLY, weekdays=(1,), until=date(2027, 3, 1))
     _, effects = go(

@@ -47,7 +47,7 @@ from calendar_bot.domain.edits import (
 )
 from calendar_bot.domain.model import Occurrence
 from calendar_bot.domain.text import clean_location
-from calendar_bot.ports import CalendarError, ChangedMeanwhile, NotFound
+from calendar_bot.ports import CalendarError, ChangedMeanwhile, NotFound, RuleTooComplex
 
 Component = Any  # icalendar components: properties read dynamically (.dt, .dts, vRecur)
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -233,16 +233,42 @@ def _shift_series(
             rule = copy.deepcopy(rule)
             if "UNTIL" in rule:
                 rule["UNTIL"] = [_shifted(u, step, zone) for u in rule["UNTIL"]]
-            if days % 7 and "BYDAY" in rule:
-                rule["BYDAY"] = [_weekday_plus(d, days) for d in rule["BYDAY"]]
+            _follow_start(rule, days, _wall(old, zone), _wall(new, zone))
             event.pop("RRULE")
             event.add("RRULE", rule)
 
 
+# Rule parts that fix a day no simple step can carry: a series using them moves only in a
+# calendar app.
+_FIXED_DAY_PARTS = ("BYYEARDAY", "BYWEEKNO", "BYSETPOS")
+
+
+def _follow_start(rule: Any, days: int, old: datetime, new: datetime) -> None:
+    """The rule's parts that name the start's weekday, month day, month, hour or minute
+    follow it from `old` to `new` (wall times). A part that cannot follow exactly (an
+    ordinal weekday such as "2TU", several month days, a year day) refuses the move rather
+    than write a series that repeats on other days than the person moved it to."""
+    if days and any(part in rule for part in _FIXED_DAY_PARTS):
+        raise RuleTooComplex("the series' rule cannot follow the move")
+    if days % 7 and "BYDAY" in rule:
+        if any(str(d)[:-2] for d in rule["BYDAY"]):
+            raise RuleTooComplex("an ordinal weekday cannot follow the move")
+        rule["BYDAY"] = [_weekday_plus(d, days) for d in rule["BYDAY"]]
+    for part, before, after in (
+        ("BYMONTHDAY", old.day, new.day),
+        ("BYMONTH", old.month, new.month),
+        ("BYHOUR", old.hour, new.hour),
+        ("BYMINUTE", old.minute, new.minute),
+    ):
+        if part in rule and before != after:
+            if [int(v) for v in rule[part]] != [before]:
+                raise RuleTooComplex(f"{part} cannot follow the move")
+            rule[part] = [after]
+
+
 def _weekday_plus(byday: str, days: int) -> str:
     text = str(byday)
-    prefix, name = text[:-2], text[-2:].upper()
-    return prefix + _WEEKDAYS[(_WEEKDAYS.index(name) + days) % 7]
+    return _WEEKDAYS[(_WEEKDAYS.index(text[-2:].upper()) + days) % 7]
 
 
 # ---- cancel one occurrence ----------------------------------------------------------------

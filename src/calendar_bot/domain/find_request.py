@@ -112,8 +112,12 @@ def _take_range(rest: str, today: date) -> tuple[DayRange, str, bool]:
     return found, rest[: match.start()] + " " + rest[match.end() :], True
 
 
-def default_range(today: date) -> DayRange:
-    """The rest of this week; from Saturday on, next week."""
+def default_range(today: date, around: date | None = None) -> DayRange:
+    """The rest of this week; from Saturday on, next week. With `around` (a date the draft
+    already has): the rest of that date's week from today."""
+    if around is not None and around > today:
+        monday = around - timedelta(days=around.weekday())
+        return DayRange(max(today, monday), monday + timedelta(days=6))
     if today.weekday() >= 5:
         monday = today + timedelta(days=7 - today.weekday())
         return DayRange(monday, monday + timedelta(days=6))

@@ -17,7 +17,7 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -293,6 +293,16 @@ def parse_recurrence(text: str, *, today: date) -> Recurrence:
     if re.sub(r"[\s,.;:()—-]|\b(?:and|и|repeat|повторять)\b", "", "".join(rest)):
         raise parsing.ParseError(parsing.ParseErrorCode.DATE_FORMAT)
     return found.recurrence
+
+
+def follow_date(recurrence: Recurrence, day: date) -> Recurrence:
+    """The rule after its first meeting moved to `day`: a weekly rule on one chosen day
+    follows it to its weekday ("every Tuesday", moved to a Thursday: every Thursday), as
+    calendar apps do; a rule on several days keeps them (first_on_or_after then picks the
+    first of them from `day`)."""
+    if len(recurrence.weekdays) != 1 or recurrence.weekdays == (day.weekday(),):
+        return recurrence
+    return replace(recurrence, weekdays=(day.weekday(),))
 
 
 def first_on_or_after(recurrence: Recurrence, day: date) -> date:

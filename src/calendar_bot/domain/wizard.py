@@ -39,7 +39,12 @@ from zoneinfo import ZoneInfo
 from calendar_bot.domain import parsing
 from calendar_bot.domain.availability import Busy, WorkingHours, free_half_hours
 from calendar_bot.domain.model import Attendee, CalendarRef, NewEvent, Occurrence, PartStat
-from calendar_bot.domain.recurrence import Recurrence, first_on_or_after, from_rrule
+from calendar_bot.domain.recurrence import (
+    Recurrence,
+    first_on_or_after,
+    follow_date,
+    from_rrule,
+)
 from calendar_bot.domain.recurrence import parse_recurrence as _parse_recurrence
 from calendar_bot.domain.slots import Slot
 from calendar_bot.domain.zones import as_zone as _zone
@@ -546,12 +551,18 @@ def _on_date(
         return _error(state, WizardError.UNEXPECTED_INPUT)
     if chosen < today:
         return _error(state, WizardError.DATE_IN_PAST)
+    recurrence = state.recurrence
+    if recurrence is not None:
+        recurrence = follow_date(recurrence, chosen)
+        chosen = first_on_or_after(recurrence, chosen)
+        if recurrence.until is not None and recurrence.until < chosen:
+            return _error(state, WizardError.REPEAT_ENDS_BEFORE)
     if state.time is not None and _local(chosen, state.time, tz) <= now:
         # The known time is over on that day: ask for a new one, then carry on as before.
-        return replace(state, date=chosen, step=Step.TIME), [
+        return replace(state, date=chosen, recurrence=recurrence, step=Step.TIME), [
             Prompt(Step.TIME, WizardError.START_IN_PAST)
         ]
-    return _advance(state, Step.DATE, date=chosen)
+    return _advance(state, Step.DATE, date=chosen, recurrence=recurrence)
 
 
 def _on_time(

@@ -265,6 +265,7 @@ MESSAGES: Final[dict[str, str]] = {
     "meeting.error.unreachable": "📡 The calendar server isn't answering. Please try again in a moment.",
     "meeting.error.forbidden": "🔒 The server didn't allow changing this meeting.",
     "meeting.error.auth": "🔑 The calendar server refused the password. Please connect again.",
+    "meeting.error.rule": "🔁 This series repeats by a rule I can't move exactly. Move this one meeting here, or the whole series in your calendar app.",
     # ---- notifications -----------------------------------------------------------------
     "notify.new": "🆕 **New meeting:** {title}",
     "notify.new_series": "🆕 🔁 **New meeting series:** {title}",

@@ -34,6 +34,7 @@ from calendar_bot.ports import (
     ChangedMeanwhile,
     Forbidden,
     NotFound,
+    RuleTooComplex,
     WriteConflict,
 )
 from calendar_bot.records import StoredUser
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 
 
 class MeetingError(Exception):
-    """A views.meetings error code: gone, conflict, unreachable, forbidden, auth."""
+    """A views.meetings error code: gone, conflict, unreachable, forbidden, auth, rule."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -61,6 +62,7 @@ def meeting_error_code(exc: CalendarError) -> str:
         (WriteConflict, "conflict"),
         (NotFound, "gone"),
         (Forbidden, "forbidden"),
+        (RuleTooComplex, "rule"),
     ):
         if isinstance(exc, kind):
             return code

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import assert_never
 
 from calendar_bot.domain.changes import Change, diff
@@ -41,6 +41,10 @@ from calendar_bot.services.notices import outbox_item
 from calendar_bot.vault import UndecryptableSecret
 
 log = logging.getLogger(__name__)
+
+# How long a change of one's own meeting keeps its events quiet at most: the write and its
+# follow-up poll take seconds; a replica that dies between them leaves the hold to expire.
+EDIT_HOLD = timedelta(minutes=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,17 +147,30 @@ class SyncService:
         """`write` (the person changing their own meeting), then a sync that stores what it
         did without announcing it back to them: changes of the events `uids` found by this
         sync are not notices. One lock for both, so this process's poll cannot land between
-        them and announce the change first. Attendees hear of it through their own
-        calendars and their own polls."""
+        them and announce the change first; and the events held quiet in the database
+        meanwhile (`own_events.hold`), so no other replica's poll can either. Attendees hear
+        of it through their own calendars and their own polls."""
+        ctx = self._ctx
         lock = self._locks.setdefault(user.mm_user_id, asyncio.Lock())
         async with lock:
-            await write()
-            async with self._ctx.transaction() as store:
-                fresh = await store.users.get(user.mm_user_id)
-                known = await store.calendars.list_for(user.mm_user_id) if fresh else []
-            if fresh is None or fresh.needs_reconnect:
-                return SyncOutcome(ok=False, needs_reconnect=fresh is not None)
-            return await self._sync(fresh, known, quiet_uids=uids)
+            # The lock keeps this process's polls out; the hold, other replicas' polls.
+            now = ctx.clock.now()
+            async with ctx.transaction() as store:
+                await store.own_events.hold(user.mm_user_id, uids, until=now + EDIT_HOLD, now=now)
+            outcome = SyncOutcome(ok=True)  # the write failed: nothing to keep quiet
+            try:
+                await write()
+                async with ctx.transaction() as store:
+                    fresh = await store.users.get(user.mm_user_id)
+                    known = await store.calendars.list_for(user.mm_user_id) if fresh else []
+                if fresh is None or fresh.needs_reconnect:
+                    return SyncOutcome(ok=False, needs_reconnect=fresh is not None)
+                outcome = await self._sync(fresh, known, quiet_uids=uids)
+                return outcome
+            finally:
+                if outcome.ok:  # else the next poll, within the hold, stores it quietly
+                    async with ctx.transaction() as store:
+                        await store.own_events.release(user.mm_user_id, uids)
 
     async def _sync(
         self,
@@ -286,6 +303,8 @@ class SyncService:
             if announce and href in known_hrefs and href not in muted:
                 if own_uids is None:
                     own_uids = await store.own_events.uids(user.mm_user_id)
+                    # being changed by the person through the bot, maybe on another replica
+                    quiet_uids |= await store.own_events.held(user.mm_user_id, now)
                 since = (*known_tags.get(href, ("", "")), polled)
                 for change in diff(
                     previous,

@@ -257,13 +257,14 @@ class WizardService:
         now: datetime,
     ) -> wizard.Asked:
         """The FIND question: the best slots for the person and the draft's attendees, of the
-        draft's length (an hour when not chosen yet), over this week (next week once this
-        week's working days are over), as find-a-time searches them."""
+        draft's length (an hour when not chosen yet), over the week of the draft's date (this
+        week without one; next week once this week's working days are over), as find-a-time
+        searches them."""
         tz = zone(person.timezone, self._ctx.default_tz)
         today = wizard.local_today(now, tz)
         handles = state.handles
         emails = tuple(email for email, _ in state.attendees)
-        days: DayRange = default_range(today)
+        days: DayRange = default_range(today, state.date)
         request = FindRequest(
             state.duration or 60, handles, emails, days, state.duration is not None
         )

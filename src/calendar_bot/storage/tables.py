@@ -198,6 +198,9 @@ own_events = Table(
     ),
     Column("uid", Text, primary_key=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # Being changed by its organizer through the bot until then: no poll tells its changes
+    # (migration 0008); NULL: not being changed.
+    Column("quiet_until", UTCDateTime, nullable=True),
 )
 
 scheduler_state = Table(

@@ -454,11 +454,11 @@ def invitation_not_yet(locale: str) -> OutMessage:
     return OutMessage(t(locale, "invite.not_yet"))
 
 
-MEETING_ERRORS = ("gone", "conflict", "unreachable", "forbidden", "auth")
+MEETING_ERRORS = ("gone", "conflict", "unreachable", "forbidden", "auth", "rule")
 
 
 def meeting_error(code: str, locale: str) -> OutMessage:
-    """A failed meeting action: `gone`, `conflict`, `unreachable`, `forbidden`, `auth`;
+    """A failed meeting action: `gone`, `conflict`, `unreachable`, `forbidden`, `auth`, `rule`;
     anything else is the generic error."""
     if code in MEETING_ERRORS:
         return OutMessage(t(locale, f"meeting.error.{code}"))

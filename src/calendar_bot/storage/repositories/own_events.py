@@ -1,10 +1,12 @@
-"""Meetings a user created through the bot: not announced back to them as "new"."""
+"""Meetings a user created through the bot: not announced back to them as "new"; and the
+ones they are changing through the bot right now, whose changes no poll tells (`hold`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calendar_bot.storage.repositories._dialect import insert
@@ -33,5 +35,36 @@ class OwnEventRepository:
     async def uids(self, mm_user_id: str) -> set[str]:
         rows = await self._session.execute(
             select(own_events.c.uid).where(own_events.c.mm_user_id == mm_user_id)
+        )
+        return {r[0] for r in rows}
+
+    async def hold(
+        self, mm_user_id: str, uids: Iterable[str], *, until: datetime, now: datetime
+    ) -> None:
+        """The person is changing the events `uids`: no poll, of any replica, tells their
+        changes until `until` or `release`."""
+        for uid in sorted(set(uids)):
+            await self._session.execute(
+                insert(self._session, own_events)
+                .values(mm_user_id=mm_user_id, uid=uid, created_at=now, quiet_until=until)
+                .on_conflict_do_update(
+                    index_elements=[own_events.c.mm_user_id, own_events.c.uid],
+                    set_={"quiet_until": until},
+                )
+            )
+
+    async def release(self, mm_user_id: str, uids: Iterable[str]) -> None:
+        await self._session.execute(
+            update(own_events)
+            .where(own_events.c.mm_user_id == mm_user_id, own_events.c.uid.in_(sorted(set(uids))))
+            .values(quiet_until=None)
+        )
+
+    async def held(self, mm_user_id: str, now: datetime) -> set[str]:
+        """The events the person is changing now."""
+        rows = await self._session.execute(
+            select(own_events.c.uid).where(
+                own_events.c.mm_user_id == mm_user_id, own_events.c.quiet_until > now
+            )
         )
         return {r[0] for r in rows}
