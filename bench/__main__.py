@@ -61,11 +61,13 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def run_json(args: list[str], timeout: float) -> dict[str, Any]:
+def run_json(
+    args: list[str], timeout: float, *, python: Path | None = None, cwd: Path = ROOT
+) -> dict[str, Any]:
     """Run a bench part in a process of its own; its last stdout line is its JSON."""
     done = subprocess.run(
-        [sys.executable, *args],
-        cwd=ROOT,
+        [str(python or sys.executable), *args],
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -28,9 +29,12 @@ from calendar_bot.records import (
     IndexedReminder,
     OutboxItem,
     OutboxRow,
+    PollMark,
     ReminderCandidate,
     SchedulerEntry,
+    SnapshotWrite,
     StoredUser,
+    TokenUpdate,
 )
 
 # ---- calendar -------------------------------------------------------------------------
@@ -376,6 +380,8 @@ class UserStore(Protocol):
         window_start: datetime | None = None,
     ) -> bool: ...
 
+    async def mark_polled_each(self, marks: Sequence[PollMark]) -> None: ...
+
     async def set_home_urls(self, homes: Mapping[str, str]) -> None: ...
 
     async def mark_polled_many(
@@ -429,6 +435,8 @@ class CalendarStore(Protocol):
         self, mm_user_id: str, href: str, *, ctag: str, sync_token: str
     ) -> bool: ...
 
+    async def update_tokens_many(self, tokens: Sequence[TokenUpdate]) -> None: ...
+
     async def set_muted(self, mm_user_id: str, href: str, muted: bool) -> bool: ...
 
 
@@ -442,6 +450,8 @@ class SnapshotStore(Protocol):
     async def write_changes(
         self, mm_user_id: str, calendar_href: str, changes: RowChanges, *, now: datetime
     ) -> None: ...
+
+    async def write_changes_many(self, writes: Sequence[SnapshotWrite]) -> None: ...
 
     async def reminders_due(self, now: datetime) -> list[IndexedReminder]: ...
 
@@ -477,6 +487,10 @@ class SnapshotStore(Protocol):
 
 class OutboxStore(Protocol):
     async def enqueue(self, items: Sequence[OutboxItem], *, now: datetime) -> int: ...
+
+    async def enqueue_each(
+        self, entries: Sequence[tuple[OutboxItem, datetime]]
+    ) -> Counter[str]: ...
 
     async def claim_due(
         self, now: datetime, worker_id: str, lease: timedelta, limit: int

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from calendar_bot.domain.model import Occurrence, UserSettings
+from calendar_bot.domain.snapshot_delta import RowChanges
 
 AUTH_ACTIVE = "active"
 AUTH_NEEDS_RECONNECT = "needs_reconnect"
@@ -65,6 +66,37 @@ class OutboxItem:
     kind: str
     payload: dict[str, Any] = field(default_factory=dict)
     due_at: datetime | None = None  # None: due at once (the `now` given to enqueue)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUpdate:
+    """A calendar's tags, as a poll found them."""
+
+    mm_user_id: str
+    href: str
+    ctag: str
+    sync_token: str
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotWrite:
+    """The rows of one calendar's snapshot that a poll changed, found at `now`."""
+
+    mm_user_id: str
+    calendar_href: str
+    changes: RowChanges
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PollMark:
+    """A user polled at `polled_at`, due again at `next_poll_at`, their snapshot stored over
+    the horizon starting at `window_start`."""
+
+    mm_user_id: str
+    polled_at: datetime
+    next_poll_at: datetime
+    window_start: datetime
 
 
 @dataclass(frozen=True, slots=True)

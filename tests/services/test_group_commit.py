@@ -40,8 +40,8 @@ class FakeDatabase:
         self.committed.extend(store.writes)
 
 
-def writing(user: str, seen: dict[str, Any]) -> Callable[[Any, Any], Awaitable[SyncOutcome]]:
-    async def work(store: Any, fresh: Any) -> SyncOutcome:
+def writing(user: str, seen: dict[str, Any]) -> Callable[[Any, Any, Any], Awaitable[SyncOutcome]]:
+    async def work(store: Any, fresh: Any, writes: Any) -> SyncOutcome:
         seen[user] = fresh
         store.writes.append(user)
         return SyncOutcome(ok=True, changes=1)
@@ -49,7 +49,7 @@ def writing(user: str, seen: dict[str, Any]) -> Callable[[Any, Any], Awaitable[S
     return work
 
 
-async def failing(store: Any, fresh: Any) -> SyncOutcome:
+async def failing(store: Any, fresh: Any, writes: Any) -> SyncOutcome:
     store.writes.append("bad")
     raise RuntimeError("a bad store")
 

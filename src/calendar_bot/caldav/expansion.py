@@ -8,6 +8,7 @@ skipped and logged (its UID only), the rest expand.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta, tzinfo
@@ -30,6 +31,7 @@ from calendar_bot.caldav.icalvalues import (
     text_of,
 )
 from calendar_bot.caldav.limits import ATTENDEE_COUNT, Budget
+from calendar_bot.caldav.plain_series import PlainSeries, plain_master
 from calendar_bot.domain.links import find_join_link
 from calendar_bot.domain.model import Cut, ExpansionScope, Occurrence, TimeWindow
 from calendar_bot.domain.text import clean_location
@@ -150,6 +152,40 @@ def _instances(
     return None, recurring_ical_events.of(series.calendar).between(start, end)
 
 
+def _plain_occurrences(
+    plain: PlainSeries,
+    series: Series,
+    start: datetime,
+    end: datetime,
+    calendar_href: str,
+    event_href: str,
+    user_email: str,
+    zone: tzinfo,
+) -> list[Occurrence]:
+    """A plain series' instances over [start, end) (plain_series.py): the event read once,
+    each instance its copy at its own time, as recurring_ical_events' copies would read."""
+    moments = plain.starts(start, end)
+    if not moments:
+        return []
+    event = _instance_to_occurrence(
+        plain.master, series, calendar_href, event_href, user_email, zone
+    )
+    out: list[Occurrence] = []
+    for moment in moments:
+        begin = as_utc(moment, zone)
+        finish = max(as_utc(moment + plain.duration, zone), begin)
+        out.append(
+            dataclasses.replace(
+                event,
+                start=begin,
+                end=finish,
+                recurrence_id=recurrence_id_text(moment, zone),
+                alarm_minutes=alarm_minutes(plain.master, begin, finish, series.recurring),
+            )
+        )
+    return out
+
+
 def _at(master: icalendar.cal.Component, moment: datetime) -> icalendar.cal.Component:
     """A copy of `master` as its instance at `moment` (same length)."""
     instance = master.copy()
@@ -195,13 +231,27 @@ def expand(
             if budget.exceeded():
                 log.warning("no time left to expand uid=%s in %s", series.uid[:80], event_href)
                 continue
-            cut, instances = _instances(series, window, query_start, query_end, zone, budget)
-            for instance in instances:
-                occ = _instance_to_occurrence(
-                    instance, series, calendar_href, event_href, user_email, zone, cut
+            plain = plain_master(series.calendar)
+            if plain is not None and judge(plain.master, query_start, query_end, zone) is None:
+                found = _plain_occurrences(
+                    plain,
+                    series,
+                    query_start,
+                    query_end,
+                    calendar_href,
+                    event_href,
+                    user_email,
+                    zone,
                 )
-                if overlaps(occ, window, zone):
-                    out.append(occ)
+            else:
+                cut, instances = _instances(series, window, query_start, query_end, zone, budget)
+                found = [
+                    _instance_to_occurrence(
+                        instance, series, calendar_href, event_href, user_email, zone, cut
+                    )
+                    for instance in instances
+                ]
+            out.extend(occ for occ in found if overlaps(occ, window, zone))
             expanded += 1
         except Exception as exc:
             failed += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -33,11 +34,12 @@ from calendar_bot.ports import (
     SyncResult,
     UnitOfWork,
 )
-from calendar_bot.records import OutboxItem, StoredUser
+from calendar_bot.records import OutboxItem, PollMark, StoredUser
 from calendar_bot.services.context import WINDOW_SPAN, Context, sync_window, window_phase
 from calendar_bot.services.credentials import decrypt_credentials
 from calendar_bot.services.cut_notices import cut_item
 from calendar_bot.services.notices import outbox_item
+from calendar_bot.services.poll_writes import PollWrites
 from calendar_bot.vault import UndecryptableSecret
 
 log = logging.getLogger(__name__)
@@ -222,41 +224,42 @@ class SyncService:
                 found_home=result.found_home,
             )
 
-        async def write(store: Store, fresh: StoredUser | None) -> SyncOutcome:
+        async def write(store: Store, fresh: StoredUser | None, writes: PollWrites) -> SyncOutcome:
             if in_poll_batch and (
                 fresh is None
                 or fresh.password_enc != user.password_enc
                 or (fresh.baseline_done != user.baseline_done)
             ):
                 return SyncOutcome(ok=False)  # logged out or reconnected meanwhile
-            changes = await self._apply(store, user, known, result, now, quiet_uids)
-            await store.users.mark_polled(
-                user.mm_user_id, polled_at=now, next_poll_at=next_poll, window_start=window.start
-            )
+            await self._apply(store, writes, user, known, result, now, quiet_uids)
+            writes.mark_polled(PollMark(user.mm_user_id, now, next_poll, window.start))
             if result.found_home:
-                await store.users.set_home_urls({user.mm_user_id: result.found_home})
-            return SyncOutcome(
-                ok=True, complete=result.complete, changes=changes, requests=result.requests
-            )
+                writes.set_home(user.mm_user_id, result.found_home)
+            return SyncOutcome(ok=True, complete=result.complete, requests=result.requests)
 
         if in_poll_batch:
             # with the other polls of the batch that have something to store: one
             # transaction for several users (the user's lock is held until it commits)
             return await self._writes.run(user.mm_user_id, write)
         async with ctx.transaction() as store:
-            return await write(store, user)
+            writes = PollWrites()
+            outcome = await write(store, user, writes)
+            new = await writes.flush(store)
+            return dataclasses.replace(outcome, changes=new[user.mm_user_id])
 
     async def _apply(
         self,
         store: Store,
+        writes: PollWrites,
         user: StoredUser,
         known: Sequence[CalendarRef],
         result: SyncResult,
         now: datetime,
         quiet_uids: frozenset[str] = frozenset(),
-    ) -> int:
-        """Store the new snapshot and enqueue the changes, in the caller's transaction;
-        changes of the events `quiet_uids` (the person's own edit) are stored, not told."""
+    ) -> None:
+        """Store the new snapshot and enqueue the changes, in the caller's transaction (the
+        writes through `writes`, made when it is flushed); changes of the events
+        `quiet_uids` (the person's own edit) are stored, not told."""
         window = current_window(user, now)
         previous_window = stored_window(user) or window
         known_hrefs = {c.href for c in known}
@@ -282,10 +285,10 @@ class SyncService:
                 case Failed():
                     continue  # keep the previous snapshot and tokens: nothing may be inferred
                 case AtStoredTags():
-                    await _store_tags(store, user.mm_user_id, fetch.calendar, known_tags)
+                    await _store_tags(store, writes, user.mm_user_id, fetch.calendar, known_tags)
                     continue  # the gateway vouches that the stored snapshot is this calendar
                 case Full() | Delta():
-                    await _store_tags(store, user.mm_user_id, fetch.calendar, known_tags)
+                    await _store_tags(store, writes, user.mm_user_id, fetch.calendar, known_tags)
                 case _:
                     assert_never(fetch)
             if (
@@ -320,13 +323,10 @@ class SyncService:
             cut = cut_item(user.mm_user_id, href, previous, current)  # said once, baseline too
             if cut is not None:
                 items.append(cut)
-            await store.snapshot.write_changes(
-                user.mm_user_id, href, row_changes(previous, current), now=now
-            )
-        new = await store.outbox.enqueue(items, now=now) if items else 0
+            writes.write_rows(user.mm_user_id, href, row_changes(previous, current), now)
+        writes.enqueue(items, now)
         if not user.baseline_done:
             await store.users.mark_baseline_done(user.mm_user_id, now=now)
-        return new
 
     async def _needs_reconnect(self, user: StoredUser, now: datetime) -> None:
         """One message with a Reconnect button; polling pauses until they reconnect."""
@@ -336,10 +336,15 @@ class SyncService:
                 await store.outbox.enqueue([outbox_item(user.mm_user_id, Reconnect(now))], now=now)
 
 
+# One user's store in a GroupCommit: given the transaction's store, the user's row as it is
+# now (None: gone) and the batch's writes, which are made together once every store is in.
+StoreWork = Callable[[Store, StoredUser | None, PollWrites], Awaitable[SyncOutcome]]
+
+
 @dataclass(slots=True)
 class _Write:
     user_id: str
-    work: Callable[[Store, StoredUser | None], Awaitable[SyncOutcome]]
+    work: StoreWork
     done: asyncio.Future[SyncOutcome]
 
 
@@ -351,7 +356,9 @@ class GroupCommit:
     round trip to the database's thread. So the polls of a batch that have something to
     store hand it here: what arrives within `wait` seconds (at most `limit` users) is
     stored in one transaction, the users' rows re-read in one statement and passed to each
-    `work` (None: the user is gone). Should the transaction fail, each user's store is made
+    `work` (None: the user is gone), and their writes made together (poll_writes.py): each
+    outcome's `changes` counts the outbox rows its user's writes added. Should the
+    transaction fail, each user's store is made
     again alone, so one bad store does not undo the others'. A caller that gives up
     (cancelled) before its turn has nothing stored."""
 
@@ -362,11 +369,7 @@ class GroupCommit:
         self._pending: list[_Write] = []
         self._flusher: asyncio.Task[None] | None = None
 
-    async def run(
-        self,
-        user_id: str,
-        work: Callable[[Store, StoredUser | None], Awaitable[SyncOutcome]],
-    ) -> SyncOutcome:
+    async def run(self, user_id: str, work: StoreWork) -> SyncOutcome:
         done: asyncio.Future[SyncOutcome] = asyncio.get_running_loop().create_future()
         self._pending.append(_Write(user_id, work, done))
         if self._flusher is None:
@@ -396,7 +399,9 @@ class GroupCommit:
         try:
             async with self._transaction() as store:
                 fresh = await store.users.get_many([w.user_id for w in live])
-                outcomes = [await w.work(store, fresh.get(w.user_id)) for w in live]
+                writes = PollWrites()
+                outcomes = [await w.work(store, fresh.get(w.user_id), writes) for w in live]
+                new = await writes.flush(store)
         except Exception as exc:
             if len(live) == 1:
                 if not live[0].done.done():
@@ -407,7 +412,8 @@ class GroupCommit:
             return
         for write, outcome in zip(live, outcomes, strict=True):
             if not write.done.done():
-                write.done.set_result(outcome)
+                changes = outcome.changes + new[write.user_id]
+                write.done.set_result(dataclasses.replace(outcome, changes=changes))
 
 
 def current_window(user: StoredUser, now: datetime) -> TimeWindow:
@@ -431,7 +437,11 @@ def stored_window(user: StoredUser) -> TimeWindow | None:
 
 
 async def _store_tags(
-    store: Store, user_id: str, calendar: CalendarRef, known_tags: dict[str, tuple[str, str]]
+    store: Store,
+    writes: PollWrites,
+    user_id: str,
+    calendar: CalendarRef,
+    known_tags: dict[str, tuple[str, str]],
 ) -> None:
     """The tags a fetch vouches for. A calendar added since connecting is stored with them
     and its snapshot, announced from the next change on (its meetings are not news, the
@@ -439,9 +449,7 @@ async def _store_tags(
     if calendar.href not in known_tags:
         await store.calendars.add(user_id, calendar)
     elif known_tags[calendar.href] != (calendar.ctag, calendar.sync_token):
-        await store.calendars.update_tokens(
-            user_id, calendar.href, ctag=calendar.ctag, sync_token=calendar.sync_token
-        )
+        writes.set_tokens(user_id, calendar)
 
 
 async def _before_after(

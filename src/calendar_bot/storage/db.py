@@ -9,9 +9,12 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, make_url, text
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+from calendar_bot.storage import sqlite_driver
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -52,11 +55,21 @@ def create_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> As
     """
     if is_sqlite(url):
         _ensure_sqlite_dir(url)
+        args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
+
+        async def connect() -> Any:
+            # aiosqlite with each statement in one hand-off to its thread (sqlite_driver.py)
+            return await sqlite_driver.connect(*args, **kwargs)
+
         if _in_memory(url):
-            engine = _create_async_engine(url)
+            engine = _create_async_engine(url, async_creator=connect)
         else:
             engine = _create_async_engine(
-                url, pool_size=1, max_overflow=0, pool_timeout=SQLITE_QUEUE_TIMEOUT_S
+                url,
+                async_creator=connect,
+                pool_size=1,
+                max_overflow=0,
+                pool_timeout=SQLITE_QUEUE_TIMEOUT_S,
             )
         _tune_sqlite(engine)
         return engine

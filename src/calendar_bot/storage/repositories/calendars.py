@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import RowMapping, delete, select, update
+from sqlalchemy import RowMapping, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calendar_bot.domain.model import CalendarRef
+from calendar_bot.records import TokenUpdate
 from calendar_bot.storage.repositories._dialect import insert, rowcount
 from calendar_bot.storage.tables import calendars
 
@@ -114,6 +115,27 @@ class CalendarRepository:
             .values(ctag=ctag, sync_token=sync_token)
         )
         return rowcount(result) > 0
+
+    async def update_tokens_many(self, tokens: Sequence[TokenUpdate]) -> None:
+        """`update_tokens` for several calendars (of several users) in one statement."""
+        if tokens:
+            await self._session.execute(
+                update(calendars)
+                .where(
+                    calendars.c.mm_user_id == bindparam("k_user"),
+                    calendars.c.href == bindparam("k_href"),
+                )
+                .values(ctag=bindparam("k_ctag"), sync_token=bindparam("k_token")),
+                [
+                    {
+                        "k_user": t.mm_user_id,
+                        "k_href": t.href,
+                        "k_ctag": t.ctag,
+                        "k_token": t.sync_token,
+                    }
+                    for t in tokens
+                ],
+            )
 
     async def set_muted(self, mm_user_id: str, href: str, muted: bool) -> bool:
         """Mute a calendar (listed, but no change notices and no reminders) or unmute it."""

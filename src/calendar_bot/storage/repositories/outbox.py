@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,9 +48,14 @@ class OutboxRepository:
         Returns how many rows were new. Safe to repeat: a key already queued or sent is
         left untouched.
         """
+        return sum((await self.enqueue_each([(item, now) for item in items])).values())
+
+    async def enqueue_each(self, entries: Sequence[tuple[OutboxItem, datetime]]) -> Counter[str]:
+        """`enqueue` for items found at moments of their own (the polls of several users),
+        in one statement: how many rows were new, by user."""
         seen: set[str] = set()
         rows: list[dict[str, Any]] = []
-        for item in items:
+        for item, now in entries:
             if item.idempotency_key in seen:
                 continue
             seen.add(item.idempotency_key)
@@ -68,15 +74,15 @@ class OutboxRepository:
                 }
             )
         if not rows:
-            return 0
+            return Counter()
         # executemany: the statement is compiled once and sent in batches ("insertmanyvalues");
         # a multi-VALUES statement built per call spent most of its time compiling.
         stmt = (
             insert(self._session, outbox)
             .on_conflict_do_nothing(index_elements=[outbox.c.idempotency_key])
-            .returning(outbox.c.id)
+            .returning(outbox.c.mm_user_id)
         )
-        return len((await self._session.execute(stmt, rows)).all())
+        return Counter(user for (user,) in (await self._session.execute(stmt, rows)).all())
 
     async def claim_due(
         self, now: datetime, worker_id: str, lease: timedelta, limit: int

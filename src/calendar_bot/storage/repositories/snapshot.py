@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calendar_bot.domain.model import EventStatus, Occurrence, OccurrenceKey, UserSettings
 from calendar_bot.domain.reminder_index import earliest_reminder
 from calendar_bot.domain.snapshot_delta import RowChanges, touched
-from calendar_bot.records import IndexedReminder, ReminderCandidate
+from calendar_bot.records import IndexedReminder, ReminderCandidate, SnapshotWrite
 from calendar_bot.storage.codec import (
     occurrence_from_json,
     occurrence_to_json,
@@ -146,23 +146,38 @@ class SnapshotRepository:
     ) -> None:
         """Remove and write only the rows that changed (domain/snapshot_delta.py), in the
         caller's transaction: a changed event costs its own rows, not the calendar's."""
-        if any(o.calendar_href != calendar_href for o in changes.written):
-            raise ValueError("an occurrence of another calendar was given to write_changes")
-        gone = [*changes.removed, *(o.key for o in changes.written)]
+        await self.write_changes_many([SnapshotWrite(mm_user_id, calendar_href, changes, now)])
+
+    async def write_changes_many(self, writes: Sequence[SnapshotWrite]) -> None:
+        """`write_changes` for several calendars (of several users): one delete and one
+        insert for all of them."""
+        gone: list[dict[str, str]] = []
+        rows: list[dict[str, Any]] = []
+        for w in writes:
+            if any(o.calendar_href != w.calendar_href for o in w.changes.written):
+                raise ValueError("an occurrence of another calendar was given to write_changes")
+            gone += [
+                {
+                    "k_user": w.mm_user_id,
+                    "k_cal": w.calendar_href,
+                    "k_uid": k.uid,
+                    "k_rid": k.recurrence_id,
+                }
+                for k in (*w.changes.removed, *(o.key for o in w.changes.written))
+            ]
+            rows += [_row_values(w.mm_user_id, o, w.now) for o in w.changes.written]
         if gone:
             await self._session.execute(
                 delete(occurrences).where(
-                    occurrences.c.mm_user_id == mm_user_id,
-                    occurrences.c.calendar_href == calendar_href,
+                    occurrences.c.mm_user_id == bindparam("k_user"),
+                    occurrences.c.calendar_href == bindparam("k_cal"),
                     occurrences.c.uid == bindparam("k_uid"),
                     occurrences.c.recurrence_id == bindparam("k_rid"),
                 ),
-                [{"k_uid": k.uid, "k_rid": k.recurrence_id} for k in gone],
+                gone,
             )
-        if changes.written:
-            await self._session.execute(
-                insert(occurrences), [_row_values(mm_user_id, o, now) for o in changes.written]
-            )
+        if rows:
+            await self._session.execute(insert(occurrences), rows)
 
     async def delete_calendar(self, mm_user_id: str, calendar_href: str) -> int:
         result = await self._session.execute(

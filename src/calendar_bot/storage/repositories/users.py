@@ -10,7 +10,7 @@ from sqlalchemy import RowMapping, and_, bindparam, case, delete, func, select, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calendar_bot.domain.model import UserSettings
-from calendar_bot.records import StoredUser
+from calendar_bot.records import PollMark, StoredUser
 from calendar_bot.storage.codec import settings_from_json, settings_to_json
 from calendar_bot.storage.repositories._dialect import claim_filter, insert, rowcount
 from calendar_bot.storage.tables import (
@@ -222,6 +222,28 @@ class UserRepository:
         if window_start is not None:
             values["window_start"] = window_start
         return await self._update(mm_user_id, **values)
+
+    async def mark_polled_each(self, marks: Sequence[PollMark]) -> None:
+        """`mark_polled` (with the horizon) for several users, in one statement."""
+        if marks:
+            await self._session.execute(
+                update(users)
+                .where(users.c.mm_user_id == bindparam("k_user"))
+                .values(
+                    last_poll_at=bindparam("k_polled"),
+                    next_poll_at=bindparam("k_next"),
+                    window_start=bindparam("k_window"),
+                ),
+                [
+                    {
+                        "k_user": m.mm_user_id,
+                        "k_polled": m.polled_at,
+                        "k_next": m.next_poll_at,
+                        "k_window": m.window_start,
+                    }
+                    for m in marks
+                ],
+            )
 
     async def set_home_urls(self, homes: Mapping[str, str]) -> None:
         """Remember the calendar home each poll found (mm_user_id -> URL), in one statement."""
