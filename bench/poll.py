@@ -138,7 +138,7 @@ async def seed(db_url: str, base_url: str, n: int, vault: Vault, templates: int)
 # ---- the measured process -------------------------------------------------------------------
 
 
-class _NoChat:
+class NoChat:
     """Polling never talks to Mattermost (the outbox does, later): any call is a bench bug."""
 
     def __getattr__(self, name: str) -> Any:
@@ -240,7 +240,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         vault=Vault.from_setting(args.key),
         transaction=unit_of_work(sessions),
         calendars=gateway,
-        chat=_NoChat(),  # type: ignore[arg-type]
+        chat=NoChat(),  # type: ignore[arg-type]
         caldav_base_url=args.url,
         default_tz="Europe/Moscow",
         check_interval=timedelta(seconds=settings.CHECK_INTERVAL),

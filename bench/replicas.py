@@ -31,12 +31,13 @@ import niquests
 import psutil
 from sqlalchemy import event, update
 
-from bench.poll import BENCH_NOW, PREVIOUS_POLL, TimedSync, cycle, seed
+from bench.poll import BENCH_NOW, PREVIOUS_POLL, NoChat, TimedSync, cycle, seed
 from calendar_bot.caldav import CalDAVGateway
 from calendar_bot.clock import ManualClock
 from calendar_bot.config import Settings
 from calendar_bot.services.context import Context
 from calendar_bot.storage.db import create_engine, session_factory
+from calendar_bot.storage.repositories import unit_of_work
 from calendar_bot.storage.tables import users
 from calendar_bot.vault import Vault
 
@@ -66,9 +67,9 @@ async def work(args: argparse.Namespace) -> dict[str, Any]:
     ctx = Context(
         clock=clock,
         vault=Vault.from_setting(args.key),
-        sessions=session_factory(engine),
+        transaction=unit_of_work(session_factory(engine)),
         calendars=gateway,
-        chat=None,  # type: ignore[arg-type]  # polling never posts
+        chat=NoChat(),  # type: ignore[arg-type]
         caldav_base_url=args.url,
         default_tz="Europe/Moscow",
         check_interval=timedelta(seconds=settings.CHECK_INTERVAL),
