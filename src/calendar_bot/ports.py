@@ -22,7 +22,6 @@ from calendar_bot.domain.model import (
     UserSettings,
 )
 from calendar_bot.domain.presence import CustomStatus, Held, Seen
-from calendar_bot.domain.snapshot_delta import RowChanges
 from calendar_bot.messages import OutMessage
 from calendar_bot.records import (
     ConversationState,
@@ -431,10 +430,6 @@ class CalendarStore(Protocol):
 
     async def remove(self, mm_user_id: str, href: str) -> bool: ...
 
-    async def update_tokens(
-        self, mm_user_id: str, href: str, *, ctag: str, sync_token: str
-    ) -> bool: ...
-
     async def update_tokens_many(self, tokens: Sequence[TokenUpdate]) -> None: ...
 
     async def set_muted(self, mm_user_id: str, href: str, muted: bool) -> bool: ...
@@ -446,10 +441,6 @@ class SnapshotStore(Protocol):
     async def load_touched(
         self, mm_user_id: str, calendar_href: str, objects: Iterable[str], uids: Iterable[str]
     ) -> list[Occurrence]: ...
-
-    async def write_changes(
-        self, mm_user_id: str, calendar_href: str, changes: RowChanges, *, now: datetime
-    ) -> None: ...
 
     async def write_changes_many(self, writes: Sequence[SnapshotWrite]) -> None: ...
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from calendar_bot.domain.model import CalendarRef
+from calendar_bot.records import TokenUpdate
 from calendar_bot.storage.repositories import transaction
 from calendar_bot.vault import Vault
 from tests.storage.helpers import HREF, NOW, add_user, occurrence
@@ -57,8 +58,11 @@ async def test_calendars_replace_keeps_the_users_enabled_choice(
         await store.calendars.replace("alice", [work, home])
         assert await store.calendars.list_for("alice") == [work, home]
         assert await store.calendars.set_enabled("alice", "/c/home/", False)
-        assert await store.calendars.update_tokens("alice", "/c/work/", ctag="c2", sync_token="t2")
-        assert not await store.calendars.update_tokens("alice", "/nope/", ctag="", sync_token="")
+        await store.calendars.update_tokens_many(
+            [TokenUpdate("alice", "/c/work/", "c2", "t2"), TokenUpdate("alice", "/nope/", "", "")]
+        )
+        tags = {c.href: (c.ctag, c.sync_token) for c in await store.calendars.list_for("alice")}
+        assert tags == {"/c/work/": ("c2", "t2"), "/c/home/": ("", "")}  # none added for /nope/
     shared = CalendarRef("/c/shared/", "Shared")
     renamed_home = CalendarRef("/c/home/", "Home (renamed)", writable=True)
     async with transaction(session_factory) as store:

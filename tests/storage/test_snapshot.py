@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from calendar_bot.domain.model import EventStatus, Occurrence, PartStat, UserSettings
+from calendar_bot.records import SnapshotWrite
 from calendar_bot.storage.repositories import OutboxItem, transaction
 from calendar_bot.vault import Vault
 from tests.storage.helpers import HREF, NOW, add_user, occurrence
@@ -226,14 +227,18 @@ async def test_a_delta_reads_and_writes_only_the_rows_it_touches(
     moved = replace(b, start=b.start + timedelta(hours=3), title="Moved")
     new = replace(occurrence("n", NOW + timedelta(hours=4)), event_href=f"{HREF}n.ics")
     async with transaction(session_factory) as store:
-        await store.snapshot.write_changes(
-            "alice", HREF, row_changes([b, s1], [moved, new]), now=NOW
+        await store.snapshot.write_changes_many(
+            [SnapshotWrite("alice", HREF, row_changes([b, s1], [moved, new]), NOW)]
         )
     async with transaction(session_factory) as store:
         assert await store.snapshot.load_calendar("alice", HREF) == sorted(
             [a, moved, s2, new], key=lambda o: o.start
         )
         with pytest.raises(ValueError):
-            await store.snapshot.write_changes(
-                "alice", HREF, row_changes([], [replace(new, calendar_href=OTHER)]), now=NOW
+            await store.snapshot.write_changes_many(
+                [
+                    SnapshotWrite(
+                        "alice", HREF, row_changes([], [replace(new, calendar_href=OTHER)]), NOW
+                    )
+                ]
             )

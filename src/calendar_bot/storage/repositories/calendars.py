@@ -106,18 +106,9 @@ class CalendarRepository:
         )
         return rowcount(result) > 0
 
-    async def update_tokens(
-        self, mm_user_id: str, href: str, *, ctag: str, sync_token: str
-    ) -> bool:
-        result = await self._session.execute(
-            update(calendars)
-            .where(calendars.c.mm_user_id == mm_user_id, calendars.c.href == href)
-            .values(ctag=ctag, sync_token=sync_token)
-        )
-        return rowcount(result) > 0
-
     async def update_tokens_many(self, tokens: Sequence[TokenUpdate]) -> None:
-        """`update_tokens` for several calendars (of several users) in one statement."""
+        """The stored ctag and sync-token of several calendars (of several users), in one
+        statement; a calendar not stored is left out."""
         if tokens:
             await self._session.execute(
                 update(calendars)

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calendar_bot.domain.model import EventStatus, Occurrence, OccurrenceKey, UserSettings
 from calendar_bot.domain.reminder_index import earliest_reminder
-from calendar_bot.domain.snapshot_delta import RowChanges, touched
+from calendar_bot.domain.snapshot_delta import touched
 from calendar_bot.records import IndexedReminder, ReminderCandidate, SnapshotWrite
 from calendar_bot.storage.codec import (
     occurrence_from_json,
@@ -141,21 +141,15 @@ class SnapshotRepository:
         wanted = touched(((r.uid, r.event_href or "") for r in rows), objects, uids)
         return [occurrence_from_json(json.loads(r.payload)) for r in rows if r.uid in wanted]
 
-    async def write_changes(
-        self, mm_user_id: str, calendar_href: str, changes: RowChanges, *, now: datetime
-    ) -> None:
-        """Remove and write only the rows that changed (domain/snapshot_delta.py), in the
-        caller's transaction: a changed event costs its own rows, not the calendar's."""
-        await self.write_changes_many([SnapshotWrite(mm_user_id, calendar_href, changes, now)])
-
     async def write_changes_many(self, writes: Sequence[SnapshotWrite]) -> None:
-        """`write_changes` for several calendars (of several users): one delete and one
-        insert for all of them."""
+        """Remove and write only the rows that changed (domain/snapshot_delta.py) of several
+        calendars (of several users), in the caller's transaction: one delete and one insert
+        for all of them, and a changed event costs its own rows, not its calendar's."""
         gone: list[dict[str, str]] = []
         rows: list[dict[str, Any]] = []
         for w in writes:
             if any(o.calendar_href != w.calendar_href for o in w.changes.written):
-                raise ValueError("an occurrence of another calendar was given to write_changes")
+                raise ValueError("a written occurrence belongs to another calendar")
             gone += [
                 {
                     "k_user": w.mm_user_id,
