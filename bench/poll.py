@@ -9,7 +9,6 @@ cycles. Process CPU and peak RSS are this process's only (the replay server is a
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import json
 import resource
@@ -24,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.record import BENCH_NOW
 from bench.replay import CALENDARS
+from calendar_bot import eventloop
 from calendar_bot.caldav import CalDAVGateway
 from calendar_bot.clock import ManualClock
 from calendar_bot.config import Settings
@@ -407,7 +407,8 @@ def main() -> None:
     if args.phase_zero:
         sync_module.window_phase = lambda _user: timedelta(0)
     args.latencies = [float(x) for x in args.latencies.split(",")]
-    print(json.dumps(asyncio.run(run(args))), flush=True)
+    # on the bot's own event loop (`calendar-bot run` takes it from eventloop.run too)
+    print(json.dumps(eventloop.run(run(args))), flush=True)
 
 
 if __name__ == "__main__":

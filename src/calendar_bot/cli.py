@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from calendar_bot import eventloop
 from calendar_bot.config import ConfigError, Settings, load_settings, require_for_run
 from calendar_bot.logging_setup import secrets, setup_logging
 
@@ -137,7 +138,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     vault = _vault(settings)
     from calendar_bot.app import run_bot
 
-    return asyncio.run(run_bot(settings, vault))
+    return eventloop.run(run_bot(settings, vault))
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
