@@ -28,6 +28,7 @@ from calendar_bot.records import (
     IndexedReminder,
     OutboxItem,
     OutboxRow,
+    OwnMarks,
     PollMark,
     ReminderCandidate,
     SchedulerEntry,
@@ -505,15 +506,13 @@ class DigestLogStore(Protocol):
 class OwnEventStore(Protocol):
     async def add(self, mm_user_id: str, uid: str, *, now: datetime) -> None: ...
 
-    async def uids(self, mm_user_id: str) -> set[str]: ...
+    async def marks(self, mm_user_id: str, now: datetime) -> OwnMarks: ...
 
     async def hold(
         self, mm_user_id: str, uids: Iterable[str], *, until: datetime, now: datetime
     ) -> None: ...
 
     async def release(self, mm_user_id: str, uids: Iterable[str]) -> None: ...
-
-    async def held(self, mm_user_id: str, now: datetime) -> set[str]: ...
 
 
 class SchedulerStore(Protocol):

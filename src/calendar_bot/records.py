@@ -89,6 +89,14 @@ class SnapshotWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class OwnMarks:
+    """A person's own events, as a poll's diff needs them (OwnEventStore.marks): by UID."""
+
+    made: frozenset[str]  # created through the bot: never announced back to them as new
+    held: frozenset[str]  # being changed through the bot now: their changes are not told
+
+
+@dataclass(frozen=True, slots=True)
 class PollMark:
     """A user polled at `polled_at`, due again at `next_poll_at`, their snapshot stored over
     the horizon starting at `window_start`."""

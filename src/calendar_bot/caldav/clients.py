@@ -9,6 +9,7 @@ kept for the `cached_calendars` most recently fetched calendars only.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
@@ -29,6 +30,7 @@ ClientKey = tuple[str, str, str]
 Reconciled = tuple[str, str, TimeWindow]  # (ctag, sync-token, window) a reconciliation saw
 
 
+@functools.lru_cache(maxsize=2**17)  # every calendar's URL, several times a poll
 def path_key(url: str) -> str:
     """A calendar's key in a client: its URL's path, unquoted, without the trailing slash."""
     return unquote(urlsplit(url).path).rstrip("/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 MAILRU_HOST = "calendar.mail.ru"
 
 
+@functools.lru_cache(maxsize=1024)  # a handful of servers, asked at every poll
 def normalize_base(base_url: str) -> str:
     base = base_url.strip()
     if "://" not in base:

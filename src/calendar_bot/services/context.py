@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -65,6 +66,7 @@ def sync_window(moment: datetime, phase: timedelta = timedelta(0)) -> TimeWindow
 WINDOW_SPAN = timedelta(days=HORIZON_DAYS + 2)  # the length of every sync_window
 
 
+@functools.lru_cache(maxsize=2**17)  # asked for every user at every poll
 def window_phase(user_id: str) -> timedelta:
     """When in the UTC day this user's horizon moves: a minute of the day fixed by the id.
 

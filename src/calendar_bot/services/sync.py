@@ -34,7 +34,7 @@ from calendar_bot.ports import (
     SyncResult,
     UnitOfWork,
 )
-from calendar_bot.records import OutboxItem, PollMark, StoredUser
+from calendar_bot.records import OutboxItem, OwnMarks, PollMark, StoredUser
 from calendar_bot.services.context import WINDOW_SPAN, Context, sync_window, window_phase
 from calendar_bot.services.credentials import decrypt_credentials
 from calendar_bot.services.cut_notices import cut_item
@@ -268,7 +268,7 @@ class SyncService:
         held_until = quiet_until(now, user.settings)
         announce = user.baseline_done
         polled = user.last_poll_at.isoformat() if user.last_poll_at else ""
-        own_uids: set[str] | None = None
+        own: OwnMarks | None = None
         items: list[OutboxItem] = []
         for fetch in result.calendars:
             href = fetch.calendar.href
@@ -304,22 +304,22 @@ class SyncService:
                 for href, why in fetch.unreadable.items()
             ]
             if announce and href in known_hrefs and href not in muted:
-                if own_uids is None:
-                    own_uids = await store.own_events.uids(user.mm_user_id)
+                changes = _diff(previous, current, previous_window, window, now)
+                if changes and own is None:
+                    own = await store.own_events.marks(user.mm_user_id, now)
+                if changes and own is not None:
+                    if own.made & {c.occurrence.uid for c in changes}:
+                        # the person's own meetings are not news to them (only the
+                        # announcements of those UIDs differ: the diff again with them)
+                        changes = _diff(previous, current, previous_window, window, now, own.made)
                     # being changed by the person through the bot, maybe on another replica
-                    quiet_uids |= await store.own_events.held(user.mm_user_id, now)
-                since = (*known_tags.get(href, ("", "")), polled)
-                for change in diff(
-                    previous,
-                    current,
-                    complete=True,
-                    previous_window=previous_window,
-                    current_window=window,
-                    now=now,
-                    own_uids=own_uids,
-                ):
-                    if change.occurrence.uid not in quiet_uids:
-                        items.append(change_item(user.mm_user_id, change, since, due_at=held_until))
+                    quiet = quiet_uids | own.held
+                    since = (*known_tags.get(href, ("", "")), polled)
+                    items += [
+                        change_item(user.mm_user_id, change, since, due_at=held_until)
+                        for change in changes
+                        if change.occurrence.uid not in quiet
+                    ]
             cut = cut_item(user.mm_user_id, href, previous, current)  # said once, baseline too
             if cut is not None:
                 items.append(cut)
@@ -480,6 +480,27 @@ async def _before_after(
         # announced as a cancellation and its repair is compared with what came before.
         current = keep_objects(previous, current, unknown)
     return previous, current
+
+
+def _diff(
+    previous: Sequence[Occurrence],
+    current: Sequence[Occurrence],
+    previous_window: TimeWindow,
+    window: TimeWindow,
+    now: datetime,
+    own_uids: frozenset[str] = frozenset(),
+) -> list[Change]:
+    """The changes of one calendar. `own_uids` only ever removes announcements of those
+    UIDs, so the diff without them is enough to know whether the own events must be read."""
+    return diff(
+        previous,
+        current,
+        complete=True,
+        previous_window=previous_window,
+        current_window=window,
+        now=now,
+        own_uids=own_uids,
+    )
 
 
 def _nothing_to_store(result: SyncResult, known: Sequence[CalendarRef]) -> bool:

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from calendar_bot.records import OwnMarks
 from calendar_bot.storage.repositories._dialect import insert
 from calendar_bot.storage.tables import own_events
 
@@ -32,11 +33,21 @@ class OwnEventRepository:
         )
         return row.first() is not None
 
-    async def uids(self, mm_user_id: str) -> set[str]:
+    async def marks(self, mm_user_id: str, now: datetime) -> OwnMarks:
+        """The events the person made through the bot, and those they are changing now
+        (held until after `now`): one statement for what a poll's diff needs."""
         rows = await self._session.execute(
-            select(own_events.c.uid).where(own_events.c.mm_user_id == mm_user_id)
+            select(own_events.c.uid, own_events.c.quiet_until).where(
+                own_events.c.mm_user_id == mm_user_id
+            )
         )
-        return {r[0] for r in rows}
+        made: set[str] = set()
+        held: set[str] = set()
+        for uid, quiet_until in rows:
+            made.add(uid)
+            if quiet_until is not None and quiet_until > now:
+                held.add(uid)
+        return OwnMarks(frozenset(made), frozenset(held))
 
     async def hold(
         self, mm_user_id: str, uids: Iterable[str], *, until: datetime, now: datetime
@@ -59,12 +70,3 @@ class OwnEventRepository:
             .where(own_events.c.mm_user_id == mm_user_id, own_events.c.uid.in_(sorted(set(uids))))
             .values(quiet_until=None)
         )
-
-    async def held(self, mm_user_id: str, now: datetime) -> set[str]:
-        """The events the person is changing now."""
-        rows = await self._session.execute(
-            select(own_events.c.uid).where(
-                own_events.c.mm_user_id == mm_user_id, own_events.c.quiet_until > now
-            )
-        )
-        return {r[0] for r in rows}
