@@ -15,6 +15,13 @@ from calendar_bot.storage.tables import calendars
 
 IN_CHUNK = 500  # ids per IN (...) list: well inside every driver's parameter limit
 
+# built once: every poll batch with a changed calendar sends it
+_SET_TOKENS = (
+    update(calendars)
+    .where(calendars.c.mm_user_id == bindparam("k_user"), calendars.c.href == bindparam("k_href"))
+    .values(ctag=bindparam("k_ctag"), sync_token=bindparam("k_token"))
+)
+
 
 def _ref(r: RowMapping) -> CalendarRef:
     return CalendarRef(
@@ -111,12 +118,7 @@ class CalendarRepository:
         statement; a calendar not stored is left out."""
         if tokens:
             await self._session.execute(
-                update(calendars)
-                .where(
-                    calendars.c.mm_user_id == bindparam("k_user"),
-                    calendars.c.href == bindparam("k_href"),
-                )
-                .values(ctag=bindparam("k_ctag"), sync_token=bindparam("k_token")),
+                _SET_TOKENS,
                 [
                     {
                         "k_user": t.mm_user_id,

@@ -6,12 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calendar_bot.records import OwnMarks
 from calendar_bot.storage.repositories._dialect import insert
 from calendar_bot.storage.tables import own_events
+
+# built once: read for every changed calendar with something to tell
+_MARKS = select(own_events.c.uid, own_events.c.quiet_until).where(
+    own_events.c.mm_user_id == bindparam("k_user")
+)
 
 
 class OwnEventRepository:
@@ -36,11 +41,7 @@ class OwnEventRepository:
     async def marks(self, mm_user_id: str, now: datetime) -> OwnMarks:
         """The events the person made through the bot, and those they are changing now
         (held until after `now`): one statement for what a poll's diff needs."""
-        rows = await self._session.execute(
-            select(own_events.c.uid, own_events.c.quiet_until).where(
-                own_events.c.mm_user_id == mm_user_id
-            )
-        )
+        rows = await self._session.execute(_MARKS, {"k_user": mm_user_id})
         made: set[str] = set()
         held: set[str] = set()
         for uid, quiet_until in rows:

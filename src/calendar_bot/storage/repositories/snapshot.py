@@ -36,6 +36,28 @@ from calendar_bot.storage.tables import AUTH_ACTIVE, calendars, occurrences, use
 # UTC offsets run from -12:00 to +14:00: a local midnight is within 14 hours of UTC's.
 ALL_DAY_MARGIN = timedelta(hours=14)
 
+# Built once: load_touched runs for every changed calendar, and building a statement and
+# its cache key costs more than executing it (~0.8 ms against ~0.5 ms on SQLite).
+_CALENDAR_ROWS = (
+    select(
+        occurrences.c.uid,
+        occurrences.c.payload["event_href"].as_string().label("event_href"),
+        cast(occurrences.c.payload, Text).label("payload"),
+    )
+    .where(
+        occurrences.c.mm_user_id == bindparam("k_user"),
+        occurrences.c.calendar_href == bindparam("k_cal"),
+    )
+    .order_by(occurrences.c.start_at, occurrences.c.uid, occurrences.c.recurrence_id)
+)
+_DELETE_ROW = delete(occurrences).where(
+    occurrences.c.mm_user_id == bindparam("k_user"),
+    occurrences.c.calendar_href == bindparam("k_cal"),
+    occurrences.c.uid == bindparam("k_uid"),
+    occurrences.c.recurrence_id == bindparam("k_rid"),
+)
+_INSERT_ROW = insert(occurrences)
+
 
 def _row_values(mm_user_id: str, o: Occurrence, now: datetime) -> dict[str, Any]:
     return {
@@ -121,23 +143,8 @@ class SnapshotRepository:
         """The stored occurrences of one calendar that a delta can change: those of the event
         objects `objects` (hrefs) and every row sharing a UID with them or with `uids` (see
         domain/snapshot_delta.py). One statement; only those rows are decoded."""
-        query = (
-            select(
-                occurrences.c.uid,
-                occurrences.c.payload["event_href"].as_string().label("event_href"),
-                cast(occurrences.c.payload, Text).label("payload"),
-            )
-            .where(
-                occurrences.c.mm_user_id == mm_user_id,
-                occurrences.c.calendar_href == calendar_href,
-            )
-            .order_by(
-                occurrences.c.start_at,
-                occurrences.c.uid,
-                occurrences.c.recurrence_id,
-            )
-        )
-        rows = (await self._session.execute(query)).all()
+        params = {"k_user": mm_user_id, "k_cal": calendar_href}
+        rows = (await self._session.execute(_CALENDAR_ROWS, params)).all()
         wanted = touched(((r.uid, r.event_href or "") for r in rows), objects, uids)
         return [occurrence_from_json(json.loads(r.payload)) for r in rows if r.uid in wanted]
 
@@ -161,17 +168,9 @@ class SnapshotRepository:
             ]
             rows += [_row_values(w.mm_user_id, o, w.now) for o in w.changes.written]
         if gone:
-            await self._session.execute(
-                delete(occurrences).where(
-                    occurrences.c.mm_user_id == bindparam("k_user"),
-                    occurrences.c.calendar_href == bindparam("k_cal"),
-                    occurrences.c.uid == bindparam("k_uid"),
-                    occurrences.c.recurrence_id == bindparam("k_rid"),
-                ),
-                gone,
-            )
+            await self._session.execute(_DELETE_ROW, gone)
         if rows:
-            await self._session.execute(insert(occurrences), rows)
+            await self._session.execute(_INSERT_ROW, rows)
 
     async def delete_calendar(self, mm_user_id: str, calendar_href: str) -> int:
         result = await self._session.execute(

@@ -22,6 +22,19 @@ from calendar_bot.storage.tables import (
 
 IN_CHUNK = 500  # ids per IN (...) list: well inside every driver's parameter limit
 
+# Built once, the statements of every poll batch: building a statement and its cache key
+# costs SQLAlchemy about as much as executing it.
+_USERS_BY_ID = select(users).where(users.c.mm_user_id.in_(bindparam("k_ids", expanding=True)))
+_MARK_POLLED = (
+    update(users)
+    .where(users.c.mm_user_id == bindparam("k_user"))
+    .values(
+        last_poll_at=bindparam("k_polled"),
+        next_poll_at=bindparam("k_next"),
+        window_start=bindparam("k_window"),
+    )
+)
+
 
 def user_from_row(row: RowMapping) -> StoredUser:
     return StoredUser(
@@ -67,7 +80,7 @@ class UserRepository:
             rows = (
                 (
                     await self._session.execute(
-                        select(users).where(users.c.mm_user_id.in_(ids[first : first + IN_CHUNK]))
+                        _USERS_BY_ID, {"k_ids": ids[first : first + IN_CHUNK]}
                     )
                 )
                 .mappings()
@@ -227,13 +240,7 @@ class UserRepository:
         """`mark_polled` (with the horizon) for several users, in one statement."""
         if marks:
             await self._session.execute(
-                update(users)
-                .where(users.c.mm_user_id == bindparam("k_user"))
-                .values(
-                    last_poll_at=bindparam("k_polled"),
-                    next_poll_at=bindparam("k_next"),
-                    window_start=bindparam("k_window"),
-                ),
+                _MARK_POLLED,
                 [
                     {
                         "k_user": m.mm_user_id,
