@@ -11,6 +11,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from yarl import URL
 
 from calendar_bot.caldav import wire
@@ -481,4 +483,15 @@ TARGETS = [
 
 @pytest.mark.parametrize("url", TARGETS)
 def test_the_target_is_what_yarl_would_send(url: str) -> None:
+    assert wire._split(url).target == URL(url).raw_path_qs
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("aZ09-._~!$&'()*+,;=:@/?#%[]{}|^`\"<> \\AfFé€Иğ2e")),
+        max_size=30,
+    )
+)
+def test_any_target_is_what_yarl_would_send(tail: str) -> None:
+    url = "http://h/" + tail
     assert wire._split(url).target == URL(url).raw_path_qs
