@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import ipaddress
+import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from hypothesis import given
 from hypothesis import strategies as st
 from yarl import URL
@@ -495,3 +503,71 @@ def test_the_target_is_what_yarl_would_send(url: str) -> None:
 def test_any_target_is_what_yarl_would_send(tail: str) -> None:
     url = "http://h/" + tail
     assert wire._split(url).target == URL(url).raw_path_qs
+
+
+def self_signed(tmp_path: Path) -> tuple[ssl.SSLContext, Path]:
+    """A server context for "localhost" and 127.0.0.1, and its certificate (its own CA)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    return context, cert_file
+
+
+async def test_tls_is_verified(tmp_path: Path) -> None:
+    server_context, cert_file = self_signed(tmp_path)
+    seen = Seen()
+
+    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        seen.connections += 1
+        try:
+            await keep_answering(reader, writer, seen)
+        except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(on_connect, "127.0.0.1", 0, ssl=server_context)
+    url = f"https://localhost:{server.sockets[0].getsockname()[1]}/dav/"
+    transport = Transport(4, 5.0)
+    try:
+        # not signed by anyone the system trusts: refused, and said so
+        with pytest.raises(ServerUnreachable, match="TLS verification failed for https://"):
+            await DavSession("user", "pw", transport).request("PROPFIND", url)
+        assert seen.requests == []
+        async with client() as http:
+            trusting = ssl.create_default_context(cafile=cert_file)
+            http._tls = trusting  # as if a CA the system trusts had signed it
+            got = [await http.request("PROPFIND", url, {}) for _ in range(2)]
+            assert [a.status for a in got] == [207, 207]
+            assert http.connections_made == 1  # kept alive over TLS too
+    finally:
+        await transport.close()
+        server.close()
