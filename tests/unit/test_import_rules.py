@@ -33,6 +33,7 @@ IO_LIBRARIES = (
     "alembic",
     "asyncio",
     "asyncpg",
+    "httptools",
     "icalendar",
     "lxml",
     "niquests",
