@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections.abc import Callable, Mapping
 
 import pytest
+import uvloop
 from hypothesis import settings
 
 # Property tests check what holds, not how fast: on a shared 2-core machine one example can
@@ -12,6 +15,20 @@ from hypothesis import settings
 # failed a passing test. Speed is measured in bench/, never asserted in a test.
 settings.register_profile("calendar-bot", deadline=None)
 settings.load_profile("calendar-bot")
+
+# The bot runs on uvloop (eventloop.py); the tests of code that drives sockets itself run on
+# it as well as on the standard loop (their transports differ: uvloop's is no subclass of
+# asyncio.Transport, say).
+BOTH_LOOPS = {"tests.unit.test_wire"}
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+    module = getattr(item, "module", None)
+    if module is not None and module.__name__ in BOTH_LOOPS:
+        return {"asyncio": asyncio.new_event_loop, "uvloop": uvloop.new_event_loop}
+    return {"asyncio": asyncio.new_event_loop}
 
 pytest_plugins = [
     "tests.support.clock",
