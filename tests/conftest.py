@@ -30,6 +30,7 @@ def pytest_asyncio_loop_factories(
         return {"asyncio": asyncio.new_event_loop, "uvloop": uvloop.new_event_loop}
     return {"asyncio": asyncio.new_event_loop}
 
+
 pytest_plugins = [
     "tests.support.clock",
     "tests.support.servers",
