@@ -307,6 +307,19 @@ async def test_garbage_instead_of_http_is_unreachable() -> None:
             await http.request("GET", url + "/", {})
 
 
+async def test_headers_without_end_are_cut_off() -> None:
+    async def handler(r: asyncio.StreamReader, w: asyncio.StreamWriter, s: Seen, n: int) -> None:
+        await read_request(r, s)
+        w.write(b"HTTP/1.1 200 OK\r\n")
+        for i in range(10_000):  # ~1 MB of headers, and never a blank line
+            w.write(b"X-Filler-%d: %s\r\n" % (i, b"a" * 90))
+            await w.drain()
+
+    async with serve(handler) as (url, _), client() as http:
+        with pytest.raises(wire.BadResponse, match="headers are too long"):
+            await http.request("GET", url + "/", {})
+
+
 async def test_the_address_policy_refuses_a_host_before_connecting() -> None:
     async def handler(r: asyncio.StreamReader, w: asyncio.StreamWriter, s: Seen, n: int) -> None:
         await keep_answering(r, w, s)

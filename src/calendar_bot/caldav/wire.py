@@ -48,6 +48,9 @@ _REPEATABLE: Final = frozenset(
 _DEFAULT_PORT: Final = {"http": 80, "https": 443}
 # An answer with either of these ends where it says; without, where the connection ends.
 _FRAMING: Final = frozenset({"content-length", "transfer-encoding"})
+# The most header bytes an answer may carry (aiohttp allowed 8,190 per line): a server that
+# sends headers without end is cut off, not kept in memory until the deadline.
+MAX_HEADER_BYTES: Final = 64 * 1024
 
 
 class BadResponse(Exception):
@@ -221,6 +224,7 @@ class _Connection(asyncio.Protocol):
         self._no_body = False
         self._got_bytes = False
         self._headers: list[tuple[str, str]] = []
+        self._header_bytes = 0
         self._body: list[bytes] = []
         self._framed = False  # Content-Length or chunked: else the body ends with the socket
         self._headers_done = False
@@ -245,6 +249,9 @@ class _Connection(asyncio.Protocol):
         self._got_bytes = True
         try:
             self._parser.feed_data(data)
+        except httptools.HttpParserCallbackError as exc:
+            cause = exc.__context__
+            self._fail(cause if isinstance(cause, BadResponse) else BadResponse(_reason(exc)))
         except (httptools.HttpParserError, httptools.HttpParserUpgrade) as exc:
             self._fail(BadResponse(_reason(exc)))
 
@@ -265,6 +272,9 @@ class _Connection(asyncio.Protocol):
 
     # httptools callbacks
     def on_header(self, name: bytes, value: bytes) -> None:
+        self._header_bytes += len(name) + len(value)
+        if self._header_bytes > MAX_HEADER_BYTES:
+            raise BadResponse("the answer's headers are too long")
         key = name.decode("latin-1").lower()
         if key in _FRAMING:
             self._framed = True
@@ -308,7 +318,7 @@ class _Connection(asyncio.Protocol):
         self._parser = httptools.HttpResponseParser(self)
         self._no_body = method == "HEAD"
         self._got_bytes = self._headers_done = self._framed = False
-        self._headers, self._body = [], []
+        self._headers, self._body, self._header_bytes = [], [], 0
         waiter = self._waiter = self._loop.create_future()
         transport.write(head + body if body else head)
         self._last_read = now
