@@ -305,9 +305,9 @@ class SyncService:
             ]
             if announce and href in known_hrefs and href not in muted:
                 changes = _diff(previous, current, previous_window, window, now)
-                if changes and own is None:
-                    own = await store.own_events.marks(user.mm_user_id, now)
-                if changes and own is not None:
+                if changes:
+                    if own is None:
+                        own = await store.own_events.marks(user.mm_user_id, now)
                     if own.made & {c.occurrence.uid for c in changes}:
                         # the person's own meetings are not news to them (only the
                         # announcements of those UIDs differ: the diff again with them)
