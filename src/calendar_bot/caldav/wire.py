@@ -71,12 +71,6 @@ class Answer:
     headers: list[tuple[str, str]]  # names in lower case, in the order received
     body: bytes
 
-    def header(self, name: str, default: str = "") -> str:
-        for key, value in self.headers:
-            if key == name:
-                return value
-        return default
-
     def header_all(self, name: str) -> list[str]:
         return [value for key, value in self.headers if key == name]
 
@@ -568,7 +562,8 @@ class Client:
         return self._loop  # the loop whose sockets these are: a new loop needs a new client
 
     def idle_connections(self) -> int:
-        return self._idle_count
+        """Idle connections still open (one the server closed waits for the sweep)."""
+        return sum(1 for stack in self._idle.values() for c in stack if c.transport is not None)
 
     async def close(self) -> None:
         self.closed = True
