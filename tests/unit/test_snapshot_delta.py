@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote, urlsplit
 
-from calendar_bot.domain.model import Occurrence, OccurrenceKey
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from calendar_bot.domain.model import Occurrence, OccurrenceKey, object_key
 from calendar_bot.domain.snapshot_delta import row_changes, touched
 
 NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
@@ -45,3 +50,54 @@ def test_touched_takes_the_uids_of_changed_objects_and_of_the_delta() -> None:
     assert touched(rows, [f"{HREF}s x.ics"], ["new"]) == {"s", "new"}
     assert touched(rows, [], []) == set()
     assert OccurrenceKey(HREF, "a", "") == occ("a").key
+
+
+_HREF_PARTS = st.sampled_from(
+    [
+        "http://",
+        "https://",
+        "HTTP://",
+        "ftp://",
+        "/",
+        "//",
+        "h",
+        "é",
+        "%2F",
+        "%41",
+        "%",
+        "?",
+        "#",
+        ";",
+        ":",
+        "@",
+        "[",
+        "]",
+        " ",
+        "\t",
+        "\n",
+        "\x01",
+        "a",
+        "b.ics",
+        "host:8080",
+        "~",
+    ]
+)
+
+
+@given(st.lists(_HREF_PARTS, max_size=8).map("".join))
+def test_object_key_fast_path_is_the_decoded_path(href: str) -> None:
+    """The plain-href shortcut answers exactly what urlsplit and unquote would."""
+    try:
+        slow = unquote(urlsplit(href).path)
+    except ValueError:  # urlsplit refuses it (a bracketed host): so must object_key
+        with pytest.raises(ValueError):
+            object_key(href)
+        return
+    assert object_key(href) == slow
+
+
+def test_object_key_of_common_hrefs() -> None:
+    assert object_key("http://127.0.0.1:18765/u1/work/e0-0.ics") == "/u1/work/e0-0.ics"
+    assert object_key("/u1/work/e%200.ics") == "/u1/work/e 0.ics"
+    assert object_key("https://cal.example/a/b.ics?x=1#f") == "/a/b.ics"
+    assert object_key("//host/a.ics") == "/a.ics"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -109,10 +110,16 @@ class Occurrence:
         return self.start.date()
 
 
+# An href whose path is plainly itself: a path, or an http(s) URL with a plain host, and
+# nothing to decode, split off or strip. Most are; urlsplit and unquote cost ~20 times more.
+_PLAIN_HREF = re.compile(r"(?:https?://[A-Za-z0-9._~:@!$&'()*+,;=-]*)?(/(?!/)[^?#%\s]*|/)\Z")
+
+
 def object_key(href: str) -> str:
     """An event object's identity: the decoded path of its href (servers differ in how they
     percent-encode the same href from one answer to the next)."""
-    return unquote(urlsplit(href).path)
+    plain = _PLAIN_HREF.match(href)
+    return plain.group(1) if plain is not None else unquote(urlsplit(href).path)
 
 
 def snapshot_order(occurrences: Iterable[Occurrence]) -> tuple[Occurrence, ...]:
