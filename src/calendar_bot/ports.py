@@ -35,6 +35,7 @@ from calendar_bot.records import (
     SnapshotWrite,
     StoredUser,
     TokenUpdate,
+    TouchedQuery,
 )
 
 # ---- calendar -------------------------------------------------------------------------
@@ -439,9 +440,7 @@ class CalendarStore(Protocol):
 class SnapshotStore(Protocol):
     async def load(self, mm_user_id: str) -> list[Occurrence]: ...
 
-    async def load_touched(
-        self, mm_user_id: str, calendar_href: str, objects: Iterable[str], uids: Iterable[str]
-    ) -> list[Occurrence]: ...
+    async def load_touched(self, queries: Sequence[TouchedQuery]) -> list[list[Occurrence]]: ...
 
     async def write_changes_many(self, writes: Sequence[SnapshotWrite]) -> None: ...
 
@@ -506,7 +505,7 @@ class DigestLogStore(Protocol):
 class OwnEventStore(Protocol):
     async def add(self, mm_user_id: str, uid: str, *, now: datetime) -> None: ...
 
-    async def marks(self, mm_user_id: str, now: datetime) -> OwnMarks: ...
+    async def marks(self, at: Mapping[str, datetime]) -> dict[str, OwnMarks]: ...
 
     async def hold(
         self, mm_user_id: str, uids: Iterable[str], *, until: datetime, now: datetime

@@ -89,6 +89,18 @@ class SnapshotWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class TouchedQuery:
+    """The stored rows of one calendar that a delta can change (SnapshotStore.load_touched):
+    those of the event objects `objects` (hrefs) and every row sharing a UID with them or
+    with `uids`."""
+
+    mm_user_id: str
+    calendar_href: str
+    objects: frozenset[str]
+    uids: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class OwnMarks:
     """A person's own events, as a poll's diff needs them (OwnEventStore.marks): by UID."""
 

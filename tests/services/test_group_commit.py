@@ -4,14 +4,18 @@ bad store does not undo the others'."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from calendar_bot.services.sync import GroupCommit, SyncOutcome
+from calendar_bot.records import OwnMarks, TouchedQuery
+from calendar_bot.services.sync import GroupCommit, PollRead, PollReads, SyncOutcome
+
+NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
 
 class FakeUsers:
@@ -24,32 +28,65 @@ class FakeUsers:
         return {i: f"row-{i}" for i in ids if i in self.known}
 
 
+class FakeSnapshot:
+    """Each calendar's stored rows are its query's first object href (a stand-in)."""
+
+    def __init__(self) -> None:
+        self.reads: list[list[TouchedQuery]] = []
+
+    async def load_touched(self, queries: Sequence[TouchedQuery]) -> list[list[str]]:
+        self.reads.append(list(queries))
+        return [sorted(q.objects) for q in queries]
+
+
+class FakeOwnEvents:
+    def __init__(self) -> None:
+        self.reads: list[dict[str, datetime]] = []
+
+    async def marks(self, at: Mapping[str, datetime]) -> dict[str, OwnMarks]:
+        self.reads.append(dict(at))
+        return {user: OwnMarks(frozenset({f"own-{user}"}), frozenset()) for user in at}
+
+
 class FakeDatabase:
     """Writes are kept only when the transaction's block ends without raising."""
 
     def __init__(self, known: set[str]) -> None:
         self.users = FakeUsers(known)
+        self.snapshot = FakeSnapshot()
+        self.own_events = FakeOwnEvents()
         self.committed: list[str] = []
         self.transactions = 0
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Any]:
         self.transactions += 1
-        store = SimpleNamespace(users=self.users, writes=[])
+        store = SimpleNamespace(
+            users=self.users, snapshot=self.snapshot, own_events=self.own_events, writes=[]
+        )
         yield store
         self.committed.extend(store.writes)
 
 
-def writing(user: str, seen: dict[str, Any]) -> Callable[[Any, Any, Any], Awaitable[SyncOutcome]]:
-    async def work(store: Any, fresh: Any, writes: Any) -> SyncOutcome:
-        seen[user] = fresh
+def read(user: str) -> PollRead:
+    return PollRead(
+        user, NOW, [TouchedQuery(user, "/cal/", frozenset({f"/cal/{user}.ics"}), frozenset())]
+    )
+
+
+Work = Callable[[Any, Any, PollReads, Any], Awaitable[SyncOutcome]]
+
+
+def writing(user: str, seen: dict[str, Any]) -> Work:
+    async def work(store: Any, fresh: Any, reads: PollReads, writes: Any) -> SyncOutcome:
+        seen[user] = (fresh, reads.touched[(user, "/cal/")], reads.marks[user].made)
         store.writes.append(user)
         return SyncOutcome(ok=True, changes=1)
 
     return work
 
 
-async def failing(store: Any, fresh: Any, writes: Any) -> SyncOutcome:
+async def failing(store: Any, fresh: Any, reads: PollReads, writes: Any) -> SyncOutcome:
     store.writes.append("bad")
     raise RuntimeError("a bad store")
 
@@ -58,11 +95,19 @@ async def test_stores_arriving_together_share_one_transaction_and_one_read() -> 
     db = FakeDatabase({"a", "b"})
     writes = GroupCommit(db.transaction, wait=0.01)
     seen: dict[str, Any] = {}
-    outcomes = await asyncio.gather(*(writes.run(u, writing(u, seen)) for u in ("a", "b", "gone")))
+    users = ("a", "b", "gone")
+    outcomes = await asyncio.gather(*(writes.run(read(u), writing(u, seen)) for u in users))
     assert all(o.ok and o.changes == 1 for o in outcomes)
     assert db.transactions == 1
     assert db.users.reads == [["a", "b", "gone"]]
-    assert seen == {"a": "row-a", "b": "row-b", "gone": None}  # None: the row is gone
+    # what the stores read, read once for all of them: each sees its own
+    assert db.snapshot.reads == [[q for u in users for q in read(u).queries]]
+    assert db.own_events.reads == [{u: NOW for u in users}]
+    assert seen == {
+        "a": ("row-a", ["/cal/a.ics"], {"own-a"}),
+        "b": ("row-b", ["/cal/b.ics"], {"own-b"}),
+        "gone": (None, ["/cal/gone.ics"], {"own-gone"}),  # None: the row is gone
+    }
     assert db.committed == ["a", "b", "gone"]
 
 
@@ -71,9 +116,9 @@ async def test_a_failing_store_is_its_own_and_the_others_are_stored() -> None:
     writes = GroupCommit(db.transaction, wait=0.01)
     seen: dict[str, Any] = {}
     outcomes = await asyncio.gather(
-        writes.run("a", writing("a", seen)),
-        writes.run("b", failing),
-        writes.run("c", writing("c", seen)),
+        writes.run(read("a"), writing("a", seen)),
+        writes.run(read("b"), failing),
+        writes.run(read("c"), writing("c", seen)),
         return_exceptions=True,
     )
     assert isinstance(outcomes[1], RuntimeError)
@@ -85,8 +130,8 @@ async def test_a_caller_that_gave_up_before_its_turn_has_nothing_stored() -> Non
     db = FakeDatabase({"a", "b"})
     writes = GroupCommit(db.transaction, wait=0.05)
     seen: dict[str, Any] = {}
-    gone = asyncio.create_task(writes.run("a", writing("a", seen)))
-    kept = asyncio.create_task(writes.run("b", writing("b", seen)))
+    gone = asyncio.create_task(writes.run(read("a"), writing("a", seen)))
+    kept = asyncio.create_task(writes.run(read("b"), writing("b", seen)))
     await asyncio.sleep(0)
     gone.cancel()
     with pytest.raises(asyncio.CancelledError):

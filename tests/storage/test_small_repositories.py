@@ -105,17 +105,19 @@ async def test_own_events(session_factory: Factory, vault: Vault) -> None:
         await store.own_events.add("alice", "uid-2", now=NOW)
         assert await store.own_events.contains("alice", "uid-1")
         assert not await store.own_events.contains("bob", "uid-1")
-        marks = await store.own_events.marks("alice", NOW)
+        marks = (await store.own_events.marks({"alice": NOW}))["alice"]
         assert marks.made == {"uid-1", "uid-2"} and not marks.held
         # a change through the bot holds its events quiet until the hold ends or is released
         later = NOW + timedelta(minutes=2)
         await store.own_events.hold("alice", ["uid-2", "uid-3"], until=later, now=NOW)
-        marks = await store.own_events.marks("alice", NOW)
+        marks = (await store.own_events.marks({"alice": NOW}))["alice"]
         assert marks.made == {"uid-1", "uid-2", "uid-3"} and marks.held == {"uid-2", "uid-3"}
-        assert not (await store.own_events.marks("alice", later)).held
+        # several users in one read, each as of the time of their own poll
+        both = await store.own_events.marks({"alice": later, "bob": NOW})
+        assert not both["alice"].held and both["alice"].made == {"uid-1", "uid-2", "uid-3"}
+        assert not both["bob"].made
         await store.own_events.release("alice", ["uid-3"])
-        assert (await store.own_events.marks("alice", NOW)).held == {"uid-2"}
-        assert not (await store.own_events.marks("bob", NOW)).made
+        assert (await store.own_events.marks({"alice": NOW}))["alice"].held == {"uid-2"}
 
 
 async def test_scheduler_state_values_and_ticks(session_factory: Factory) -> None:

@@ -204,6 +204,7 @@ async def test_a_delta_reads_and_writes_only_the_rows_it_touches(
     """load_touched reads the rows of the changed objects and of every row sharing their
     UIDs; write_changes removes and writes only the rows given, leaving the rest as stored."""
     from calendar_bot.domain.snapshot_delta import row_changes
+    from calendar_bot.records import TouchedQuery
 
     await add_user(session_factory, vault)
     a = replace(occurrence("a", NOW + timedelta(hours=1)), event_href=f"{HREF}a.ics")
@@ -220,10 +221,14 @@ async def test_a_delta_reads_and_writes_only_the_rows_it_touches(
     async with transaction(session_factory) as store:
         await store.snapshot.replace_calendar("alice", HREF, [a, b, s1, s2], now=NOW)
     async with transaction(session_factory) as store:
-        got = await store.snapshot.load_touched("alice", HREF, [f"{HREF}s.ics"], [])
-        assert got == [s1, s2]
-        assert await store.snapshot.load_touched("alice", HREF, [], ["b"]) == [b]
-        assert await store.snapshot.load_touched("alice", OTHER, [f"{HREF}s.ics"], []) == []
+        # several calendars' queries in one read, each answered on its own
+        queries = [
+            TouchedQuery("alice", HREF, frozenset({f"{HREF}s.ics"}), frozenset()),
+            TouchedQuery("alice", HREF, frozenset(), frozenset({"b"})),
+            TouchedQuery("alice", OTHER, frozenset({f"{HREF}s.ics"}), frozenset()),
+            TouchedQuery("bob", HREF, frozenset({f"{HREF}a.ics"}), frozenset({"a"})),
+        ]
+        assert await store.snapshot.load_touched(queries) == [[s1, s2], [b], [], []]
     moved = replace(b, start=b.start + timedelta(hours=3), title="Moved")
     new = replace(occurrence("n", NOW + timedelta(hours=4)), event_href=f"{HREF}n.ics")
     async with transaction(session_factory) as store:

@@ -34,7 +34,7 @@ from calendar_bot.ports import (
     SyncResult,
     UnitOfWork,
 )
-from calendar_bot.records import OutboxItem, OwnMarks, PollMark, StoredUser
+from calendar_bot.records import OutboxItem, OwnMarks, PollMark, StoredUser, TouchedQuery
 from calendar_bot.services.context import WINDOW_SPAN, Context, sync_window, window_phase
 from calendar_bot.services.credentials import decrypt_credentials
 from calendar_bot.services.cut_notices import cut_item
@@ -224,32 +224,36 @@ class SyncService:
                 found_home=result.found_home,
             )
 
-        async def write(store: Store, fresh: StoredUser | None, writes: PollWrites) -> SyncOutcome:
+        async def write(
+            store: Store, fresh: StoredUser | None, reads: PollReads, writes: PollWrites
+        ) -> SyncOutcome:
             if in_poll_batch and (
                 fresh is None
                 or fresh.password_enc != user.password_enc
                 or (fresh.baseline_done != user.baseline_done)
             ):
                 return SyncOutcome(ok=False)  # logged out or reconnected meanwhile
-            await self._apply(store, writes, user, known, result, now, quiet_uids)
+            await self._apply(store, reads, writes, user, known, result, now, quiet_uids)
             writes.mark_polled(PollMark(user.mm_user_id, now, next_poll, window.start))
             if result.found_home:
                 writes.set_home(user.mm_user_id, result.found_home)
             return SyncOutcome(ok=True, complete=result.complete, requests=result.requests)
 
+        wants = PollRead(user.mm_user_id, now, touched_queries(user.mm_user_id, result))
         if in_poll_batch:
             # with the other polls of the batch that have something to store: one
             # transaction for several users (the user's lock is held until it commits)
-            return await self._writes.run(user.mm_user_id, write)
+            return await self._writes.run(wants, write)
         async with ctx.transaction() as store:
             writes = PollWrites()
-            outcome = await write(store, user, writes)
+            outcome = await write(store, user, await read_polls(store, [wants]), writes)
             new = await writes.flush(store)
             return dataclasses.replace(outcome, changes=new[user.mm_user_id])
 
     async def _apply(
         self,
         store: Store,
+        reads: PollReads,
         writes: PollWrites,
         user: StoredUser,
         known: Sequence[CalendarRef],
@@ -257,9 +261,10 @@ class SyncService:
         now: datetime,
         quiet_uids: frozenset[str] = frozenset(),
     ) -> None:
-        """Store the new snapshot and enqueue the changes, in the caller's transaction (the
-        writes through `writes`, made when it is flushed); changes of the events
-        `quiet_uids` (the person's own edit) are stored, not told."""
+        """Store the new snapshot and enqueue the changes, in the caller's transaction (what
+        it reads already read, in `reads`; the writes through `writes`, made when it is
+        flushed); changes of the events `quiet_uids` (the person's own edit) are stored, not
+        told."""
         window = current_window(user, now)
         previous_window = stored_window(user) or window
         known_hrefs = {c.href for c in known}
@@ -268,7 +273,7 @@ class SyncService:
         held_until = quiet_until(now, user.settings)
         announce = user.baseline_done
         polled = user.last_poll_at.isoformat() if user.last_poll_at else ""
-        own: OwnMarks | None = None
+        own = reads.marks.get(user.mm_user_id, NO_MARKS)
         items: list[OutboxItem] = []
         for fetch in result.calendars:
             href = fetch.calendar.href
@@ -298,7 +303,7 @@ class SyncService:
                 and user.baseline_done
             ):
                 continue  # nothing new and the horizon did not move: the snapshot stands
-            previous, current = await _before_after(store, user.mm_user_id, fetch)
+            previous, current = await _before_after(store, reads, user.mm_user_id, fetch)
             items += [
                 unreadable_item(user.mm_user_id, fetch.calendar, href, why)
                 for href, why in fetch.unreadable.items()
@@ -306,8 +311,6 @@ class SyncService:
             if announce and href in known_hrefs and href not in muted:
                 changes = _diff(previous, current, previous_window, window, now)
                 if changes:
-                    if own is None:
-                        own = await store.own_events.marks(user.mm_user_id, now)
                     if own.made & {c.occurrence.uid for c in changes}:
                         # the person's own meetings are not news to them (only the
                         # announcements of those UIDs differ: the diff again with them)
@@ -336,14 +339,62 @@ class SyncService:
                 await store.outbox.enqueue([outbox_item(user.mm_user_id, Reconnect(now))], now=now)
 
 
+NO_MARKS = OwnMarks(frozenset(), frozenset())
+
+
+@dataclass(frozen=True, slots=True)
+class PollRead:
+    """What one poll's store reads: the person's own events as of `now`, and the stored
+    rows its deltas can change."""
+
+    user_id: str
+    now: datetime
+    queries: list[TouchedQuery]
+
+
+@dataclass(frozen=True, slots=True)
+class PollReads:
+    """What the stores of a batch of polls read, read together (read_polls)."""
+
+    touched: dict[tuple[str, str], list[Occurrence]]  # (user, calendar href) -> rows
+    marks: dict[str, OwnMarks]  # user -> their own events
+
+
+def touched_queries(user_id: str, result: SyncResult) -> list[TouchedQuery]:
+    """The stored rows each delta of a poll can change: those of the objects it names, known
+    or not (an unreadable object keeps its rows, see _before_after), and of their UIDs."""
+    return [
+        TouchedQuery(
+            user_id,
+            fetch.calendar.href,
+            frozenset({*fetch.replaced, *fetch.unreadable, *fetch.broken}),
+            frozenset(o.uid for o in fetch.occurrences),
+        )
+        for fetch in result.calendars
+        if isinstance(fetch, Delta)
+    ]
+
+
+async def read_polls(store: Store, polls: Sequence[PollRead]) -> PollReads:
+    """Two statements for a batch of polls, not two for each changed calendar."""
+    queries = [q for poll in polls for q in poll.queries]
+    rows = await store.snapshot.load_touched(queries) if queries else []
+    marks = await store.own_events.marks({poll.user_id: poll.now for poll in polls})
+    return PollReads(
+        {(q.mm_user_id, q.calendar_href): found for q, found in zip(queries, rows, strict=True)},
+        marks,
+    )
+
+
 # One user's store in a GroupCommit: given the transaction's store, the user's row as it is
-# now (None: gone) and the batch's writes, which are made together once every store is in.
-StoreWork = Callable[[Store, StoredUser | None, PollWrites], Awaitable[SyncOutcome]]
+# now (None: gone), what the batch read and the batch's writes, which are made together once
+# every store is in.
+StoreWork = Callable[[Store, StoredUser | None, PollReads, PollWrites], Awaitable[SyncOutcome]]
 
 
 @dataclass(slots=True)
 class _Write:
-    user_id: str
+    read: PollRead
     work: StoreWork
     done: asyncio.Future[SyncOutcome]
 
@@ -356,7 +407,8 @@ class GroupCommit:
     round trip to the database's thread. So the polls of a batch that have something to
     store hand it here: what arrives within `wait` seconds (at most `limit` users) is
     stored in one transaction, the users' rows re-read in one statement and passed to each
-    `work` (None: the user is gone), and their writes made together (poll_writes.py): each
+    `work` (None: the user is gone) with what they read (read_polls, two statements for
+    all), and their writes made together (poll_writes.py): each
     outcome's `changes` counts the outbox rows its user's writes added. Should the
     transaction fail, each user's store is made
     again alone, so one bad store does not undo the others'. A caller that gives up
@@ -369,9 +421,9 @@ class GroupCommit:
         self._pending: list[_Write] = []
         self._flusher: asyncio.Task[None] | None = None
 
-    async def run(self, user_id: str, work: StoreWork) -> SyncOutcome:
+    async def run(self, read: PollRead, work: StoreWork) -> SyncOutcome:
         done: asyncio.Future[SyncOutcome] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Write(user_id, work, done))
+        self._pending.append(_Write(read, work, done))
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush())
         return await done
@@ -398,9 +450,12 @@ class GroupCommit:
             return
         try:
             async with self._transaction() as store:
-                fresh = await store.users.get_many([w.user_id for w in live])
+                fresh = await store.users.get_many([w.read.user_id for w in live])
+                reads = await read_polls(store, [w.read for w in live])
                 writes = PollWrites()
-                outcomes = [await w.work(store, fresh.get(w.user_id), writes) for w in live]
+                outcomes = [
+                    await w.work(store, fresh.get(w.read.user_id), reads, writes) for w in live
+                ]
                 new = await writes.flush(store)
         except Exception as exc:
             if len(live) == 1:
@@ -412,7 +467,7 @@ class GroupCommit:
             return
         for write, outcome in zip(live, outcomes, strict=True):
             if not write.done.done():
-                changes = outcome.changes + new[write.user_id]
+                changes = outcome.changes + new[write.read.user_id]
                 write.done.set_result(dataclasses.replace(outcome, changes=changes))
 
 
@@ -453,21 +508,20 @@ async def _store_tags(
 
 
 async def _before_after(
-    store: Store, user_id: str, fetch: Full | Delta
+    store: Store, reads: PollReads, user_id: str, fetch: Full | Delta
 ) -> tuple[Sequence[Occurrence], Sequence[Occurrence]]:
     """The stored rows a fetch can change and what they become. For a delta only the rows of
-    the objects it names (and of their UIDs) are read: the rest of the calendar is the same
-    before and after, so diffing and writing just these costs what changed
-    (domain/snapshot_delta.py); a whole fetch compares the whole calendar."""
+    the objects it names (and of their UIDs) are read, with the batch's (touched_queries):
+    the rest of the calendar is the same before and after, so diffing and writing just
+    these costs what changed (domain/snapshot_delta.py); a whole fetch compares the whole
+    calendar."""
     href = fetch.calendar.href
     unknown = {*fetch.unreadable, *fetch.broken}
     previous: Sequence[Occurrence]
     current: Sequence[Occurrence]
     match fetch:
         case Delta():  # only the objects named in it changed
-            previous = await store.snapshot.load_touched(
-                user_id, href, {*fetch.replaced, *unknown}, {o.uid for o in fetch.occurrences}
-            )
+            previous = reads.touched[(user_id, href)]
             current = apply_delta(previous, fetch.replaced, fetch.occurrences)
         case Full():
             previous = await store.snapshot.load_calendar(user_id, href)
@@ -491,7 +545,7 @@ def _diff(
     own_uids: frozenset[str] = frozenset(),
 ) -> list[Change]:
     """The changes of one calendar. `own_uids` only ever removes announcements of those
-    UIDs, so the diff without them is enough to know whether the own events must be read."""
+    UIDs, so the diff without them is enough unless a change is of one of them."""
     return diff(
         previous,
         current,

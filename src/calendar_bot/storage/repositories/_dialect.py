@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 Insert = postgresql.Insert | sqlite.Insert
 
+IN_CHUNK = 500  # values per IN (...) list: well inside every driver's parameter limit
+
 
 def dialect_name(session: AsyncSession) -> str:
     return session.get_bind().dialect.name

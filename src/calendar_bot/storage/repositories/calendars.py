@@ -10,10 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from calendar_bot.domain.model import CalendarRef
 from calendar_bot.records import TokenUpdate
-from calendar_bot.storage.repositories._dialect import insert, rowcount
+from calendar_bot.storage.repositories._dialect import IN_CHUNK, insert, rowcount
 from calendar_bot.storage.tables import calendars
-
-IN_CHUNK = 500  # ids per IN (...) list: well inside every driver's parameter limit
 
 # built once: every poll batch with a changed calendar sends it
 _SET_TOKENS = (

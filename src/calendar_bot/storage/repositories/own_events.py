@@ -3,19 +3,19 @@ ones they are changing through the bot right now, whose changes no poll tells (`
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from calendar_bot.records import OwnMarks
-from calendar_bot.storage.repositories._dialect import insert
+from calendar_bot.storage.repositories._dialect import IN_CHUNK, insert
 from calendar_bot.storage.tables import own_events
 
-# built once: read for every changed calendar with something to tell
-_MARKS = select(own_events.c.uid, own_events.c.quiet_until).where(
-    own_events.c.mm_user_id == bindparam("k_user")
+# built once: read for every batch of polls with something to store
+_MARKS = select(own_events.c.mm_user_id, own_events.c.uid, own_events.c.quiet_until).where(
+    own_events.c.mm_user_id.in_(bindparam("k_users", expanding=True))
 )
 
 
@@ -38,17 +38,20 @@ class OwnEventRepository:
         )
         return row.first() is not None
 
-    async def marks(self, mm_user_id: str, now: datetime) -> OwnMarks:
-        """The events the person made through the bot, and those they are changing now
-        (held until after `now`): one statement for what a poll's diff needs."""
-        rows = await self._session.execute(_MARKS, {"k_user": mm_user_id})
-        made: set[str] = set()
-        held: set[str] = set()
-        for uid, quiet_until in rows:
-            made.add(uid)
-            if quiet_until is not None and quiet_until > now:
-                held.add(uid)
-        return OwnMarks(frozenset(made), frozenset(held))
+    async def marks(self, at: Mapping[str, datetime]) -> dict[str, OwnMarks]:
+        """For each user (id -> the time of their poll): the events they made through the
+        bot, and those they are changing now (held until after that time). What the diffs
+        of a batch of polls need, in one statement."""
+        ids = list(at)
+        made: dict[str, set[str]] = {user: set() for user in ids}
+        held: dict[str, set[str]] = {user: set() for user in ids}
+        for first in range(0, len(ids), IN_CHUNK):
+            params = {"k_users": ids[first : first + IN_CHUNK]}
+            for user, uid, quiet_until in await self._session.execute(_MARKS, params):
+                made[user].add(uid)
+                if quiet_until is not None and quiet_until > at[user]:
+                    held[user].add(uid)
+        return {user: OwnMarks(frozenset(made[user]), frozenset(held[user])) for user in ids}
 
     async def hold(
         self, mm_user_id: str, uids: Iterable[str], *, until: datetime, now: datetime

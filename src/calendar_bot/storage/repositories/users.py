@@ -12,15 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from calendar_bot.domain.model import UserSettings
 from calendar_bot.records import PollMark, StoredUser
 from calendar_bot.storage.codec import settings_from_json, settings_to_json
-from calendar_bot.storage.repositories._dialect import claim_filter, insert, rowcount
+from calendar_bot.storage.repositories._dialect import IN_CHUNK, claim_filter, insert, rowcount
 from calendar_bot.storage.tables import (
     AUTH_ACTIVE,
     AUTH_NEEDS_RECONNECT,
     PER_USER_TABLES,
     users,
 )
-
-IN_CHUNK = 500  # ids per IN (...) list: well inside every driver's parameter limit
 
 # Built once, the statements of every poll batch: building a statement and its cache key
 # costs SQLAlchemy about as much as executing it.
