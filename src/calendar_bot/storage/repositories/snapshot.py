@@ -17,7 +17,6 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,10 +46,12 @@ _CALENDARS_ROWS = (
         occurrences.c.payload["event_href"].as_string().label("event_href"),
         cast(occurrences.c.payload, Text).label("payload"),
     )
+    # two lists, not one of (user, calendar) pairs: SQLite scans the whole table for a list
+    # of row values, and searches the primary key for every pair of the two lists' values
+    # (the pairs not asked for find nothing or are left out by the caller)
     .where(
-        tuple_(occurrences.c.mm_user_id, occurrences.c.calendar_href).in_(
-            bindparam("k_calendars", expanding=True)
-        )
+        occurrences.c.mm_user_id.in_(bindparam("k_users", expanding=True)),
+        occurrences.c.calendar_href.in_(bindparam("k_hrefs", expanding=True)),
     )
     .order_by(occurrences.c.start_at, occurrences.c.uid, occurrences.c.recurrence_id)
 )
@@ -148,9 +149,12 @@ class SnapshotRepository:
         pairs = list(dict.fromkeys((q.mm_user_id, q.calendar_href) for q in queries))
         found: dict[tuple[str, str], list[Any]] = {pair: [] for pair in pairs}
         for first in range(0, len(pairs), IN_CHUNK):
-            params = {"k_calendars": pairs[first : first + IN_CHUNK]}
+            chunk = pairs[first : first + IN_CHUNK]
+            params = {"k_users": [u for u, _ in chunk], "k_hrefs": [h for _, h in chunk]}
             for row in (await self._session.execute(_CALENDARS_ROWS, params)).all():
-                found[(row.mm_user_id, row.calendar_href)].append(row)
+                rows = found.get((row.mm_user_id, row.calendar_href))
+                if rows is not None:
+                    rows.append(row)
         out: list[list[Occurrence]] = []
         for q in queries:
             rows = found[(q.mm_user_id, q.calendar_href)]
