@@ -408,10 +408,9 @@ class GroupCommit:
     store hand it here: what arrives within `wait` seconds (at most `limit` users) is
     stored in one transaction, the users' rows re-read in one statement and passed to each
     `work` (None: the user is gone) with what they read (read_polls, two statements for
-    all), and their writes made together (poll_writes.py): each
-    outcome's `changes` counts the outbox rows its user's writes added. Should the
-    transaction fail, each user's store is made
-    again alone, so one bad store does not undo the others'. A caller that gives up
+    all), and their writes made together (poll_writes.py): each outcome's `changes` counts
+    the outbox rows its user's writes added. Should the transaction fail, each user's store
+    is made again alone, so one bad store does not undo the others'. A caller that gives up
     (cancelled) before its turn has nothing stored."""
 
     def __init__(self, transaction: UnitOfWork, *, wait: float = 0.05, limit: int = 100) -> None:
