@@ -138,3 +138,32 @@ async def test_a_caller_that_gave_up_before_its_turn_has_nothing_stored() -> Non
         await gone
     assert (await kept).ok
     assert db.committed == ["b"]
+
+
+async def test_a_batch_is_stored_at_once_when_every_poll_under_way_has_handed_its_store() -> None:
+    """No waiting for stores that cannot come: the wait (here far longer than the test may
+    take) is cut short once every poll inside polling() is waiting for the commit."""
+    db = FakeDatabase({"a", "b", "c"})
+    writes = GroupCommit(db.transaction, wait=60)
+    seen: dict[str, Any] = {}
+    fetched, still_fetching = asyncio.Event(), asyncio.Event()
+
+    async def poll(user: str, *, stores: bool = True) -> SyncOutcome | None:
+        with writes.polling():
+            await fetched.wait()  # every poll under way before any store is handed
+            if not stores:
+                await still_fetching.wait()
+                return None  # nothing to store (an unchanged calendar)
+            return await writes.run(read(user), writing(user, seen))
+
+    a = asyncio.create_task(poll("a"))
+    b = asyncio.create_task(poll("b"))
+    quiet = asyncio.create_task(poll("c", stores=False))
+    await asyncio.sleep(0)
+    fetched.set()
+    await asyncio.sleep(0.05)
+    assert not a.done() and db.transactions == 0  # "c" may yet hand a store
+    still_fetching.set()
+    outcomes = await asyncio.wait_for(asyncio.gather(a, b, quiet), timeout=5)
+    assert [o.ok for o in outcomes if o is not None] == [True, True]
+    assert db.transactions == 1 and db.committed == ["a", "b"]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import assert_never
@@ -109,9 +110,10 @@ class SyncService:
                 try:
                     lock = self._locks.setdefault(user.mm_user_id, asyncio.Lock())
                     async with lock:
-                        outcome = await self._sync(
-                            user, calendars.get(user.mm_user_id, []), in_poll_batch=True
-                        )
+                        with self._writes.polling():
+                            outcome = await self._sync(
+                                user, calendars.get(user.mm_user_id, []), in_poll_batch=True
+                            )
                     if outcome.deferred:
                         quiet.append(user.mm_user_id)
                         if outcome.found_home:
@@ -411,18 +413,43 @@ class GroupCommit:
     all), and their writes made together (poll_writes.py): each outcome's `changes` counts
     the outbox rows its user's writes added. Should the transaction fail, each user's store
     is made again alone, so one bad store does not undo the others'. A caller that gives up
-    (cancelled) before its turn has nothing stored."""
+    (cancelled) before its turn has nothing stored.
 
-    def __init__(self, transaction: UnitOfWork, *, wait: float = 0.05, limit: int = 100) -> None:
+    The wait: a batch costs about ten statements (BEGIN, the reads, a statement per kind of
+    write, COMMIT) however many stores it holds. With 5 % of 10,000 users' calendars
+    changing a minute, 50 ms made batches of ~4 users, 0.5 s of ~20: ~1 s less CPU a cycle
+    (10.8 → 9.6–9.8 s), for half a second more before a change is stored and told. The
+    batch does not wait when nothing more can join it: when every poll under way (those
+    inside `polling()`) has handed its store, or it holds `limit` of them."""
+
+    def __init__(self, transaction: UnitOfWork, *, wait: float = 0.5, limit: int = 100) -> None:
         self._transaction = transaction
         self._wait = wait
         self._limit = limit
         self._pending: list[_Write] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._polling = 0  # polls under way that may yet hand a store here
+        self._complete = asyncio.Event()  # nothing more can join the pending batch
+
+    @contextlib.contextmanager
+    def polling(self) -> Iterator[None]:
+        """Around a poll that may hand its store here (and wait for it to commit)."""
+        self._polling += 1
+        try:
+            yield
+        finally:
+            self._polling -= 1
+            self._check_complete()
+
+    def _check_complete(self) -> None:
+        waiting = len(self._pending)
+        if waiting and (waiting >= self._limit or 0 < self._polling <= waiting):
+            self._complete.set()
 
     async def run(self, read: PollRead, work: StoreWork) -> SyncOutcome:
         done: asyncio.Future[SyncOutcome] = asyncio.get_running_loop().create_future()
         self._pending.append(_Write(read, work, done))
+        self._check_complete()
         if self._flusher is None:
             self._flusher = asyncio.create_task(self._flush())
         return await done
@@ -431,11 +458,14 @@ class GroupCommit:
         batch: list[_Write] = []
         try:
             while self._pending:
-                if len(self._pending) < self._limit:
-                    await asyncio.sleep(self._wait)  # let the batch's other stores join
+                if not self._complete.is_set():
+                    with contextlib.suppress(TimeoutError):  # let the other stores join
+                        await asyncio.wait_for(self._complete.wait(), self._wait)
+                self._complete.clear()
                 batch = self._pending[: self._limit]
                 del self._pending[: self._limit]
                 await self._commit(batch)
+                self._check_complete()
         finally:
             self._flusher = None
             for write in (*batch, *self._pending):  # left only when cancelled (the bot stops)
