@@ -442,14 +442,20 @@ _CLEAN_PARAM_VALUES = st.sampled_from(
 )
 
 
+# Strategies are built once, never inside a draw: building one per draw goes through
+# hypothesis' strategy cache, which once full (after other tests) made generation hang.
+_PARAMS = st.lists(st.tuples(_PARAM_NAMES, _PARAM_VALUES), max_size=3)
+_X_PARAMS = st.lists(
+    st.tuples(st.sampled_from(["TZID", "CN", "X-P", "x-p"]), _CLEAN_PARAM_VALUES), max_size=3
+)
+
+
 @st.composite
 def _property(
-    draw: st.DrawFn,
-    param_names: st.SearchStrategy[str] = _PARAM_NAMES,
-    param_values: st.SearchStrategy[str] = _PARAM_VALUES,
+    draw: st.DrawFn, params_of: st.SearchStrategy[list[tuple[str, str]]] = _PARAMS
 ) -> str:
     name = draw(_NAMES)
-    params = draw(st.lists(st.tuples(param_names, param_values), max_size=3))
+    params = draw(params_of)
     head = name + "".join(f";{key}={value}" for key, value in params)
     return f"{head}:{draw(_VALUES)}"
 
@@ -490,33 +496,44 @@ _ZONE = [
 def _x_property(draw: st.DrawFn) -> str:
     """An X- property: a value icalendar cannot read is kept as broken, never raised (but
     a line it cannot split is, and a VALUE list: its parameters are readable)."""
-    line = draw(_property(st.sampled_from(["TZID", "CN", "X-P", "x-p"]), _CLEAN_PARAM_VALUES))
+    line = draw(_X_PROPERTY_LINE)
     return "X-" + line if not line.upper().startswith("X-") else line
+
+
+_X_PROPERTY_LINE = _property(_X_PARAMS)
+_PROPERTY = _property()
+_EVENT_LINES = st.lists(st.one_of(_PROPERTY, _PROPERTY, _BROKEN), max_size=10)
+_X_LINES = st.lists(_x_property(), max_size=4)
+_COMPONENT_NAMES = st.sampled_from(["VEVENT", "VEVENT", "vevent", "VALARM", "X-THING", "VTODO"])
 
 
 @st.composite
 def _component(draw: st.DrawFn, depth: int = 0) -> list[str]:
-    name = draw(st.sampled_from(["VEVENT", "VEVENT", "vevent", "VALARM", "X-THING", "VTODO"]))
-    if name.upper() == "VEVENT":  # an event keeps what it cannot read as errors
-        lines = draw(st.lists(st.one_of(_property(), _property(), _BROKEN), max_size=10))
-    else:  # elsewhere icalendar raises on the first error
-        lines = draw(st.lists(_x_property(), max_size=4))
+    name = draw(_COMPONENT_NAMES)
+    # an event keeps what it cannot read as errors; elsewhere icalendar raises on the first
+    lines = draw(_EVENT_LINES if name.upper() == "VEVENT" else _X_LINES)
     lines = [f"BEGIN:{name}", *lines]
     if depth < 1:
-        for sub in draw(st.lists(_component(depth + 1), max_size=2)):
+        for sub in draw(_SUBCOMPONENTS):
             lines += sub
     lines.append(f"END:{name}")
     return lines
 
 
+_SUBCOMPONENTS = st.lists(_component(1), max_size=2)
+_COMPONENTS = st.lists(_component(), min_size=1, max_size=3)
+_CALENDAR_BEGIN = st.sampled_from(["BEGIN:VCALENDAR", "begin:vcalendar"])
+_CALENDAR_X_LINES = st.lists(_x_property(), max_size=2)
+
+
 @st.composite
 def _calendar(draw: st.DrawFn) -> list[str]:
-    lines = [draw(st.sampled_from(["BEGIN:VCALENDAR", "begin:vcalendar"])), "VERSION:2.0"]
-    lines += draw(st.lists(_x_property(), max_size=2))
+    lines = [draw(_CALENDAR_BEGIN), "VERSION:2.0"]
+    lines += draw(_CALENDAR_X_LINES)
     zone_first = draw(st.booleans())
     if zone_first:
         lines += _ZONE
-    for component in draw(st.lists(_component(), min_size=1, max_size=3)):
+    for component in draw(_COMPONENTS):
         lines += component
     if not zone_first and draw(st.booleans()):
         lines += _ZONE  # a forward reference: icalendar parses again
@@ -534,19 +551,27 @@ def _fold(line: str, cuts: list[int], folds: list[str]) -> str:
     return "".join(folded) + pieces[-1]
 
 
+_CALENDARS = st.lists(_calendar(), min_size=1, max_size=2)
+_ONE_IN_20 = st.integers(0, 19)
+_ONE_IN_5 = st.integers(0, 4)
+_NEWLINE = st.sampled_from(["\r\n", "\n"])
+_CUTS = st.lists(st.integers(1, 200), min_size=1, max_size=3)
+_FOLDS = st.lists(st.sampled_from(["\r\n ", "\r\n\t", "\n "]), min_size=1)
+
+
 @st.composite
 def _text(draw: st.DrawFn) -> str:
     lines: list[str] = []
-    for calendar in draw(st.lists(_calendar(), min_size=1, max_size=2)):
+    for calendar in draw(_CALENDARS):
         lines += calendar
-    if draw(st.integers(0, 19)) == 0:
+    if draw(_ONE_IN_20) == 0:
         lines.insert(draw(st.integers(0, len(lines))), draw(_FATAL))
-    newline = draw(st.sampled_from(["\r\n", "\n"]))
+    newline = draw(_NEWLINE)
     folded = []
     for line in lines:
-        if len(line) > 3 and draw(st.integers(0, 4)) == 0:
-            cuts = draw(st.lists(st.integers(1, 200), min_size=1, max_size=3))
-            folds = draw(st.lists(st.sampled_from(["\r\n ", "\r\n\t", "\n "]), min_size=1))
+        if len(line) > 3 and draw(_ONE_IN_5) == 0:
+            cuts = draw(_CUTS)
+            folds = draw(_FOLDS)
             line = _fold(line, cuts, folds)
         folded.append(line)
     return newline.join(folded) + newline

@@ -148,8 +148,9 @@ class SnapshotRepository:
         batch of polls' calendars; only the rows wanted are decoded."""
         pairs = list(dict.fromkeys((q.mm_user_id, q.calendar_href) for q in queries))
         found: dict[tuple[str, str], list[Any]] = {pair: [] for pair in pairs}
-        for first in range(0, len(pairs), IN_CHUNK):
-            chunk = pairs[first : first + IN_CHUNK]
+        step = IN_CHUNK // 2  # two values a pair
+        for first in range(0, len(pairs), step):
+            chunk = pairs[first : first + step]
             params = {"k_users": [u for u, _ in chunk], "k_hrefs": [h for _, h in chunk]}
             for row in (await self._session.execute(_CALENDARS_ROWS, params)).all():
                 rows = found.get((row.mm_user_id, row.calendar_href))
