@@ -202,3 +202,15 @@ def test_the_hostile_table_at_full_size_through_parse_expand_render() -> None:
             took, peak = _cost(text)
         assert took < SECONDS_PER_OBJECT, (row.name, took)
         assert peak < BYTES_PER_OBJECT, (row.name, peak / 2**20)
+
+
+def test_an_event_without_a_uid_and_with_two_starts_is_read() -> None:
+    """Its synthetic UID is made of both starts (parse_object raised on the second, found by
+    test_ical_reader's generated objects)."""
+    text = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nSUMMARY:Twice\r\n"
+        "DTSTART:20261205T100000Z\r\nDTSTART:20261206T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    (series,) = parse_object(text).series
+    assert series.uid.startswith("nouid-")
+    assert series.uid == parse_object(text).series[0].uid  # stable across polls

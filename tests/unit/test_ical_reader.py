@@ -592,6 +592,6 @@ def test_generated_objects_give_the_same_occurrences(text: str) -> None:
 
 
 @settings(max_examples=200, derandomize=True)
-@given(st.lists(_property(), min_size=1, max_size=6))
+@given(st.lists(_PROPERTY, min_size=1, max_size=6))
 def test_generated_properties_in_the_typical_object_read_alike(lines: list[str]) -> None:
     _assert_same_tree(TYPICAL.replace("LOCATION:Room 4", "\r\n".join(lines)))

@@ -88,8 +88,7 @@ def _synthetic_uid(event: icalendar.cal.Component) -> str:
     """A stable UID for an event without one, so it can still be keyed across polls."""
     names = ("DTSTART", "SUMMARY", "DTEND", "LOCATION", "DESCRIPTION", "RRULE")
     raw = "|".join(str(event.get(name, "")) for name in names)
-    start = event.get("DTSTART")
-    if start is not None:
+    for start in as_list(event.get("DTSTART")):  # a broken event may have two
         raw += "|" + start.to_ical().decode(errors="replace")
     return "nouid-" + hashlib.sha256(raw.encode()).hexdigest()[:20]
 

@@ -275,7 +275,7 @@ class SyncService:
         held_until = quiet_until(now, user.settings)
         announce = user.baseline_done
         polled = user.last_poll_at.isoformat() if user.last_poll_at else ""
-        own = reads.marks.get(user.mm_user_id, NO_MARKS)
+        own = reads.marks[user.mm_user_id]
         items: list[OutboxItem] = []
         for fetch in result.calendars:
             href = fetch.calendar.href
@@ -339,9 +339,6 @@ class SyncService:
             await store.users.mark_needs_reconnect(user.mm_user_id, now=now)
             if await store.users.mark_reconnect_notified(user.mm_user_id):
                 await store.outbox.enqueue([outbox_item(user.mm_user_id, Reconnect(now))], now=now)
-
-
-NO_MARKS = OwnMarks(frozenset(), frozenset())
 
 
 @dataclass(frozen=True, slots=True)
